@@ -1,0 +1,58 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ProtSt.Model.Folders;
+
+/// <summary>The <c>manifest.json</c> of a converted model folder: what the graph is and where it came from.</summary>
+public sealed record ModelManifest
+{
+    public const string FileName = "manifest.json";
+    public const int CurrentFormatVersion = 1;
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public required int FormatVersion { get; init; }
+
+    public required ModelKind Kind { get; init; }
+
+    /// <summary><c>esm2</c> (rotary positions) or <c>esm1b</c> (learned positions).</summary>
+    public required string Architecture { get; init; }
+
+    public required int HiddenSize { get; init; }
+
+    public required int NumLayers { get; init; }
+
+    public required int NumHeads { get; init; }
+
+    public required int IntermediateSize { get; init; }
+
+    /// <summary>Residues per sequence the model accepts; longer sequences are truncated or refused.</summary>
+    public required int MaxResidues { get; init; }
+
+    public required IReadOnlyList<string> Vocabulary { get; init; }
+
+    public required int PadTokenId { get; init; }
+
+    public required string WeightPrecision { get; init; }
+
+    public required string GraphVariant { get; init; }
+
+    /// <summary>True for the built-in demo model: its weights are deterministic noise, its outputs mean nothing.</summary>
+    public bool Untrained { get; init; }
+
+    public required ManifestFile Onnx { get; init; }
+
+    public ManifestFile? OnnxExternalData { get; init; }
+
+    /// <summary>The checkpoint files the model was converted from.</summary>
+    public required IReadOnlyList<ManifestFile> Source { get; init; }
+
+    public required string ConverterVersion { get; init; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+}

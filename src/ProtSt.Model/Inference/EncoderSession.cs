@@ -1,0 +1,160 @@
+using Microsoft.ML.OnnxRuntime;
+using ProtSt.Model.Folders;
+using ProtSt.Model.Onnx;
+using ProtSt.Model.Tokenization;
+
+namespace ProtSt.Model.Inference;
+
+/// <summary>
+/// One ONNX Runtime session of an encoder model. Inputs and outputs are bound straight to managed arrays (no copies),
+/// and <see cref="Run(EncodedBatch, float[], float[])"/> may be called from several threads at once.
+/// </summary>
+public sealed class EncoderSession : IDisposable
+{
+    private static readonly string[] MeanOnly = [EsmGraphBuilder.MeanResidueEmbedding];
+    private static readonly string[] MeanAndHidden = [EsmGraphBuilder.MeanResidueEmbedding, EsmGraphBuilder.LastHiddenState];
+    private static readonly string[] InputNames = [EsmGraphBuilder.InputIds, EsmGraphBuilder.AttentionMask];
+
+    private readonly InferenceSession _session;
+
+    private EncoderSession(ModelFolder folder, InferenceSession session, InferenceOptions options)
+    {
+        Folder = folder;
+        _session = session;
+        Options = options;
+    }
+
+    public ModelFolder Folder { get; }
+
+    public ModelManifest Manifest => Folder.Manifest;
+
+    public InferenceOptions Options { get; }
+
+    public int HiddenSize => Manifest.HiddenSize;
+
+    public static EncoderSession Open(string modelDirectory, InferenceOptions? options = null)
+    {
+        options ??= new InferenceOptions();
+        return Open(ModelFolder.Open(modelDirectory, options.VerifyModelHash), options);
+    }
+
+    public static EncoderSession Open(ModelFolder folder, InferenceOptions options)
+    {
+        using var sessionOptions = CreateSessionOptions(options);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(folder.OnnxPath, sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelFolderException($"ONNX Runtime could not load {folder.OnnxPath}: {e.Message}", e);
+        }
+
+        try
+        {
+            CheckSignature(session, folder);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+
+        return new EncoderSession(folder, session, options);
+    }
+
+    /// <summary>Runs one batch, returning fresh output arrays.</summary>
+    public EncoderOutput Run(EncodedBatch batch, bool includeHiddenStates = false)
+    {
+        var mean = new float[batch.BatchSize * HiddenSize];
+        var hidden = includeHiddenStates ? new float[batch.PaddedTokens * HiddenSize] : null;
+        return Run(batch, mean, hidden);
+    }
+
+    /// <summary>Runs one batch into caller-owned arrays, which may be reused across batches (they must be at least as large as the batch needs).</summary>
+    public EncoderOutput Run(EncodedBatch batch, float[] meanDestination, float[]? hiddenDestination)
+    {
+        var meanLength = batch.BatchSize * HiddenSize;
+        ArgumentOutOfRangeException.ThrowIfLessThan(meanDestination.Length, meanLength, nameof(meanDestination));
+        if (hiddenDestination is not null)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(hiddenDestination.LongLength, batch.PaddedTokens * HiddenSize, nameof(hiddenDestination));
+        }
+
+        long[] inputShape = [batch.BatchSize, batch.SequenceLength];
+        var memory = OrtMemoryInfo.DefaultInstance;
+        using var ids = OrtValue.CreateTensorValueFromMemory(memory, batch.InputIds.AsMemory(), inputShape);
+        using var mask = OrtValue.CreateTensorValueFromMemory(memory, batch.AttentionMask.AsMemory(), inputShape);
+        using var meanValue = OrtValue.CreateTensorValueFromMemory(memory, meanDestination.AsMemory(0, meanLength), [batch.BatchSize, HiddenSize]);
+        using var hiddenValue = hiddenDestination is null
+            ? null
+            : OrtValue.CreateTensorValueFromMemory(
+                memory, hiddenDestination.AsMemory(0, (int)(batch.PaddedTokens * HiddenSize)), [batch.BatchSize, batch.SequenceLength, HiddenSize]);
+
+        using var runOptions = new RunOptions();
+        OrtValue[] outputs = hiddenValue is null ? [meanValue] : [meanValue, hiddenValue];
+        _session.Run(runOptions, InputNames, [ids, mask], hiddenValue is null ? MeanOnly : MeanAndHidden, outputs);
+        return new EncoderOutput(batch.BatchSize, batch.SequenceLength, HiddenSize, meanDestination, hiddenDestination);
+    }
+
+    public void Dispose() => _session.Dispose();
+
+    private static SessionOptions CreateSessionOptions(InferenceOptions options)
+    {
+        var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = options.IntraOpThreads,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+
+        if (options.ExecutionProvider == ExecutionProvider.Cuda)
+        {
+            var available = OrtEnv.Instance().GetAvailableProviders();
+            if (!available.Contains("CUDAExecutionProvider"))
+            {
+                sessionOptions.Dispose();
+                throw new InvalidOperationException(
+                    $"The CUDA execution provider was requested but this ONNX Runtime build offers only {string.Join(", ", available)}. " +
+                    "Install the GPU runtime (Microsoft.ML.OnnxRuntime.Gpu) on a machine with CUDA, or set Inference:ExecutionProvider to Cpu.");
+            }
+
+            try
+            {
+                sessionOptions.AppendExecutionProvider_CUDA(options.DeviceId);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                sessionOptions.Dispose();
+                throw new InvalidOperationException($"CUDA device {options.DeviceId} could not be used: {e.Message}", e);
+            }
+        }
+
+        return sessionOptions;
+    }
+
+    private static void CheckSignature(InferenceSession session, ModelFolder folder)
+    {
+        foreach (var input in InputNames)
+        {
+            if (!session.InputMetadata.ContainsKey(input))
+            {
+                throw new ModelFolderException($"{folder.OnnxPath} has no input '{input}'; it is not an encoder built by this converter.");
+            }
+        }
+
+        if (!session.OutputMetadata.TryGetValue(EsmGraphBuilder.MeanResidueEmbedding, out var mean)
+            || !session.OutputMetadata.ContainsKey(EsmGraphBuilder.LastHiddenState))
+        {
+            throw new ModelFolderException($"{folder.OnnxPath} lacks the outputs {EsmGraphBuilder.MeanResidueEmbedding} and {EsmGraphBuilder.LastHiddenState}.");
+        }
+
+        var width = mean.Dimensions[^1];
+        if (width != folder.Manifest.HiddenSize)
+        {
+            throw new ModelFolderException(
+                $"{folder.OnnxPath} produces {width}-wide embeddings but the manifest says hidden_size {folder.Manifest.HiddenSize}.");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+namespace ProtSt.Model.Inference;
+
+/// <summary>The accelerator an inference session runs on.</summary>
+public enum ExecutionProvider
+{
+    Cpu,
+    Cuda,
+}

@@ -1,0 +1,163 @@
+using ProtSt.Model.Checkpoints;
+using ProtSt.Model.Configuration;
+
+namespace ProtSt.Model.Onnx;
+
+/// <summary>Looks up an ESM encoder's tensors in a checkpoint under Hugging Face names, checking every shape against the config.</summary>
+internal sealed class EsmEncoderWeights
+{
+    private readonly Checkpoint _checkpoint;
+    private readonly EsmConfig _config;
+
+    private EsmEncoderWeights(Checkpoint checkpoint, EsmConfig config, string prefix)
+    {
+        _checkpoint = checkpoint;
+        _config = config;
+        Prefix = prefix;
+    }
+
+    /// <summary>What precedes <c>embeddings.</c> and <c>encoder.</c> in the tensor names, e.g. <c>esm.</c> or <c>protein_model.esm.</c>.</summary>
+    public string Prefix { get; }
+
+    /// <summary>Finds the ESM encoder in a checkpoint and verifies that every tensor it needs is present with the right shape.</summary>
+    public static EsmEncoderWeights Locate(Checkpoint checkpoint, EsmConfig config, string? prefix = null)
+    {
+        prefix ??= DetectPrefix(checkpoint);
+        var weights = new EsmEncoderWeights(checkpoint, config, prefix);
+        weights.Validate();
+        return weights;
+    }
+
+    public float[] Matrix(string name, long rows, long columns) => Read(name, rows, columns);
+
+    public float[] Vector(string name, long length) => Read(name, length);
+
+    public static string Layer(int index, string suffix) => $"encoder.layer.{index}.{suffix}";
+
+    public bool Has(string name) => _checkpoint.Tensors.ContainsKey(Prefix + name);
+
+    private static string DetectPrefix(Checkpoint checkpoint)
+    {
+        // A BERT text tower also has embeddings.word_embeddings, so require the ESM-only final layer norm too.
+        const string Marker = "encoder.emb_layer_norm_after.weight";
+        var prefixes = checkpoint.Tensors.Keys
+            .Where(k => k.EndsWith(Marker, StringComparison.Ordinal))
+            .Select(k => k[..^Marker.Length])
+            .Where(p => checkpoint.Tensors.ContainsKey(p + "embeddings.word_embeddings.weight"))
+            .ToList();
+        return prefixes.Count switch
+        {
+            1 => prefixes[0],
+            0 => throw new CheckpointFormatException(
+                "The checkpoint holds no ESM encoder: no '<prefix>encoder.emb_layer_norm_after.weight' next to '<prefix>embeddings.word_embeddings.weight'."),
+            _ => throw new CheckpointFormatException(
+                $"The checkpoint holds several ESM encoders ({string.Join(", ", prefixes.Select(p => $"'{p}'"))}); name the one to convert."),
+        };
+    }
+
+    private IEnumerable<(string Name, long[] Shape)> Expected()
+    {
+        long d = _config.HiddenSize;
+        long f = _config.IntermediateSize;
+        var vocab = (long)(_config.VocabList?.Count ?? _checkpoint.Get(Prefix + "embeddings.word_embeddings.weight").Shape[0]);
+        yield return ("embeddings.word_embeddings.weight", [vocab, d]);
+        if (_config.PositionEmbedding == EsmPositionEmbedding.Absolute)
+        {
+            yield return ("embeddings.position_embeddings.weight", [_config.MaxPositionEmbeddings, d]);
+        }
+
+        if (_config.EmbLayerNormBefore)
+        {
+            yield return ("embeddings.layer_norm.weight", [d]);
+            yield return ("embeddings.layer_norm.bias", [d]);
+        }
+
+        for (var i = 0; i < _config.NumLayers; i++)
+        {
+            foreach (var projection in new[] { "query", "key", "value" })
+            {
+                yield return (Layer(i, $"attention.self.{projection}.weight"), [d, d]);
+                yield return (Layer(i, $"attention.self.{projection}.bias"), [d]);
+            }
+
+            yield return (Layer(i, "attention.output.dense.weight"), [d, d]);
+            yield return (Layer(i, "attention.output.dense.bias"), [d]);
+            yield return (Layer(i, "attention.LayerNorm.weight"), [d]);
+            yield return (Layer(i, "attention.LayerNorm.bias"), [d]);
+            yield return (Layer(i, "intermediate.dense.weight"), [f, d]);
+            yield return (Layer(i, "intermediate.dense.bias"), [f]);
+            yield return (Layer(i, "output.dense.weight"), [d, f]);
+            yield return (Layer(i, "output.dense.bias"), [d]);
+            yield return (Layer(i, "LayerNorm.weight"), [d]);
+            yield return (Layer(i, "LayerNorm.bias"), [d]);
+        }
+
+        yield return ("encoder.emb_layer_norm_after.weight", [d]);
+        yield return ("encoder.emb_layer_norm_after.bias", [d]);
+    }
+
+    private void Validate()
+    {
+        var missing = new List<string>();
+        var wrong = new List<string>();
+        foreach (var (name, shape) in Expected())
+        {
+            if (!_checkpoint.Tensors.TryGetValue(Prefix + name, out var tensor))
+            {
+                missing.Add(Prefix + name);
+            }
+            else if (!tensor.Shape.SequenceEqual(shape))
+            {
+                wrong.Add($"{Prefix + name} is {tensor.ShapeText}, expected [{string.Join(", ", shape)}]");
+            }
+            else if (!tensor.DType.IsFloatingPoint())
+            {
+                wrong.Add($"{Prefix + name} is {tensor.DType}, expected a floating-point tensor");
+            }
+        }
+
+        if (missing.Count > 0 || wrong.Count > 0)
+        {
+            var parts = new List<string>();
+            if (missing.Count > 0)
+            {
+                parts.Add($"missing {missing.Count} tensor(s): {string.Join(", ", missing.Take(12))}{(missing.Count > 12 ? ", ..." : string.Empty)}");
+            }
+
+            if (wrong.Count > 0)
+            {
+                parts.Add($"shape mismatch: {string.Join("; ", wrong.Take(12))}");
+            }
+
+            throw new CheckpointFormatException(
+                $"The checkpoint does not match its config ({_config.NumLayers} layers, {_config.HiddenSize} wide, {_config.IntermediateSize} intermediate): {string.Join("; ", parts)}.");
+        }
+    }
+
+    private float[] Read(string name, params long[] shape)
+    {
+        var tensor = _checkpoint.Get(Prefix + name);
+        return tensor.Shape.SequenceEqual(shape)
+            ? tensor.ReadFloat32()
+            : throw new CheckpointFormatException($"Tensor '{Prefix + name}' is {tensor.ShapeText}, expected [{string.Join(", ", shape)}].");
+    }
+
+    /// <summary>The rotary inverse frequencies the checkpoint stores, or the standard ones when it stores none.</summary>
+    public float[] RotaryInverseFrequencies()
+    {
+        var name = Layer(0, "attention.self.rotary_embeddings.inv_freq");
+        var half = _config.HeadSize / 2;
+        if (Has(name))
+        {
+            return Read(name, half);
+        }
+
+        var result = new float[half];
+        for (var i = 0; i < half; i++)
+        {
+            result[i] = (float)(1.0 / Math.Pow(10000, 2.0 * i / _config.HeadSize));
+        }
+
+        return result;
+    }
+}

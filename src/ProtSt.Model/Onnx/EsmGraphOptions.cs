@@ -1,0 +1,22 @@
+namespace ProtSt.Model.Onnx;
+
+/// <summary>Choices made when an ESM checkpoint is turned into an ONNX graph.</summary>
+public sealed record EsmGraphOptions
+{
+    public GraphVariant Variant { get; init; } = GraphVariant.Fused;
+
+    public WeightPrecision Precision { get; init; } = WeightPrecision.Fp32;
+
+    /// <summary>The tensor-name prefix of the encoder (e.g. <c>esm.</c>); detected when null.</summary>
+    public string? TensorPrefix { get; init; }
+
+    /// <summary>The longest token sequence the graph must accept (sizes the rotary tables).</summary>
+    public int MaxTokens { get; init; } = 1026;
+
+    /// <summary>
+    /// Added to the residue count in mean pooling. 0 divides by the exact count (fair-esm's mean); ProtST adds 1e-6.
+    /// </summary>
+    public float PoolingEpsilon { get; init; }
+
+    public string ProducerVersion { get; init; } = "0";
+}

@@ -1,0 +1,46 @@
+namespace ProtSt.Model.Tokenization;
+
+/// <summary>Sequences padded to a common length, laid out row-major as the encoder's <c>input_ids</c> and <c>attention_mask</c>.</summary>
+public sealed class EncodedBatch
+{
+    private EncodedBatch(long[] inputIds, long[] attentionMask, int batchSize, int sequenceLength, long realTokens)
+    {
+        InputIds = inputIds;
+        AttentionMask = attentionMask;
+        BatchSize = batchSize;
+        SequenceLength = sequenceLength;
+        RealTokens = realTokens;
+    }
+
+    public long[] InputIds { get; }
+
+    public long[] AttentionMask { get; }
+
+    public int BatchSize { get; }
+
+    public int SequenceLength { get; }
+
+    /// <summary>Tokens that are not padding.</summary>
+    public long RealTokens { get; }
+
+    public long PaddedTokens => (long)BatchSize * SequenceLength;
+
+    public static EncodedBatch Create(IReadOnlyList<EncodedSequence> sequences, int padId)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(sequences.Count);
+        var length = sequences.Max(s => s.Length);
+        var ids = new long[sequences.Count * length];
+        var mask = new long[ids.Length];
+        Array.Fill(ids, padId);
+        long real = 0;
+        for (var b = 0; b < sequences.Count; b++)
+        {
+            var row = sequences[b].Ids;
+            row.CopyTo(ids, b * length);
+            mask.AsSpan(b * length, row.Length).Fill(1);
+            real += row.Length;
+        }
+
+        return new EncodedBatch(ids, mask, sequences.Count, length, real);
+    }
+}

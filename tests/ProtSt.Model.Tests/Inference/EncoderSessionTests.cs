@@ -1,0 +1,63 @@
+using ProtSt.Model.Demo;
+using ProtSt.Model.Inference;
+using ProtSt.Model.Tests.Support;
+using ProtSt.Model.Tokenization;
+
+namespace ProtSt.Model.Tests.Inference;
+
+public sealed class EncoderSessionTests
+{
+    [Fact]
+    public void Concurrent_runs_from_many_threads_equal_serial_runs()
+    {
+        using var scratch = new TempDirectory();
+        DemoCheckpoint.Write(scratch.Path, new DemoModelSpec { Layers = 2, HiddenSize = 32, Heads = 4, IntermediateSize = 64 });
+        using var model = new Converted(scratch.Path);
+        var random = new Random(7);
+        var sequences = Enumerable.Range(0, 24)
+            .Select(_ => new string(Enumerable.Range(0, random.Next(5, 120)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray()))
+            .ToArray();
+        var serial = sequences.Select(s => model.Run([s], hidden: false).MeanResidueEmbeddings).ToArray();
+
+        var parallel = new float[sequences.Length][];
+        Parallel.For(0, sequences.Length, new ParallelOptions { MaxDegreeOfParallelism = 6 }, i => parallel[i] = model.Run([sequences[i]], hidden: false).MeanResidueEmbeddings);
+
+        for (var i = 0; i < sequences.Length; i++)
+        {
+            Assert.Equal(serial[i], parallel[i]);
+        }
+    }
+
+    [Fact]
+    public void Caller_buffers_are_reused_across_batches()
+    {
+        using var scratch = new TempDirectory();
+        DemoCheckpoint.Write(scratch.Path, new DemoModelSpec { Layers = 1, HiddenSize = 16, Heads = 2, IntermediateSize = 32 });
+        using var model = new Converted(scratch.Path);
+        var buffer = new float[4 * 16];
+        var first = model.Session.Run(EncodedBatch.Create([model.Tokenizer.Encode("MKV"), model.Tokenizer.Encode("MKVLA")], model.Tokenizer.PadId), buffer, null);
+        Assert.Same(buffer, first.MeanResidueEmbeddings);
+        var expected = model.Run(["MKVLA"], hidden: false).MeanResidueEmbeddings;
+        Assertions.Close(first.Mean(1).Span, expected, 1e-5, "row 1");
+
+        var small = new float[8];
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Session.Run(EncodedBatch.Create([model.Tokenizer.Encode("MKV")], model.Tokenizer.PadId), small, null));
+    }
+
+    [Fact]
+    public void Asking_for_cuda_without_it_says_so_clearly()
+    {
+        using var scratch = new TempDirectory();
+        DemoCheckpoint.Write(scratch.Combine("hf"), new DemoModelSpec { Layers = 1, HiddenSize = 16, Heads = 2, IntermediateSize = 32 });
+        Model.Folders.ModelConverter.Convert(scratch.Combine("hf"), scratch.Combine("model"));
+        if (Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider"))
+        {
+            return;
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            EncoderSession.Open(scratch.Combine("model"), new InferenceOptions { ExecutionProvider = ExecutionProvider.Cuda }));
+        Assert.Contains("CUDA execution provider was requested", error.Message, StringComparison.Ordinal);
+        Assert.Contains("CPUExecutionProvider", error.Message, StringComparison.Ordinal);
+    }
+}

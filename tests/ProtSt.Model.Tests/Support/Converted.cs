@@ -1,0 +1,42 @@
+using ProtSt.Model.Folders;
+using ProtSt.Model.Inference;
+using ProtSt.Model.Onnx;
+using ProtSt.Model.Tokenization;
+
+namespace ProtSt.Model.Tests.Support;
+
+/// <summary>A checkpoint converted into a scratch model folder with an open session.</summary>
+public sealed class Converted : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public Converted(string checkpointDirectory, GraphVariant variant = GraphVariant.Fused, WeightPrecision precision = WeightPrecision.Fp32, long? externalDataThreshold = null)
+    {
+        ModelDirectory = _directory.Combine("model");
+        Manifest = ModelConverter.Convert(checkpointDirectory, ModelDirectory, new ConvertOptions
+        {
+            Variant = variant,
+            Precision = precision,
+            ExternalDataThreshold = externalDataThreshold ?? OnnxModelWriter.DefaultExternalDataThreshold,
+        });
+        Session = EncoderSession.Open(ModelDirectory, new InferenceOptions { IntraOpThreads = 1 });
+        Tokenizer = Session.Folder.CreateTokenizer();
+    }
+
+    public string ModelDirectory { get; }
+
+    public ModelManifest Manifest { get; }
+
+    public EncoderSession Session { get; }
+
+    public EsmTokenizer Tokenizer { get; }
+
+    public EncoderOutput Run(IEnumerable<string> sequences, bool hidden = true) =>
+        Session.Run(EncodedBatch.Create(sequences.Select(Tokenizer.Encode).ToList(), Tokenizer.PadId), hidden);
+
+    public void Dispose()
+    {
+        Session.Dispose();
+        _directory.Dispose();
+    }
+}

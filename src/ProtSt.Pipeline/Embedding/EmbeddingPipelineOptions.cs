@@ -1,0 +1,17 @@
+namespace ProtSt.Pipeline;
+
+/// <summary>How <see cref="EmbeddingPipeline"/> batches and handles bad records; bound from the <c>Embedding</c> configuration section.</summary>
+public sealed record EmbeddingPipelineOptions
+{
+    public const string SectionName = "Embedding";
+
+    /// <summary>Padded tokens per batch (batch size × longest sequence); bounds activation memory.</summary>
+    public int MaxTokensPerBatch { get; init; } = 16384;
+
+    public int MaxBatchSize { get; init; } = 256;
+
+    /// <summary>Records read ahead and planned together: larger chunks pad less, smaller ones hold less memory.</summary>
+    public int ChunkSize { get; init; } = 4096;
+
+    public InvalidRecordPolicy OnInvalid { get; init; } = InvalidRecordPolicy.Fail;
+}

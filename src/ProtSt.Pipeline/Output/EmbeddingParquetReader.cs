@@ -1,0 +1,40 @@
+using Parquet;
+
+namespace ProtSt.Pipeline;
+
+/// <summary>Reads files written by <see cref="EmbeddingParquetWriter"/>.</summary>
+public static class EmbeddingParquetReader
+{
+    public static async Task<IReadOnlyList<(string Id, float[] Vector)>> ReadAllAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: cancellationToken);
+        var rows = new List<(string, float[])>();
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            var ids = new string?[group.RowCount];
+            await group.ReadAsync(EmbeddingParquetWriter.IdField, ids.AsMemory(), null, cancellationToken);
+            var count = checked((int)group.GetMetadata(EmbeddingParquetWriter.EmbeddingField)!.MetaData!.NumValues);
+            var values = new float[count];
+            var levels = new int[count];
+            await group.ReadRawAsync<float>(EmbeddingParquetWriter.EmbeddingField, values, null, levels, cancellationToken);
+            var row = -1;
+            var start = 0;
+            for (var i = 0; i <= values.Length; i++)
+            {
+                if (i == values.Length || levels[i] == 0)
+                {
+                    if (row >= 0)
+                    {
+                        rows.Add((ids[row] ?? string.Empty, values[start..i]));
+                    }
+
+                    row++;
+                    start = i;
+                }
+            }
+        }
+
+        return rows;
+    }
+}

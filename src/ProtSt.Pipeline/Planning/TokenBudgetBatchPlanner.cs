@@ -1,0 +1,50 @@
+namespace ProtSt.Pipeline;
+
+/// <summary>
+/// Groups sequences into batches whose padded size (count × longest) stays under a token budget. Sorting by length
+/// first keeps similar lengths together, so little of each batch is padding; a sequence longer than the budget
+/// gets a batch of its own.
+/// </summary>
+public sealed class TokenBudgetBatchPlanner
+{
+    private readonly BatchPlannerOptions _options;
+
+    public TokenBudgetBatchPlanner(BatchPlannerOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxTokensPerBatch, 1, nameof(options.MaxTokensPerBatch));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1, nameof(options.MaxBatchSize));
+        _options = options;
+    }
+
+    /// <summary>Plans batches over <paramref name="lengths"/> (token counts); every index appears in exactly one batch.</summary>
+    public IReadOnlyList<PlannedBatch> Plan(IReadOnlyList<int> lengths)
+    {
+        var order = Enumerable.Range(0, lengths.Count).OrderByDescending(i => lengths[i]).ThenBy(i => i).ToArray();
+        var batches = new List<PlannedBatch>();
+        var current = new List<int>();
+        var longest = 0;
+        long real = 0;
+        foreach (var index in order)
+        {
+            var length = lengths[index];
+            ArgumentOutOfRangeException.ThrowIfLessThan(length, 1, nameof(lengths));
+            var padded = Math.Max(longest, length);
+            if (current.Count > 0 && ((long)(current.Count + 1) * padded > _options.MaxTokensPerBatch || current.Count == _options.MaxBatchSize))
+            {
+                batches.Add(new PlannedBatch(current, longest, real));
+                (current, longest, real, padded) = ([], 0, 0, length);
+            }
+
+            current.Add(index);
+            longest = padded;
+            real += length;
+        }
+
+        if (current.Count > 0)
+        {
+            batches.Add(new PlannedBatch(current, longest, real));
+        }
+
+        return batches;
+    }
+}

@@ -1,0 +1,16 @@
+using System.Globalization;
+
+namespace ProtSt.Bench;
+
+/// <summary>Minimal <c>--name value</c> parsing for benchmark programs.</summary>
+internal sealed class BenchArguments(string[] args)
+{
+    public string? String(string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+
+    public int Int(string name, int fallback) =>
+        String(name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+}

@@ -1,0 +1,16 @@
+using ProtSt.Bench;
+
+// Each benchmark measures its alternatives in one process, interleaved, and reports ratios: absolute figures depend
+// on the machine, ratios on the code.
+var name = args.FirstOrDefault() ?? "help";
+return name switch
+{
+    "graph-variants" => await GraphVariantBenchmark.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: dotnet run --project bench/ProtSt.Bench -c Release -- graph-variants [--sequences N] [--fasta PATH] [--repeats N]");
+    return 2;
+}

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Configuration;
+using ProtSt.Model.Inference;
+using ProtSt.Pipeline;
+
+namespace ProtSt.Cli;
+
+/// <summary>
+/// Options for every command, layered: configs/protst.json beside the program, then <c>--config</c> files, then
+/// environment variables prefixed <c>PROTST_</c> (e.g. <c>PROTST_Inference__IntraOpThreads=4</c>).
+/// </summary>
+internal sealed class CliConfiguration
+{
+    private readonly IConfiguration _configuration;
+
+    private CliConfiguration(IConfiguration configuration) => _configuration = configuration;
+
+    public InferenceOptions Inference => Bind<InferenceOptions>(InferenceOptions.SectionName);
+
+    public EmbeddingPipelineOptions Embedding => Bind<EmbeddingPipelineOptions>(EmbeddingPipelineOptions.SectionName);
+
+    public static CliConfiguration Load(IEnumerable<string> extraFiles)
+    {
+        var builder = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "configs", "protst.json"), optional: true);
+        foreach (var file in extraFiles)
+        {
+            if (!File.Exists(file))
+            {
+                throw new FileNotFoundException($"Configuration file '{file}' does not exist.", file);
+            }
+
+            builder.AddJsonFile(Path.GetFullPath(file), optional: false);
+        }
+
+        return new CliConfiguration(builder.AddEnvironmentVariables("PROTST_").Build());
+    }
+
+    private T Bind<T>(string section)
+        where T : new()
+    {
+        var value = new T();
+        _configuration.GetSection(section).Bind(value, o => o.ErrorOnUnknownConfiguration = true);
+        return value;
+    }
+}

@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace ProtSt.Cli;
+
+/// <summary>Options shared by several commands.</summary>
+internal static class CliOptions
+{
+    public static Option<string[]> Config { get; } = new("--config")
+    {
+        Description = "Extra configuration JSON files layered over configs/protst.json (environment variables PROTST_* override both).",
+        Recursive = true,
+        DefaultValueFactory = _ => [],
+    };
+}

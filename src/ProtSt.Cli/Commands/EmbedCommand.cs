@@ -1,0 +1,102 @@
+using System.CommandLine;
+using ProtSt.Model.Demo;
+using ProtSt.Model.Inference;
+using ProtSt.Model.Tokenization;
+using ProtSt.Pipeline;
+using Spectre.Console;
+
+namespace ProtSt.Cli.Commands;
+
+/// <summary><c>protst embed</c>: mean residue embeddings of every sequence in a FASTA file, on this machine.</summary>
+internal static class EmbedCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "A converted model folder (default: the built-in untrained demo model)." };
+        var fasta = new Option<string>("--fasta") { Description = "Input FASTA, plain or gzip-compressed.", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "Output file.", Required = true };
+        var format = new Option<string?>("--format") { Description = "tsv (id then the D values, no header) or parquet (id, embedding); default from the output's extension." };
+        format.AcceptOnlyFromAmong("tsv", "parquet");
+        var onInvalid = new Option<string>("--on-invalid") { Description = "skip (report and continue) or fail (stop at the first invalid record).", DefaultValueFactory = _ => "fail" };
+        onInvalid.AcceptOnlyFromAmong("skip", "fail");
+        var truncation = new Option<string>("--truncation") { Description = "keep-start (first residues up to the model's limit, as published) or fail.", DefaultValueFactory = _ => "keep-start" };
+        truncation.AcceptOnlyFromAmong("keep-start", "fail");
+
+        var command = new Command("embed", "Compute the mean residue embedding of every sequence in a FASTA file.")
+        {
+            model, fasta, output, format, onInvalid, truncation,
+        };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
+            var modelDirectory = parse.GetValue(model) ?? EnsureDemoModel();
+            using var session = EncoderSession.Open(modelDirectory, configuration.Inference);
+            if (session.Manifest.Untrained)
+            {
+                CommandErrors.Status.MarkupLine("[yellow]warning:[/] this model is the UNTRAINED demo model: its embeddings carry no biological meaning.");
+            }
+
+            var tokenizer = session.Folder.CreateTokenizer(parse.GetValue(truncation) == "fail" ? TruncationPolicy.Fail : TruncationPolicy.KeepStart);
+            var outputPath = parse.GetValue(output)!;
+            var embeddingFormat = parse.GetValue(format) switch
+            {
+                "parquet" => EmbeddingFormat.Parquet,
+                "tsv" => EmbeddingFormat.Tsv,
+                _ => outputPath.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) ? EmbeddingFormat.Parquet : EmbeddingFormat.Tsv,
+            };
+            var policy = parse.GetValue(onInvalid) == "skip" ? InvalidRecordPolicy.Skip : InvalidRecordPolicy.Fail;
+            var options = configuration.Embedding with { OnInvalid = policy };
+            var pipeline = new EmbeddingPipeline(session, tokenizer, options);
+            var skipped = 0;
+
+            void Report(InputProblem problem)
+            {
+                skipped++;
+                CommandErrors.Status.MarkupLineInterpolated($"[yellow]skipped[/] {problem}");
+            }
+
+            var inputPath = parse.GetValue(fasta)!;
+            var summary = await RunWithProgressAsync(async progress =>
+            {
+                await using var writer = EmbeddingWriterFactory.Create(embeddingFormat, outputPath);
+                return await pipeline.RunAsync(FastaReader.ReadAsync(inputPath, policy, Report, ct), writer, progress, Report, ct);
+            });
+
+            Console.WriteLine(
+                $"embedded {summary.Sequences} sequences ({summary.Residues} residues) in {summary.Elapsed.TotalSeconds:F1} s: " +
+                $"{summary.SequencesPerSecond:F1} sequences/s, {summary.ResiduesPerSecond:F0} residues/s, padding efficiency {summary.PaddingEfficiency:P1}" +
+                (skipped > 0 ? $", {skipped} skipped" : string.Empty) + $"; wrote {Path.GetFullPath(outputPath)}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string EnsureDemoModel()
+    {
+        string? path = null;
+        CommandErrors.Status.Status().Start("preparing the built-in demo model (first run only)...", _ => path = DemoModel.Ensure());
+        return path!;
+    }
+
+    private static async Task<EmbeddingSummary> RunWithProgressAsync(Func<IProgress<EmbeddingSummary>, Task<EmbeddingSummary>> run)
+    {
+        if (!CommandErrors.Status.Profile.Capabilities.Interactive)
+        {
+            return await run(new Progress<EmbeddingSummary>());
+        }
+
+        EmbeddingSummary? result = null;
+        await CommandErrors.Status.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new SpinnerColumn(), new ElapsedTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask("embedding", maxValue: double.MaxValue);
+                task.IsIndeterminate = true;
+                var progress = new Progress<EmbeddingSummary>(s =>
+                    task.Description = $"{s.Sequences} sequences, {s.SequencesPerSecond:F1} seq/s, {s.ResiduesPerSecond:F0} residues/s");
+                result = await run(progress);
+                task.StopTask();
+            });
+        return result!;
+    }
+}

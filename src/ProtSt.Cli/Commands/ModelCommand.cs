@@ -1,0 +1,91 @@
+using System.CommandLine;
+using ProtSt.Model.Demo;
+using ProtSt.Model.Folders;
+using ProtSt.Model.Onnx;
+
+namespace ProtSt.Cli.Commands;
+
+/// <summary><c>protst model convert|demo|info</c>: turn checkpoints into model folders and inspect them.</summary>
+internal static class ModelCommand
+{
+    public static Command Create() => new("model", "Convert Hugging Face checkpoints to ONNX model folders, write the demo checkpoint, inspect a model.")
+    {
+        Convert(),
+        Demo(),
+        Info(),
+    };
+
+    private static Command Convert()
+    {
+        var source = new Argument<string>("checkpoint") { Description = "A Hugging Face model folder (config.json + model.safetensors, sharded safetensors, or pytorch_model.bin)." };
+        var output = new Option<string>("--output", "-o") { Description = "The model folder to write.", Required = true };
+        var dtype = new Option<string>("--dtype") { Description = "Weight storage precision.", DefaultValueFactory = _ => "fp32" };
+        dtype.AcceptOnlyFromAmong("fp32", "fp16");
+        var graph = new Option<string>("--graph") { Description = "fused (ONNX Runtime fused operators, faster) or plain (standard ONNX operators).", DefaultValueFactory = _ => "fused" };
+        graph.AcceptOnlyFromAmong("fused", "plain");
+        var command = new Command("convert", "Convert an ESM-2 or ESM-1b checkpoint into an ONNX model folder.") { source, output, dtype, graph };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(() =>
+        {
+            var started = TimeProvider.System.GetTimestamp();
+            var manifest = ModelConverter.Convert(parse.GetValue(source)!, parse.GetValue(output)!, new ConvertOptions
+            {
+                Precision = parse.GetValue(dtype) == "fp16" ? WeightPrecision.Fp16 : WeightPrecision.Fp32,
+                Variant = parse.GetValue(graph) == "plain" ? GraphVariant.Plain : GraphVariant.Fused,
+            });
+            Console.WriteLine(
+                $"converted {manifest.Architecture} ({manifest.NumLayers} layers, {manifest.HiddenSize} wide, {manifest.NumHeads} heads, {manifest.WeightPrecision}, {manifest.GraphVariant}) " +
+                $"to {Path.GetFullPath(parse.GetValue(output)!)} in {TimeProvider.System.GetElapsedTime(started).TotalSeconds:F1} s");
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    private static Command Demo()
+    {
+        var output = new Option<string>("--output", "-o") { Description = "The checkpoint folder to write.", Required = true };
+        var layers = new Option<int>("--layers") { DefaultValueFactory = _ => DemoModelSpec.Default.Layers };
+        var hidden = new Option<int>("--hidden") { DefaultValueFactory = _ => DemoModelSpec.Default.HiddenSize };
+        var heads = new Option<int>("--heads") { DefaultValueFactory = _ => DemoModelSpec.Default.Heads };
+        var intermediate = new Option<int?>("--intermediate") { Description = "Feed-forward width (default 4 x hidden)." };
+        var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => DemoModelSpec.Default.Seed };
+        var command = new Command("demo", "Write a small ESM-2 checkpoint with deterministic, UNTRAINED weights (the embedded default model).")
+        {
+            output, layers, hidden, heads, intermediate, seed,
+        };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(() =>
+        {
+            var spec = new DemoModelSpec
+            {
+                Layers = parse.GetValue(layers),
+                HiddenSize = parse.GetValue(hidden),
+                Heads = parse.GetValue(heads),
+                IntermediateSize = parse.GetValue(intermediate) ?? (4 * parse.GetValue(hidden)),
+                Seed = parse.GetValue(seed),
+            };
+            try
+            {
+                DemoCheckpoint.Write(parse.GetValue(output)!, spec);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidOperationException(e.Message, e);
+            }
+
+            Console.WriteLine($"wrote an untrained demo ESM-2 checkpoint ({spec.Layers} layers, {spec.HiddenSize} wide, {spec.Heads} heads) to {Path.GetFullPath(parse.GetValue(output)!)}");
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    private static Command Info()
+    {
+        var model = new Argument<string>("model") { Description = "A converted model folder." };
+        var command = new Command("info", "Print a model folder's manifest after checking its files.") { model };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(() =>
+        {
+            Console.WriteLine(ModelFolder.Open(parse.GetValue(model)!).Manifest.ToJson());
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+}

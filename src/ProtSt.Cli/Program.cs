@@ -1,0 +1,12 @@
+using System.CommandLine;
+using ProtSt.Cli;
+using ProtSt.Cli.Commands;
+
+var root = new RootCommand("protst: protein language models (ESM, ProtST) over whole proteomes.")
+{
+    CliOptions.Config,
+    ModelCommand.Create(),
+    EmbedCommand.Create(),
+};
+
+return await root.Parse(args).InvokeAsync();

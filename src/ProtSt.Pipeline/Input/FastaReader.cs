@@ -30,12 +30,12 @@ public static class FastaReader
     public static async IAsyncEnumerable<SequenceRecord> ReadAsync(
         Stream stream, string displayName, InvalidRecordPolicy policy, Action<InputProblem>? onProblem, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(await InputStreams.OpenAsync(stream, cancellationToken), new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, 1 << 16);
+        using var reader = new StreamReader(await InputStreams.OpenAsync(stream, displayName, cancellationToken), new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, 1 << 16);
         var lineNumber = 0L;
         string? id = null;
         var headerLine = 0L;
         var sequence = new StringBuilder();
-        string? recordProblem = null;
+        InputProblem? recordProblem = null;
 
         while (true)
         {
@@ -63,7 +63,7 @@ public static class FastaReader
                     throw new InvalidInputException(new InputProblem(displayName, lineNumber, null, message));
                 }
 
-                recordProblem ??= $"{message} at line {lineNumber}";
+                recordProblem ??= new InputProblem(displayName, lineNumber, id.Length == 0 ? null : id, message);
                 continue;
             }
 
@@ -112,15 +112,15 @@ public static class FastaReader
     }
 
     private static SequenceRecord? Complete(
-        string file, string id, long line, StringBuilder sequence, string? problem, InvalidRecordPolicy policy, Action<InputProblem>? onProblem)
+        string file, string id, long line, StringBuilder sequence, InputProblem? problem, InvalidRecordPolicy policy, Action<InputProblem>? onProblem)
     {
-        problem ??= id.Length == 0 ? "the header has no id" : sequence.Length == 0 ? "the record has no sequence" : null;
-        if (problem is null)
+        var message = id.Length == 0 ? "the header has no id" : sequence.Length == 0 ? "the record has no sequence" : null;
+        if (problem is null && message is null)
         {
             return new SequenceRecord(id, sequence.ToString(), file, line);
         }
 
-        var report = new InputProblem(file, line, id.Length == 0 ? null : id, problem);
+        var report = problem ?? new InputProblem(file, line, id.Length == 0 ? null : id, message!);
         if (policy == InvalidRecordPolicy.Fail)
         {
             throw new InvalidInputException(report);

@@ -5,7 +5,7 @@ namespace ProtSt.Pipeline;
 /// <summary>Opening input streams the same way for every reader: gzip by magic bytes, not by file name.</summary>
 public static class InputStreams
 {
-    public static async Task<Stream> OpenAsync(Stream stream, CancellationToken cancellationToken)
+    public static async Task<Stream> OpenAsync(Stream stream, string displayName, CancellationToken cancellationToken)
     {
         var buffered = new BufferedStream(stream, 1 << 16);
         var magic = new byte[2];
@@ -23,7 +23,15 @@ public static class InputStreams
 
         // Put the sniffed bytes back in front, which works for pipes as well as files.
         Stream rest = new PrefixedStream(magic.AsMemory(0, read), buffered);
-        return read == 2 && magic[0] == 0x1F && magic[1] == 0x8B ? new GZipStream(rest, CompressionMode.Decompress) : rest;
+        if (read < 2 || magic[0] != 0x1F || magic[1] != 0x8B)
+        {
+            return rest;
+        }
+
+        var gzip = new GZipStream(rest, CompressionMode.Decompress);
+
+        // Only a seekable file has a tail to check; a pipe is decompressed as it comes.
+        return stream.CanSeek ? new GzipTrailerCheckStream(gzip, GzipTrailerCheckStream.ReadTail(stream), displayName) : gzip;
     }
 
     /// <summary>The first character that cannot appear in a text input (NUL and other C0 controls but tab, CR, LF, form feed), or null.</summary>

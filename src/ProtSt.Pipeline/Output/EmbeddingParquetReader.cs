@@ -17,7 +17,8 @@ public static class EmbeddingParquetReader
             var count = checked((int)group.GetMetadata(EmbeddingParquetWriter.EmbeddingField)!.MetaData!.NumValues);
             var values = new float[count];
             var levels = new int[count];
-            await group.ReadRawAsync<float>(EmbeddingParquetWriter.EmbeddingField, values, null, levels, cancellationToken);
+            var definitions = new int[count];
+            await group.ReadRawAsync<float>(EmbeddingParquetWriter.EmbeddingField, values, definitions, levels, cancellationToken);
             var row = -1;
             var start = 0;
             for (var i = 0; i <= values.Length; i++)

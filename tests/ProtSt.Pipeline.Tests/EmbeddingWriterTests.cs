@@ -1,0 +1,71 @@
+using System.Globalization;
+
+namespace ProtSt.Pipeline.Tests;
+
+public sealed class EmbeddingWriterTests
+{
+    private static readonly float[] Awkward = [0.1f, 1e-8f, -3.4028235e38f, float.Epsilon, 1f / 3f, -0f, 123456.79f];
+
+    [Fact]
+    public async Task Tsv_values_round_trip_bit_exactly_without_a_header()
+    {
+        using var scratch = new Scratch();
+        var path = scratch.File("e.tsv");
+        await using (var writer = EmbeddingWriterFactory.Create(EmbeddingFormat.Tsv, path))
+        {
+            await writer.WriteAsync("P1", Awkward, CancellationToken.None);
+            await writer.WriteAsync("P2", new float[] { 2f, 3f }, CancellationToken.None);
+        }
+
+        var lines = await File.ReadAllLinesAsync(path);
+        Assert.Equal(2, lines.Length);
+        var fields = lines[0].Split('\t');
+        Assert.Equal("P1", fields[0]);
+        var parsed = fields[1..].Select(f => float.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(Awkward.Select(BitConverter.SingleToInt32Bits), parsed.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal("P2\t2\t3", lines[1]);
+        Assert.DoesNotContain((byte)'\r', await File.ReadAllBytesAsync(path));
+    }
+
+    [Fact]
+    public async Task Tsv_refuses_ids_that_would_break_the_format()
+    {
+        using var scratch = new Scratch();
+        await using var writer = EmbeddingWriterFactory.Create(EmbeddingFormat.Tsv, scratch.File("e.tsv"));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await writer.WriteAsync("a\tb", new float[] { 1f }, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Parquet_round_trips_across_row_groups()
+    {
+        using var scratch = new Scratch();
+        var path = scratch.File("e.parquet");
+        var rows = Enumerable.Range(0, 23).Select(i => ($"P{i}", Enumerable.Range(0, 5).Select(j => (i * 10) + j + 0.5f).ToArray())).ToList();
+        await using (var writer = new EmbeddingParquetWriter(path, rowGroupSize: 10))
+        {
+            foreach (var (id, vector) in rows)
+            {
+                await writer.WriteAsync(id, vector, CancellationToken.None);
+            }
+        }
+
+        var read = await EmbeddingParquetReader.ReadAllAsync(path, CancellationToken.None);
+        Assert.Equal(rows.Select(r => r.Item1), read.Select(r => r.Id));
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(rows[i].Item2, read[i].Vector);
+        }
+    }
+
+    [Fact]
+    public async Task Parquet_without_rows_is_still_a_valid_file()
+    {
+        using var scratch = new Scratch();
+        var path = scratch.File("empty.parquet");
+        await using (new EmbeddingParquetWriter(path))
+        {
+        }
+
+        Assert.Empty(await EmbeddingParquetReader.ReadAllAsync(path, CancellationToken.None));
+    }
+}

@@ -1,0 +1,35 @@
+namespace ProtSt.Pipeline.Tests;
+
+/// <summary>A unique scratch folder removed when the test ends.</summary>
+public sealed class Scratch : IDisposable
+{
+    public Scratch()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "protst-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string File(string name, string? content = null)
+    {
+        var path = System.IO.Path.Combine(Path, name);
+        if (content is not null)
+        {
+            System.IO.File.WriteAllText(path, content);
+        }
+
+        return path;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -33,7 +33,7 @@ internal static class EmbedCommand
             using var session = EncoderSession.Open(modelDirectory, configuration.Inference);
             if (session.Manifest.Untrained)
             {
-                CommandErrors.Status.MarkupLine("[yellow]warning:[/] this model is the UNTRAINED demo model: its embeddings carry no biological meaning.");
+                Console.Error.WriteLine("warning: this model is the UNTRAINED demo model: its embeddings carry no biological meaning.");
             }
 
             var tokenizer = session.Folder.CreateTokenizer(parse.GetValue(truncation) == "fail" ? TruncationPolicy.Fail : TruncationPolicy.KeepStart);
@@ -52,7 +52,7 @@ internal static class EmbedCommand
             void Report(InputProblem problem)
             {
                 skipped++;
-                CommandErrors.Status.MarkupLineInterpolated($"[yellow]skipped[/] {problem}");
+                Console.Error.WriteLine($"skipped: {problem}");
             }
 
             var inputPath = parse.GetValue(fasta)!;

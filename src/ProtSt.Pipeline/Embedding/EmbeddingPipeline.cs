@@ -24,76 +24,70 @@ public sealed class EmbeddingPipeline(EncoderSession session, EsmTokenizer token
     {
         var started = TimeProvider.System.GetTimestamp();
         var totals = new EmbeddingSummary(0, 0, 0, 0, 0, TimeSpan.Zero);
-        var chunk = new List<SequenceRecord>(options.ChunkSize);
+        var chunk = new List<(SequenceRecord Record, EncodedSequence Encoded)>(options.ChunkSize);
         await foreach (var record in records.WithCancellation(cancellationToken))
         {
-            chunk.Add(record);
-            if (chunk.Count == options.ChunkSize)
-            {
-                totals = await EmbedChunkAsync(chunk, writer, totals, started, progress, onProblem, cancellationToken);
-                chunk.Clear();
-            }
-        }
-
-        if (chunk.Count > 0)
-        {
-            totals = await EmbedChunkAsync(chunk, writer, totals, started, progress, onProblem, cancellationToken);
-        }
-
-        return totals with { Elapsed = TimeProvider.System.GetElapsedTime(started) };
-    }
-
-    private async Task<EmbeddingSummary> EmbedChunkAsync(
-        List<SequenceRecord> chunk,
-        IEmbeddingWriter writer,
-        EmbeddingSummary totals,
-        long started,
-        IProgress<EmbeddingSummary>? progress,
-        Action<InputProblem>? onProblem,
-        CancellationToken cancellationToken)
-    {
-        var encoded = new EncodedSequence?[chunk.Count];
-        var valid = new List<int>(chunk.Count);
-        var skipped = 0;
-        for (var i = 0; i < chunk.Count; i++)
-        {
+            // Tokenize on arrival so problems are reported, and a failing run stops, in input order.
+            EncodedSequence encoded;
             try
             {
-                encoded[i] = tokenizer.Encode(chunk[i].Sequence);
-                valid.Add(i);
+                encoded = tokenizer.Encode(record.Sequence);
             }
             catch (InvalidSequenceException e)
             {
-                var problem = new InputProblem(chunk[i].SourceFile, chunk[i].Line, chunk[i].Id, e.Message);
+                var problem = new InputProblem(record.SourceFile, record.Line, record.Id, e.Message);
                 if (options.OnInvalid == InvalidRecordPolicy.Fail)
                 {
                     throw new InvalidInputException(problem);
                 }
 
                 onProblem?.Invoke(problem);
-                skipped++;
+                totals = totals with { Skipped = totals.Skipped + 1 };
+                continue;
+            }
+
+            chunk.Add((record, encoded));
+            if (chunk.Count == options.ChunkSize)
+            {
+                totals = await EmbedChunkAsync(chunk, writer, totals, started, progress, cancellationToken);
+                chunk.Clear();
             }
         }
 
+        if (chunk.Count > 0)
+        {
+            totals = await EmbedChunkAsync(chunk, writer, totals, started, progress, cancellationToken);
+        }
+
+        return totals with { Elapsed = TimeProvider.System.GetElapsedTime(started) };
+    }
+
+    private async Task<EmbeddingSummary> EmbedChunkAsync(
+        List<(SequenceRecord Record, EncodedSequence Encoded)> chunk,
+        IEmbeddingWriter writer,
+        EmbeddingSummary totals,
+        long started,
+        IProgress<EmbeddingSummary>? progress,
+        CancellationToken cancellationToken)
+    {
         var embeddings = new float[chunk.Count][];
         var hidden = session.HiddenSize;
-        foreach (var planned in _planner.Plan(valid.Select(i => encoded[i]!.Length).ToList()))
+        foreach (var planned in _planner.Plan(chunk.Select(c => c.Encoded.Length).ToList()))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var members = planned.Indices.Select(j => valid[j]).ToList();
-            var batch = EncodedBatch.Create(members.Select(i => encoded[i]!).ToList(), tokenizer.PadId);
+            var batch = EncodedBatch.Create(planned.Indices.Select(i => chunk[i].Encoded).ToList(), tokenizer.PadId);
 
             // ONNX Runtime blocks its calling thread for the whole batch; keep that off the caller's context.
             var output = await Task.Run(() => session.Run(batch), cancellationToken);
-            for (var row = 0; row < members.Count; row++)
+            for (var row = 0; row < planned.Indices.Count; row++)
             {
-                embeddings[members[row]] = output.MeanResidueEmbeddings.AsSpan(row * hidden, hidden).ToArray();
+                embeddings[planned.Indices[row]] = output.MeanResidueEmbeddings.AsSpan(row * hidden, hidden).ToArray();
             }
 
             totals = totals with
             {
-                Sequences = totals.Sequences + members.Count,
-                Residues = totals.Residues + members.Sum(i => (long)encoded[i]!.ResidueCount),
+                Sequences = totals.Sequences + planned.Indices.Count,
+                Residues = totals.Residues + planned.Indices.Sum(i => (long)chunk[i].Encoded.ResidueCount),
                 RealTokens = totals.RealTokens + batch.RealTokens,
                 PaddedTokens = totals.PaddedTokens + batch.PaddedTokens,
                 Elapsed = TimeProvider.System.GetElapsedTime(started),
@@ -101,11 +95,11 @@ public sealed class EmbeddingPipeline(EncoderSession session, EsmTokenizer token
             progress?.Report(totals);
         }
 
-        foreach (var i in valid)
+        for (var i = 0; i < chunk.Count; i++)
         {
-            await writer.WriteAsync(chunk[i].Id, embeddings[i], cancellationToken);
+            await writer.WriteAsync(chunk[i].Record.Id, embeddings[i], cancellationToken);
         }
 
-        return totals with { Skipped = totals.Skipped + skipped };
+        return totals;
     }
 }

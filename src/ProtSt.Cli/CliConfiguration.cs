@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using ProtSt.Model.Hub;
 using ProtSt.Model.Inference;
 using ProtSt.Pipeline;
 
@@ -15,6 +16,8 @@ internal sealed class CliConfiguration
     private CliConfiguration(IConfiguration configuration) => _configuration = configuration;
 
     public InferenceOptions Inference => Bind<InferenceOptions>(InferenceOptions.SectionName);
+
+    public HubOptions Hub => Bind<HubOptions>(HubOptions.SectionName);
 
     public EmbeddingPipelineOptions Embedding => Bind<EmbeddingPipelineOptions>(EmbeddingPipelineOptions.SectionName);
 

@@ -1,6 +1,7 @@
 using ProtSt.Model.Checkpoints;
 using ProtSt.Model.Configuration;
 using ProtSt.Model.Folders;
+using ProtSt.Model.Hub;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
 using Spectre.Console;
@@ -17,7 +18,7 @@ internal static class CommandErrors
             return await action();
         }
         catch (Exception e) when (e is CheckpointFormatException or ModelConfigException or ModelFolderException or InvalidInputException
-            or InvalidSequenceException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or UnauthorizedAccessException)
+            or InvalidSequenceException or HubException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Folders;
+using ProtSt.Model.Hub;
 using ProtSt.Model.Onnx;
 
 namespace ProtSt.Cli.Commands;
@@ -8,12 +9,42 @@ namespace ProtSt.Cli.Commands;
 /// <summary><c>protst model convert|demo|info</c>: turn checkpoints into model folders and inspect them.</summary>
 internal static class ModelCommand
 {
-    public static Command Create() => new("model", "Convert Hugging Face checkpoints to ONNX model folders, write the demo checkpoint, inspect a model.")
+    public static Command Create() => new("model", "Download and convert Hugging Face checkpoints to ONNX model folders, write the demo checkpoint, inspect a model.")
     {
+        Download(),
         Convert(),
         Demo(),
         Info(),
     };
+
+    private static Command Download()
+    {
+        var repository = new Argument<string>("repository") { Description = "A Hugging Face model repository, e.g. facebook/esm2_t33_650M_UR50D." };
+        var output = new Option<string>("--output", "-o") { Description = "The checkpoint folder to write.", Required = true };
+        var revision = new Option<string>("--revision") { Description = "Branch, tag or commit.", DefaultValueFactory = _ => "main" };
+        var command = new Command("download", "Download a model's config and weights from the Hugging Face hub (HF_ENDPOINT and HF_TOKEN are honoured).")
+        {
+            repository, output, revision,
+        };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
+            using var client = new HubClient(configuration.Hub);
+            var last = string.Empty;
+            var progress = new Progress<HubDownloadProgress>(p =>
+            {
+                if (p.File != last || p.Received == p.Total)
+                {
+                    last = p.File;
+                    Console.Error.WriteLine($"{p.File}: {p.Received / 1e6:F1}{(p.Total is { } total ? $" / {total / 1e6:F1}" : string.Empty)} MB");
+                }
+            });
+            var files = await client.DownloadAsync(parse.GetValue(repository)!, parse.GetValue(revision)!, parse.GetValue(output)!, progress, ct);
+            Console.WriteLine($"downloaded {string.Join(", ", files)} to {Path.GetFullPath(parse.GetValue(output)!)}; next: protst model convert {parse.GetValue(output)} -o <model-dir>");
+            return 0;
+        }));
+        return command;
+    }
 
     private static Command Convert()
     {
@@ -23,7 +54,7 @@ internal static class ModelCommand
         dtype.AcceptOnlyFromAmong("fp32", "fp16");
         var graph = new Option<string>("--graph") { Description = "fused (ONNX Runtime fused operators, faster) or plain (standard ONNX operators).", DefaultValueFactory = _ => "fused" };
         graph.AcceptOnlyFromAmong("fused", "plain");
-        var command = new Command("convert", "Convert an ESM-2 or ESM-1b checkpoint into an ONNX model folder.") { source, output, dtype, graph };
+        var command = new Command("convert", "Convert an ESM-2, ESM-1b or ProtST (protein encoder) checkpoint into an ONNX model folder.") { source, output, dtype, graph };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(() =>
         {
             var started = TimeProvider.System.GetTimestamp();

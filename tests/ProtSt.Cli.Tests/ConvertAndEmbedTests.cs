@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ProtSt.Model.Checkpoints;
+using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
 
 namespace ProtSt.Cli.Tests;
@@ -17,20 +18,20 @@ public sealed class ConvertAndEmbedTests
     [InlineData("esm2-tiny-bin", "fp32")]
     public async Task Tsv_embeddings_match_the_golden_means(string golden, string dtype)
     {
-        using var scratch = new Scratch();
+        using var scratch = new TempDirectory();
         var (ids, fasta) = WriteCases(scratch, golden);
-        var convert = await Protst.RunAsync("model", "convert", Golden(golden), "-o", scratch.File("model"), "--dtype", dtype);
+        var convert = await Protst.RunAsync("model", "convert", Golden(golden), "-o", scratch.Combine("model"), "--dtype", dtype);
         Assert.True(convert.ExitCode == 0, convert.Error);
         Assert.Contains("converted", convert.Output, StringComparison.Ordinal);
 
-        var embed = await Protst.RunAsync("embed", "--model", scratch.File("model"), "--fasta", fasta, "-o", scratch.File("out.tsv"), "--format", "tsv");
+        var embed = await Protst.RunAsync("embed", "--model", scratch.Combine("model"), "--fasta", fasta, "-o", scratch.Combine("out.tsv"), "--format", "tsv");
         Assert.True(embed.ExitCode == 0, embed.Error);
         Assert.Contains("embedded 5 sequences", embed.Output, StringComparison.Ordinal);
 
         var expected = SafetensorsReader.Read(Path.Combine(Golden(golden), "expected.safetensors")).Get("mean_residue_embedding");
         var width = (int)expected.Shape[1];
         var values = expected.ReadFloat32();
-        var lines = await File.ReadAllLinesAsync(scratch.File("out.tsv"));
+        var lines = await File.ReadAllLinesAsync(scratch.Combine("out.tsv"));
         Assert.Equal(ids.Length, lines.Length);
         for (var row = 0; row < lines.Length; row++)
         {
@@ -45,14 +46,14 @@ public sealed class ConvertAndEmbedTests
     [Fact]
     public async Task Parquet_holds_the_same_values_as_tsv()
     {
-        using var scratch = new Scratch();
+        using var scratch = new TempDirectory();
         var (ids, fasta) = WriteCases(scratch, "esm2-tiny");
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.File("model"))).ExitCode);
-        Assert.Equal(0, (await Protst.RunAsync("embed", "-m", scratch.File("model"), "--fasta", fasta, "-o", scratch.File("e.tsv"))).ExitCode);
-        Assert.Equal(0, (await Protst.RunAsync("embed", "-m", scratch.File("model"), "--fasta", fasta, "-o", scratch.File("e.parquet"))).ExitCode);
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+        Assert.Equal(0, (await Protst.RunAsync("embed", "-m", scratch.Combine("model"), "--fasta", fasta, "-o", scratch.Combine("e.tsv"))).ExitCode);
+        Assert.Equal(0, (await Protst.RunAsync("embed", "-m", scratch.Combine("model"), "--fasta", fasta, "-o", scratch.Combine("e.parquet"))).ExitCode);
 
-        var parquet = await EmbeddingParquetReader.ReadAllAsync(scratch.File("e.parquet"), CancellationToken.None);
-        var tsv = (await File.ReadAllLinesAsync(scratch.File("e.tsv"))).Select(l => l.Split('\t')).ToList();
+        var parquet = await EmbeddingParquetReader.ReadAllAsync(scratch.Combine("e.parquet"), CancellationToken.None);
+        var tsv = (await File.ReadAllLinesAsync(scratch.Combine("e.tsv"))).Select(l => l.Split('\t')).ToList();
         Assert.Equal(ids, parquet.Select(r => r.Id));
         for (var i = 0; i < tsv.Count; i++)
         {
@@ -63,18 +64,18 @@ public sealed class ConvertAndEmbedTests
     [Fact]
     public async Task Invalid_records_are_skipped_with_file_and_line_or_stop_the_run()
     {
-        using var scratch = new Scratch();
-        var fasta = scratch.File("in.fasta");
+        using var scratch = new TempDirectory();
+        var fasta = scratch.Combine("in.fasta");
         await File.WriteAllTextAsync(fasta, ">good\nMKVLA\n>bad\nMK1V\n>empty\n>good2\nLLA\n");
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.File("model"))).ExitCode);
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
 
-        var skip = await Protst.RunAsync("embed", "-m", scratch.File("model"), "--fasta", fasta, "-o", scratch.File("s.tsv"), "--on-invalid", "skip");
+        var skip = await Protst.RunAsync("embed", "-m", scratch.Combine("model"), "--fasta", fasta, "-o", scratch.Combine("s.tsv"), "--on-invalid", "skip");
         Assert.True(skip.ExitCode == 0, skip.Error);
         Assert.Contains($"{fasta}:3: bad:", skip.Error, StringComparison.Ordinal);
         Assert.Contains($"{fasta}:5: empty: the record has no sequence", skip.Error, StringComparison.Ordinal);
-        Assert.Equal(["good", "good2"], (await File.ReadAllLinesAsync(scratch.File("s.tsv"))).Select(l => l.Split('\t')[0]));
+        Assert.Equal(["good", "good2"], (await File.ReadAllLinesAsync(scratch.Combine("s.tsv"))).Select(l => l.Split('\t')[0]));
 
-        var fail = await Protst.RunAsync("embed", "-m", scratch.File("model"), "--fasta", fasta, "-o", scratch.File("f.tsv"));
+        var fail = await Protst.RunAsync("embed", "-m", scratch.Combine("model"), "--fasta", fasta, "-o", scratch.Combine("f.tsv"));
         Assert.Equal(1, fail.ExitCode);
         Assert.Contains($"error: {fasta}:3: bad: character '1' at residue 3", fail.Error, StringComparison.Ordinal);
     }
@@ -82,9 +83,9 @@ public sealed class ConvertAndEmbedTests
     [Fact]
     public async Task Fp16_conversion_is_recorded_in_the_manifest()
     {
-        using var scratch = new Scratch();
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm1b-tiny"), "-o", scratch.File("model"), "--dtype", "fp16")).ExitCode);
-        var info = await Protst.RunAsync("model", "info", scratch.File("model"));
+        using var scratch = new TempDirectory();
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm1b-tiny"), "-o", scratch.Combine("model"), "--dtype", "fp16")).ExitCode);
+        var info = await Protst.RunAsync("model", "info", scratch.Combine("model"));
         Assert.Equal(0, info.ExitCode);
         using var manifest = JsonDocument.Parse(info.Output);
         Assert.Equal("fp16", manifest.RootElement.GetProperty("weight_precision").GetString());
@@ -94,34 +95,34 @@ public sealed class ConvertAndEmbedTests
     [Fact]
     public async Task Bad_models_and_unavailable_devices_give_one_clear_error()
     {
-        using var scratch = new Scratch();
-        var notConverted = await Protst.RunAsync("embed", "-m", Golden("esm2-tiny"), "--fasta", WriteCases(scratch, "esm2-tiny").Fasta, "-o", scratch.File("x.tsv"));
+        using var scratch = new TempDirectory();
+        var notConverted = await Protst.RunAsync("embed", "-m", Golden("esm2-tiny"), "--fasta", WriteCases(scratch, "esm2-tiny").Fasta, "-o", scratch.Combine("x.tsv"));
         Assert.Equal(1, notConverted.ExitCode);
         Assert.Contains("convert it first with 'protst model convert'", notConverted.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", notConverted.Error, StringComparison.Ordinal);
 
-        Directory.CreateDirectory(scratch.File("evil"));
-        File.Copy(Path.Combine(Golden("esm2-tiny-bin"), "config.json"), Path.Combine(scratch.File("evil"), "config.json"));
-        await File.WriteAllBytesAsync(Path.Combine(scratch.File("evil"), "pytorch_model.bin"), EvilZip());
-        var evil = await Protst.RunAsync("model", "convert", scratch.File("evil"), "-o", scratch.File("m"));
+        Directory.CreateDirectory(scratch.Combine("evil"));
+        File.Copy(Path.Combine(Golden("esm2-tiny-bin"), "config.json"), Path.Combine(scratch.Combine("evil"), "config.json"));
+        await File.WriteAllBytesAsync(Path.Combine(scratch.Combine("evil"), "pytorch_model.bin"), EvilZip());
+        var evil = await Protst.RunAsync("model", "convert", scratch.Combine("evil"), "-o", scratch.Combine("m"));
         Assert.Equal(1, evil.ExitCode);
         Assert.Contains("refuses to load global 'posix.system'", evil.Error, StringComparison.Ordinal);
 
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.File("model"))).ExitCode);
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
         var cuda = await Protst.RunAsync(
             new Dictionary<string, string> { ["PROTST_Inference__ExecutionProvider"] = "Cuda" },
-            "embed", "-m", scratch.File("model"), "--fasta", WriteCases(scratch, "esm2-tiny").Fasta, "-o", scratch.File("c.tsv"));
+            "embed", "-m", scratch.Combine("model"), "--fasta", WriteCases(scratch, "esm2-tiny").Fasta, "-o", scratch.Combine("c.tsv"));
         Assert.Equal(1, cuda.ExitCode);
         Assert.Contains("CUDA execution provider was requested", cuda.Error, StringComparison.Ordinal);
     }
 
-    private static (string[] Ids, string Fasta) WriteCases(Scratch scratch, string golden)
+    private static (string[] Ids, string Fasta) WriteCases(TempDirectory scratch, string golden)
     {
         using var cases = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Golden(golden), "cases.json")));
         var records = cases.RootElement.GetProperty("sequences").EnumerateArray()
             .Select(c => (Id: c.GetProperty("id").GetString()!, Sequence: c.GetProperty("sequence").GetString()!))
             .ToArray();
-        var fasta = scratch.File(golden + ".fasta");
+        var fasta = scratch.Combine(golden + ".fasta");
         File.WriteAllText(fasta, string.Concat(records.Select(r => $">{r.Id} from {golden}\n{r.Sequence}\n")));
         return (records.Select(r => r.Id).ToArray(), fasta);
     }

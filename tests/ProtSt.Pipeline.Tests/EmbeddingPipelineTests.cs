@@ -1,20 +1,21 @@
 using ProtSt.Model.Demo;
 using ProtSt.Model.Folders;
 using ProtSt.Model.Inference;
+using ProtSt.Model.Tests.Support;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Pipeline.Tests;
 
 public sealed class EmbeddingPipelineTests : IDisposable
 {
-    private readonly Scratch _scratch = new();
+    private readonly TempDirectory _scratch = new();
     private readonly EncoderSession _session;
 
     public EmbeddingPipelineTests()
     {
-        DemoCheckpoint.Write(_scratch.File("hf"), new DemoModelSpec { Layers = 1, HiddenSize = 16, Heads = 2, IntermediateSize = 32 });
-        ModelConverter.Convert(_scratch.File("hf"), _scratch.File("model"));
-        _session = EncoderSession.Open(_scratch.File("model"), new InferenceOptions { IntraOpThreads = 1 });
+        DemoCheckpoint.Write(_scratch.Combine("hf"), new DemoModelSpec { Layers = 1, HiddenSize = 16, Heads = 2, IntermediateSize = 32 });
+        ModelConverter.Convert(_scratch.Combine("hf"), _scratch.Combine("model"));
+        _session = EncoderSession.Open(_scratch.Combine("model"), new InferenceOptions { IntraOpThreads = 1 });
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ProtSt.Model.Tests.Support;
 
 namespace ProtSt.Pipeline.Tests;
 
@@ -9,8 +10,8 @@ public sealed class EmbeddingWriterTests
     [Fact]
     public async Task Tsv_values_round_trip_bit_exactly_without_a_header()
     {
-        using var scratch = new Scratch();
-        var path = scratch.File("e.tsv");
+        using var scratch = new TempDirectory();
+        var path = scratch.Combine("e.tsv");
         await using (var writer = EmbeddingWriterFactory.Create(EmbeddingFormat.Tsv, path))
         {
             await writer.WriteAsync("P1", Awkward, CancellationToken.None);
@@ -30,16 +31,16 @@ public sealed class EmbeddingWriterTests
     [Fact]
     public async Task Tsv_refuses_ids_that_would_break_the_format()
     {
-        using var scratch = new Scratch();
-        await using var writer = EmbeddingWriterFactory.Create(EmbeddingFormat.Tsv, scratch.File("e.tsv"));
+        using var scratch = new TempDirectory();
+        await using var writer = EmbeddingWriterFactory.Create(EmbeddingFormat.Tsv, scratch.Combine("e.tsv"));
         await Assert.ThrowsAsync<ArgumentException>(async () => await writer.WriteAsync("a\tb", new float[] { 1f }, CancellationToken.None));
     }
 
     [Fact]
     public async Task Parquet_round_trips_across_row_groups()
     {
-        using var scratch = new Scratch();
-        var path = scratch.File("e.parquet");
+        using var scratch = new TempDirectory();
+        var path = scratch.Combine("e.parquet");
         var rows = Enumerable.Range(0, 23).Select(i => ($"P{i}", Enumerable.Range(0, 5).Select(j => (i * 10) + j + 0.5f).ToArray())).ToList();
         await using (var writer = new EmbeddingParquetWriter(path, rowGroupSize: 10))
         {
@@ -60,8 +61,8 @@ public sealed class EmbeddingWriterTests
     [Fact]
     public async Task Parquet_without_rows_is_still_a_valid_file()
     {
-        using var scratch = new Scratch();
-        var path = scratch.File("empty.parquet");
+        using var scratch = new TempDirectory();
+        var path = scratch.Combine("empty.parquet");
         await using (new EmbeddingParquetWriter(path))
         {
         }

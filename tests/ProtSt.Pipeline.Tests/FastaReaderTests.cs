@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using ProtSt.Model.Tests.Support;
 
 namespace ProtSt.Pipeline.Tests;
 
@@ -19,8 +20,8 @@ public sealed class FastaReaderTests
     [Fact]
     public async Task Reads_multi_line_records_with_crlf_comments_and_blank_lines()
     {
-        using var scratch = new Scratch();
-        var path = scratch.File("in.fasta", ";comment\r\n>sp|P1|ONE first protein\r\nMKV\r\n LLA \r\n\r\n>P2\tsecond\nACD\n>P3\nW");
+        using var scratch = new TempDirectory();
+        var path = scratch.Write("in.fasta", ";comment\r\n>sp|P1|ONE first protein\r\nMKV\r\n LLA \r\n\r\n>P2\tsecond\nACD\n>P3\nW");
         var records = await ReadAll(path);
         Assert.Equal(["sp|P1|ONE", "P2", "P3"], records.Select(r => r.Id));
         Assert.Equal(["MKVLLA", "ACD", "W"], records.Select(r => r.Sequence));
@@ -31,8 +32,8 @@ public sealed class FastaReaderTests
     [Fact]
     public async Task Reads_gzip_by_its_magic_bytes_whatever_the_name()
     {
-        using var scratch = new Scratch();
-        var path = scratch.File("proteins.txt");
+        using var scratch = new TempDirectory();
+        var path = scratch.Combine("proteins.txt");
         await using (var file = File.Create(path))
         await using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
         {
@@ -45,14 +46,14 @@ public sealed class FastaReaderTests
     [Fact]
     public async Task Truncated_gzip_names_the_file()
     {
-        using var scratch = new Scratch();
+        using var scratch = new TempDirectory();
         var full = new MemoryStream();
         await using (var gzip = new GZipStream(full, CompressionLevel.Fastest, leaveOpen: true))
         {
             gzip.Write(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 2000).Select(i => $">P{i}\nMKVLLAACDEFGHIKLMNPQRSTVWY{i}\n"))));
         }
 
-        var path = scratch.File("cut.fasta.gz");
+        var path = scratch.Combine("cut.fasta.gz");
         File.WriteAllBytes(path, full.ToArray()[..(int)(full.Length / 2)]);
         var error = await Assert.ThrowsAsync<InvalidInputException>(() => ReadAll(path));
         Assert.Contains("cut.fasta.gz", error.Message, StringComparison.Ordinal);
@@ -62,8 +63,8 @@ public sealed class FastaReaderTests
     [Fact]
     public async Task Binary_garbage_is_reported_with_its_line()
     {
-        using var scratch = new Scratch();
-        var path = scratch.File("garbage.fasta");
+        using var scratch = new TempDirectory();
+        var path = scratch.Combine("garbage.fasta");
         File.WriteAllBytes(path, [(byte)'>', (byte)'A', (byte)'\n', (byte)'M', 0x00, 0x01, (byte)'\n']);
         var error = await Assert.ThrowsAsync<InvalidInputException>(() => ReadAll(path));
         Assert.Equal(2, error.Problem.Line);
@@ -79,8 +80,8 @@ public sealed class FastaReaderTests
     [Fact]
     public async Task Empty_record_is_skipped_or_fatal_by_policy()
     {
-        using var scratch = new Scratch();
-        var path = scratch.File("empty.fasta", ">A\n>B\nMKV\n>\nMKV\n");
+        using var scratch = new TempDirectory();
+        var path = scratch.Write("empty.fasta", ">A\n>B\nMKV\n>\nMKV\n");
         var problems = new List<InputProblem>();
         var records = await ReadAll(path, InvalidRecordPolicy.Skip, problems);
         Assert.Equal(["B"], records.Select(r => r.Id));
@@ -94,8 +95,8 @@ public sealed class FastaReaderTests
     [Fact]
     public async Task Sequence_before_any_header_is_not_fasta()
     {
-        using var scratch = new Scratch();
-        var path = scratch.File("bad.fasta", "MKV\n>A\nMKV\n");
+        using var scratch = new TempDirectory();
+        var path = scratch.Write("bad.fasta", "MKV\n>A\nMKV\n");
         var error = await Assert.ThrowsAsync<InvalidInputException>(() => ReadAll(path));
         Assert.Contains(":1: sequence data before the first '>' header", error.Message, StringComparison.Ordinal);
     }

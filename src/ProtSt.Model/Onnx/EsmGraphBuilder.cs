@@ -211,50 +211,44 @@ public static class EsmGraphBuilder
         private (string Cos, string Sin) RotaryCaches()
         {
             // ESM rotates the two halves of each head (not interleaved pairs); both halves share one frequency table.
-            var inverse = w.RotaryInverseFrequencies();
-            var rows = RotaryRows();
-            var half = inverse.Length;
-            var cos = new float[rows * half];
-            var sin = new float[rows * half];
-            for (var t = 0; t < rows; t++)
-            {
-                for (var j = 0; j < half; j++)
-                {
-                    var angle = (float)t * inverse[j];
-                    cos[(t * half) + j] = (float)Math.Cos(angle);
-                    sin[(t * half) + j] = (float)Math.Sin(angle);
-                }
-            }
-
+            var (cos, sin, rows, half) = RotaryAngles(duplicateHalves: false);
             return (g.FloatConstant("rotary_cos", cos, rows, half), g.FloatConstant("rotary_sin", sin, rows, half));
         }
 
         private (string Cos, string Sin) PlainRotaryTables()
         {
-            var inverse = w.RotaryInverseFrequencies();
-            var rows = RotaryRows();
-            var half = inverse.Length;
-            var cos = new float[rows * _headSize];
-            var sin = new float[rows * _headSize];
-            for (var t = 0; t < rows; t++)
-            {
-                for (var j = 0; j < _headSize; j++)
-                {
-                    var angle = (float)t * inverse[j % half];
-                    cos[(t * _headSize) + j] = (float)Math.Cos(angle);
-                    sin[(t * _headSize) + j] = (float)Math.Sin(angle);
-                }
-            }
+            var (cos, sin, rows, width) = RotaryAngles(duplicateHalves: true);
 
             // Rows 0..T-1 of the table, T read from input_ids, shaped [T, 1, head] to broadcast over [B, T, H, head].
             var zero = g.Int64Constant("start_0", 0);
             var length = g.Node("Slice", [g.Node("Shape", [InputIds]), _axis1, _axis2, zero], "sequence_length");
             string Table(string name, float[] values) =>
-                Unsqueeze(g.Node("Slice", [g.FloatConstant(name, values, rows, _headSize), zero, length, zero]), _axis1);
+                Unsqueeze(g.Node("Slice", [g.FloatConstant(name, values, rows, width), zero, length, zero]), _axis1);
             return (Table("rotary_cos_full", cos), Table("rotary_sin_full", sin));
         }
 
-        private int RotaryRows() => Math.Max(config.MaxPositionEmbeddings, options.MaxTokens);
+        /// <summary>cos and sin of position × frequency, [rows, head/2], or [rows, head] with the halves repeated.</summary>
+        private (float[] Cos, float[] Sin, int Rows, int Width) RotaryAngles(bool duplicateHalves)
+        {
+            var inverse = w.RotaryInverseFrequencies();
+            var rows = Math.Max(config.MaxPositionEmbeddings, options.MaxTokens);
+            var half = inverse.Length;
+            var width = duplicateHalves ? 2 * half : half;
+            var cos = new float[rows * width];
+            var sin = new float[rows * width];
+            for (var t = 0; t < rows; t++)
+            {
+                for (var j = 0; j < width; j++)
+                {
+                    // The product is rounded to float32 first, as torch computes it.
+                    var angle = (float)t * inverse[j % half];
+                    cos[(t * width) + j] = (float)Math.Cos(angle);
+                    sin[(t * width) + j] = (float)Math.Sin(angle);
+                }
+            }
+
+            return (cos, sin, rows, width);
+        }
 
         private string Rotate(string x, string cos, string sin)
         {

@@ -8,7 +8,7 @@ namespace ProtSt.Pipeline;
 /// GZipStream ends silently on a truncated file. A single-member file must match its CRC-32 and length; a BGZF
 /// (bgzip) file must end with the BGZF end-of-file block.
 /// </summary>
-internal sealed class GzipTrailerCheckStream(Stream decompressed, byte[] fileTail, string displayName) : Stream
+internal sealed class GzipTrailerCheckStream(Stream decompressed, byte[] fileTail, string displayName) : ReadOnlyStream
 {
     // The 28-byte empty block bgzip writes last; a cut bgzip file lacks it.
     private static readonly byte[] BgzfEof = Convert.FromHexString("1F8B08040000000000FF0600424302001B0003000000000000000000");
@@ -16,16 +16,6 @@ internal sealed class GzipTrailerCheckStream(Stream decompressed, byte[] fileTai
     private readonly Crc32 _crc = new();
     private long _length;
     private bool _checked;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     /// <summary>Reads the last bytes of a seekable file without disturbing its position.</summary>
     public static byte[] ReadTail(Stream file)
@@ -41,26 +31,11 @@ internal sealed class GzipTrailerCheckStream(Stream decompressed, byte[] fileTai
 
     public override int Read(Span<byte> buffer) => Observe(buffer, decompressed.Read(buffer));
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = await decompressed.ReadAsync(buffer, cancellationToken);
         return Observe(buffer.Span, read);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

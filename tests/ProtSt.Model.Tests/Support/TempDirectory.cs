@@ -13,6 +13,14 @@ public sealed class TempDirectory : IDisposable
 
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
+    /// <summary>Writes a text file in the folder and returns its path.</summary>
+    public string Write(string name, string content)
+    {
+        var path = Combine(name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
     public void Dispose()
     {
         try

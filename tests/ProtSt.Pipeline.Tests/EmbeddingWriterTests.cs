@@ -1,11 +1,12 @@
 using System.Globalization;
+using Parquet;
 using ProtSt.Model.Tests.Support;
 
 namespace ProtSt.Pipeline.Tests;
 
 public sealed class EmbeddingWriterTests
 {
-    private static readonly float[] Awkward = [0.1f, 1e-8f, -3.4028235e38f, float.Epsilon, 1f / 3f, -0f, 123456.79f];
+    private static readonly float[] Awkward = [0.1f, 1e-8f, -3.4028235e38f, float.Epsilon, 1f / 3f, -0f, 123456.79f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, float.MaxValue];
 
     [Fact]
     public async Task Tsv_values_round_trip_bit_exactly_without_a_header()
@@ -25,15 +26,27 @@ public sealed class EmbeddingWriterTests
         var parsed = fields[1..].Select(f => float.Parse(f, CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(Awkward.Select(BitConverter.SingleToInt32Bits), parsed.Select(BitConverter.SingleToInt32Bits));
         Assert.Equal("P2\t2\t3", lines[1]);
-        Assert.DoesNotContain((byte)'\r', await File.ReadAllBytesAsync(path));
+        var bytes = await File.ReadAllBytesAsync(path);
+        Assert.DoesNotContain((byte)'\r', bytes);
+        Assert.Equal((byte)'P', bytes[0]);
+        Assert.Equal((byte)'\n', bytes[^1]);
     }
 
-    [Fact]
-    public async Task Tsv_refuses_ids_that_would_break_the_format()
+    [Theory]
+    [InlineData("a\tb")]
+    [InlineData("a\rb")]
+    [InlineData("a\nb")]
+    public async Task Tsv_refuses_ids_that_would_break_the_format(string id)
     {
         using var scratch = new TempDirectory();
-        await using var writer = EmbeddingWriterFactory.Create(EmbeddingFormat.Tsv, scratch.Combine("e.tsv"));
-        await Assert.ThrowsAsync<ArgumentException>(async () => await writer.WriteAsync("a\tb", new float[] { 1f }, CancellationToken.None));
+        var path = scratch.Combine("e.tsv");
+        await using (var writer = EmbeddingWriterFactory.Create(EmbeddingFormat.Tsv, path))
+        {
+            await Assert.ThrowsAsync<ArgumentException>(async () => await writer.WriteAsync(id, new float[] { 1f }, CancellationToken.None));
+            await writer.WriteAsync("ok", new float[] { 1f }, CancellationToken.None);
+        }
+
+        Assert.Equal(["ok\t1"], await File.ReadAllLinesAsync(path));
     }
 
     [Fact]
@@ -50,12 +63,32 @@ public sealed class EmbeddingWriterTests
             }
         }
 
+        await using (var parquet = await ParquetReader.CreateAsync(path))
+        {
+            Assert.Equal(3, parquet.RowGroupCount);
+        }
+
         var read = await EmbeddingParquetReader.ReadAllAsync(path, CancellationToken.None);
         Assert.Equal(rows.Select(r => r.Item1), read.Select(r => r.Id));
         for (var i = 0; i < rows.Count; i++)
         {
             Assert.Equal(rows[i].Item2, read[i].Vector);
         }
+    }
+
+    [Theory]
+    [InlineData(EmbeddingFormat.Tsv, typeof(EmbeddingTsvWriter))]
+    [InlineData(EmbeddingFormat.Parquet, typeof(EmbeddingParquetWriter))]
+    public async Task Factory_makes_each_formats_writer_and_its_folder(EmbeddingFormat format, Type expected)
+    {
+        using var scratch = new TempDirectory();
+        var path = scratch.Combine("new", "folder", "e.out");
+        await using (var writer = EmbeddingWriterFactory.Create(format, path))
+        {
+            Assert.IsType(expected, writer);
+        }
+
+        Assert.True(File.Exists(path));
     }
 
     [Fact]
@@ -68,5 +101,21 @@ public sealed class EmbeddingWriterTests
         }
 
         Assert.Empty(await EmbeddingParquetReader.ReadAllAsync(path, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Parquet_writer_flushes_once_and_refuses_rows_after_dispose()
+    {
+        using var scratch = new TempDirectory();
+        var path = scratch.Combine("e.parquet");
+        var writer = new EmbeddingParquetWriter(path);
+        await writer.WriteAsync("P1", new float[] { 1f, 2f }, CancellationToken.None);
+        await writer.DisposeAsync();
+        await writer.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await writer.WriteAsync("P2", new float[] { 3f }, CancellationToken.None));
+
+        var (id, vector) = Assert.Single(await EmbeddingParquetReader.ReadAllAsync(path, CancellationToken.None));
+        Assert.Equal("P1", id);
+        Assert.Equal([1f, 2f], vector);
     }
 }

@@ -17,6 +17,17 @@ public sealed class FastaReaderTests
         return records;
     }
 
+    private static byte[] Gzip(string text)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        return buffer.ToArray();
+    }
+
     [Fact]
     public async Task Reads_multi_line_records_with_crlf_comments_and_blank_lines()
     {
@@ -99,6 +110,73 @@ public sealed class FastaReaderTests
         var path = scratch.Write("bad.fasta", "MKV\n>A\nMKV\n");
         var error = await Assert.ThrowsAsync<InvalidInputException>(() => ReadAll(path));
         Assert.Contains(":1: sequence data before the first '>' header", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Garbage_in_a_header_spoils_that_record_only()
+    {
+        using var scratch = new TempDirectory();
+        var path = scratch.Combine("header.fasta");
+        File.WriteAllBytes(path, [.. ">A\nMKV\n>B"u8, 0x7F, .. " junk\nLLA\n>C\nWWW\n"u8]);
+        var problems = new List<InputProblem>();
+        var kept = await ReadAll(path, InvalidRecordPolicy.Skip, problems);
+        Assert.Equal(["A", "C"], kept.Select(r => r.Id));
+        Assert.Equal(["MKV", "WWW"], kept.Select(r => r.Sequence));
+        var problem = Assert.Single(problems);
+        Assert.Equal(3, problem.Line);
+        Assert.Contains("0x7F", problem.Message, StringComparison.Ordinal);
+
+        var error = await Assert.ThrowsAsync<InvalidInputException>(() => ReadAll(path));
+        Assert.Equal(3, error.Problem.Line);
+    }
+
+    [Fact]
+    public async Task Concatenated_gzip_members_are_read_whole_and_a_cut_one_is_refused()
+    {
+        using var scratch = new TempDirectory();
+        var first = Gzip(string.Concat(Enumerable.Range(0, 500).Select(i => $">P{i}\nMKVLLA{i}\n")));
+        var second = Gzip(">Q\nWWW\n");
+        var path = scratch.Combine("cat.fa.gz");
+        File.WriteAllBytes(path, [.. first, .. second]);
+        var records = await ReadAll(path);
+        Assert.Equal(501, records.Count);
+        Assert.Equal(("Q", "WWW"), (records[^1].Id, records[^1].Sequence));
+
+        // Cut inside the second member: the first one's records come through, then the cut is reported.
+        File.WriteAllBytes(path, [.. first, .. second[..^5]]);
+        var error = await Assert.ThrowsAsync<InvalidInputException>(() => ReadAll(path));
+        Assert.Contains("corrupt or truncated", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bgzf_files_are_recognised_by_their_end_of_file_block()
+    {
+        using var scratch = new TempDirectory();
+        var eof = Convert.FromHexString("1F8B08040000000000FF0600424302001B0003000000000000000000");
+        var path = scratch.Combine("blocks.fa.gz");
+        File.WriteAllBytes(path, [.. Gzip(">A\nMKV\n"), .. Gzip(">B\nLLA\n"), .. eof]);
+        Assert.Equal(["A", "B"], (await ReadAll(path)).Select(r => r.Id));
+
+        File.WriteAllBytes(path, [.. Gzip(">A\nMKV\n"), .. Gzip(">B\nLLA\n")[..^3]]);
+        await Assert.ThrowsAsync<InvalidInputException>(() => ReadAll(path));
+    }
+
+    [Fact]
+    public async Task Reads_a_stream_under_its_display_name_and_leaves_it_open()
+    {
+        using var stream = new MemoryStream(Gzip(">A desc\nMK\nV\n>B\n"));
+        var records = new List<SequenceRecord>();
+        var error = await Assert.ThrowsAsync<InvalidInputException>(async () =>
+        {
+            await foreach (var record in FastaReader.ReadAsync(stream, "stdin", CancellationToken.None))
+            {
+                records.Add(record);
+            }
+        });
+
+        Assert.Equal([new SequenceRecord("A", "MKV", "stdin", 1)], records);
+        Assert.Equal("stdin:4: B: the record has no sequence", error.Message);
+        Assert.True(stream.CanRead);
     }
 
     [Fact]

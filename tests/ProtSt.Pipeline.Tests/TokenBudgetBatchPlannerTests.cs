@@ -23,6 +23,25 @@ public sealed class TokenBudgetBatchPlannerTests
     }
 
     [Fact]
+    public void Batches_hold_similar_lengths_longest_first_and_are_filled_greedily()
+    {
+        var random = new Random(5);
+        var lengths = Enumerable.Range(0, 300).Select(_ => random.Next(1, 60)).ToList();
+        var batches = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = 500, MaxBatchSize = 16 }).Plan(lengths);
+
+        // Concatenated, the batches are the indices sorted by length descending, ties by index.
+        var expected = Enumerable.Range(0, lengths.Count).OrderByDescending(i => lengths[i]).ThenBy(i => i);
+        Assert.Equal(expected, batches.SelectMany(b => b.Indices));
+        Assert.All(batches, b => Assert.Equal(lengths[b.Indices[0]], b.PaddedLength));
+
+        // Greedy: a batch closed only because the next sequence would have broken the budget or the size cap.
+        foreach (var (batch, next) in batches.Zip(batches.Skip(1)))
+        {
+            Assert.True(batch.Indices.Count == 16 || (batch.Indices.Count + 1) * batch.PaddedLength > 500, $"batch of {batch.Indices.Count} x {batch.PaddedLength} closed early");
+        }
+    }
+
+    [Fact]
     public void A_sequence_longer_than_the_budget_gets_its_own_batch()
     {
         var batches = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = 100 }).Plan([30, 500, 30, 30]);

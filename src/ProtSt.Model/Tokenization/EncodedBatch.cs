@@ -25,6 +25,20 @@ public sealed class EncodedBatch
 
     public long PaddedTokens => (long)BatchSize * SequenceLength;
 
+    /// <summary>Wraps arrays that are already padded (e.g. received from another node), checking that they fit together.</summary>
+    public static EncodedBatch FromPadded(long[] inputIds, long[] attentionMask, int batchSize, int sequenceLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sequenceLength, 1);
+        if (inputIds.LongLength != (long)batchSize * sequenceLength || attentionMask.LongLength != inputIds.LongLength)
+        {
+            throw new ArgumentException(
+                $"A {batchSize} x {sequenceLength} batch needs {batchSize * sequenceLength} ids and mask values, got {inputIds.Length} and {attentionMask.Length}.");
+        }
+
+        return new EncodedBatch(inputIds, attentionMask, batchSize, sequenceLength, attentionMask.Sum());
+    }
+
     public static EncodedBatch Create(IReadOnlyList<EncodedSequence> sequences, int padId)
     {
         ArgumentOutOfRangeException.ThrowIfZero(sequences.Count);

@@ -7,6 +7,11 @@ namespace ProtSt.Pipeline;
 /// Streams records from FASTA (plain or gzip, detected by its magic bytes): multi-line sequences, CRLF, blank and
 /// <c>;</c> comment lines. Problems carry the file and line; per-record problems follow the <see cref="InvalidRecordPolicy"/>.
 /// </summary>
+/// <remarks>
+/// Residue letters are not checked here: the tokenizer owns the alphabet. Only control characters, which no text
+/// FASTA holds, are refused. A problem with the stream itself (a corrupt or truncated gzip file, data before the
+/// first header) always throws, whatever the policy.
+/// </remarks>
 public static class FastaReader
 {
     public static IAsyncEnumerable<SequenceRecord> ReadAsync(string path, CancellationToken cancellationToken) =>
@@ -27,10 +32,15 @@ public static class FastaReader
         }
     }
 
+    /// <summary>Reads FASTA from <paramref name="stream"/>'s current position, failing on the first invalid record; the stream is left open.</summary>
+    public static IAsyncEnumerable<SequenceRecord> ReadAsync(Stream stream, string displayName, CancellationToken cancellationToken) =>
+        ReadAsync(stream, displayName, InvalidRecordPolicy.Fail, null, cancellationToken);
+
+    /// <summary>Reads FASTA from <paramref name="stream"/>'s current position, naming it <paramref name="displayName"/> in problems; the stream is left open.</summary>
     public static async IAsyncEnumerable<SequenceRecord> ReadAsync(
         Stream stream, string displayName, InvalidRecordPolicy policy, Action<InputProblem>? onProblem, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(await InputStreams.OpenAsync(stream, displayName, cancellationToken), new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, 1 << 16);
+        using var reader = new StreamReader(await InputStreams.OpenAsync(stream, cancellationToken), new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, 1 << 16);
         var lineNumber = 0L;
         string? id = null;
         var headerLine = 0L;
@@ -44,7 +54,7 @@ public static class FastaReader
             {
                 line = await reader.ReadLineAsync(cancellationToken);
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
             {
                 throw new InvalidInputException(new InputProblem(displayName, lineNumber + 1, null, $"the compressed stream is corrupt or truncated ({e.Message})"), e);
             }
@@ -55,27 +65,29 @@ public static class FastaReader
             }
 
             lineNumber++;
-            if (InputStreams.FindControlCharacter(line) is { } bad)
-            {
-                var message = $"binary data (control character 0x{(int)bad:X2}); this is not a text FASTA file";
-                if (id is null)
-                {
-                    throw new InvalidInputException(new InputProblem(displayName, lineNumber, null, message));
-                }
-
-                recordProblem ??= new InputProblem(displayName, lineNumber, id.Length == 0 ? null : id, message);
-                continue;
-            }
-
-            if (line.Length > 0 && line[0] == '>')
+            var bad = InputStreams.FindControlCharacter(line);
+            var garbage = bad is { } c ? $"binary data (control character 0x{(int)c:X2}); this is not a text FASTA file" : null;
+            if (line.StartsWith('>'))
             {
                 if (id is not null && Complete(displayName, id, headerLine, sequence, recordProblem, policy, onProblem) is { } previous)
                 {
                     yield return previous;
                 }
 
-                (id, headerLine, recordProblem) = (ParseId(line), lineNumber, null);
+                (id, headerLine) = (ParseId(line), lineNumber);
+                recordProblem = garbage is null ? null : new InputProblem(displayName, lineNumber, ReportableId(id), garbage);
                 sequence.Clear();
+                continue;
+            }
+
+            if (garbage is not null)
+            {
+                if (id is null)
+                {
+                    throw new InvalidInputException(new InputProblem(displayName, lineNumber, null, garbage));
+                }
+
+                recordProblem ??= new InputProblem(displayName, lineNumber, ReportableId(id), garbage);
                 continue;
             }
 
@@ -89,11 +101,15 @@ public static class FastaReader
                 throw new InvalidInputException(new InputProblem(displayName, lineNumber, null, "sequence data before the first '>' header; this is not a FASTA file"));
             }
 
-            foreach (var c in line)
+            // A record already known to be bad is dropped whole; not keeping its text keeps a binary file from filling memory.
+            if (recordProblem is null)
             {
-                if (!char.IsWhiteSpace(c))
+                foreach (var ch in line)
                 {
-                    sequence.Append(c);
+                    if (!char.IsWhiteSpace(ch))
+                    {
+                        sequence.Append(ch);
+                    }
                 }
             }
         }
@@ -111,6 +127,9 @@ public static class FastaReader
         return (end < 0 ? text : text[..end]).ToString();
     }
 
+    // An id that is empty or holds control characters would only garble the report.
+    private static string? ReportableId(string id) => id.Length == 0 || InputStreams.FindControlCharacter(id) is not null ? null : id;
+
     private static SequenceRecord? Complete(
         string file, string id, long line, StringBuilder sequence, InputProblem? problem, InvalidRecordPolicy policy, Action<InputProblem>? onProblem)
     {
@@ -120,7 +139,7 @@ public static class FastaReader
             return new SequenceRecord(id, sequence.ToString(), file, line);
         }
 
-        var report = problem ?? new InputProblem(file, line, id.Length == 0 ? null : id, message!);
+        var report = problem ?? new InputProblem(file, line, ReportableId(id), message!);
         if (policy == InvalidRecordPolicy.Fail)
         {
             throw new InvalidInputException(report);

@@ -2,27 +2,22 @@ using System.IO.Compression;
 
 namespace ProtSt.Pipeline;
 
-/// <summary>Opening input streams the same way for every reader: gzip by magic bytes, not by file name.</summary>
-public static class InputStreams
+/// <summary>Opens input streams the same way for every reader: gzip by magic bytes, not by file name.</summary>
+internal static class InputStreams
 {
-    public static async Task<Stream> OpenAsync(Stream stream, string displayName, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns <paramref name="stream"/>, decompressed when it starts with the gzip magic bytes. The result never
+    /// disposes <paramref name="stream"/>; a corrupt or truncated gzip stream surfaces as <see cref="InvalidDataException"/>.
+    /// </summary>
+    public static async Task<Stream> OpenAsync(Stream stream, CancellationToken cancellationToken)
     {
+        // Never disposed: disposing a BufferedStream disposes the caller's stream, and it holds only managed memory.
         var buffered = new BufferedStream(stream, 1 << 16);
         var magic = new byte[2];
-        var read = 0;
-        while (read < 2)
-        {
-            var n = await buffered.ReadAsync(magic.AsMemory(read), cancellationToken);
-            if (n == 0)
-            {
-                break;
-            }
-
-            read += n;
-        }
+        var read = await buffered.ReadAtLeastAsync(magic, magic.Length, throwOnEndOfStream: false, cancellationToken);
 
         // Put the sniffed bytes back in front, which works for pipes as well as files.
-        Stream rest = new PrefixedStream(magic.AsMemory(0, read), buffered);
+        var rest = new PrefixedStream(magic.AsMemory(0, read), buffered);
         if (read < 2 || magic[0] != 0x1F || magic[1] != 0x8B)
         {
             return rest;
@@ -31,15 +26,18 @@ public static class InputStreams
         var gzip = new GZipStream(rest, CompressionMode.Decompress);
 
         // Only a seekable file has a tail to check; a pipe is decompressed as it comes.
-        return stream.CanSeek ? new GzipTrailerCheckStream(gzip, GzipTrailerCheckStream.ReadTail(stream), displayName) : gzip;
+        return stream.CanSeek ? new GzipTrailerCheckStream(gzip, stream) : gzip;
     }
 
-    /// <summary>The first character that cannot appear in a text input (NUL and other C0 controls but tab, CR, LF, form feed), or null.</summary>
+    /// <summary>
+    /// The first character that cannot appear in a text input (NUL and every other control character but tab, CR
+    /// and LF), or null.
+    /// </summary>
     public static char? FindControlCharacter(string line)
     {
         foreach (var c in line)
         {
-            if (c < 0x20 && c is not ('\t' or '\r' or '\n' or '\f'))
+            if (char.IsControl(c) && c is not ('\t' or '\r' or '\n'))
             {
                 return c;
             }

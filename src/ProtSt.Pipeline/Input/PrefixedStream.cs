@@ -1,6 +1,9 @@
 namespace ProtSt.Pipeline;
 
-/// <summary>A read-only stream that yields some already-read bytes before the rest of an inner stream.</summary>
+/// <summary>
+/// A read-only stream that yields some already-read bytes before the rest of an inner stream. It does not own the
+/// inner stream: disposing it leaves the inner stream open.
+/// </summary>
 internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : ReadOnlyStream
 {
     private ReadOnlyMemory<byte> _prefix = prefix;
@@ -26,15 +29,5 @@ internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) 
         }
 
         return await inner.ReadAsync(buffer, cancellationToken);
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 }

@@ -27,12 +27,22 @@ public static class EmbeddingParquetReader
                 {
                     if (row >= 0)
                     {
+                        if (row >= ids.Length)
+                        {
+                            throw new InvalidDataException($"{path}: row group {g} holds more embeddings than its {ids.Length} rows.");
+                        }
+
                         rows.Add((ids[row] ?? string.Empty, values[start..i]));
                     }
 
                     row++;
                     start = i;
                 }
+            }
+
+            if (row != ids.Length)
+            {
+                throw new InvalidDataException($"{path}: row group {g} holds {row} embeddings for its {ids.Length} rows.");
             }
         }
 

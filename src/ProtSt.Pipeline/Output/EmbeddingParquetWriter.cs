@@ -16,6 +16,7 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
     private readonly List<float> _values = [];
     private readonly List<int> _repetitionLevels = [];
     private ParquetWriter? _writer;
+    private bool _disposed;
 
     public EmbeddingParquetWriter(string path, int rowGroupSize = 4096)
     {
@@ -26,6 +27,7 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
 
     public async ValueTask WriteAsync(string id, ReadOnlyMemory<float> vector, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (vector.Length == 0)
         {
             throw new ArgumentException("An embedding must have at least one value.", nameof(vector));
@@ -48,12 +50,24 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
 
     public async ValueTask DisposeAsync()
     {
-        await FlushAsync(CancellationToken.None);
+        if (_disposed)
+        {
+            return;
+        }
 
-        // An empty input still yields a valid file with the schema.
-        _writer ??= await ParquetWriter.CreateAsync(Schema, _stream);
-        await _writer.DisposeAsync();
-        await _stream.DisposeAsync();
+        _disposed = true;
+        try
+        {
+            await FlushAsync(CancellationToken.None);
+
+            // An empty input still yields a valid file with the schema.
+            _writer ??= await ParquetWriter.CreateAsync(Schema, _stream);
+            await _writer.DisposeAsync();
+        }
+        finally
+        {
+            await _stream.DisposeAsync();
+        }
     }
 
     private async Task FlushAsync(CancellationToken cancellationToken)

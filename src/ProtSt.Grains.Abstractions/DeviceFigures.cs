@@ -1,0 +1,11 @@
+namespace ProtSt.Grains;
+
+/// <summary>One device's share of a job.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DeviceFigures(
+    [property: Id(0)] string DeviceKey,
+    [property: Id(1)] long Batches,
+    [property: Id(2)] long Sequences,
+    [property: Id(3)] long RealTokens,
+    [property: Id(4)] long PaddedTokens,
+    [property: Id(5)] TimeSpan Busy);

@@ -1,0 +1,12 @@
+using Orleans.Concurrency;
+
+namespace ProtSt.Grains;
+
+/// <summary>The cluster's list of devices: silos register theirs when they start; readers get only those on live silos.</summary>
+public interface IDeviceDirectoryGrain : IGrainWithIntegerKey
+{
+    Task RegisterAsync(string siloAddress, int deviceCount);
+
+    [AlwaysInterleave]
+    Task<IReadOnlyList<string>> GetDevicesAsync();
+}

@@ -1,0 +1,11 @@
+namespace ProtSt.Grains;
+
+/// <summary>A slice of a job's input and how to process it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ShardRequest(
+    [property: Id(0)] string JobId,
+    [property: Id(1)] int ShardIndex,
+    [property: Id(2)] string ModelDirectory,
+    [property: Id(3)] IReadOnlyList<ShardRecord> Records,
+    [property: Id(4)] int MaxTokensPerBatch,
+    [property: Id(5)] int MaxBatchSize);

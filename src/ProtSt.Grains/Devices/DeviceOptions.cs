@@ -1,0 +1,15 @@
+using ProtSt.Model.Inference;
+
+namespace ProtSt.Grains.Devices;
+
+/// <summary>The devices a silo offers; bound from the <c>Devices</c> configuration section.</summary>
+public sealed class DeviceOptions
+{
+    public const string SectionName = "Devices";
+
+    /// <summary>How many device grains this silo hosts. On CPU the default is one device using every core.</summary>
+    public int Count { get; set; } = 1;
+
+    /// <summary>Session settings for each device; with several CPU devices, give each a share of the cores.</summary>
+    public InferenceOptions Inference { get; set; } = new();
+}

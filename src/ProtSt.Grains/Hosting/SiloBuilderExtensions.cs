@@ -1,0 +1,30 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using ProtSt.Grains.Devices;
+using ProtSt.Grains.Placement;
+using ProtSt.Grains.Shards;
+
+namespace ProtSt.Grains.Hosting;
+
+/// <summary>Adds ProtSt's grains, device placement and device registration to a silo.</summary>
+public static class SiloBuilderExtensions
+{
+    public static ISiloBuilder AddProtSt(this ISiloBuilder builder, Action<DeviceOptions>? configure = null)
+    {
+        builder.AddPlacementDirector<DevicePlacementStrategy, DevicePlacementDirector>();
+
+        // A shard's call to a busy device can wait behind minutes of queued batches; a dead silo is detected by
+        // membership, which fails its pending calls, so a short timeout would only cause duplicate work.
+        builder.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = CallTimeouts.LongRunning);
+        var options = builder.Services.AddOptions<DeviceOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, DeviceRegistrar>();
+        builder.Services.AddSingleton<ModelCatalog>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+}

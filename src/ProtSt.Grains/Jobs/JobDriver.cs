@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+using ProtSt.Model.Tokenization;
+using ProtSt.Pipeline;
+
+namespace ProtSt.Grains.Jobs;
+
+/// <summary>
+/// The client side of a job: streams records into shards with a bounded number in flight, sends each distinct
+/// sequence once (repeats take the first occurrence's result), retries a shard whose silo fails, and hands rows to
+/// the caller in input order, each record exactly once.
+/// </summary>
+public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
+{
+    private int _rowsSinceReport;
+    private int _failedSinceReport;
+
+    public async Task<JobSnapshot> RunAsync(
+        string jobId,
+        string modelDirectory,
+        string inputDescription,
+        IAsyncEnumerable<SequenceRecord> records,
+        Func<ShardRow, ValueTask> onRow,
+        CancellationToken cancellationToken)
+    {
+        var job = grains.GetGrain<IJobGrain>(jobId);
+        var model = Path.GetFullPath(modelDirectory);
+        await job.StartAsync(new JobStart(model, inputDescription, null));
+
+        var slots = new Queue<(ShardRecord Record, Task<ShardRow> Row)>();
+        var known = new Dictionary<UInt128, Task<ShardRow>>();
+        var knownOrder = new Queue<UInt128>();
+        var chunk = new List<(ShardRecord Record, TaskCompletionSource<ShardRow> Row)>(options.ShardSize);
+        var shardIndex = 0;
+        var window = options.MaxShardsInFlight * options.ShardSize;
+
+        await foreach (var input in records.WithCancellation(cancellationToken))
+        {
+            var record = new ShardRecord(input.Id, input.Sequence, input.SourceFile, input.Line);
+            var hash = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(EsmTokenizer.Normalize(input.Sequence)));
+            if (known.TryGetValue(hash, out var original))
+            {
+                slots.Enqueue((record, AliasAsync(original, record.Id)));
+            }
+            else
+            {
+                var row = new TaskCompletionSource<ShardRow>(TaskCreationOptions.RunContinuationsAsynchronously);
+                known[hash] = row.Task;
+                knownOrder.Enqueue(hash);
+                if (knownOrder.Count > options.DeduplicationCapacity)
+                {
+                    known.Remove(knownOrder.Dequeue());
+                }
+
+                chunk.Add((record, row));
+                slots.Enqueue((record, row.Task));
+                if (chunk.Count == options.ShardSize)
+                {
+                    Start(jobId, model, shardIndex++, chunk, cancellationToken);
+                    chunk = new List<(ShardRecord, TaskCompletionSource<ShardRow>)>(options.ShardSize);
+                }
+            }
+
+            // Emitting in order keeps at most a window of records (and so of shards) in flight.
+            while (slots.Count > window)
+            {
+                await EmitAsync(slots.Dequeue(), onRow);
+            }
+
+            if (_rowsSinceReport >= options.ShardSize)
+            {
+                await FlushRowCountsAsync(job);
+            }
+        }
+
+        if (chunk.Count > 0)
+        {
+            Start(jobId, model, shardIndex, chunk, cancellationToken);
+        }
+
+        while (slots.Count > 0)
+        {
+            await EmitAsync(slots.Dequeue(), onRow);
+        }
+
+        await FlushRowCountsAsync(job);
+        await job.CompleteAsync();
+        return await job.GetSnapshotAsync();
+    }
+
+    private void Start(string jobId, string model, int shardIndex, List<(ShardRecord Record, TaskCompletionSource<ShardRow> Row)> chunk, CancellationToken cancellationToken)
+    {
+        var request = new ShardRequest(jobId, shardIndex, model, chunk.Select(c => c.Record).ToList(), options.MaxTokensPerBatch, options.MaxBatchSize);
+        _ = CompleteAsync(request, chunk, cancellationToken);
+    }
+
+    private async Task CompleteAsync(ShardRequest request, List<(ShardRecord Record, TaskCompletionSource<ShardRow> Row)> chunk, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await ProcessWithRetryAsync(request, cancellationToken);
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                chunk[i].Row.SetResult(result.Rows[i]);
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var (_, row) in chunk)
+            {
+                row.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task<ShardResult> ProcessWithRetryAsync(ShardRequest request, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // A fresh key per attempt, so a retry never lands on an activation stuck on a dead silo.
+            var key = string.Create(CultureInfo.InvariantCulture, $"{request.JobId}/{request.ShardIndex}/{attempt}");
+            try
+            {
+                return await grains.GetGrain<IShardGrain>(key).ProcessAsync(request);
+            }
+            catch (Exception e) when (attempt < options.ShardAttempts && e is not OperationCanceledException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+            }
+        }
+    }
+
+    private async Task EmitAsync((ShardRecord Record, Task<ShardRow> Row) slot, Func<ShardRow, ValueTask> onRow)
+    {
+        var row = await slot.Row;
+        if (row.Error is not null && options.FailOnInvalid)
+        {
+            throw new InvalidInputException(new InputProblem(slot.Record.SourceFile, slot.Record.Line, slot.Record.Id, row.Error));
+        }
+
+        await onRow(row);
+        _rowsSinceReport++;
+        _failedSinceReport += row.Error is null ? 0 : 1;
+    }
+
+    // Only the driver sees every output row (repeats never reach a shard), so it reports rows to the aggregator.
+    private async Task FlushRowCountsAsync(IJobGrain job)
+    {
+        await job.RecordRowsAsync(_rowsSinceReport, _failedSinceReport);
+        (_rowsSinceReport, _failedSinceReport) = (0, 0);
+    }
+
+    private static async Task<ShardRow> AliasAsync(Task<ShardRow> original, string id) => (await original) with { Id = id };
+}

@@ -1,0 +1,25 @@
+namespace ProtSt.Grains.Jobs;
+
+/// <summary>How a job is cut into shards and batched; bound from the <c>Screen</c> configuration section.</summary>
+public sealed record ScreenOptions
+{
+    public const string SectionName = "Screen";
+
+    /// <summary>Records per shard: large enough to batch well, small enough that a lost shard costs little to redo.</summary>
+    public int ShardSize { get; init; } = 256;
+
+    /// <summary>Shards in flight at once; bounds the client's memory whatever the input size.</summary>
+    public int MaxShardsInFlight { get; init; } = 8;
+
+    public int MaxTokensPerBatch { get; init; } = 16384;
+
+    public int MaxBatchSize { get; init; } = 256;
+
+    /// <summary>Times a whole shard is retried when its grain's silo fails.</summary>
+    public int ShardAttempts { get; init; } = 3;
+
+    public bool FailOnInvalid { get; init; }
+
+    /// <summary>Distinct sequences remembered for deduplication; a repeat seen after its original was forgotten is computed again.</summary>
+    public int DeduplicationCapacity { get; init; } = 100_000;
+}

@@ -1,0 +1,71 @@
+using ProtSt.Grains.Jobs;
+using ProtSt.Model.Inference;
+using ProtSt.Model.Tokenization;
+using ProtSt.Pipeline;
+
+namespace ProtSt.Grains.Tests;
+
+public sealed class ScreenThroughClusterTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    [Fact]
+    public async Task Every_record_gets_exactly_one_row_equal_to_the_bare_session()
+    {
+        var random = new Random(2026);
+        const string Residues = "ACDEFGHIKLMNPQRSTVWY";
+        var records = new List<SequenceRecord>();
+        for (var i = 0; i < 2000; i++)
+        {
+            // 10% exact duplicates of an earlier sequence under a new id.
+            var sequence = i > 0 && i % 10 == 0
+                ? records[random.Next(i)].Sequence
+                : new string(Enumerable.Range(0, random.Next(30, 1501)).Select(_ => Residues[random.Next(20)]).ToArray());
+            records.Add(new SequenceRecord($"P{i:D5}", sequence, "synthetic", i + 1));
+        }
+
+        var rows = new List<ShardRow>();
+        var driver = new JobDriver(fixture.Cluster.Client, new ScreenOptions { ShardSize = 128, MaxShardsInFlight = 6 });
+        var snapshot = await driver.RunAsync("job-2000", fixture.ModelDirectory, "synthetic", records.ToAsyncEnumerable(), row =>
+        {
+            rows.Add(row);
+            return ValueTask.CompletedTask;
+        }, CancellationToken.None);
+
+        Assert.Equal(records.Select(r => r.Id), rows.Select(r => r.Id));
+        Assert.All(rows, r => Assert.Null(r.Error));
+        Assert.Equal(2000, snapshot.Rows);
+        Assert.True(snapshot.Completed);
+
+        // Each distinct sequence is computed once, and the aggregator counted exactly that work.
+        using var session = EncoderSession.Open(fixture.ModelDirectory, new InferenceOptions { IntraOpThreads = 1 });
+        var tokenizer = session.Folder.CreateTokenizer();
+        var encoded = records.Select(r => tokenizer.Encode(r.Sequence)).ToList();
+        var firsts = records.Select((r, i) => (r.Sequence, i)).DistinctBy(x => x.Sequence).Select(x => x.i).ToList();
+        Assert.Equal(1800, firsts.Count, tolerance: 10);
+        Assert.Equal(firsts.Count, snapshot.SequencesComputed);
+        Assert.Equal(firsts.Sum(i => (long)encoded[i].ResidueCount), snapshot.Residues);
+        Assert.Equal(6, snapshot.Devices.Count);
+        Assert.Equal(snapshot.SequencesComputed, snapshot.Devices.Sum(d => d.Sequences));
+        Assert.All(snapshot.Devices, d => Assert.True(d.Sequences > 0, $"{d.DeviceKey} did no work"));
+
+        var planner = new TokenBudgetBatchPlanner(new BatchPlannerOptions());
+        foreach (var batch in planner.Plan(encoded.Select(e => e.Length).ToList()))
+        {
+            var output = session.Run(EncodedBatch.Create(batch.Indices.Select(i => encoded[i]).ToList(), tokenizer.PadId));
+            for (var row = 0; row < batch.Indices.Count; row++)
+            {
+                var index = batch.Indices[row];
+                Assert.Equal(encoded[index].Truncated, rows[index].Truncated);
+                Assert.Equal(records[index].Sequence.Length, rows[index].Length);
+                var expected = output.Mean(row).Span;
+                var actual = rows[index].Embedding!;
+                var diff = 0.0;
+                for (var j = 0; j < expected.Length; j++)
+                {
+                    diff = Math.Max(diff, Math.Abs(expected[j] - actual[j]));
+                }
+
+                Assert.True(diff <= 1e-5, $"{records[index].Id}: max |diff| {diff}");
+            }
+        }
+    }
+}

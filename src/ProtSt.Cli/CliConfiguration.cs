@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using ProtSt.Grains.Devices;
+using ProtSt.Grains.Jobs;
 using ProtSt.Model.Hub;
 using ProtSt.Model.Inference;
 using ProtSt.Pipeline;
@@ -16,6 +18,10 @@ internal sealed class CliConfiguration
     private CliConfiguration(IConfiguration configuration) => _configuration = configuration;
 
     public InferenceOptions Inference => Bind<InferenceOptions>(InferenceOptions.SectionName);
+
+    public ScreenOptions Screen => Bind<ScreenOptions>(ScreenOptions.SectionName);
+
+    public DeviceOptions Devices => Bind<DeviceOptions>(DeviceOptions.SectionName);
 
     public HubOptions Hub => Bind<HubOptions>(HubOptions.SectionName);
 

@@ -7,6 +7,7 @@ var root = new RootCommand("protst: protein language models (ESM, ProtST) over w
     CliOptions.Config,
     ModelCommand.Create(),
     EmbedCommand.Create(),
+    ScreenCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

@@ -28,7 +28,7 @@ public sealed class ScreenThroughClusterTests(ClusterFixture fixture) : IClassFi
         {
             rows.Add(row);
             return ValueTask.CompletedTask;
-        }, CancellationToken.None);
+        }, null, CancellationToken.None);
 
         Assert.Equal(records.Select(r => r.Id), rows.Select(r => r.Id));
         Assert.All(rows, r => Assert.Null(r.Error));

@@ -15,6 +15,7 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
 {
     private int _rowsSinceReport;
     private int _failedSinceReport;
+    private Action<InputProblem>? _onProblem;
 
     public async Task<JobSnapshot> RunAsync(
         string jobId,
@@ -22,8 +23,10 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
         string inputDescription,
         IAsyncEnumerable<SequenceRecord> records,
         Func<ShardRow, ValueTask> onRow,
+        Action<InputProblem>? onProblem,
         CancellationToken cancellationToken)
     {
+        _onProblem = onProblem;
         var job = grains.GetGrain<IJobGrain>(jobId);
         var model = Path.GetFullPath(modelDirectory);
         await job.StartAsync(new JobStart(model, inputDescription, null));
@@ -35,43 +38,62 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
         var shardIndex = 0;
         var window = options.MaxShardsInFlight * options.ShardSize;
 
-        await foreach (var input in records.WithCancellation(cancellationToken))
+        try
         {
-            var record = new ShardRecord(input.Id, input.Sequence, input.SourceFile, input.Line);
-            var hash = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(EsmTokenizer.Normalize(input.Sequence)));
-            if (known.TryGetValue(hash, out var original))
+            await foreach (var input in records.WithCancellation(cancellationToken))
             {
-                slots.Enqueue((record, AliasAsync(original, record.Id)));
-            }
-            else
-            {
-                var row = new TaskCompletionSource<ShardRow>(TaskCreationOptions.RunContinuationsAsynchronously);
-                known[hash] = row.Task;
-                knownOrder.Enqueue(hash);
-                if (knownOrder.Count > options.DeduplicationCapacity)
+                var record = new ShardRecord(input.Id, input.Sequence, input.SourceFile, input.Line);
+                var hash = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(EsmTokenizer.Normalize(input.Sequence)));
+                if (known.TryGetValue(hash, out var original))
                 {
-                    known.Remove(knownOrder.Dequeue());
+                    slots.Enqueue((record, AliasAsync(original, record.Id)));
+                }
+                else
+                {
+                    var row = new TaskCompletionSource<ShardRow>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    known[hash] = row.Task;
+                    knownOrder.Enqueue(hash);
+                    if (knownOrder.Count > options.DeduplicationCapacity)
+                    {
+                        known.Remove(knownOrder.Dequeue());
+                    }
+
+                    chunk.Add((record, row));
+                    slots.Enqueue((record, row.Task));
+                    if (chunk.Count == options.ShardSize)
+                    {
+                        Start(jobId, model, shardIndex++, chunk, cancellationToken);
+                        chunk = new List<(ShardRecord, TaskCompletionSource<ShardRow>)>(options.ShardSize);
+                    }
                 }
 
-                chunk.Add((record, row));
-                slots.Enqueue((record, row.Task));
-                if (chunk.Count == options.ShardSize)
+                // Emitting in order keeps at most a window of records (and so of shards) in flight.
+                while (slots.Count > window)
                 {
-                    Start(jobId, model, shardIndex++, chunk, cancellationToken);
-                    chunk = new List<(ShardRecord, TaskCompletionSource<ShardRow>)>(options.ShardSize);
+                    await EmitAsync(slots.Dequeue(), onRow);
+                }
+
+                if (_rowsSinceReport >= options.ShardSize)
+                {
+                    await FlushRowCountsAsync(job);
                 }
             }
 
-            // Emitting in order keeps at most a window of records (and so of shards) in flight.
-            while (slots.Count > window)
+        }
+        catch (InvalidInputException)
+        {
+            // The reader failed on a record; an earlier record may have failed first, in the shards. Report in input order.
+            if (chunk.Count > 0)
+            {
+                Start(jobId, model, shardIndex, chunk, cancellationToken);
+            }
+
+            while (slots.Count > 0)
             {
                 await EmitAsync(slots.Dequeue(), onRow);
             }
 
-            if (_rowsSinceReport >= options.ShardSize)
-            {
-                await FlushRowCountsAsync(job);
-            }
+            throw;
         }
 
         if (chunk.Count > 0)
@@ -136,14 +158,21 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
     private async Task EmitAsync((ShardRecord Record, Task<ShardRow> Row) slot, Func<ShardRow, ValueTask> onRow)
     {
         var row = await slot.Row;
-        if (row.Error is not null && options.FailOnInvalid)
+        _rowsSinceReport++;
+        if (row.Error is not null)
         {
-            throw new InvalidInputException(new InputProblem(slot.Record.SourceFile, slot.Record.Line, slot.Record.Id, row.Error));
+            var problem = new InputProblem(slot.Record.SourceFile, slot.Record.Line, slot.Record.Id, row.Error);
+            if (options.FailOnInvalid)
+            {
+                throw new InvalidInputException(problem);
+            }
+
+            _failedSinceReport++;
+            _onProblem?.Invoke(problem);
+            return;
         }
 
         await onRow(row);
-        _rowsSinceReport++;
-        _failedSinceReport += row.Error is null ? 0 : 1;
     }
 
     // Only the driver sees every output row (repeats never reach a shard), so it reports rows to the aggregator.

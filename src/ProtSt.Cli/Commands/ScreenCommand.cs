@@ -1,0 +1,95 @@
+using System.CommandLine;
+using ProtSt.Grains;
+using ProtSt.Grains.Jobs;
+using ProtSt.Model.Demo;
+using ProtSt.Model.Folders;
+using ProtSt.Pipeline;
+using Spectre.Console;
+
+namespace ProtSt.Cli.Commands;
+
+/// <summary><c>protst screen</c>: a proteome through the Orleans cluster (the embedded in-process silo by default).</summary>
+internal static class ScreenCommand
+{
+    public static Command Create()
+    {
+        var input = new Option<string>("--input", "-i") { Description = "Input FASTA, plain or gzip-compressed.", Required = true };
+        var model = new Option<string?>("--model", "-m") { Description = "A converted model folder (default: the built-in untrained demo model)." };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder: results.tsv and embeddings.parquet.", Required = true };
+        var onInvalid = new Option<string>("--on-invalid") { Description = "skip (report with file and line, continue) or fail.", DefaultValueFactory = _ => "fail" };
+        onInvalid.AcceptOnlyFromAmong("skip", "fail");
+        var devices = new Option<int?>("--devices") { Description = "Devices of the embedded silo (default from configs: one device using all cores)." };
+        var command = new Command("screen", "Screen a proteome through the cluster: one row and one embedding per record.")
+        {
+            input, model, output, onInvalid, devices,
+        };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
+            var modelDirectory = parse.GetValue(model) ?? DemoModel.Ensure();
+            var folder = ModelFolder.Open(modelDirectory, configuration.Inference.VerifyModelHash);
+            if (folder.Manifest.Untrained)
+            {
+                Console.Error.WriteLine("warning: this model is the UNTRAINED demo model: its embeddings carry no biological meaning.");
+            }
+
+            var fail = parse.GetValue(onInvalid) == "fail";
+            var screen = configuration.Screen with { FailOnInvalid = fail };
+            var deviceOptions = configuration.Devices;
+            deviceOptions.Count = parse.GetValue(devices) ?? deviceOptions.Count;
+            var inputPath = parse.GetValue(input)!;
+            var outputDirectory = parse.GetValue(output)!;
+            var skipped = 0;
+
+            await using var cluster = await EmbeddedCluster.StartAsync(deviceOptions, ct);
+            var jobId = $"screen-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+            await using var writer = new ScreenResultWriter(outputDirectory);
+            var driver = new JobDriver(cluster.Grains, screen);
+            var records = FastaReader.ReadAsync(inputPath, fail ? InvalidRecordPolicy.Fail : InvalidRecordPolicy.Skip, Report, ct);
+
+            void Report(InputProblem problem)
+            {
+                skipped++;
+                Console.Error.WriteLine($"skipped: {problem}");
+            }
+
+            ValueTask Write(ShardRow row) => writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, ct);
+
+            var job = cluster.Grains.GetGrain<IJobGrain>(jobId);
+            var snapshot = await WithProgressAsync(job, () => driver.RunAsync(jobId, modelDirectory, inputPath, records, Write, Report, ct));
+            Console.WriteLine(
+                $"screened {writer.Rows} records ({snapshot.SequencesComputed} distinct sequences, {snapshot.Residues} residues) in {snapshot.Elapsed.TotalSeconds:F1} s: " +
+                $"{writer.Rows / Math.Max(snapshot.Elapsed.TotalSeconds, 1e-9):F1} records/s, {snapshot.ResiduesPerSecond:F0} residues/s, " +
+                $"padding efficiency {(double)snapshot.RealTokens / Math.Max(1, snapshot.PaddedTokens):P1} on {snapshot.Devices.Count} device(s)" +
+                (skipped > 0 ? $", {skipped} skipped" : string.Empty) + $"; wrote {Path.GetFullPath(outputDirectory)}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static async Task<JobSnapshot> WithProgressAsync(IJobGrain job, Func<Task<JobSnapshot>> run)
+    {
+        if (!CommandErrors.Status.Profile.Capabilities.Interactive)
+        {
+            return await run();
+        }
+
+        JobSnapshot? result = null;
+        await CommandErrors.Status.Progress()
+            .Columns(new TaskDescriptionColumn(), new SpinnerColumn(), new ElapsedTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask("starting", maxValue: double.MaxValue);
+                var running = run();
+                while (await Task.WhenAny(running, Task.Delay(500)) != running)
+                {
+                    var s = await job.GetSnapshotAsync();
+                    task.Description = $"{s.Rows} records, {s.WindowSequencesPerSecond:F1} seq/s (last 10 s), {s.ResiduesPerSecond:F0} residues/s";
+                }
+
+                result = await running;
+                task.StopTask();
+            });
+        return result!;
+    }
+}

@@ -1,0 +1,47 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ProtSt.Grains.Devices;
+using ProtSt.Grains.Hosting;
+
+namespace ProtSt.Cli;
+
+/// <summary>The embedded default: one in-process silo with localhost clustering on free ports, nothing to install.</summary>
+internal sealed class EmbeddedCluster : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private EmbeddedCluster(IHost host) => _host = host;
+
+    public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
+
+    public static async Task<EmbeddedCluster> StartAsync(DeviceOptions devices, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        // The CLI's own lines are the user's view of the job; the silo speaks up only when something is wrong.
+        builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Orleans", LogLevel.Error);
+        builder.UseOrleans(silo => silo
+            .UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort())
+            .AddProtSt(o => (o.Count, o.Inference) = (devices.Count, devices.Inference)));
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return new EmbeddedCluster(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}

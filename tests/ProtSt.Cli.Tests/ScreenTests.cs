@@ -1,0 +1,60 @@
+using System.Globalization;
+using ProtSt.Model.Tests.Support;
+using ProtSt.Pipeline;
+
+namespace ProtSt.Cli.Tests;
+
+/// <summary><c>protst screen</c> on the embedded in-process silo.</summary>
+public sealed class ScreenTests
+{
+    private static string Golden(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", name);
+
+    [Fact]
+    public async Task Screen_writes_one_row_per_record_equal_to_embed()
+    {
+        using var scratch = new TempDirectory();
+        var random = new Random(5);
+        var sequences = Enumerable.Range(0, 60).Select(_ => new string(Enumerable.Range(0, random.Next(20, 400)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())).ToList();
+        sequences.Add(sequences[3]);
+        var fasta = scratch.Write("in.fasta", string.Concat(sequences.Select((s, i) => $">S{i}\n{s}\n")));
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+
+        var screen = await Protst.RunAsync("screen", "-i", fasta, "-m", scratch.Combine("model"), "-o", scratch.Combine("out"), "--devices", "2");
+        Assert.True(screen.ExitCode == 0, screen.Error);
+        Assert.Contains("screened 61 records (60 distinct sequences", screen.Output, StringComparison.Ordinal);
+        Assert.Contains("on 2 device(s)", screen.Output, StringComparison.Ordinal);
+
+        var results = await File.ReadAllLinesAsync(scratch.Combine("out", "results.tsv"));
+        Assert.Equal("id\tlength\ttruncated", results[0]);
+        Assert.Equal(sequences.Select((s, i) => $"S{i}\t{s.Length}\tfalse"), results[1..]);
+
+        Assert.Equal(0, (await Protst.RunAsync("embed", "-m", scratch.Combine("model"), "--fasta", fasta, "-o", scratch.Combine("embed.tsv"))).ExitCode);
+        var expected = (await File.ReadAllLinesAsync(scratch.Combine("embed.tsv"))).Select(l => l.Split('\t')[1..].Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToList();
+        var actual = await EmbeddingParquetReader.ReadAllAsync(scratch.Combine("out", "embeddings.parquet"), CancellationToken.None);
+        Assert.Equal(sequences.Select((_, i) => $"S{i}"), actual.Select(r => r.Id));
+        for (var i = 0; i < actual.Count; i++)
+        {
+            var diff = actual[i].Vector.Zip(expected[i], (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(diff <= 1e-5, $"S{i}: {diff}");
+        }
+    }
+
+    [Fact]
+    public async Task Invalid_records_are_skipped_or_fatal_with_file_and_line()
+    {
+        using var scratch = new TempDirectory();
+        var fasta = scratch.Write("in.fasta", ">a\nMKVL\n>b\nMK1L\n>c\n>d\nLLAV\n");
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+
+        var skip = await Protst.RunAsync("screen", "-i", fasta, "-m", scratch.Combine("model"), "-o", scratch.Combine("skip"), "--on-invalid", "skip");
+        Assert.True(skip.ExitCode == 0, skip.Error);
+        Assert.Contains($"{fasta}:5: c: the record has no sequence", skip.Error, StringComparison.Ordinal);
+        Assert.Contains($"{fasta}:3: b: character '1' at residue 3", skip.Error, StringComparison.Ordinal);
+        Assert.Contains("screened 2 records", skip.Output, StringComparison.Ordinal);
+        Assert.Equal(["a", "d"], (await File.ReadAllLinesAsync(scratch.Combine("skip", "results.tsv")))[1..].Select(l => l.Split('\t')[0]));
+
+        var fail = await Protst.RunAsync("screen", "-i", fasta, "-m", scratch.Combine("model"), "-o", scratch.Combine("fail"));
+        Assert.Equal(1, fail.ExitCode);
+        Assert.Contains($"error: {fasta}:3: b: character '1' at residue 3", fail.Error, StringComparison.Ordinal);
+    }
+}

@@ -5,7 +5,7 @@ namespace ProtSt.Bench;
 /// <summary>Benchmark sequences: real proteins from the shared DeepLoc set when present, else a seeded synthetic mix of the same length range.</summary>
 internal static class BenchInput
 {
-    public static async Task<(IReadOnlyList<string> Sequences, string Source)> LoadAsync(string? fasta, int count)
+    public static async Task<(IReadOnlyList<string> Sequences, string Source)> LoadAsync(string? fasta, int count, int minLength = 1, int maxLength = int.MaxValue)
     {
         fasta ??= FindShared("data/deeploc-test.fasta");
         if (fasta is not null && File.Exists(fasta))
@@ -13,6 +13,11 @@ internal static class BenchInput
             var sequences = new List<string>();
             await foreach (var record in FastaReader.ReadAsync(fasta, CancellationToken.None))
             {
+                if (record.Sequence.Length < minLength || record.Sequence.Length > maxLength)
+                {
+                    continue;
+                }
+
                 sequences.Add(record.Sequence);
                 if (sequences.Count == count)
                 {
@@ -20,7 +25,7 @@ internal static class BenchInput
                 }
             }
 
-            return (sequences, fasta);
+            return (sequences, $"{fasta} (lengths {minLength}-{maxLength})");
         }
 
         var random = new Random(1234);

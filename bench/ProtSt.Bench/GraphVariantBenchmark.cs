@@ -17,6 +17,7 @@ internal static class GraphVariantBenchmark
         var arguments = new BenchArguments(args);
         var count = arguments.Int("--sequences", 192);
         var repeats = arguments.Int("--repeats", 3);
+        var budget = arguments.Int("--max-tokens", 16384);
         var (sequences, source) = await BenchInput.LoadAsync(arguments.String("--fasta"), count);
 
         var scratch = Path.Combine(Path.GetTempPath(), "protst-bench-" + Guid.NewGuid().ToString("N"));
@@ -34,7 +35,7 @@ internal static class GraphVariantBenchmark
 
             var tokenizer = sessions[0].Folder.CreateTokenizer();
             var encoded = sequences.Select(tokenizer.Encode).ToList();
-            var plan = new TokenBudgetBatchPlanner(new BatchPlannerOptions()).Plan(encoded.Select(e => e.Length).ToList());
+            var plan = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = budget }).Plan(encoded.Select(e => e.Length).ToList());
             var batches = plan.Select(b => EncodedBatch.Create(b.Indices.Select(i => encoded[i]).ToList(), tokenizer.PadId)).ToList();
             var realTokens = batches.Sum(b => b.RealTokens);
 

@@ -6,11 +6,12 @@ var name = args.FirstOrDefault() ?? "help";
 return name switch
 {
     "graph-variants" => await GraphVariantBenchmark.RunAsync(args[1..]),
+    "screen-methods" => await ScreenMethodsBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run --project bench/ProtSt.Bench -c Release -- graph-variants [--sequences N] [--fasta PATH] [--repeats N]");
+    Console.Error.WriteLine("usage: dotnet run --project bench/ProtSt.Bench -c Release -- graph-variants|screen-methods [--sequences N] [--fasta PATH] [--repeats N]");
     return 2;
 }

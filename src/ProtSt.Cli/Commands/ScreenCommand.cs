@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ProtSt.Grains;
+using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Jobs;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Folders;

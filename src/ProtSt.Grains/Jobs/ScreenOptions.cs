@@ -1,3 +1,5 @@
+using ProtSt.Pipeline;
+
 namespace ProtSt.Grains.Jobs;
 
 /// <summary>How a job is cut into shards and batched; bound from the <c>Screen</c> configuration section.</summary>
@@ -11,7 +13,7 @@ public sealed record ScreenOptions
     /// <summary>Shards in flight at once; bounds the client's memory whatever the input size.</summary>
     public int MaxShardsInFlight { get; init; } = 8;
 
-    public int MaxTokensPerBatch { get; init; } = 16384;
+    public int MaxTokensPerBatch { get; init; } = BatchPlannerOptions.DefaultMaxTokensPerBatch;
 
     public int MaxBatchSize { get; init; } = 256;
 

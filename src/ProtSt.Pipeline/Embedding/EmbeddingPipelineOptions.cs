@@ -6,7 +6,7 @@ public sealed record EmbeddingPipelineOptions
     public const string SectionName = "Embedding";
 
     /// <summary>Padded tokens per batch (batch size × longest sequence); bounds activation memory.</summary>
-    public int MaxTokensPerBatch { get; init; } = 16384;
+    public int MaxTokensPerBatch { get; init; } = BatchPlannerOptions.DefaultMaxTokensPerBatch;
 
     public int MaxBatchSize { get; init; } = 256;
 

@@ -4,12 +4,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ProtSt.Grains.Devices;
-using ProtSt.Grains.Hosting;
 
-namespace ProtSt.Cli;
+namespace ProtSt.Grains.Hosting;
 
 /// <summary>The embedded default: one in-process silo with localhost clustering on free ports, nothing to install.</summary>
-internal sealed class EmbeddedCluster : IAsyncDisposable
+public sealed class EmbeddedCluster : IAsyncDisposable
 {
     private readonly IHost _host;
 

@@ -23,6 +23,9 @@ internal sealed class CliConfiguration
 
     public DeviceOptions Devices => Bind<DeviceOptions>(DeviceOptions.SectionName);
 
+    /// <summary>The Orleans cluster and service id shared by silos and clients.</summary>
+    public string ClusterId => _configuration["ClusterId"] ?? "protst";
+
     public HubOptions Hub => Bind<HubOptions>(HubOptions.SectionName);
 
     public EmbeddingPipelineOptions Embedding => Bind<EmbeddingPipelineOptions>(EmbeddingPipelineOptions.SectionName);

@@ -8,6 +8,7 @@ var root = new RootCommand("protst: protein language models (ESM, ProtST) over w
     ModelCommand.Create(),
     EmbedCommand.Create(),
     ScreenCommand.Create(),
+    SiloCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

@@ -5,6 +5,7 @@ using ProtSt.Grains.Jobs;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Folders;
 using ProtSt.Pipeline;
+using ProtSt.Silo;
 using Spectre.Console;
 
 namespace ProtSt.Cli.Commands;
@@ -20,9 +21,10 @@ internal static class ScreenCommand
         var onInvalid = new Option<string>("--on-invalid") { Description = "skip (report with file and line, continue) or fail.", DefaultValueFactory = _ => "fail" };
         onInvalid.AcceptOnlyFromAmong("skip", "fail");
         var devices = new Option<int?>("--devices") { Description = "Devices of the embedded silo (default from configs: one device using all cores)." };
+        var cluster = new Option<string?>("--cluster") { Description = "Submit to a running cluster whose membership is in this Redis (e.g. 127.0.0.1:6379) instead of an embedded silo." };
         var command = new Command("screen", "Screen a proteome through the cluster: one row and one embedding per record.")
         {
-            input, model, output, onInvalid, devices,
+            input, model, output, onInvalid, devices, cluster,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -42,10 +44,12 @@ internal static class ScreenCommand
             var outputDirectory = parse.GetValue(output)!;
             var skipped = 0;
 
-            await using var cluster = await EmbeddedCluster.StartAsync(deviceOptions, ct);
+            await using IClusterConnection connection = parse.GetValue(cluster) is { Length: > 0 } redis
+                ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, ct)
+                : await EmbeddedCluster.StartAsync(deviceOptions, ct);
             var jobId = $"screen-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
             await using var writer = new ScreenResultWriter(outputDirectory);
-            var driver = new JobDriver(cluster.Grains, screen);
+            var driver = new JobDriver(connection.Grains, screen);
             var records = FastaReader.ReadAsync(inputPath, fail ? InvalidRecordPolicy.Fail : InvalidRecordPolicy.Skip, Report, ct);
 
             void Report(InputProblem problem)
@@ -56,12 +60,12 @@ internal static class ScreenCommand
 
             ValueTask Write(ShardRow row) => writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, ct);
 
-            var job = cluster.Grains.GetGrain<IJobGrain>(jobId);
+            var job = connection.Grains.GetGrain<IJobGrain>(jobId);
             var snapshot = await WithProgressAsync(job, () => driver.RunAsync(jobId, modelDirectory, inputPath, records, Write, Report, ct));
             Console.WriteLine(
                 $"screened {writer.Rows} records ({snapshot.SequencesComputed} distinct sequences, {snapshot.Residues} residues) in {snapshot.Elapsed.TotalSeconds:F1} s: " +
                 $"{writer.Rows / Math.Max(snapshot.Elapsed.TotalSeconds, 1e-9):F1} records/s, {snapshot.ResiduesPerSecond:F0} residues/s, " +
-                $"padding efficiency {(double)snapshot.RealTokens / Math.Max(1, snapshot.PaddedTokens):P1} on {snapshot.Devices.Count} device(s)" +
+                $"padding efficiency {(double)snapshot.RealTokens / Math.Max(1, snapshot.PaddedTokens):P1} on {snapshot.Devices.Count} device(s) of the {connection.Description}" +
                 (skipped > 0 ? $", {skipped} skipped" : string.Empty) + $"; wrote {Path.GetFullPath(outputDirectory)}");
             return 0;
         }));

@@ -8,13 +8,15 @@ using ProtSt.Grains.Devices;
 namespace ProtSt.Grains.Hosting;
 
 /// <summary>The embedded default: one in-process silo with localhost clustering on free ports, nothing to install.</summary>
-public sealed class EmbeddedCluster : IAsyncDisposable
+public sealed class EmbeddedCluster : IClusterConnection
 {
     private readonly IHost _host;
 
     private EmbeddedCluster(IHost host) => _host = host;
 
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
+
+    public string Description => "embedded in-process silo";
 
     public static async Task<EmbeddedCluster> StartAsync(DeviceOptions devices, CancellationToken cancellationToken)
     {

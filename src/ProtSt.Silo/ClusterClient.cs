@@ -1,0 +1,43 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using ProtSt.Grains.Hosting;
+
+namespace ProtSt.Silo;
+
+/// <summary>A client of a running cluster whose membership lives in Redis.</summary>
+public sealed class ClusterClient : IClusterConnection
+{
+    private readonly IHost _host;
+
+    private ClusterClient(IHost host, string redis)
+    {
+        _host = host;
+        Description = $"cluster at {redis}";
+    }
+
+    public IGrainFactory Grains => _host.Services.GetRequiredService<IClusterClient>();
+
+    public string Description { get; }
+
+    public static async Task<ClusterClient> ConnectAsync(string redis, string clusterId, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error);
+        builder.UseOrleansClient(client => client
+            .UseRedisClustering(redis)
+            .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, clusterId))
+            .AddProtStClient());
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return new ClusterClient(host, redis);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+}

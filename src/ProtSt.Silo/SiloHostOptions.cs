@@ -1,0 +1,23 @@
+using ProtSt.Grains.Devices;
+
+namespace ProtSt.Silo;
+
+/// <summary>How a silo host joins a cluster and what it offers.</summary>
+public sealed record SiloHostOptions
+{
+    /// <summary>A Redis connection string (e.g. <c>127.0.0.1:6379</c>) for cluster membership; null for localhost clustering.</summary>
+    public string? Cluster { get; init; }
+
+    /// <summary>The silo-to-silo port; 0 picks a free one.</summary>
+    public int SiloPort { get; init; }
+
+    /// <summary>The client gateway port; 0 picks a free one.</summary>
+    public int GatewayPort { get; init; }
+
+    /// <summary>ASP.NET Core URLs for the dashboard and API; loopback by default.</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:0";
+
+    public string ClusterId { get; init; } = "protst";
+
+    public DeviceOptions Devices { get; init; } = new();
+}

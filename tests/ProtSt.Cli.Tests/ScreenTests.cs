@@ -57,4 +57,59 @@ public sealed class ScreenTests
         Assert.Equal(1, fail.ExitCode);
         Assert.Contains($"error: {fasta}:3: b: character '1' at residue 3", fail.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Screens_the_protst_dataset_csv_layout()
+    {
+        using var scratch = new TempDirectory();
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm1b-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+        var csv = Path.Combine(AppContext.BaseDirectory, "fixtures", "data", "subloc-sample.csv");
+        var screen = await Protst.RunAsync("screen", "-i", csv, "-m", scratch.Combine("model"), "-o", scratch.Combine("out"));
+        Assert.True(screen.ExitCode == 0, screen.Error);
+        var rows = (await File.ReadAllLinesAsync(scratch.Combine("out", "results.tsv")))[1..];
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => i.ToString(CultureInfo.InvariantCulture)), rows.Select(r => r.Split('\t')[0]));
+        Assert.Contains(rows, r => r.EndsWith("\ttrue", StringComparison.Ordinal) == (int.Parse(r.Split('\t')[1], CultureInfo.InvariantCulture) > 1022));
+    }
+
+    public static TheoryData<string, byte[], string> BadInputs() => new()
+    {
+        { "same-id.fasta", ">A\nMKV\n>A\nLLA\n>B\nMKV\n"u8.ToArray(), ":3: A: this id was used before for a different sequence" },
+        { "garbage.fasta", [.. ">A\nMKV\n>B\nM"u8, 0x00, 0x01, .. "\n>C\nLLA\n"u8], ":4: B: binary data" },
+        { "broken.fasta.gz", BrokenGzip(), "corrupt or truncated" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public async Task Bad_inputs_are_reported_with_file_and_line_and_never_crash(string name, byte[] content, string expected)
+    {
+        using var scratch = new TempDirectory();
+        var input = scratch.Combine(name);
+        await File.WriteAllBytesAsync(input, content);
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+
+        var fail = await Protst.RunAsync("screen", "-i", input, "-m", scratch.Combine("model"), "-o", scratch.Combine("fail"));
+        Assert.Equal(1, fail.ExitCode);
+        Assert.Contains($"error: {input}", fail.Error, StringComparison.Ordinal);
+        Assert.Contains(expected, fail.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", fail.Error, StringComparison.Ordinal);
+
+        if (!name.EndsWith(".gz", StringComparison.Ordinal))
+        {
+            var skip = await Protst.RunAsync("screen", "-i", input, "-m", scratch.Combine("model"), "-o", scratch.Combine("skip"), "--on-invalid", "skip");
+            Assert.True(skip.ExitCode == 0, skip.Error);
+            Assert.Contains($"skipped: {input}", skip.Error, StringComparison.Ordinal);
+            Assert.Equal(3, (await File.ReadAllLinesAsync(scratch.Combine("skip", "results.tsv"))).Length);
+        }
+    }
+
+    private static byte[] BrokenGzip()
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 500).Select(i => $">P{i}\nMKVLLAACDEFGHIKLMNPQRSTVWY{"ACDEFGHIKLMNPQRSTVWY"[i % 20]}\n"))));
+        }
+
+        return buffer.ToArray()[..(int)(buffer.Length / 2)];
+    }
 }

@@ -13,7 +13,7 @@ internal static class EmbedCommand
     public static Command Create()
     {
         var model = new Option<string?>("--model", "-m") { Description = "A converted model folder (default: the built-in untrained demo model)." };
-        var fasta = new Option<string>("--fasta") { Description = "Input FASTA, plain or gzip-compressed.", Required = true };
+        var fasta = new Option<string>("--fasta") { Description = "Input FASTA (or CSV/TSV with id and sequence columns), plain or gzip-compressed.", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "Output file.", Required = true };
         var format = new Option<string?>("--format") { Description = "tsv (id then the D values, no header) or parquet (id, embedding); default from the output's extension." };
         format.AcceptOnlyFromAmong("tsv", "parquet");
@@ -59,7 +59,7 @@ internal static class EmbedCommand
             var summary = await RunWithProgressAsync(async progress =>
             {
                 await using var writer = EmbeddingWriterFactory.Create(embeddingFormat, outputPath);
-                return await pipeline.RunAsync(FastaReader.ReadAsync(inputPath, policy, Report, ct), writer, progress, Report, ct);
+                return await pipeline.RunAsync(SequenceInput.ReadAsync(inputPath, policy, Report, ct), writer, progress, Report, ct);
             });
 
             Console.WriteLine(

@@ -15,7 +15,7 @@ internal static class ScreenCommand
 {
     public static Command Create()
     {
-        var input = new Option<string>("--input", "-i") { Description = "Input FASTA, plain or gzip-compressed.", Required = true };
+        var input = new Option<string>("--input", "-i") { Description = "Input FASTA, CSV or TSV (with a header: id and sequence or prot_seq columns), plain or gzip-compressed.", Required = true };
         var model = new Option<string?>("--model", "-m") { Description = "A converted model folder (default: the built-in untrained demo model)." };
         var output = new Option<string>("--output", "-o") { Description = "Output folder: results.tsv and embeddings.parquet.", Required = true };
         var onInvalid = new Option<string>("--on-invalid") { Description = "skip (report with file and line, continue) or fail.", DefaultValueFactory = _ => "fail" };
@@ -50,7 +50,7 @@ internal static class ScreenCommand
             var jobId = $"screen-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
             await using var writer = new ScreenResultWriter(outputDirectory);
             var driver = new JobDriver(connection.Grains, screen);
-            var records = FastaReader.ReadAsync(inputPath, fail ? InvalidRecordPolicy.Fail : InvalidRecordPolicy.Skip, Report, ct);
+            var records = SequenceInput.ReadAsync(inputPath, fail ? InvalidRecordPolicy.Fail : InvalidRecordPolicy.Skip, Report, ct);
 
             void Report(InputProblem problem)
             {

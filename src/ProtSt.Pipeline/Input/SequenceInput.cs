@@ -1,0 +1,78 @@
+using System.IO.Hashing;
+using System.Runtime.CompilerServices;
+using System.Text;
+using ProtSt.Model.Tokenization;
+
+namespace ProtSt.Pipeline;
+
+/// <summary>
+/// Reads any supported input file by its content: FASTA when the first text starts with <c>&gt;</c>, otherwise CSV or
+/// TSV (by the name, <c>.tsv[.gz]</c> for tabs). Also refuses an id seen before with a different sequence, since the
+/// output could not say which one a row belongs to.
+/// </summary>
+public static class SequenceInput
+{
+    public static async IAsyncEnumerable<SequenceRecord> ReadAsync(
+        string path, InvalidRecordPolicy policy, Action<InputProblem>? onProblem, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Input file '{path}' does not exist.", path);
+        }
+
+        var records = await LooksLikeFastaAsync(path, cancellationToken)
+            ? FastaReader.ReadAsync(path, policy, onProblem, cancellationToken)
+            : ReadDelimitedAsync(path, policy, onProblem, cancellationToken);
+
+        // Ids map to a 128-bit hash of their sequence: about 50 bytes per record, far less than the records themselves.
+        var seen = new Dictionary<string, UInt128>(StringComparer.Ordinal);
+        await foreach (var record in records.WithCancellation(cancellationToken))
+        {
+            var hash = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(EsmTokenizer.Normalize(record.Sequence)));
+            if (seen.TryGetValue(record.Id, out var previous) && previous != hash)
+            {
+                var problem = new InputProblem(record.SourceFile, record.Line, record.Id, "this id was used before for a different sequence");
+                if (policy == InvalidRecordPolicy.Fail)
+                {
+                    throw new InvalidInputException(problem);
+                }
+
+                onProblem?.Invoke(problem);
+                continue;
+            }
+
+            seen[record.Id] = hash;
+            yield return record;
+        }
+    }
+
+    private static async IAsyncEnumerable<SequenceRecord> ReadDelimitedAsync(
+        string path, InvalidRecordPolicy policy, Action<InputProblem>? onProblem, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var name = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? path[..^3] : path;
+        var delimiter = name.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".tab", StringComparison.OrdinalIgnoreCase) ? '\t' : ',';
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        await foreach (var record in DelimitedSequenceReader.ReadAsync(file, path, delimiter, policy, onProblem, cancellationToken))
+        {
+            yield return record;
+        }
+    }
+
+    private static async Task<bool> LooksLikeFastaAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, useAsync: true);
+        try
+        {
+            using var reader = new StreamReader(await InputStreams.OpenAsync(file, cancellationToken));
+            var buffer = new char[256];
+            var read = await reader.ReadAsync(buffer, cancellationToken);
+            var text = new string(buffer, 0, read).TrimStart();
+            return text.StartsWith('>') || text.StartsWith(';');
+        }
+        catch (InvalidDataException)
+        {
+            // A broken gzip stream: let the FASTA reader report it with the file and line.
+            return true;
+        }
+    }
+}

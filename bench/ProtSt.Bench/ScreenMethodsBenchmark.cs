@@ -51,7 +51,7 @@ internal static class ScreenMethodsBenchmark
             async Task Cluster()
             {
                 var rows = 0;
-                await driver.RunAsync($"bench-{run++}", model, "bench", records.ToAsyncEnumerable(), _ =>
+                await driver.RunAsync($"bench-{run++}", model, "bench", records.Count, records.ToAsyncEnumerable(), _ =>
                 {
                     rows++;
                     return ValueTask.CompletedTask;

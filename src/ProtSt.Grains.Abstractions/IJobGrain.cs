@@ -12,6 +12,9 @@ public interface IJobGrain : IGrainWithStringKey
 
     Task RecordRowsAsync(int rows, int failed);
 
+    /// <summary>True and predicted class ids of labelled records, for accuracy, the confusion matrix and macro-F1.</summary>
+    Task RecordPredictionsAsync(int[] actual, int[] predicted);
+
     Task CompleteAsync();
 
     [AlwaysInterleave]

@@ -17,4 +17,5 @@ public sealed record JobSnapshot(
     [property: Id(11)] double WindowSequencesPerSecond,
     [property: Id(12)] long? ExpectedRecords,
     [property: Id(13)] TimeSpan? Eta,
-    [property: Id(14)] IReadOnlyList<DeviceFigures> Devices);
+    [property: Id(14)] IReadOnlyList<DeviceFigures> Devices,
+    [property: Id(15)] ClassificationFigures? Classification);

@@ -5,7 +5,8 @@ using ProtSt.Pipeline;
 
 namespace ProtSt.Grains.Tests;
 
-public sealed class ScreenThroughClusterTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+[Collection(SharedCluster.Name)]
+public sealed class ScreenThroughClusterTests(ClusterFixture fixture)
 {
     [Fact]
     public async Task Every_record_gets_exactly_one_row_equal_to_the_bare_session()
@@ -24,7 +25,7 @@ public sealed class ScreenThroughClusterTests(ClusterFixture fixture) : IClassFi
 
         var rows = new List<ShardRow>();
         var driver = new JobDriver(fixture.Cluster.Client, new ScreenOptions { ShardSize = 128, MaxShardsInFlight = 6 });
-        var snapshot = await driver.RunAsync("job-2000", fixture.ModelDirectory, "synthetic", records.ToAsyncEnumerable(), row =>
+        var snapshot = await driver.RunAsync("job-2000", fixture.ModelDirectory, "synthetic", records.Count, records.ToAsyncEnumerable(), row =>
         {
             rows.Add(row);
             return ValueTask.CompletedTask;

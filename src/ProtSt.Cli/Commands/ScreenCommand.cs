@@ -61,7 +61,19 @@ internal static class ScreenCommand
             ValueTask Write(ShardRow row) => writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, ct);
 
             var job = connection.Grains.GetGrain<IJobGrain>(jobId);
-            var snapshot = await WithProgressAsync(job, () => driver.RunAsync(jobId, modelDirectory, inputPath, records, Write, Report, ct));
+
+            // Knowing the size up front gives the progress bar a percentage and the aggregator an ETA.
+            long? expected = null;
+            try
+            {
+                expected = await SequenceInput.CountAsync(inputPath, ct);
+            }
+            catch (InvalidInputException)
+            {
+                // The real pass reports the problem, with its policy.
+            }
+
+            var snapshot = await WithProgressAsync(job, () => driver.RunAsync(jobId, modelDirectory, inputPath, expected, records, Write, Report, ct));
             Console.WriteLine(
                 $"screened {writer.Rows} records ({snapshot.SequencesComputed} distinct sequences, {snapshot.Residues} residues) in {snapshot.Elapsed.TotalSeconds:F1} s: " +
                 $"{writer.Rows / Math.Max(snapshot.Elapsed.TotalSeconds, 1e-9):F1} records/s, {snapshot.ResiduesPerSecond:F0} residues/s, " +
@@ -89,7 +101,9 @@ internal static class ScreenCommand
                 while (await Task.WhenAny(running, Task.Delay(500)) != running)
                 {
                     var s = await job.GetSnapshotAsync();
-                    task.Description = $"{s.Rows} records, {s.WindowSequencesPerSecond:F1} seq/s (last 10 s), {s.ResiduesPerSecond:F0} residues/s";
+                    var eta = s.Eta is { } remaining ? $", ETA {remaining:hh\\:mm\\:ss}" : string.Empty;
+                    var share = s.ExpectedRecords is > 0 and var total ? $" of {total} ({100.0 * s.Rows / total:F0}%)" : string.Empty;
+                    task.Description = $"{s.Rows}{share} records, {s.WindowSequencesPerSecond:F1} seq/s (last 10 s), {s.ResiduesPerSecond:F0} residues/s{eta}";
                 }
 
                 result = await running;

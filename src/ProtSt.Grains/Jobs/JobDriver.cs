@@ -21,6 +21,7 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
         string jobId,
         string modelDirectory,
         string inputDescription,
+        long? expectedRecords,
         IAsyncEnumerable<SequenceRecord> records,
         Func<ShardRow, ValueTask> onRow,
         Action<InputProblem>? onProblem,
@@ -29,7 +30,7 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
         _onProblem = onProblem;
         var job = grains.GetGrain<IJobGrain>(jobId);
         var model = Path.GetFullPath(modelDirectory);
-        await job.StartAsync(new JobStart(model, inputDescription, null));
+        await job.StartAsync(new JobStart(model, inputDescription, expectedRecords));
 
         var slots = new Queue<(ShardRecord Record, Task<ShardRow> Row)>();
         var known = new Dictionary<UInt128, Task<ShardRow>>();

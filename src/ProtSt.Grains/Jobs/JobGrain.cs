@@ -1,3 +1,5 @@
+using ProtSt.Pipeline;
+
 namespace ProtSt.Grains.Jobs;
 
 /// <summary>
@@ -11,6 +13,7 @@ internal sealed class JobGrain(TimeProvider time) : Grain, IJobGrain
     private readonly Dictionary<string, DeviceFigures> _devices = new(StringComparer.Ordinal);
     private readonly Queue<(long At, int Sequences)> _recent = new();
     private JobStart? _start;
+    private ConfusionMatrix? _confusion;
     private long _started;
     private long _finished;
     private long _rows;
@@ -24,6 +27,7 @@ internal sealed class JobGrain(TimeProvider time) : Grain, IJobGrain
     {
         _start = start;
         _started = time.GetTimestamp();
+        _confusion = start.ClassNames is { Count: > 0 } names ? new ConfusionMatrix(names.Count) : null;
         return Task.CompletedTask;
     }
 
@@ -55,6 +59,26 @@ internal sealed class JobGrain(TimeProvider time) : Grain, IJobGrain
         return Task.CompletedTask;
     }
 
+    public Task RecordPredictionsAsync(int[] actual, int[] predicted)
+    {
+        if (_confusion is null)
+        {
+            throw new InvalidOperationException("This job was started without class names, so predictions cannot be scored.");
+        }
+
+        if (actual.Length != predicted.Length)
+        {
+            throw new ArgumentException($"{actual.Length} labels but {predicted.Length} predictions.", nameof(predicted));
+        }
+
+        for (var i = 0; i < actual.Length; i++)
+        {
+            _confusion.Add(actual[i], predicted[i]);
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task CompleteAsync()
     {
         _finished = time.GetTimestamp();
@@ -80,7 +104,8 @@ internal sealed class JobGrain(TimeProvider time) : Grain, IJobGrain
         return Task.FromResult(new JobSnapshot(
             this.GetPrimaryKeyString(), _finished != 0, _rows, _failedRows, _sequences, _residues, _realTokens, _paddedTokens, elapsed,
             seconds > 0 ? _sequences / seconds : 0, seconds > 0 ? _residues / seconds : 0, windowRate, _start?.ExpectedRecords, eta,
-            _devices.Values.OrderBy(d => d.DeviceKey, StringComparer.Ordinal).ToList()));
+            _devices.Values.OrderBy(d => d.DeviceKey, StringComparer.Ordinal).ToList(),
+            _confusion is null ? null : new ClassificationFigures(_start!.ClassNames!, _confusion.Total, _confusion.Accuracy, _confusion.MacroF1, _confusion.Mcc, _confusion.ToRows())));
     }
 
     private void EnsureStarted()

@@ -46,6 +46,18 @@ public static class SequenceInput
         }
     }
 
+    /// <summary>Counts the records a read would yield (invalid ones excluded), for progress and ETA; a quick pass next to inference.</summary>
+    public static async Task<long> CountAsync(string path, CancellationToken cancellationToken)
+    {
+        long count = 0;
+        await foreach (var _ in ReadAsync(path, InvalidRecordPolicy.Skip, null, cancellationToken))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     private static async IAsyncEnumerable<SequenceRecord> ReadDelimitedAsync(
         string path, InvalidRecordPolicy policy, Action<InputProblem>? onProblem, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

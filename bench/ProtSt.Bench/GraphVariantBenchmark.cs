@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using ProtSt.Model.Demo;
-using ProtSt.Model.Folders;
 using ProtSt.Model.Inference;
 using ProtSt.Model.Onnx;
 using ProtSt.Model.Tokenization;
@@ -20,79 +19,66 @@ internal static class GraphVariantBenchmark
         var budget = arguments.Int("--max-tokens", 16384);
         var (sequences, source) = await BenchInput.LoadAsync(arguments.String("--fasta"), count);
 
-        var scratch = Path.Combine(Path.GetTempPath(), "protst-bench-" + Guid.NewGuid().ToString("N"));
-        try
+        using var model = new BenchModel(DemoModelSpec.Esm2_8M);
+        var spec = model.Spec;
+        var variants = new[] { GraphVariant.Plain, GraphVariant.Fused };
+        var sessions = variants.Select(v => EncoderSession.Open(model.Convert(v))).ToArray();
+
+        var tokenizer = sessions[0].Folder.CreateTokenizer();
+        var encoded = sequences.Select(tokenizer.Encode).ToList();
+        var plan = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = budget }).Plan(encoded.Select(e => e.Length).ToList());
+        var batches = plan.Select(b => EncodedBatch.Create(b.Indices.Select(i => encoded[i]).ToList(), tokenizer.PadId)).ToList();
+        var realTokens = batches.Sum(b => b.RealTokens);
+
+        Console.WriteLine($"model: untrained ESM-2 8M shape ({spec.Layers} layers, {spec.HiddenSize} wide, {spec.Heads} heads), fp32, CPU, {Environment.ProcessorCount} cores");
+        Console.WriteLine($"input: {sequences.Count} sequences from {source}; {batches.Count} batches, {realTokens} real tokens, padding efficiency {(double)realTokens / batches.Sum(b => b.PaddedTokens):P1}");
+
+        // Warm-up: first runs allocate arenas and pick kernels.
+        foreach (var session in sessions)
         {
-            var spec = DemoModelSpec.Esm2_8M;
-            DemoCheckpoint.Write(Path.Combine(scratch, "checkpoint"), spec);
-            var variants = new[] { GraphVariant.Plain, GraphVariant.Fused };
-            var sessions = variants.Select(v =>
-            {
-                var directory = Path.Combine(scratch, v.ToString());
-                ModelConverter.Convert(Path.Combine(scratch, "checkpoint"), directory, new ConvertOptions { Variant = v });
-                return EncoderSession.Open(directory);
-            }).ToArray();
+            session.Run(batches[^1]);
+        }
 
-            var tokenizer = sessions[0].Folder.CreateTokenizer();
-            var encoded = sequences.Select(tokenizer.Encode).ToList();
-            var plan = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = budget }).Plan(encoded.Select(e => e.Length).ToList());
-            var batches = plan.Select(b => EncodedBatch.Create(b.Indices.Select(i => encoded[i]).ToList(), tokenizer.PadId)).ToList();
-            var realTokens = batches.Sum(b => b.RealTokens);
-
-            Console.WriteLine($"model: untrained ESM-2 8M shape ({spec.Layers} layers, {spec.HiddenSize} wide, {spec.Heads} heads), fp32, CPU, {Environment.ProcessorCount} cores");
-            Console.WriteLine($"input: {sequences.Count} sequences from {source}; {batches.Count} batches, {realTokens} real tokens, padding efficiency {(double)realTokens / batches.Sum(b => b.PaddedTokens):P1}");
-
-            // Warm-up: first runs allocate arenas and pick kernels.
-            foreach (var session in sessions)
-            {
-                session.Run(batches[^1]);
-            }
-
-            var seconds = new double[variants.Length];
-            for (var r = 0; r < repeats; r++)
-            {
-                for (var v = 0; v < variants.Length; v++)
-                {
-                    var stopwatch = Stopwatch.StartNew();
-                    foreach (var batch in batches)
-                    {
-                        sessions[v].Run(batch);
-                    }
-
-                    seconds[v] += stopwatch.Elapsed.TotalSeconds;
-                }
-            }
-
-            var maxDiff = batches.Max(b =>
-            {
-                var plain = sessions[0].Run(b).MeanResidueEmbeddings;
-                var fused = sessions[1].Run(b).MeanResidueEmbeddings;
-                return plain.Zip(fused, (x, y) => Math.Abs(x - y)).Max();
-            });
-
-            Console.WriteLine();
-            Console.WriteLine("| graph | seconds per pass | sequences/s | tokens/s |");
-            Console.WriteLine("|---|---:|---:|---:|");
+        var seconds = new double[variants.Length];
+        for (var r = 0; r < repeats; r++)
+        {
             for (var v = 0; v < variants.Length; v++)
             {
-                var perPass = seconds[v] / repeats;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {variants[v].ToString().ToLowerInvariant()} | {perPass:F2} | {sequences.Count / perPass:F1} | {realTokens / perPass:F0} |"));
-            }
+                var stopwatch = Stopwatch.StartNew();
+                foreach (var batch in batches)
+                {
+                    sessions[v].Run(batch);
+                }
 
-            Console.WriteLine();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fused / plain throughput: {seconds[0] / seconds[1]:F2}x over {repeats} interleaved passes"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"max |fused - plain| on mean embeddings: {maxDiff:G3}"));
-            foreach (var session in sessions)
-            {
-                session.Dispose();
+                seconds[v] += stopwatch.Elapsed.TotalSeconds;
             }
-
-            return 0;
         }
-        finally
+
+        var maxDiff = batches.Max(b =>
         {
-            Directory.Delete(scratch, recursive: true);
+            var plain = sessions[0].Run(b).MeanResidueEmbeddings;
+            var fused = sessions[1].Run(b).MeanResidueEmbeddings;
+            return plain.Zip(fused, (x, y) => Math.Abs(x - y)).Max();
+        });
+
+        Console.WriteLine();
+        Console.WriteLine("| graph | seconds per pass | sequences/s | tokens/s |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        for (var v = 0; v < variants.Length; v++)
+        {
+            var perPass = seconds[v] / repeats;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {variants[v].ToString().ToLowerInvariant()} | {perPass:F2} | {sequences.Count / perPass:F1} | {realTokens / perPass:F0} |"));
         }
+
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fused / plain throughput: {seconds[0] / seconds[1]:F2}x over {repeats} interleaved passes"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"max |fused - plain| on mean embeddings: {maxDiff:G3}"));
+        foreach (var session in sessions)
+        {
+            session.Dispose();
+        }
+
+        return 0;
     }
 }

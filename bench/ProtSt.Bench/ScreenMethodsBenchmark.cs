@@ -4,7 +4,6 @@ using ProtSt.Grains.Devices;
 using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Jobs;
 using ProtSt.Model.Demo;
-using ProtSt.Model.Folders;
 using ProtSt.Model.Inference;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
@@ -26,79 +25,70 @@ internal static class ScreenMethodsBenchmark
         var budget = arguments.Int("--max-tokens", new BatchPlannerOptions().MaxTokensPerBatch);
         var (sequences, source) = await BenchInput.LoadAsync(arguments.String("--fasta"), count, minLength: 79, maxLength: 1999);
 
-        var scratch = Path.Combine(Path.GetTempPath(), "protst-bench-" + Guid.NewGuid().ToString("N"));
-        try
+        using var benchModel = new BenchModel(DemoModelSpec.Esm2_8M);
+        var spec = benchModel.Spec;
+        var model = benchModel.Convert();
+        using var session = EncoderSession.Open(model);
+        var tokenizer = session.Folder.CreateTokenizer();
+        var encoded = sequences.Select(tokenizer.Encode).ToList();
+        var residues = encoded.Sum(e => (long)e.ResidueCount);
+        var planned = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = budget }).Plan(encoded.Select(e => e.Length).ToList())
+            .Select(b => EncodedBatch.Create(b.Indices.Select(i => encoded[i]).ToList(), tokenizer.PadId)).ToList();
+        var single = encoded.Select(e => EncodedBatch.Create([e], tokenizer.PadId)).ToList();
+        var records = sequences.Select((s, i) => new SequenceRecord($"S{i}", s, "bench", i + 1)).ToList();
+
+        Console.WriteLine($"model: untrained ESM-2 8M shape ({spec.Layers} layers, {spec.HiddenSize} wide, {spec.Heads} heads), fp32, fused graph, CPU, {Environment.ProcessorCount} cores");
+        Console.WriteLine($"input: {sequences.Count} sequences from {source}, {residues} residues after truncation at 1,022; token budget {budget}: {planned.Count} planned batches, padding efficiency {(double)planned.Sum(b => b.RealTokens) / planned.Sum(b => b.PaddedTokens):P1}");
+
+        await using var cluster = await EmbeddedCluster.StartAsync(new DeviceOptions { Count = 1 }, CancellationToken.None);
+        var driver = new JobDriver(cluster.Grains, new ScreenOptions { MaxTokensPerBatch = budget });
+        var run = 0;
+        async Task Cluster()
         {
-            var spec = DemoModelSpec.Esm2_8M;
-            DemoCheckpoint.Write(Path.Combine(scratch, "checkpoint"), spec);
-            var model = Path.Combine(scratch, "model");
-            ModelConverter.Convert(Path.Combine(scratch, "checkpoint"), model);
-            using var session = EncoderSession.Open(model);
-            var tokenizer = session.Folder.CreateTokenizer();
-            var encoded = sequences.Select(tokenizer.Encode).ToList();
-            var residues = encoded.Sum(e => (long)e.ResidueCount);
-            var planned = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = budget }).Plan(encoded.Select(e => e.Length).ToList())
-                .Select(b => EncodedBatch.Create(b.Indices.Select(i => encoded[i]).ToList(), tokenizer.PadId)).ToList();
-            var single = encoded.Select(e => EncodedBatch.Create([e], tokenizer.PadId)).ToList();
-            var records = sequences.Select((s, i) => new SequenceRecord($"S{i}", s, "bench", i + 1)).ToList();
-
-            Console.WriteLine($"model: untrained ESM-2 8M shape ({spec.Layers} layers, {spec.HiddenSize} wide, {spec.Heads} heads), fp32, fused graph, CPU, {Environment.ProcessorCount} cores");
-            Console.WriteLine($"input: {sequences.Count} sequences from {source}, {residues} residues after truncation at 1,022; token budget {budget}: {planned.Count} planned batches, padding efficiency {(double)planned.Sum(b => b.RealTokens) / planned.Sum(b => b.PaddedTokens):P1}");
-
-            await using var cluster = await EmbeddedCluster.StartAsync(new DeviceOptions { Count = 1 }, CancellationToken.None);
-            var driver = new JobDriver(cluster.Grains, new ScreenOptions { MaxTokensPerBatch = budget });
-            var run = 0;
-            async Task Cluster()
+            var rows = 0;
+            await driver.RunAsync($"bench-{run++}", model, "bench", records.Count, records.ToAsyncEnumerable(), _ =>
             {
-                var rows = 0;
-                await driver.RunAsync($"bench-{run++}", model, "bench", records.Count, records.ToAsyncEnumerable(), _ =>
-                {
-                    rows++;
-                    return ValueTask.CompletedTask;
-                }, null, CancellationToken.None);
-                if (rows != records.Count)
-                {
-                    throw new InvalidOperationException($"The cluster returned {rows} rows for {records.Count} records.");
-                }
+                rows++;
+                return ValueTask.CompletedTask;
+            }, null, CancellationToken.None);
+            if (rows != records.Count)
+            {
+                throw new InvalidOperationException($"The cluster returned {rows} rows for {records.Count} records.");
             }
+        }
 
-            // Warm-up: arenas, kernels, grain activations.
-            session.Run(planned[^1]);
-            await Cluster();
+        // Warm-up: arenas, kernels, grain activations.
+        session.Run(planned[^1]);
+        await Cluster();
 
-            var methods = new (string Name, Func<Task> Run)[]
-            {
-                ("(a) bare session, batch size 1, input order", () => { single.ForEach(b => session.Run(b)); return Task.CompletedTask; }),
-                ("(b) bare session, token-budget batches", () => { planned.ForEach(b => session.Run(b)); return Task.CompletedTask; }),
-                ("(c) cluster, one embedded silo", Cluster),
-            };
-            var seconds = new double[methods.Length];
-            for (var r = 0; r < repeats; r++)
-            {
-                for (var m = 0; m < methods.Length; m++)
-                {
-                    var stopwatch = Stopwatch.StartNew();
-                    await methods[m].Run();
-                    seconds[m] += stopwatch.Elapsed.TotalSeconds / repeats;
-                }
-            }
-
-            Console.WriteLine();
-            Console.WriteLine("| method | seconds per pass | sequences/s | residues/s |");
-            Console.WriteLine("|---|---:|---:|---:|");
+        var methods = new (string Name, Func<Task> Run)[]
+        {
+            ("(a) bare session, batch size 1, input order", () => { single.ForEach(b => session.Run(b)); return Task.CompletedTask; }),
+            ("(b) bare session, token-budget batches", () => { planned.ForEach(b => session.Run(b)); return Task.CompletedTask; }),
+            ("(c) cluster, one embedded silo", Cluster),
+        };
+        var seconds = new double[methods.Length];
+        for (var r = 0; r < repeats; r++)
+        {
             for (var m = 0; m < methods.Length; m++)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {methods[m].Name} | {seconds[m]:F2} | {sequences.Count / seconds[m]:F1} | {residues / seconds[m]:F0} |"));
+                var stopwatch = Stopwatch.StartNew();
+                await methods[m].Run();
+                seconds[m] += stopwatch.Elapsed.TotalSeconds / repeats;
             }
+        }
 
-            Console.WriteLine();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(b)/(a) = {seconds[0] / seconds[1]:F2}x   (c)/(b) = {seconds[1] / seconds[2]:F3}   over {repeats} interleaved passes"));
-            return 0;
-        }
-        finally
+        Console.WriteLine();
+        Console.WriteLine("| method | seconds per pass | sequences/s | residues/s |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        for (var m = 0; m < methods.Length; m++)
         {
-            Directory.Delete(scratch, recursive: true);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {methods[m].Name} | {seconds[m]:F2} | {sequences.Count / seconds[m]:F1} | {residues / seconds[m]:F0} |"));
         }
+
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(b)/(a) = {seconds[0] / seconds[1]:F2}x   (c)/(b) = {seconds[1] / seconds[2]:F3}   over {repeats} interleaved passes"));
+        return 0;
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -23,8 +22,8 @@ public static class SiloHost
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error);
         builder.UseOrleans(silo =>
         {
-            var siloPort = options.SiloPort > 0 ? options.SiloPort : FreePort();
-            var gatewayPort = options.GatewayPort > 0 ? options.GatewayPort : FreePort();
+            var siloPort = options.SiloPort > 0 ? options.SiloPort : LoopbackPorts.Free();
+            var gatewayPort = options.GatewayPort > 0 ? options.GatewayPort : LoopbackPorts.Free();
             if (options.Cluster is { Length: > 0 } redis)
             {
                 silo.UseRedisClustering(redis)
@@ -45,12 +44,5 @@ public static class SiloHost
         app.MapGet("/healthz", () => Results.Ok("ok"));
         app.MapGet("/api/jobs/{id}", async (string id, IGrainFactory grains) => Results.Ok(await grains.GetGrain<IJobGrain>(id).GetSnapshotAsync()));
         return app;
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

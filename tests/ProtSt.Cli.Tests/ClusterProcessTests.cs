@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using ProtSt.Grains.Hosting;
 using ProtSt.Model.Tests.Support;
 
 namespace ProtSt.Cli.Tests;
@@ -12,7 +11,7 @@ public sealed class ClusterProcessTests
     public async Task Two_silos_over_redis_share_a_screen()
     {
         using var scratch = new TempDirectory();
-        var redisPort = FreePort();
+        var redisPort = LoopbackPorts.Free();
         using var redis = Start("redis-server", "--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no");
         var processes = new List<Process> { redis };
         try
@@ -84,12 +83,5 @@ public sealed class ClusterProcessTests
         }
 
         throw new InvalidOperationException($"Process {process.Id} exited (code {process.ExitCode}) before printing '{text}'.");
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,7 +24,7 @@ public sealed class EmbeddedCluster : IClusterConnection
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Orleans", LogLevel.Error);
         builder.UseOrleans(silo => silo
-            .UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort())
+            .UseLocalhostClustering(siloPort: LoopbackPorts.Free(), gatewayPort: LoopbackPorts.Free())
             .AddProtSt(o => (o.Count, o.Inference) = (devices.Count, devices.Inference)));
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
@@ -37,12 +35,5 @@ public sealed class EmbeddedCluster : IClusterConnection
     {
         await _host.StopAsync();
         _host.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

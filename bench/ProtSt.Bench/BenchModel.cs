@@ -1,0 +1,35 @@
+using ProtSt.Model.Demo;
+using ProtSt.Model.Folders;
+using ProtSt.Model.Onnx;
+
+namespace ProtSt.Bench;
+
+/// <summary>Untrained models at real shapes, written and converted into a scratch folder removed afterwards.</summary>
+internal sealed class BenchModel : IDisposable
+{
+    private readonly string _scratch = Path.Combine(Path.GetTempPath(), "protst-bench-" + Guid.NewGuid().ToString("N"));
+
+    public BenchModel(DemoModelSpec spec)
+    {
+        Spec = spec;
+        DemoCheckpoint.Write(Path.Combine(_scratch, "checkpoint"), spec);
+    }
+
+    public DemoModelSpec Spec { get; }
+
+    public string Description => $"untrained ESM-2 {Spec.Layers} layers x {Spec.HiddenSize} wide, {Spec.Heads} heads, fp32";
+
+    /// <summary>Converts the checkpoint with the given graph variant; returns the model folder.</summary>
+    public string Convert(GraphVariant variant = GraphVariant.Fused)
+    {
+        var directory = Path.Combine(_scratch, variant.ToString());
+        if (!File.Exists(Path.Combine(directory, ModelManifest.FileName)))
+        {
+            ModelConverter.Convert(Path.Combine(_scratch, "checkpoint"), directory, new ConvertOptions { Variant = variant });
+        }
+
+        return directory;
+    }
+
+    public void Dispose() => Directory.Delete(_scratch, recursive: true);
+}

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Numerics;
 using System.Text;
 
@@ -10,30 +11,38 @@ namespace ProtSt.Model.Checkpoints;
 /// </summary>
 internal sealed class RestrictedUnpickler
 {
-    // Bounds that no real state dict approaches but that stop a hostile file from exhausting memory.
+    // Bounds that no real state dict approaches (pickle batches SETITEMS by 1000, and torch memoizes about eight
+    // objects per tensor) but that stop a hostile file from exhausting memory.
     private const int MaxStackDepth = 1 << 20;
+    private const int MaxMarkDepth = 1 << 16;
     private const int MaxMemoEntries = 1 << 22;
+    private const int MaxGlobalNameLength = 256;
 
-    private static readonly Dictionary<string, TensorDType> StorageTypes = new(StringComparer.Ordinal)
+    private const string OrderedDict = "collections.OrderedDict";
+    private const string RebuildTensorV2 = "torch._utils._rebuild_tensor_v2";
+    private const string RebuildParameter = "torch._utils._rebuild_parameter";
+
+    // Keyed by the (module, name) pair exactly as written, so a dotted name cannot smuggle in another attribute path.
+    private static readonly Dictionary<(string Module, string Name), TensorDType> StorageTypes = new()
     {
-        ["torch.FloatStorage"] = TensorDType.Float32,
-        ["torch.HalfStorage"] = TensorDType.Float16,
-        ["torch.BFloat16Storage"] = TensorDType.BFloat16,
-        ["torch.DoubleStorage"] = TensorDType.Float64,
-        ["torch.LongStorage"] = TensorDType.Int64,
-        ["torch.IntStorage"] = TensorDType.Int32,
-        ["torch.ShortStorage"] = TensorDType.Int16,
-        ["torch.CharStorage"] = TensorDType.Int8,
-        ["torch.ByteStorage"] = TensorDType.UInt8,
-        ["torch.BoolStorage"] = TensorDType.Bool,
+        [("torch", "FloatStorage")] = TensorDType.Float32,
+        [("torch", "HalfStorage")] = TensorDType.Float16,
+        [("torch", "BFloat16Storage")] = TensorDType.BFloat16,
+        [("torch", "DoubleStorage")] = TensorDType.Float64,
+        [("torch", "LongStorage")] = TensorDType.Int64,
+        [("torch", "IntStorage")] = TensorDType.Int32,
+        [("torch", "ShortStorage")] = TensorDType.Int16,
+        [("torch", "CharStorage")] = TensorDType.Int8,
+        [("torch", "ByteStorage")] = TensorDType.UInt8,
+        [("torch", "BoolStorage")] = TensorDType.Bool,
     };
 
-    private static readonly HashSet<string> Callables = new(StringComparer.Ordinal)
-    {
-        "collections.OrderedDict",
-        "torch._utils._rebuild_tensor_v2",
-        "torch._utils._rebuild_parameter",
-    };
+    private static readonly HashSet<(string Module, string Name)> Callables =
+    [
+        ("collections", "OrderedDict"),
+        ("torch._utils", "_rebuild_tensor_v2"),
+        ("torch._utils", "_rebuild_parameter"),
+    ];
 
     private readonly byte[] _data;
     private readonly string _source;
@@ -48,16 +57,20 @@ internal sealed class RestrictedUnpickler
         _source = source;
     }
 
-    /// <summary>A <c>module.name</c> global that passed the allow-list.</summary>
-    public sealed record Global(string Name);
+    /// <summary>A <c>module.name</c> global that passed the allow-list; it is only ever compared, never called.</summary>
+    public sealed record Global(string Name, TensorDType? StorageType);
 
-    /// <summary>A persistent reference to one storage file of the archive.</summary>
+    /// <summary>A persistent reference to one storage entry of the archive.</summary>
     public sealed record StorageReference(TensorDType DType, string Key, long ElementCount);
 
     /// <summary>What <c>_rebuild_tensor_v2</c> would build: a strided view into a storage.</summary>
-    public sealed record TensorReference(StorageReference Storage, long Offset, long[] Shape, long[] Stride);
+    public sealed record TensorReference(StorageReference Storage, long Offset, long[] Shape, long[] Stride)
+    {
+        /// <summary>The number of elements; throws <see cref="OverflowException"/> for a shape no storage could hold.</summary>
+        public long ElementCount => Shape.Aggregate(1L, (a, b) => checked(a * b));
+    }
 
-    /// <summary>An ordered mapping (dict or OrderedDict).</summary>
+    /// <summary>An ordered mapping (dict or OrderedDict), kept as written; a later duplicate key wins, as in Python.</summary>
     public sealed class PickleDict : List<KeyValuePair<object?, object?>>;
 
     public object? Load()
@@ -73,10 +86,10 @@ internal sealed class RestrictedUnpickler
             var opcode = _data[_position++];
             switch (opcode)
             {
-                case 0x80: ReadBytes(1); break; // PROTO
-                case 0x95: ReadBytes(8); break; // FRAME: framing is a hint for streaming readers
+                case 0x80: ReadByte(); break; // PROTO: every protocol's opcodes we know are handled below
+                case 0x95: ReadSpan(8); break; // FRAME: framing is only a hint for streaming readers
                 case (byte)'.': return Pop(); // STOP
-                case (byte)'(': _marks.Add(_stack.Count); break; // MARK
+                case (byte)'(': PushMark(); break; // MARK
                 case (byte)'}': Push(new PickleDict()); break; // EMPTY_DICT
                 case (byte)']': Push(new List<object?>()); break; // EMPTY_LIST
                 case (byte)')': Push(Array.Empty<object?>()); break; // EMPTY_TUPLE
@@ -84,30 +97,32 @@ internal sealed class RestrictedUnpickler
                 case 0x85: Push(new[] { Pop() }); break; // TUPLE1
                 case 0x86: { var b = Pop(); var a = Pop(); Push(new[] { a, b }); break; } // TUPLE2
                 case 0x87: { var c = Pop(); var b = Pop(); var a = Pop(); Push(new[] { a, b, c }); break; } // TUPLE3
-                case (byte)'q': Memoize(ReadBytes(1)[0]); break; // BINPUT
-                case (byte)'r': Memoize(BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4))); break; // LONG_BINPUT
+                case (byte)'q': Memoize(ReadByte()); break; // BINPUT
+                case (byte)'r': Memoize(ReadUInt32()); break; // LONG_BINPUT
                 case 0x94: Memoize(_memo.Count); break; // MEMOIZE
-                case (byte)'h': Push(Recall(ReadBytes(1)[0])); break; // BINGET
-                case (byte)'j': Push(Recall(BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4)))); break; // LONG_BINGET
-                case (byte)'J': Push((long)BinaryPrimitives.ReadInt32LittleEndian(ReadBytes(4))); break; // BININT
-                case (byte)'K': Push((long)ReadBytes(1)[0]); break; // BININT1
-                case (byte)'M': Push((long)BinaryPrimitives.ReadUInt16LittleEndian(ReadBytes(2))); break; // BININT2
-                case 0x8A: Push(ReadLong(ReadBytes(1)[0])); break; // LONG1
-                case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(ReadBytes(8))); break; // BINFLOAT
+                case (byte)'h': Push(Recall(ReadByte())); break; // BINGET
+                case (byte)'j': Push(Recall(ReadUInt32())); break; // LONG_BINGET
+                case (byte)'J': Push((long)BinaryPrimitives.ReadInt32LittleEndian(ReadSpan(4))); break; // BININT
+                case (byte)'K': Push((long)ReadByte()); break; // BININT1
+                case (byte)'M': Push((long)BinaryPrimitives.ReadUInt16LittleEndian(ReadSpan(2))); break; // BININT2
+                case 0x8A: Push(ReadLong(ReadByte())); break; // LONG1
+                case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(ReadSpan(8))); break; // BINFLOAT
                 case (byte)'N': Push(null); break; // NONE
                 case 0x88: Push(true); break; // NEWTRUE
                 case 0x89: Push(false); break; // NEWFALSE
-                case (byte)'X': Push(ReadString(BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4)))); break; // BINUNICODE
-                case 0x8C: Push(ReadString(ReadBytes(1)[0])); break; // SHORT_BINUNICODE
-                case 0x8D: Push(ReadString(BinaryPrimitives.ReadUInt64LittleEndian(ReadBytes(8)))); break; // BINUNICODE8
-                case (byte)'C': Push(ReadBytes(ReadBytes(1)[0])); break; // SHORT_BINBYTES
-                case (byte)'B': Push(ReadBytes(Length(BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4))))); break; // BINBYTES
+                case (byte)'X': Push(ReadString(ReadUInt32())); break; // BINUNICODE
+                case 0x8C: Push(ReadString(ReadByte())); break; // SHORT_BINUNICODE
+                case 0x8D: Push(ReadString(BinaryPrimitives.ReadUInt64LittleEndian(ReadSpan(8)))); break; // BINUNICODE8
+                case (byte)'C': Push(ReadSpan(ReadByte()).ToArray()); break; // SHORT_BINBYTES
+                case (byte)'B': Push(ReadSpan(Length(ReadUInt32())).ToArray()); break; // BINBYTES
+                case 0x8E: Push(ReadSpan(Length(BinaryPrimitives.ReadUInt64LittleEndian(ReadSpan(8)))).ToArray()); break; // BINBYTES8
                 case (byte)'0': Pop(); break; // POP
+                case (byte)'1': PopMark(); break; // POP_MARK
                 case (byte)'s': { var value = Pop(); var key = Pop(); AsDict(Peek()).Add(new(key, value)); break; } // SETITEM
                 case (byte)'u': SetItems(); break; // SETITEMS
                 case (byte)'a': { var value = Pop(); AsList(Peek()).Add(value); break; } // APPEND
                 case (byte)'e': { var items = PopMark(); AsList(Peek()).AddRange(items); break; } // APPENDS
-                case (byte)'c': Push(Resolve(ReadLine(), ReadLine())); break; // GLOBAL
+                case (byte)'c': { var module = ReadLine(); var name = ReadLine(); Push(Resolve(module, name)); break; } // GLOBAL
                 case 0x93: { var name = Pop(); var module = Pop(); Push(Resolve(AsString(module), AsString(name))); break; } // STACK_GLOBAL
                 case (byte)'R': Reduce(); break; // REDUCE
                 case (byte)'b': Build(); break; // BUILD
@@ -118,41 +133,74 @@ internal sealed class RestrictedUnpickler
         }
     }
 
+    /// <summary>Names a pickled value for an error message without echoing arbitrary amounts of it.</summary>
+    public static string Describe(object? value) => value switch
+    {
+        null => "None",
+        bool b => b ? "True" : "False",
+        long n => $"the integer {n.ToString(CultureInfo.InvariantCulture)}",
+        double d => $"the float {d.ToString(CultureInfo.InvariantCulture)}",
+        string s => $"the string '{(s.Length <= 64 ? s : s[..64] + "...")}'",
+        byte[] bytes => $"{bytes.Length} bytes",
+        Global g => $"global '{g.Name}'",
+        object?[] t => $"a {t.Length}-tuple",
+        PickleDict d => $"a dict of {d.Count} items",
+        List<object?> l => $"a list of {l.Count} items",
+        StorageReference s => $"storage '{s.Key}' (not wrapped in a tensor)",
+        TensorReference => "a tensor",
+        _ => value.GetType().Name,
+    };
+
     private Global Resolve(string module, string name)
     {
         var full = $"{module}.{name}";
-        if (!Callables.Contains(full) && !StorageTypes.ContainsKey(full))
+        if (StorageTypes.TryGetValue((module, name), out var dtype))
         {
-            throw new CheckpointFormatException(
-                $"{_source}: refuses to load global '{full}': only torch state dicts (tensors in an ordered dict) are allowed; nothing was executed.");
+            return new Global(full, dtype);
         }
 
-        return new Global(full);
+        if (Callables.Contains((module, name)))
+        {
+            return new Global(full, null);
+        }
+
+        throw new CheckpointFormatException(
+            $"{_source}: refuses to load global '{full}': only torch state dicts (tensors in an ordered dict) are allowed; nothing was executed.");
     }
 
     private void Reduce()
     {
-        var args = AsTuple(Pop());
+        var argsValue = Pop();
         var callable = Pop();
-        if (callable is not Global global || !Callables.Contains(global.Name))
+        if (callable is not Global { StorageType: null } global)
         {
-            throw Error($"REDUCE on {Describe(callable)} is not allowed; only OrderedDict and tensor rebuilds are");
+            throw Error($"REDUCE on {Describe(callable)} is not allowed; only OrderedDict and tensor rebuilds are, and nothing was executed");
         }
 
+        var args = AsTuple(argsValue);
         Push(global.Name switch
         {
-            "collections.OrderedDict" when args.Length == 0 => new PickleDict(),
-            "torch._utils._rebuild_tensor_v2" when args.Length is >= 4 and <= 7 => RebuildTensor(args),
-            "torch._utils._rebuild_parameter" when args.Length is >= 1 and <= 3 && args[0] is TensorReference tensor => tensor,
-            _ => throw Error($"{global.Name} called with unexpected arguments ({args.Length})"),
+            OrderedDict when args.Length == 0 => new PickleDict(),
+            RebuildTensorV2 when args.Length is 6 or 7 => RebuildTensor(args),
+
+            // A Parameter is its tensor plus requires_grad and backward hooks, neither of which matters for inference.
+            RebuildParameter when args.Length is >= 1 and <= 3 && args[0] is TensorReference tensor => tensor,
+            _ => throw Error($"{global.Name} called with unexpected arguments ({string.Join(", ", args.Select(Describe))})"),
         });
     }
 
     private TensorReference RebuildTensor(object?[] args)
     {
+        // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]); the last three are
+        // autograd and subclass bookkeeping, so only their shape is checked.
         if (args[0] is not StorageReference storage)
         {
             throw Error($"_rebuild_tensor_v2 expects a storage, got {Describe(args[0])}");
+        }
+
+        if (args[4] is not bool)
+        {
+            throw Error($"_rebuild_tensor_v2 expects requires_grad to be a bool, got {Describe(args[4])}");
         }
 
         var offset = AsLong(args[1]);
@@ -163,6 +211,7 @@ internal sealed class RestrictedUnpickler
             throw Error($"tensor view (offset {offset}, shape [{string.Join(", ", shape)}], stride [{string.Join(", ", stride)}]) is invalid");
         }
 
+        // Sizes are checked against the storage by the reader, which knows the tensor's name.
         return new TensorReference(storage, offset, shape, stride);
     }
 
@@ -173,30 +222,43 @@ internal sealed class RestrictedUnpickler
         // torch records the module hierarchy as OrderedDict._metadata via BUILD; it has no bearing on the tensors.
         if (Peek() is not PickleDict)
         {
-            throw Error($"BUILD on {Describe(Peek())} is not allowed (state {Describe(state)})");
+            throw Error($"BUILD on {Describe(Peek())} is not allowed (state {Describe(state)}); only a dict's metadata may be set");
         }
     }
 
     private StorageReference PersistentLoad(object? id)
     {
-        var tuple = AsTuple(id);
-        if (tuple.Length != 5 || tuple[0] is not "storage" || tuple[1] is not Global type || !StorageTypes.TryGetValue(type.Name, out var dtype))
+        if (id is not object?[] tuple || tuple.Length != 5 || tuple[0] is not "storage" || tuple[1] is not Global { StorageType: { } dtype })
         {
-            throw Error($"persistent id {Describe(id)} is not a torch storage reference");
+            throw Error($"persistent id {Describe(id)} is not a torch storage reference ('storage', storage type, key, location, numel)");
         }
 
         var key = tuple[2] switch
         {
             string s => s,
-            long n => n.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            long n => n.ToString(CultureInfo.InvariantCulture),
             var other => throw Error($"storage key {Describe(other)} is invalid"),
         };
-        if (key.Length == 0 || key.Contains('/', StringComparison.Ordinal) || key.Contains("..", StringComparison.Ordinal))
+
+        // The key becomes part of a zip entry name: keep it to one plain path segment.
+        if (key.Length == 0 || key.Length > MaxGlobalNameLength || key.Contains('/', StringComparison.Ordinal)
+            || key.Contains('\\', StringComparison.Ordinal) || key is "." or "..")
         {
             throw Error($"storage key '{key}' is not a plain name");
         }
 
-        return new StorageReference(dtype, key, AsLong(tuple[4]));
+        if (tuple[3] is not string)
+        {
+            throw Error($"storage '{key}' has location {Describe(tuple[3])}, expected a device string");
+        }
+
+        var numel = AsLong(tuple[4]);
+        if (numel < 0)
+        {
+            throw Error($"storage '{key}' claims {numel} elements");
+        }
+
+        return new StorageReference(dtype, key, numel);
     }
 
     private void SetItems()
@@ -218,17 +280,28 @@ internal sealed class RestrictedUnpickler
     {
         if (_stack.Count >= MaxStackDepth)
         {
-            throw Error("the pickle stack grows without bound");
+            throw Error($"the pickle stack grows past {MaxStackDepth} entries; no state dict needs that many");
         }
 
         _stack.Add(value);
     }
 
+    private void PushMark()
+    {
+        if (_marks.Count >= MaxMarkDepth)
+        {
+            throw Error($"MARKs nest deeper than {MaxMarkDepth}; no state dict needs that");
+        }
+
+        _marks.Add(_stack.Count);
+    }
+
     private object? Pop()
     {
+        // A MARK starts a new frame: popping below it is an underflow, as in CPython.
         if (_stack.Count == 0 || (_marks.Count > 0 && _stack.Count == _marks[^1]))
         {
-            throw Error("stack underflow; the pickle is malformed");
+            throw Error($"stack underflow at byte {_position - 1}; the pickle is malformed");
         }
 
         var value = _stack[^1];
@@ -236,13 +309,16 @@ internal sealed class RestrictedUnpickler
         return value;
     }
 
-    private object? Peek() => _stack.Count > 0 ? _stack[^1] : throw Error("stack underflow; the pickle is malformed");
+    private object? Peek() =>
+        _stack.Count > 0 && (_marks.Count == 0 || _stack.Count > _marks[^1])
+            ? _stack[^1]
+            : throw Error($"stack underflow at byte {_position - 1}; the pickle is malformed");
 
     private List<object?> PopMark()
     {
         if (_marks.Count == 0)
         {
-            throw Error("an opcode needs a MARK that is not there");
+            throw Error($"the opcode at byte {_position - 1} needs a MARK that is not there");
         }
 
         var mark = _marks[^1];
@@ -256,7 +332,7 @@ internal sealed class RestrictedUnpickler
     {
         if (_memo.Count >= MaxMemoEntries && !_memo.ContainsKey(index))
         {
-            throw Error("the memo grows without bound");
+            throw Error($"the memo grows past {MaxMemoEntries} entries; no state dict needs that many");
         }
 
         _memo[index] = Peek();
@@ -265,30 +341,36 @@ internal sealed class RestrictedUnpickler
     private object? Recall(long index) =>
         _memo.TryGetValue(index, out var value) ? value : throw Error($"memo entry {index} is read before it is written");
 
-    private byte[] ReadBytes(int count)
+    private ReadOnlySpan<byte> ReadSpan(int count)
     {
         if (count < 0 || count > _data.Length - _position)
         {
             throw Error($"needs {count} more bytes at byte {_position} but the pickle has {_data.Length - _position} left (truncated file)");
         }
 
-        var bytes = _data.AsSpan(_position, count).ToArray();
+        var span = _data.AsSpan(_position, count);
         _position += count;
-        return bytes;
+        return span;
     }
 
+    private byte ReadByte() => ReadSpan(1)[0];
+
+    private uint ReadUInt32() => BinaryPrimitives.ReadUInt32LittleEndian(ReadSpan(4));
+
+    // Checked before anything is allocated, so a forged length cannot ask for more memory than the file holds.
     private int Length(ulong length) => length <= (ulong)(_data.Length - _position)
         ? (int)length
         : throw Error($"a {length}-byte value at byte {_position} runs past the end of the pickle (truncated file)");
 
-    private string ReadString(ulong length) => Encoding.UTF8.GetString(ReadBytes(Length(length)));
+    private string ReadString(ulong length) => Encoding.UTF8.GetString(ReadSpan(Length(length)));
 
     private string ReadLine()
     {
-        var end = Array.IndexOf(_data, (byte)'\n', _position);
-        if (end < 0 || end - _position > 256)
+        var limit = Math.Min(_data.Length - _position, MaxGlobalNameLength + 1);
+        var end = Array.IndexOf(_data, (byte)'\n', _position, limit);
+        if (end < 0)
         {
-            throw Error($"GLOBAL at byte {_position} has no reasonable name");
+            throw Error($"GLOBAL name at byte {_position} has no newline within {MaxGlobalNameLength} bytes (truncated or malformed)");
         }
 
         var text = Encoding.UTF8.GetString(_data, _position, end - _position);
@@ -298,8 +380,7 @@ internal sealed class RestrictedUnpickler
 
     private long ReadLong(int length)
     {
-        var bytes = ReadBytes(length);
-        var value = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
+        var value = new BigInteger(ReadSpan(length), isUnsigned: false, isBigEndian: false);
         return value >= long.MinValue && value <= long.MaxValue ? (long)value : throw Error("an integer does not fit in 64 bits");
     }
 
@@ -312,15 +393,6 @@ internal sealed class RestrictedUnpickler
     private string AsString(object? value) => value as string ?? throw Error($"expected a string, got {Describe(value)}");
 
     private long AsLong(object? value) => value is long n ? n : throw Error($"expected an integer, got {Describe(value)}");
-
-    private static string Describe(object? value) => value switch
-    {
-        null => "None",
-        Global g => $"global '{g.Name}'",
-        string s => $"'{s}'",
-        object?[] t => $"a {t.Length}-tuple",
-        _ => value.GetType().Name,
-    };
 
     private CheckpointFormatException Error(string message) => new($"{_source}: {message}.");
 }

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Text;
 
 namespace ProtSt.Model.Checkpoints;
 
@@ -8,132 +9,201 @@ namespace ProtSt.Model.Checkpoints;
 /// </summary>
 public static class TorchZipCheckpointReader
 {
+    // A state dict's pickle is a few bytes per tensor; anything this large is not one and would only cost memory.
+    private const long MaxPickleBytes = 256L * 1024 * 1024;
+    private const int SkipBufferBytes = 1 << 16;
+
+    // torch.save's legacy (pre-1.6) format starts by pickling this magic number with protocol 2.
+    private static ReadOnlySpan<byte> LegacyMagic => [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19];
+
     public static Checkpoint Read(string path)
     {
         var fullPath = Path.GetFullPath(path);
-        var name = Path.GetFileName(path);
-        string prefix;
-        byte[] pickle;
-        HashSet<string> storages;
+        var file = Path.GetFileName(fullPath);
+
+        ZipArchive archive;
         try
         {
-            using var archive = ZipFile.OpenRead(fullPath);
-            var pickles = archive.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) || e.FullName == "data.pkl").ToList();
-            if (pickles.Count != 1)
-            {
-                throw new CheckpointFormatException($"{name}: expected one data.pkl in the archive, found {pickles.Count}; not a torch.save checkpoint.");
-            }
-
-            prefix = pickles[0].FullName[..^"data.pkl".Length];
-            if (archive.GetEntry(prefix + "byteorder") is { } byteOrder && ReadAll(byteOrder) is var order && System.Text.Encoding.ASCII.GetString(order).Trim() != "little")
-            {
-                throw new CheckpointFormatException($"{name}: big-endian checkpoints are not supported.");
-            }
-
-            pickle = ReadAll(pickles[0]);
-            storages = archive.Entries.Select(e => e.FullName).Where(n => n.StartsWith(prefix + "data/", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+            archive = ZipFile.OpenRead(fullPath);
         }
         catch (InvalidDataException e)
         {
-            throw new CheckpointFormatException(
-                $"{name}: not a torch zip checkpoint ({e.Message}). Legacy (pre-1.6) torch files are not read: re-save it with a recent torch or convert it to safetensors.", e);
+            throw NotATorchZip(fullPath, file, e);
         }
 
-        var root = new RestrictedUnpickler(pickle, name).Load();
+        string storagePrefix;
+        byte[] pickle;
+        Dictionary<string, long> storageLengths;
+        using (archive)
+        {
+            try
+            {
+                (storagePrefix, pickle, storageLengths) = ReadArchiveIndex(archive, file);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+            {
+                throw new CheckpointFormatException($"{file}: the zip archive is truncated or corrupt ({e.Message}).", e);
+            }
+        }
+
+        var root = new RestrictedUnpickler(pickle, file).Load();
         if (root is not RestrictedUnpickler.PickleDict dict)
         {
-            throw new CheckpointFormatException($"{name}: the pickle holds {root?.GetType().Name ?? "None"}, not a state dict.");
+            throw new CheckpointFormatException(
+                $"{file}: the pickle holds {RestrictedUnpickler.Describe(root)}, not a state dict (a dict of tensors).");
         }
 
         var tensors = new Dictionary<string, CheckpointTensor>(StringComparer.Ordinal);
         foreach (var (key, value) in dict)
         {
-            if (key is not string tensorName)
+            if (key is not string name)
             {
-                throw new CheckpointFormatException($"{name}: a state-dict key is not a string.");
+                throw new CheckpointFormatException($"{file}: state-dict key {RestrictedUnpickler.Describe(key)} is not a string.");
             }
 
             if (value is not RestrictedUnpickler.TensorReference tensor)
             {
-                throw new CheckpointFormatException($"{name}: '{tensorName}' holds {value?.GetType().Name ?? "None"}, not a tensor.");
+                var hint = value is RestrictedUnpickler.PickleDict ? " (a training checkpoint? save model.state_dict() instead)" : string.Empty;
+                throw new CheckpointFormatException($"{file}: '{name}' holds {RestrictedUnpickler.Describe(value)}, not a tensor{hint}.");
             }
 
-            var entry = prefix + "data/" + tensor.Storage.Key;
-            if (!storages.Contains(entry))
+            var entryName = storagePrefix + tensor.Storage.Key;
+            if (!storageLengths.TryGetValue(entryName, out var entryLength))
             {
-                throw new CheckpointFormatException($"{name}: tensor '{tensorName}' refers to storage '{tensor.Storage.Key}', which the archive does not contain.");
+                throw new CheckpointFormatException(
+                    $"{file}: tensor '{name}' refers to storage '{tensor.Storage.Key}', which the archive does not contain (no entry '{entryName}').");
             }
 
-            CheckExtent(name, tensorName, tensor);
-            tensors[tensorName] = new CheckpointTensor(tensorName, tensor.Storage.DType, tensor.Shape, () => ReadTensor(fullPath, name, entry, tensorName, tensor));
+            CheckExtent(file, name, tensor, entryLength);
+            tensors[name] = new CheckpointTensor(name, tensor.Storage.DType, tensor.Shape, () => ReadTensor(fullPath, file, entryName, name, tensor));
         }
 
         return new Checkpoint(tensors, [fullPath]);
     }
 
-    private static void CheckExtent(string file, string tensorName, RestrictedUnpickler.TensorReference tensor)
+    private static (string StoragePrefix, byte[] Pickle, Dictionary<string, long> StorageLengths) ReadArchiveIndex(ZipArchive archive, string file)
     {
-        if (tensor.Shape.Any(d => d == 0))
+        var pickles = archive.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) || e.FullName == "data.pkl").ToList();
+        if (pickles.Count != 1)
+        {
+            throw new CheckpointFormatException(
+                $"{file}: expected exactly one data.pkl in the zip archive, found {pickles.Count}; not a torch zip checkpoint.");
+        }
+
+        var pickleEntry = pickles[0];
+        var prefix = pickleEntry.FullName[..^"data.pkl".Length];
+        if (archive.GetEntry(prefix + "byteorder") is { } byteOrderEntry)
+        {
+            var byteOrder = byteOrderEntry.Length <= 16 ? Encoding.ASCII.GetString(ReadEntry(byteOrderEntry)).Trim() : "(too long)";
+            if (byteOrder != "little")
+            {
+                throw new CheckpointFormatException($"{file}: byteorder is '{byteOrder}'; only little-endian checkpoints are supported.");
+            }
+        }
+
+        if (pickleEntry.Length > MaxPickleBytes)
+        {
+            throw new CheckpointFormatException(
+                $"{file}: data.pkl is {pickleEntry.Length} bytes, over the {MaxPickleBytes} a state dict's pickle could need.");
+        }
+
+        var storagePrefix = prefix + "data/";
+        var storageLengths = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var entry in archive.Entries)
+        {
+            if (entry.FullName.StartsWith(storagePrefix, StringComparison.Ordinal))
+            {
+                storageLengths.TryAdd(entry.FullName, entry.Length);
+            }
+        }
+
+        return (storagePrefix, ReadEntry(pickleEntry), storageLengths);
+    }
+
+    private static CheckpointFormatException NotATorchZip(string fullPath, string file, InvalidDataException cause)
+    {
+        Span<byte> head = stackalloc byte[LegacyMagic.Length];
+        int read;
+        using (var stream = File.OpenRead(fullPath))
+        {
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+
+        var reason = head[..read].SequenceEqual(LegacyMagic) ? "it is in torch's legacy pre-1.6 serialization format" : cause.Message;
+        return new CheckpointFormatException(
+            $"{file}: not a torch zip checkpoint ({reason}). Re-save it with a recent torch (torch.save writes the zip format since 1.6) or convert it to safetensors.",
+            cause);
+    }
+
+    private static void CheckExtent(string file, string name, RestrictedUnpickler.TensorReference tensor, long entryLength)
+    {
+        var elementSize = tensor.Storage.DType.ElementSize();
+        long count;
+        long last;
+        long bytesNeeded;
+        try
+        {
+            count = tensor.ElementCount;
+            last = LastElement(tensor);
+            bytesNeeded = checked((last + 1) * elementSize);
+        }
+        catch (OverflowException)
+        {
+            throw new CheckpointFormatException(
+                $"{file}: tensor '{name}' (offset {tensor.Offset}, shape [{string.Join(", ", tensor.Shape)}], stride [{string.Join(", ", tensor.Stride)}]) has an extent that overflows 64 bits.");
+        }
+
+        if (count == 0)
         {
             return;
         }
 
-        var last = tensor.Offset + tensor.Shape.Zip(tensor.Stride, (d, s) => (d - 1) * s).Sum();
         if (last >= tensor.Storage.ElementCount)
         {
             throw new CheckpointFormatException(
-                $"{file}: tensor '{tensorName}' reaches element {last} of a storage with {tensor.Storage.ElementCount} elements.");
-        }
-    }
-
-    private static byte[] ReadTensor(string path, string file, string entryName, string tensorName, RestrictedUnpickler.TensorReference tensor)
-    {
-        byte[] storage;
-        using (var archive = ZipFile.OpenRead(path))
-        {
-            storage = ReadAll(archive.GetEntry(entryName)!);
+                $"{file}: tensor '{name}' reaches element {last} of a storage with {tensor.Storage.ElementCount} elements.");
         }
 
-        var size = tensor.Storage.DType.ElementSize();
-        if (storage.LongLength < tensor.Storage.ElementCount * size)
+        if (bytesNeeded > entryLength)
         {
             throw new CheckpointFormatException(
-                $"{file}: storage for '{tensorName}' has {storage.LongLength} bytes, fewer than its {tensor.Storage.ElementCount} elements need.");
+                $"{file}: tensor '{name}' needs {bytesNeeded} bytes of storage '{tensor.Storage.Key}' but its entry holds {entryLength}; the archive is truncated or corrupt.");
         }
-
-        var count = tensor.Shape.Aggregate(1L, (a, b) => a * b);
-        var result = new byte[count * size];
-        if (IsContiguous(tensor))
-        {
-            Array.Copy(storage, tensor.Offset * size, result, 0, result.LongLength);
-            return result;
-        }
-
-        // A strided view (e.g. a saved transpose): gather element by element in row-major order.
-        var index = new long[tensor.Shape.Length];
-        for (long i = 0; i < count; i++)
-        {
-            var source = tensor.Offset;
-            for (var d = 0; d < index.Length; d++)
-            {
-                source += index[d] * tensor.Stride[d];
-            }
-
-            Array.Copy(storage, source * size, result, i * size, size);
-            for (var d = index.Length - 1; d >= 0; d--)
-            {
-                if (++index[d] < tensor.Shape[d])
-                {
-                    break;
-                }
-
-                index[d] = 0;
-            }
-        }
-
-        return result;
     }
 
+    // Strides are never negative, so the view spans [offset, LastElement] of its storage.
+    private static long LastElement(RestrictedUnpickler.TensorReference tensor)
+    {
+        var last = tensor.Offset;
+        for (var d = 0; d < tensor.Shape.Length; d++)
+        {
+            last = checked(last + ((tensor.Shape[d] - 1) * tensor.Stride[d]));
+        }
+
+        return last;
+    }
+
+    private static byte[] ReadTensor(string path, string file, string entryName, string name, RestrictedUnpickler.TensorReference tensor)
+    {
+        var count = tensor.ElementCount;
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var elementSize = tensor.Storage.DType.ElementSize();
+        var windowElements = LastElement(tensor) - tensor.Offset + 1;
+        if (windowElements * elementSize > Array.MaxLength)
+        {
+            throw new CheckpointFormatException(
+                $"{file}: tensor '{name}' spans {windowElements * elementSize} bytes of its storage, more than one array can hold.");
+        }
+
+        var window = ReadEntryRange(path, file, entryName, name, tensor.Offset * elementSize, (int)(windowElements * elementSize));
+        return IsContiguous(tensor) ? window : Gather(window, tensor, elementSize);
+    }
+
+    // Row-major contiguity; a dimension of size 1 may carry any stride (torch leaves them arbitrary).
     private static bool IsContiguous(RestrictedUnpickler.TensorReference tensor)
     {
         long expected = 1;
@@ -150,11 +220,92 @@ public static class TorchZipCheckpointReader
         return true;
     }
 
-    private static byte[] ReadAll(ZipArchiveEntry entry)
+    // The window is exactly the tensor when it is contiguous; otherwise (a saved transpose, an expand) it holds every
+    // element the view touches, and they are copied out in row-major order, a whole innermost row at a time when possible.
+    private static byte[] Gather(byte[] window, RestrictedUnpickler.TensorReference tensor, int elementSize)
+    {
+        var shape = tensor.Shape;
+        var stride = tensor.Stride;
+        var innerIsRow = shape.Length > 0 && stride[^1] == 1;
+        var outerRank = innerIsRow ? shape.Length - 1 : shape.Length;
+        var runBytes = (innerIsRow ? (int)shape[^1] : 1) * elementSize;
+        var result = new byte[tensor.ElementCount * elementSize];
+        var index = new long[outerRank];
+        for (var destination = 0; destination < result.Length; destination += runBytes)
+        {
+            long source = 0;
+            for (var d = 0; d < outerRank; d++)
+            {
+                source += index[d] * stride[d];
+            }
+
+            window.AsSpan((int)(source * elementSize), runBytes).CopyTo(result.AsSpan(destination));
+            for (var d = outerRank - 1; d >= 0; d--)
+            {
+                if (++index[d] < shape[d])
+                {
+                    break;
+                }
+
+                index[d] = 0;
+            }
+        }
+
+        return result;
+    }
+
+    // Opens the archive afresh on every read: nothing is shared between calls, so tensors can be read from any
+    // thread, and only the bytes of this one view are held in memory.
+    private static byte[] ReadEntryRange(string path, string file, string entryName, string name, long byteOffset, int byteCount)
+    {
+        try
+        {
+            using var archive = ZipFile.OpenRead(path);
+            var entry = archive.GetEntry(entryName)
+                ?? throw new CheckpointFormatException($"{file}: storage entry '{entryName}' of tensor '{name}' has disappeared from the archive.");
+            using var stream = entry.Open();
+            Skip(stream, byteOffset);
+            var bytes = GC.AllocateUninitializedArray<byte>(byteCount);
+            stream.ReadExactly(bytes);
+            return bytes;
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            throw new CheckpointFormatException($"{file}: cannot read tensor '{name}' from '{entryName}' ({e.Message}); the archive is truncated or corrupt.", e);
+        }
+    }
+
+    private static void Skip(Stream stream, long count)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        if (stream.CanSeek)
+        {
+            stream.Seek(count, SeekOrigin.Current);
+            return;
+        }
+
+        var buffer = new byte[(int)Math.Min(count, SkipBufferBytes)];
+        while (count > 0)
+        {
+            var read = stream.Read(buffer, 0, (int)Math.Min(count, buffer.Length));
+            if (read == 0)
+            {
+                throw new EndOfStreamException($"the entry ends {count} bytes before the tensor starts");
+            }
+
+            count -= read;
+        }
+    }
+
+    private static byte[] ReadEntry(ZipArchiveEntry entry)
     {
         using var stream = entry.Open();
-        using var buffer = new MemoryStream(checked((int)entry.Length));
-        stream.CopyTo(buffer);
-        return buffer.ToArray();
+        var bytes = new byte[entry.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
     }
 }

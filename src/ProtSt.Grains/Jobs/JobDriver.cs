@@ -151,7 +151,9 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
             }
             catch (Exception e) when (attempt < options.ShardAttempts && e is not OperationCanceledException)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+                // Exponential backoff, capped: after a silo dies, membership takes seconds to agree and the device
+                // directory to refill; retrying at once would only use up the attempts.
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(10_000, 500 * (1 << (attempt - 1)))), cancellationToken);
             }
         }
     }

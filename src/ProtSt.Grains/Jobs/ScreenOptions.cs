@@ -17,8 +17,8 @@ public sealed record ScreenOptions
 
     public int MaxBatchSize { get; init; } = 256;
 
-    /// <summary>Times a whole shard is retried when its grain's silo fails.</summary>
-    public int ShardAttempts { get; init; } = 3;
+    /// <summary>Attempts at a whole shard when its grain's silo fails (backoff 0.5 s, 1 s, 2 s, ... up to 10 s).</summary>
+    public int ShardAttempts { get; init; } = 6;
 
     public bool FailOnInvalid { get; init; }
 

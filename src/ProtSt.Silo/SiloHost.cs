@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using ProtSt.Grains;
@@ -19,7 +18,7 @@ public static class SiloHost
     {
         var builder = WebApplication.CreateBuilder(args ?? []);
         builder.WebHost.UseUrls(options.Urls);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans", LogLevel.Error);
+        builder.Logging.AddProtStConsole();
         builder.UseOrleans(silo =>
         {
             var siloPort = options.SiloPort > 0 ? options.SiloPort : LoopbackPorts.Free();

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using ProtSt.Model.Demo;
 using ProtSt.Model.Inference;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
@@ -29,12 +28,7 @@ internal static class EmbedCommand
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
-            var modelDirectory = parse.GetValue(model) ?? EnsureDemoModel();
-            using var session = EncoderSession.Open(modelDirectory, configuration.Inference);
-            if (session.Manifest.Untrained)
-            {
-                Console.Error.WriteLine("warning: this model is the UNTRAINED demo model: its embeddings carry no biological meaning.");
-            }
+            using var session = EncoderSession.Open(ModelChoice.Resolve(parse.GetValue(model), verifyHashes: false), configuration.Inference);
 
             var tokenizer = session.Folder.CreateTokenizer(parse.GetValue(truncation) == "fail" ? TruncationPolicy.Fail : TruncationPolicy.KeepStart);
             var outputPath = parse.GetValue(output)!;
@@ -69,13 +63,6 @@ internal static class EmbedCommand
             return 0;
         }));
         return command;
-    }
-
-    private static string EnsureDemoModel()
-    {
-        string? path = null;
-        CommandErrors.Status.Status().Start("preparing the built-in demo model (first run only)...", _ => path = DemoModel.Ensure());
-        return path!;
     }
 
     private static async Task<EmbeddingSummary> RunWithProgressAsync(Func<IProgress<EmbeddingSummary>, Task<EmbeddingSummary>> run)

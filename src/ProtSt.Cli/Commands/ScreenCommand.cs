@@ -2,8 +2,6 @@ using System.CommandLine;
 using ProtSt.Grains;
 using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Jobs;
-using ProtSt.Model.Demo;
-using ProtSt.Model.Folders;
 using ProtSt.Pipeline;
 using ProtSt.Silo;
 using Spectre.Console;
@@ -29,12 +27,7 @@ internal static class ScreenCommand
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
-            var modelDirectory = parse.GetValue(model) ?? DemoModel.Ensure();
-            var folder = ModelFolder.Open(modelDirectory, configuration.Inference.VerifyModelHash);
-            if (folder.Manifest.Untrained)
-            {
-                Console.Error.WriteLine("warning: this model is the UNTRAINED demo model: its embeddings carry no biological meaning.");
-            }
+            var modelDirectory = ModelChoice.Resolve(parse.GetValue(model), configuration.Inference.VerifyModelHash);
 
             var fail = parse.GetValue(onInvalid) == "fail";
             var screen = configuration.Screen with { FailOnInvalid = fail };

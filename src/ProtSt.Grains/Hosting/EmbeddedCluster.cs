@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using ProtSt.Grains.Devices;
 
 namespace ProtSt.Grains.Hosting;
@@ -19,10 +18,7 @@ public sealed class EmbeddedCluster : IClusterConnection
     public static async Task<EmbeddedCluster> StartAsync(DeviceOptions devices, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder();
-        // The CLI's own lines are the user's view of the job; the silo speaks up only when something is wrong.
-        builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
-            .SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("Orleans", LogLevel.Error);
+        builder.Logging.AddProtStConsole();
         builder.UseOrleans(silo => silo
             .UseLocalhostClustering(siloPort: LoopbackPorts.Free(), gatewayPort: LoopbackPorts.Free())
             .AddProtSt(o => (o.Count, o.Inference) = (devices.Count, devices.Inference)));

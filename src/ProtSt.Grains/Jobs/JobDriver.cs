@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.IO.Hashing;
-using System.Text;
-using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
 
 namespace ProtSt.Grains.Jobs;
@@ -44,7 +41,7 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
             await foreach (var input in records.WithCancellation(cancellationToken))
             {
                 var record = new ShardRecord(input.Id, input.Sequence, input.SourceFile, input.Line);
-                var hash = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(EsmTokenizer.Normalize(input.Sequence)));
+                var hash = SequenceIdentity.Of(input.Sequence);
                 if (known.TryGetValue(hash, out var original))
                 {
                     slots.Enqueue((record, AliasAsync(original, record.Id)));

@@ -1,7 +1,4 @@
-using System.IO.Hashing;
 using System.Runtime.CompilerServices;
-using System.Text;
-using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Pipeline;
 
@@ -28,7 +25,7 @@ public static class SequenceInput
         var seen = new Dictionary<string, UInt128>(StringComparer.Ordinal);
         await foreach (var record in records.WithCancellation(cancellationToken))
         {
-            var hash = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(EsmTokenizer.Normalize(record.Sequence)));
+            var hash = SequenceIdentity.Of(record.Sequence);
             if (seen.TryGetValue(record.Id, out var previous) && previous != hash)
             {
                 var problem = new InputProblem(record.SourceFile, record.Line, record.Id, "this id was used before for a different sequence");

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ProtSt.Model.Checkpoints;
+using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Model.Demo;
 
@@ -10,12 +11,7 @@ namespace ProtSt.Model.Demo;
 /// </summary>
 public static class DemoCheckpoint
 {
-    /// <summary>The ESM alphabet in id order, as fair-esm and Hugging Face define it.</summary>
-    public static IReadOnlyList<string> EsmVocabulary { get; } =
-    [
-        "<cls>", "<pad>", "<eos>", "<unk>", "L", "A", "G", "V", "S", "E", "R", "T", "I", "D", "P", "K", "Q", "N", "F", "Y",
-        "M", "H", "W", "C", "X", "B", "U", "Z", "O", ".", "-", "<null_1>", "<mask>",
-    ];
+    private static IReadOnlyList<string> EsmVocabulary => EsmTokenizer.StandardVocabulary;
 
     public static void Write(string directory, DemoModelSpec spec)
     {

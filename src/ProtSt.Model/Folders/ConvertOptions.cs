@@ -11,4 +11,10 @@ public sealed record ConvertOptions
     public GraphVariant Variant { get; init; } = GraphVariant.Fused;
 
     public long ExternalDataThreshold { get; init; } = OnnxModelWriter.DefaultExternalDataThreshold;
+
+    /// <summary>The text tower's WordPiece <c>vocab.txt</c> when the checkpoint folder has none.</summary>
+    public string? TextVocabulary { get; init; }
+
+    /// <summary>A classifier's class names in id order, overriding the config's <c>id2label</c>.</summary>
+    public IReadOnlyList<string>? Labels { get; init; }
 }

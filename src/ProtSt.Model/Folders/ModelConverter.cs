@@ -1,15 +1,31 @@
+using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using ProtSt.Model.Checkpoints;
 using ProtSt.Model.Configuration;
 using ProtSt.Model.Onnx;
+using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Model.Folders;
 
-/// <summary>Turns a Hugging Face ESM checkpoint folder into a converted model folder (ONNX graph + manifest).</summary>
+/// <summary>
+/// Turns a Hugging Face checkpoint folder (ESM-2, ESM-1b, or ProtST: zero-shot or classifier) into a converted model
+/// folder: the encoder graph, the head and text graphs ProtST needs, and a manifest that pins every file.
+/// </summary>
 public static class ModelConverter
 {
     public const string OnnxFileName = "model.onnx";
+    public const string HeadFileName = "head.onnx";
+    public const string TextFileName = "text.onnx";
+    public const string TextVocabularyFileName = "text-vocab.txt";
+
+    /// <summary>ProtST's pooling adds this to the token count (its published code), where fair-esm divides by the exact count.</summary>
+    public const float ProtStPoolingEpsilon = 1e-6f;
+
+    private const string ClassifierPrefix = "classifier.";
+    private const string ProteinProjectionPrefix = "protein_model.protein_mlp.";
+    private const string TextProjectionPrefix = "text_model.text_mlp.";
+    private const string LogitScaleTensor = "logit_scale";
 
     public static string Version { get; } =
         typeof(ModelConverter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
@@ -20,6 +36,7 @@ public static class ModelConverter
         var source = HfModelFolder.Open(checkpointDirectory);
         var root = source.Config.RootElement;
         var modelType = root.TryGetProperty("model_type", out var type) ? type.GetString() : null;
+        var protst = modelType == "protst";
         var esmJson = modelType switch
         {
             null or "esm" => root,
@@ -27,13 +44,16 @@ public static class ModelConverter
             // ProtST checkpoints nest the ESM encoder's config; its weights sit under protein_model.esm.
             "protst" when root.TryGetProperty("protein_config", out var protein) => protein,
             _ => throw new ModelConfigException(
-                $"{source.ConfigPath}: model_type '{modelType}' is not an ESM encoder; this converter builds ESM-2, ESM-1b and ProtST protein encoders."),
+                $"{source.ConfigPath}: model_type '{modelType}' is not an ESM encoder; this converter builds ESM-2, ESM-1b and ProtST models."),
         };
 
-        var config = EsmConfig.Parse(esmJson, modelType == "protst" ? source.ConfigPath + " protein_config" : source.ConfigPath);
-        var vocabulary = config.VocabList ?? ReadVocabularyFile(source.Directory);
+        var config = EsmConfig.Parse(esmJson, protst ? source.ConfigPath + " protein_config" : source.ConfigPath);
+
+        // A ProtST folder's vocab.txt is the text tower's; its protein side uses the standard ESM alphabet.
+        var vocabulary = config.VocabList ?? (protst ? EsmTokenizer.StandardVocabulary : ReadVocabularyFile(source.Directory));
         config = config with { VocabList = vocabulary };
         var untrained = root.TryGetProperty("protst_demo", out var demo) && demo.ValueKind == JsonValueKind.Object;
+        var poolingEpsilon = protst ? ProtStPoolingEpsilon : 0f;
 
         var checkpoint = source.ReadCheckpoint();
         var graph = EsmGraphBuilder.Build(checkpoint, config, new EsmGraphOptions
@@ -41,6 +61,7 @@ public static class ModelConverter
             Variant = options.Variant,
             Precision = options.Precision,
             MaxTokens = config.MaxResidues + 2,
+            PoolingEpsilon = poolingEpsilon,
             ProducerVersion = Version,
         });
 
@@ -49,6 +70,11 @@ public static class ModelConverter
 
         // The manifest goes last and the old one first: a folder with a manifest is always a complete model.
         File.Delete(manifestPath);
+        foreach (var stale in new[] { HeadFileName, TextFileName, TextVocabularyFileName })
+        {
+            File.Delete(Path.Combine(outputDirectory, stale));
+        }
+
         var onnxPath = Path.Combine(outputDirectory, OnnxFileName);
         var dataName = OnnxModelWriter.Write(graph, onnxPath, options.ExternalDataThreshold);
         var staleData = onnxPath + ".data";
@@ -59,7 +85,7 @@ public static class ModelConverter
 
         var manifest = new ModelManifest
         {
-            FormatVersion = ModelManifest.CurrentFormatVersion,
+            FormatVersion = 1,
             Kind = ModelKind.Encoder,
             Architecture = config.PositionEmbedding == EsmPositionEmbedding.Rotary ? "esm2" : "esm1b",
             HiddenSize = config.HiddenSize,
@@ -76,9 +102,175 @@ public static class ModelConverter
             OnnxExternalData = dataName is null ? null : FileHash.Describe(Path.Combine(outputDirectory, dataName)),
             Source = [FileHash.Describe(source.ConfigPath), .. checkpoint.SourceFiles.Select(f => FileHash.Describe(f))],
             ConverterVersion = Version,
+            PoolingEpsilon = poolingEpsilon,
+        };
+
+        if (protst && HeadGraphBuilder.Exists(checkpoint, ClassifierPrefix))
+        {
+            var head = WriteHead(checkpoint, ClassifierPrefix, config.HiddenSize, softmax: true, options.Precision, outputDirectory);
+            manifest = manifest with
+            {
+                FormatVersion = ModelManifest.CurrentFormatVersion,
+                Kind = ModelKind.Classifier,
+                Head = head,
+                Labels = ClassLabels(options.Labels, root, head.OutputWidth, source.ConfigPath),
+            };
+        }
+        else if (protst && HeadGraphBuilder.Exists(checkpoint, ProteinProjectionPrefix))
+        {
+            var head = WriteHead(checkpoint, ProteinProjectionPrefix, config.HiddenSize, softmax: false, options.Precision, outputDirectory);
+            manifest = manifest with
+            {
+                FormatVersion = ModelManifest.CurrentFormatVersion,
+                Kind = ModelKind.ZeroShot,
+                Head = head,
+                Text = WriteText(source, checkpoint, options, outputDirectory),
+                LogitScale = ReadScalar(checkpoint, LogitScaleTensor),
+            };
+        }
+
+        File.WriteAllText(manifestPath, manifest.ToJson());
+        return manifest;
+    }
+
+    /// <summary>
+    /// Writes a classifier folder that serves <paramref name="baseModelDirectory"/>'s encoder with a head read from a
+    /// Hugging Face <c>classifier.*</c> safetensors file; the encoder's weights are referenced, never copied.
+    /// </summary>
+    public static ModelManifest AttachClassifier(string baseModelDirectory, string headCheckpointPath, IReadOnlyList<string> labels, string outputDirectory)
+    {
+        var baseModel = ModelFolder.Open(baseModelDirectory, verifyHashes: false);
+        if (baseModel.BaseModel is not null || baseModel.Manifest.Kind != ModelKind.Encoder && baseModel.Manifest.Kind != ModelKind.ZeroShot)
+        {
+            throw new ModelFolderException($"'{baseModelDirectory}' is a {baseModel.Manifest.Kind} model; a classifier head attaches to a folder that holds an encoder.");
+        }
+
+        var checkpoint = SafetensorsReader.Read(headCheckpointPath);
+        Directory.CreateDirectory(outputDirectory);
+        var manifestPath = Path.Combine(outputDirectory, ModelManifest.FileName);
+        File.Delete(manifestPath);
+        var precision = Enum.Parse<WeightPrecision>(baseModel.Manifest.WeightPrecision, ignoreCase: true);
+        var head = WriteHead(checkpoint, ClassifierPrefix, baseModel.Manifest.HiddenSize, softmax: true, precision, outputDirectory);
+        if (labels.Count != head.OutputWidth)
+        {
+            throw new ModelFolderException($"The head has {head.OutputWidth} outputs but {labels.Count} labels were given.");
+        }
+
+        var output = Path.GetFullPath(outputDirectory);
+        var manifest = baseModel.Manifest with
+        {
+            FormatVersion = ModelManifest.CurrentFormatVersion,
+            Kind = ModelKind.Classifier,
+            Head = head,
+            Text = null,
+            LogitScale = null,
+            Labels = labels.ToArray(),
+            Source = [FileHash.Describe(headCheckpointPath)],
+            ConverterVersion = Version,
+            BaseModel = new ManifestBaseModel(
+                Path.GetRelativePath(output, baseModel.Directory),
+                FileHash.Sha256(Path.Combine(baseModel.Directory, ModelManifest.FileName))),
         };
         File.WriteAllText(manifestPath, manifest.ToJson());
         return manifest;
+    }
+
+    private static ManifestHead WriteHead(Checkpoint checkpoint, string prefix, int inputWidth, bool softmax, WeightPrecision precision, string outputDirectory)
+    {
+        var graph = HeadGraphBuilder.Build(checkpoint, prefix, inputWidth, softmax, precision, Version);
+        var path = Path.Combine(outputDirectory, HeadFileName);
+        OnnxModelWriter.Write(graph, path, long.MaxValue);
+        return new ManifestHead(FileHash.Describe(path), HeadGraphBuilder.OutputWidth(checkpoint, prefix, inputWidth));
+    }
+
+    private static ManifestText WriteText(HfModelFolder source, Checkpoint checkpoint, ConvertOptions options, string outputDirectory)
+    {
+        var root = source.Config.RootElement;
+        if (!root.TryGetProperty("text_config", out var textJson))
+        {
+            throw new ModelConfigException($"{source.ConfigPath}: a ProtST model with a protein projection needs 'text_config' for its text tower.");
+        }
+
+        var config = BertConfig.Parse(textJson, source.ConfigPath + " text_config");
+        var vocabularySource = options.TextVocabulary ?? Path.Combine(source.Directory, "vocab.txt");
+        if (!File.Exists(vocabularySource))
+        {
+            throw new ModelConfigException(
+                $"'{source.Directory}' has no vocab.txt for the text tower; pass the PubMedBERT vocabulary with --text-vocab <file>.");
+        }
+
+        var pieces = File.ReadLines(vocabularySource).Count();
+        if (pieces > config.VocabSize)
+        {
+            throw new ModelConfigException($"'{vocabularySource}' has {pieces} pieces but the text tower's vocab_size is {config.VocabSize}: it is not this model's vocabulary.");
+        }
+
+        if (PromptTokenizer.DefaultMaxPieces + 1 > config.MaxPositionEmbeddings)
+        {
+            throw new ModelConfigException($"{source.ConfigPath}: the text tower has {config.MaxPositionEmbeddings} positions, fewer than a prompt's {PromptTokenizer.DefaultMaxPieces + 1} tokens.");
+        }
+
+        var vocabularyPath = Path.Combine(outputDirectory, TextVocabularyFileName);
+        File.Copy(vocabularySource, vocabularyPath, overwrite: true);
+        var tokenizer = PromptTokenizer.Load(vocabularyPath);
+        var graph = TextGraphBuilder.Build(checkpoint, config, TextProjectionPrefix, new TextGraphOptions
+        {
+            Precision = options.Precision,
+            PoolingExcludedIds = [tokenizer.ClsId, tokenizer.SepId],
+            PoolingEpsilon = ProtStPoolingEpsilon,
+            ProducerVersion = Version,
+        });
+        var path = Path.Combine(outputDirectory, TextFileName);
+        OnnxModelWriter.Write(graph, path, options.ExternalDataThreshold);
+        return new ManifestText(
+            FileHash.Describe(path),
+            FileHash.Describe(vocabularyPath),
+            config.HiddenSize,
+            config.NumLayers,
+            PromptTokenizer.DefaultMaxPieces,
+            HeadGraphBuilder.OutputWidth(checkpoint, TextProjectionPrefix, config.HiddenSize));
+    }
+
+    private static double ReadScalar(Checkpoint checkpoint, string name)
+    {
+        if (!checkpoint.Tensors.TryGetValue(name, out var tensor))
+        {
+            throw new CheckpointFormatException($"The checkpoint has no '{name}' tensor; a ProtST zero-shot model needs its learned temperature.");
+        }
+
+        var values = tensor.ReadFloat32();
+        return values.Length == 1 ? values[0] : throw new CheckpointFormatException($"'{name}' is {tensor.ShapeText}, expected a single value.");
+    }
+
+    private static IReadOnlyList<string> ClassLabels(IReadOnlyList<string>? given, JsonElement root, int classes, string source)
+    {
+        if (given is not null)
+        {
+            return given.Count == classes
+                ? given
+                : throw new ModelConfigException($"{given.Count} labels were given but the classifier has {classes} outputs.");
+        }
+
+        if (!root.TryGetProperty("id2label", out var map) || map.ValueKind != JsonValueKind.Object)
+        {
+            return Enumerable.Range(0, classes).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        }
+
+        var labels = new string[classes];
+        foreach (var entry in map.EnumerateObject())
+        {
+            if (!int.TryParse(entry.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id >= classes)
+            {
+                throw new ModelConfigException($"{source}: id2label key '{entry.Name}' is not a class id below {classes}.");
+            }
+
+            labels[id] = entry.Value.GetString() ?? string.Empty;
+        }
+
+        var missing = Enumerable.Range(0, classes).Where(i => labels[i] is null).ToList();
+        return missing.Count == 0
+            ? labels
+            : throw new ModelConfigException($"{source}: id2label has no name for class(es) {string.Join(", ", missing)}.");
     }
 
     private static string[] ReadVocabularyFile(string directory)

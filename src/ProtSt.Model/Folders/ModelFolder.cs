@@ -6,17 +6,29 @@ namespace ProtSt.Model.Folders;
 /// <summary>A converted model folder, opened only after its manifest and files check out.</summary>
 public sealed class ModelFolder
 {
-    private ModelFolder(string directory, ModelManifest manifest)
+    private ModelFolder(string directory, ModelManifest manifest, ModelFolder? baseModel)
     {
         Directory = directory;
         Manifest = manifest;
+        BaseModel = baseModel;
     }
 
     public string Directory { get; }
 
     public ModelManifest Manifest { get; }
 
-    public string OnnxPath => Path.Combine(Directory, Manifest.Onnx.Name);
+    /// <summary>The folder whose encoder this one serves, when it was fine-tuned on a shared encoder.</summary>
+    public ModelFolder? BaseModel { get; }
+
+    /// <summary>Where the protein encoder's graph lives: this folder, or the base model's.</summary>
+    public string EncoderDirectory => BaseModel?.Directory ?? Directory;
+
+    public string OnnxPath => Path.Combine(EncoderDirectory, Manifest.Onnx.Name);
+
+    /// <summary>The graph applied to the mean residue embedding, when the folder has one.</summary>
+    public string? HeadPath => Manifest.Head is { } head ? Path.Combine(Directory, head.Onnx.Name) : null;
+
+    public string? TextOnnxPath => Manifest.Text is { } text ? Path.Combine(Directory, text.Onnx.Name) : null;
 
     /// <summary>Opens a model folder, verifying the manifest and (unless told not to) the files' hashes.</summary>
     public static ModelFolder Open(string directory, bool verifyHashes = true)
@@ -43,14 +55,64 @@ public sealed class ModelFolder
         }
 
         Check(manifest, manifestPath);
-        var folder = new ModelFolder(full, manifest);
-        folder.CheckFile(manifest.Onnx, verifyHashes);
-        if (manifest.OnnxExternalData is { } data)
+        var baseModel = manifest.BaseModel is { } reference ? OpenBase(full, reference, manifest, verifyHashes) : null;
+        var folder = new ModelFolder(full, manifest, baseModel);
+        if (baseModel is null)
         {
-            folder.CheckFile(data, verifyHashes);
+            CheckFile(full, manifest.Onnx, verifyHashes);
+            if (manifest.OnnxExternalData is { } data)
+            {
+                CheckFile(full, data, verifyHashes);
+            }
+        }
+
+        foreach (var file in new[] { manifest.Head?.Onnx, manifest.Text?.Onnx, manifest.Text?.Vocabulary })
+        {
+            if (file is not null)
+            {
+                CheckFile(full, file, verifyHashes);
+            }
         }
 
         return folder;
+    }
+
+    /// <summary>The prompt tokenizer of a zero-shot folder's text tower.</summary>
+    public PromptTokenizer CreatePromptTokenizer()
+    {
+        var text = Manifest.Text ?? throw new ModelFolderException($"'{Directory}' is a {Manifest.Kind} model and has no text tower; zero-shot and text search need a ProtST model.");
+        return PromptTokenizer.Load(Path.Combine(Directory, text.Vocabulary.Name), text.MaxPieces);
+    }
+
+    private static ModelFolder OpenBase(string directory, ManifestBaseModel reference, ModelManifest manifest, bool verifyHashes)
+    {
+        var path = Path.GetFullPath(Path.Combine(directory, reference.Path));
+        var baseManifest = Path.Combine(path, ModelManifest.FileName);
+        if (!File.Exists(baseManifest))
+        {
+            throw new ModelFolderException(
+                $"'{directory}' serves the encoder of '{path}', which is not a model folder (no {ModelManifest.FileName}); keep the two folders side by side as they were written.");
+        }
+
+        var actual = FileHash.Sha256(baseManifest);
+        if (!string.Equals(actual, reference.ManifestSha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ModelFolderException(
+                $"'{directory}' was trained on the encoder in '{path}', but that folder's manifest has changed (SHA-256 {actual}, expected {reference.ManifestSha256}); train the head again on the current encoder.");
+        }
+
+        var baseModel = Open(path, verifyHashes);
+        if (baseModel.BaseModel is not null)
+        {
+            throw new ModelFolderException($"'{path}' itself serves another folder's encoder; a fine-tuned folder must point at the folder that holds the encoder.");
+        }
+
+        if (baseModel.Manifest.HiddenSize != manifest.HiddenSize || !baseModel.Manifest.Vocabulary.SequenceEqual(manifest.Vocabulary))
+        {
+            throw new ModelFolderException($"'{directory}' does not describe the encoder of '{path}' (hidden size or vocabulary differ).");
+        }
+
+        return baseModel;
     }
 
     /// <summary>The tokenizer the model was converted with.</summary>
@@ -94,15 +156,31 @@ public sealed class ModelFolder
             problems.Add($"pad_token_id {manifest.PadTokenId} is not the vocabulary's <pad>");
         }
 
+        switch (manifest.Kind)
+        {
+            case ModelKind.ZeroShot when manifest.Head is null || manifest.Text is null || manifest.LogitScale is null:
+                problems.Add("a zero-shot model needs head, text and logit_scale");
+                break;
+            case ModelKind.ZeroShot when manifest.Head.OutputWidth != manifest.Text.FeatureWidth:
+                problems.Add($"the protein projection ({manifest.Head.OutputWidth}) and the text projection ({manifest.Text.FeatureWidth}) differ in width");
+                break;
+            case ModelKind.Classifier when manifest.Head is null || manifest.Labels is null:
+                problems.Add("a classifier needs head and labels");
+                break;
+            case ModelKind.Classifier when manifest.Labels.Count != manifest.Head.OutputWidth:
+                problems.Add($"the classifier has {manifest.Head.OutputWidth} outputs but {manifest.Labels.Count} labels");
+                break;
+        }
+
         if (problems.Count > 0)
         {
             throw new ModelFolderException($"{path}: {string.Join("; ", problems)}.");
         }
     }
 
-    private void CheckFile(ManifestFile file, bool verifyHash)
+    private static void CheckFile(string directory, ManifestFile file, bool verifyHash)
     {
-        var path = Path.Combine(Directory, file.Name);
+        var path = Path.Combine(directory, file.Name);
         if (Path.GetFileName(file.Name) != file.Name)
         {
             throw new ModelFolderException($"Manifest names '{file.Name}', which is not a plain file name in the model folder.");
@@ -110,7 +188,7 @@ public sealed class ModelFolder
 
         if (!File.Exists(path))
         {
-            throw new ModelFolderException($"Model folder '{Directory}' is incomplete: {file.Name} is missing.");
+            throw new ModelFolderException($"Model folder '{directory}' is incomplete: {file.Name} is missing.");
         }
 
         var length = new FileInfo(path).Length;

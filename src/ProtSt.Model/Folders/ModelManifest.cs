@@ -7,7 +7,8 @@ namespace ProtSt.Model.Folders;
 public sealed record ModelManifest
 {
     public const string FileName = "manifest.json";
-    public const int CurrentFormatVersion = 1;
+    /// <summary>Encoder-only folders keep version 1, so older runtimes still read them; heads, text towers and base models need 2.</summary>
+    public const int CurrentFormatVersion = 2;
 
     internal static readonly JsonSerializerOptions Json = new()
     {
@@ -53,6 +54,24 @@ public sealed record ModelManifest
     public required IReadOnlyList<ManifestFile> Source { get; init; }
 
     public required string ConverterVersion { get; init; }
+
+    /// <summary>Added to the residue count in mean pooling (ProtST: 1e-6; fair-esm: 0).</summary>
+    public float PoolingEpsilon { get; init; }
+
+    /// <summary>The graph applied to the mean residue embedding, for zero-shot and classifier folders.</summary>
+    public ManifestHead? Head { get; init; }
+
+    /// <summary>The text tower of a zero-shot folder.</summary>
+    public ManifestText? Text { get; init; }
+
+    /// <summary>ProtST's learned temperature: scores are exp(logit_scale) × cosine.</summary>
+    public double? LogitScale { get; init; }
+
+    /// <summary>A classifier's class names in id order.</summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>Set when the encoder lives in another folder (a fine-tuned head served on a shared encoder).</summary>
+    public ManifestBaseModel? BaseModel { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 }

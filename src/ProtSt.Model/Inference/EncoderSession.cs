@@ -40,7 +40,7 @@ public sealed class EncoderSession : IDisposable
 
     public static EncoderSession Open(ModelFolder folder, InferenceOptions options)
     {
-        using var sessionOptions = CreateSessionOptions(options);
+        using var sessionOptions = SessionOptionsFactory.Create(options);
         InferenceSession session;
         try
         {
@@ -99,40 +99,6 @@ public sealed class EncoderSession : IDisposable
     }
 
     public void Dispose() => _session.Dispose();
-
-    private static SessionOptions CreateSessionOptions(InferenceOptions options)
-    {
-        var sessionOptions = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = options.IntraOpThreads,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
-
-        if (options.ExecutionProvider == ExecutionProvider.Cuda)
-        {
-            var available = OrtEnv.Instance().GetAvailableProviders();
-            if (!available.Contains("CUDAExecutionProvider"))
-            {
-                sessionOptions.Dispose();
-                throw new InvalidOperationException(
-                    $"The CUDA execution provider was requested but this ONNX Runtime build offers only {string.Join(", ", available)}. " +
-                    "Install the GPU runtime (Microsoft.ML.OnnxRuntime.Gpu) on a machine with CUDA, or set Inference:ExecutionProvider to Cpu.");
-            }
-
-            try
-            {
-                sessionOptions.AppendExecutionProvider_CUDA(options.DeviceId);
-            }
-            catch (OnnxRuntimeException e)
-            {
-                sessionOptions.Dispose();
-                throw new InvalidOperationException($"CUDA device {options.DeviceId} could not be used: {e.Message}", e);
-            }
-        }
-
-        return sessionOptions;
-    }
 
     private static void CheckSignature(InferenceSession session, ModelFolder folder)
     {

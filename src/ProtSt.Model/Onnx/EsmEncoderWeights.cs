@@ -4,20 +4,15 @@ using ProtSt.Model.Configuration;
 namespace ProtSt.Model.Onnx;
 
 /// <summary>Looks up an ESM encoder's tensors in a checkpoint under Hugging Face names, checking every shape against the config.</summary>
-internal sealed class EsmEncoderWeights
+internal sealed class EsmEncoderWeights : PrefixedWeights
 {
-    private readonly Checkpoint _checkpoint;
     private readonly EsmConfig _config;
 
     private EsmEncoderWeights(Checkpoint checkpoint, EsmConfig config, string prefix)
+        : base(checkpoint, prefix)
     {
-        _checkpoint = checkpoint;
         _config = config;
-        Prefix = prefix;
     }
-
-    /// <summary>What precedes <c>embeddings.</c> and <c>encoder.</c> in the tensor names, e.g. <c>esm.</c> or <c>protein_model.esm.</c>.</summary>
-    public string Prefix { get; }
 
     /// <summary>Finds the ESM encoder in a checkpoint and verifies that every tensor it needs is present with the right shape.</summary>
     public static EsmEncoderWeights Locate(Checkpoint checkpoint, EsmConfig config, string? prefix = null)
@@ -28,13 +23,7 @@ internal sealed class EsmEncoderWeights
         return weights;
     }
 
-    public float[] Matrix(string name, long rows, long columns) => Read(name, rows, columns);
-
-    public float[] Vector(string name, long length) => Read(name, length);
-
     public static string Layer(int index, string suffix) => $"encoder.layer.{index}.{suffix}";
-
-    public bool Has(string name) => _checkpoint.Tensors.ContainsKey(Prefix + name);
 
     private static string DetectPrefix(Checkpoint checkpoint)
     {
@@ -55,11 +44,11 @@ internal sealed class EsmEncoderWeights
         };
     }
 
-    private IEnumerable<(string Name, long[] Shape)> Expected()
+    protected override IEnumerable<(string Name, long[] Shape)> Expected()
     {
         long d = _config.HiddenSize;
         long f = _config.IntermediateSize;
-        var vocab = (long)(_config.VocabList?.Count ?? _checkpoint.Get(Prefix + "embeddings.word_embeddings.weight").Shape[0]);
+        var vocab = (long)(_config.VocabList?.Count ?? Rows("embeddings.word_embeddings.weight"));
         yield return ("embeddings.word_embeddings.weight", [vocab, d]);
         if (_config.PositionEmbedding == EsmPositionEmbedding.Absolute)
         {
@@ -96,51 +85,8 @@ internal sealed class EsmEncoderWeights
         yield return ("encoder.emb_layer_norm_after.bias", [d]);
     }
 
-    private void Validate()
-    {
-        var missing = new List<string>();
-        var wrong = new List<string>();
-        foreach (var (name, shape) in Expected())
-        {
-            if (!_checkpoint.Tensors.TryGetValue(Prefix + name, out var tensor))
-            {
-                missing.Add(Prefix + name);
-            }
-            else if (!tensor.Shape.SequenceEqual(shape))
-            {
-                wrong.Add($"{Prefix + name} is {tensor.ShapeText}, expected [{string.Join(", ", shape)}]");
-            }
-            else if (!tensor.DType.IsFloatingPoint())
-            {
-                wrong.Add($"{Prefix + name} is {tensor.DType}, expected a floating-point tensor");
-            }
-        }
-
-        if (missing.Count > 0 || wrong.Count > 0)
-        {
-            var parts = new List<string>();
-            if (missing.Count > 0)
-            {
-                parts.Add($"missing {missing.Count} tensor(s): {string.Join(", ", missing.Take(12))}{(missing.Count > 12 ? ", ..." : string.Empty)}");
-            }
-
-            if (wrong.Count > 0)
-            {
-                parts.Add($"shape mismatch: {string.Join("; ", wrong.Take(12))}");
-            }
-
-            throw new CheckpointFormatException(
-                $"The checkpoint does not match its config ({_config.NumLayers} layers, {_config.HiddenSize} wide, {_config.IntermediateSize} intermediate): {string.Join("; ", parts)}.");
-        }
-    }
-
-    private float[] Read(string name, params long[] shape)
-    {
-        var tensor = _checkpoint.Get(Prefix + name);
-        return tensor.Shape.SequenceEqual(shape)
-            ? tensor.ReadFloat32()
-            : throw new CheckpointFormatException($"Tensor '{Prefix + name}' is {tensor.ShapeText}, expected [{string.Join(", ", shape)}].");
-    }
+    protected override string Describe() =>
+        $"its config ({_config.NumLayers} layers, {_config.HiddenSize} wide, {_config.IntermediateSize} intermediate)";
 
     /// <summary>The rotary inverse frequencies the checkpoint stores, or the standard ones when it stores none.</summary>
     public float[] RotaryInverseFrequencies()
@@ -149,7 +95,7 @@ internal sealed class EsmEncoderWeights
         var half = _config.HeadSize / 2;
         if (Has(name))
         {
-            return Read(name, half);
+            return Vector(name, half);
         }
 
         var result = new float[half];

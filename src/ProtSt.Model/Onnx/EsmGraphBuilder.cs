@@ -40,6 +40,7 @@ public static class EsmGraphBuilder
         private readonly int _heads = config.NumHeads;
         private readonly int _headSize = config.HeadSize;
         private readonly float _eps = (float)config.LayerNormEps;
+        private readonly WeightOps _ops = new(g, w);
 
         private string _maskFloat = string.Empty;
         private string _axis1 = string.Empty;
@@ -272,53 +273,19 @@ public static class EsmGraphBuilder
             return g.Node("Div", [sum, denominator]);
         }
 
-        private string Linear(string x, string layer, long outFeatures, long inFeatures) =>
-            g.Node("Add", [g.Node("MatMul", [x, Transposed(layer, outFeatures, inFeatures)]), Bias(layer, outFeatures)]);
+        private string Linear(string x, string layer, long outFeatures, long inFeatures) => _ops.Linear(x, layer, outFeatures, inFeatures);
 
-        private string Transposed(string layer, long outFeatures, long inFeatures)
-        {
-            // Hugging Face Linear weights are [out, in]; MatMul wants [in, out].
-            var weight = w.Matrix(layer + ".weight", outFeatures, inFeatures);
-            var transposed = new float[weight.Length];
-            for (var o = 0; o < outFeatures; o++)
-            {
-                for (var i = 0; i < inFeatures; i++)
-                {
-                    transposed[(i * outFeatures) + o] = weight[(o * inFeatures) + i];
-                }
-            }
+        private string Transposed(string layer, long outFeatures, long inFeatures) => _ops.Transposed(layer, outFeatures, inFeatures);
 
-            return g.Weight(w.Prefix + layer + ".weight_t", transposed, inFeatures, outFeatures);
-        }
+        private string Bias(string layer, long length) => _ops.Vector(layer + ".bias", length);
 
-        private string Bias(string layer, long length) => WeightOnce(layer + ".bias", length);
+        private string Gamma(string norm) => _ops.Vector(norm + ".weight", _d);
 
-        private string Gamma(string norm) => WeightOnce(norm + ".weight", _d);
+        private string Beta(string norm) => _ops.Vector(norm + ".bias", _d);
 
-        private string Beta(string norm) => WeightOnce(norm + ".bias", _d);
+        private string LayerNorm(string x, string norm) => _ops.LayerNorm(x, norm, _d, _eps);
 
-        private readonly Dictionary<string, string> _vectors = new(StringComparer.Ordinal);
-
-        private string WeightOnce(string name, long length)
-        {
-            if (!_vectors.TryGetValue(name, out var value))
-            {
-                value = g.Weight(w.Prefix + name, w.Vector(name, length), length);
-                _vectors[name] = value;
-            }
-
-            return value;
-        }
-
-        private string LayerNorm(string x, string norm) =>
-            g.Node("LayerNormalization", [x, Gamma(norm), Beta(norm)], null, Attributes.Int("axis", -1), Attributes.Float("epsilon", _eps));
-
-        private string Gelu(string x)
-        {
-            // Exact GELU, 0.5·x·(1 + erf(x/√2)), as ESM uses; ONNX Runtime fuses this pattern itself.
-            var erf = g.Node("Erf", [g.Node("Div", [x, g.FloatScalar(g.Fresh("sqrt2"), MathF.Sqrt(2f))])]);
-            return g.Node("Mul", [g.Node("Mul", [x, g.FloatScalar(g.Fresh("half"), 0.5f)]), g.Node("Add", [erf, _one])]);
-        }
+        private string Gelu(string x) => _ops.Gelu(x);
 
         private string Unsqueeze(string x, string axes) => g.Node("Unsqueeze", [x, axes]);
     }

@@ -8,6 +8,13 @@ namespace ProtSt.Model.Tokenization;
 /// </summary>
 public sealed class EsmTokenizer
 {
+    /// <summary>The ESM alphabet in id order, shared by ESM-1b and ESM-2, as fair-esm and Hugging Face define it.</summary>
+    public static IReadOnlyList<string> StandardVocabulary { get; } =
+    [
+        "<cls>", "<pad>", "<eos>", "<unk>", "L", "A", "G", "V", "S", "E", "R", "T", "I", "D", "P", "K", "Q", "N", "F", "Y",
+        "M", "H", "W", "C", "X", "B", "U", "Z", "O", ".", "-", "<null_1>", "<mask>",
+    ];
+
     private readonly Dictionary<string, int> _ids;
     private readonly int[] _letterIds = new int[128];
     private readonly string[] _inlineSpecials;

@@ -1,13 +1,12 @@
-using ProtSt.Model.Demo;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Model.Tests.Tokenization;
 
 public sealed class EsmTokenizerTests
 {
-    private static readonly EsmTokenizer Tokenizer = new(DemoCheckpoint.EsmVocabulary, maxResidues: 1022);
+    private static readonly EsmTokenizer Tokenizer = new(EsmTokenizer.StandardVocabulary, maxResidues: 1022);
 
-    private static long Id(string token) => DemoCheckpoint.EsmVocabulary.ToList().IndexOf(token);
+    private static long Id(string token) => EsmTokenizer.StandardVocabulary.ToList().IndexOf(token);
 
     [Fact]
     public void Wraps_residues_in_cls_and_eos()
@@ -78,7 +77,7 @@ public sealed class EsmTokenizerTests
     [Fact]
     public void Keeps_the_first_residues_over_the_limit_and_flags_truncation()
     {
-        var tokenizer = new EsmTokenizer(DemoCheckpoint.EsmVocabulary, maxResidues: 5);
+        var tokenizer = new EsmTokenizer(EsmTokenizer.StandardVocabulary, maxResidues: 5);
         var encoded = tokenizer.Encode("ACDEFGHIK");
         Assert.True(encoded.Truncated);
         Assert.Equal(5, encoded.ResidueCount);
@@ -90,14 +89,14 @@ public sealed class EsmTokenizerTests
     [Fact]
     public void Exactly_at_the_limit_is_not_truncated()
     {
-        var tokenizer = new EsmTokenizer(DemoCheckpoint.EsmVocabulary, maxResidues: 5);
+        var tokenizer = new EsmTokenizer(EsmTokenizer.StandardVocabulary, maxResidues: 5);
         Assert.False(tokenizer.Encode("ACDEF").Truncated);
     }
 
     [Fact]
     public void Fail_policy_refuses_long_sequences()
     {
-        var tokenizer = new EsmTokenizer(DemoCheckpoint.EsmVocabulary, maxResidues: 5, TruncationPolicy.Fail);
+        var tokenizer = new EsmTokenizer(EsmTokenizer.StandardVocabulary, maxResidues: 5, TruncationPolicy.Fail);
         var error = Assert.Throws<InvalidSequenceException>(() => tokenizer.Encode("ACDEFG"));
         Assert.Contains("6 residues, over the model's limit of 5", error.Message, StringComparison.Ordinal);
     }

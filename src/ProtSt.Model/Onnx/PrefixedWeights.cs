@@ -1,0 +1,80 @@
+using ProtSt.Model.Checkpoints;
+
+namespace ProtSt.Model.Onnx;
+
+/// <summary>
+/// The tensors of one module of a checkpoint (all names under one prefix), checked against the shapes the module
+/// needs before any graph is built, so a wrong checkpoint fails with every problem named at once.
+/// </summary>
+internal abstract class PrefixedWeights
+{
+    private readonly Checkpoint _checkpoint;
+
+    protected PrefixedWeights(Checkpoint checkpoint, string prefix)
+    {
+        _checkpoint = checkpoint;
+        Prefix = prefix;
+    }
+
+    /// <summary>What precedes the module's own tensor names, e.g. <c>esm.</c> or <c>text_model.bert.</c>.</summary>
+    public string Prefix { get; }
+
+    public float[] Matrix(string name, long rows, long columns) => Read(name, rows, columns);
+
+    public float[] Vector(string name, long length) => Read(name, length);
+
+    public bool Has(string name) => _checkpoint.Tensors.ContainsKey(Prefix + name);
+
+    /// <summary>The tensors the module needs, by name under the prefix, with their shapes.</summary>
+    protected abstract IEnumerable<(string Name, long[] Shape)> Expected();
+
+    /// <summary>What the module is, for error messages (e.g. its dimensions).</summary>
+    protected abstract string Describe();
+
+    protected void Validate()
+    {
+        var missing = new List<string>();
+        var wrong = new List<string>();
+        foreach (var (name, shape) in Expected())
+        {
+            if (!_checkpoint.Tensors.TryGetValue(Prefix + name, out var tensor))
+            {
+                missing.Add(Prefix + name);
+            }
+            else if (!tensor.Shape.SequenceEqual(shape))
+            {
+                wrong.Add($"{Prefix + name} is {tensor.ShapeText}, expected [{string.Join(", ", shape)}]");
+            }
+            else if (!tensor.DType.IsFloatingPoint())
+            {
+                wrong.Add($"{Prefix + name} is {tensor.DType}, expected a floating-point tensor");
+            }
+        }
+
+        if (missing.Count > 0 || wrong.Count > 0)
+        {
+            var parts = new List<string>();
+            if (missing.Count > 0)
+            {
+                parts.Add($"missing {missing.Count} tensor(s): {string.Join(", ", missing.Take(12))}{(missing.Count > 12 ? ", ..." : string.Empty)}");
+            }
+
+            if (wrong.Count > 0)
+            {
+                parts.Add($"shape mismatch: {string.Join("; ", wrong.Take(12))}");
+            }
+
+            throw new CheckpointFormatException($"The checkpoint does not match {Describe()}: {string.Join("; ", parts)}.");
+        }
+    }
+
+    protected long Rows(string name) => _checkpoint.Get(Prefix + name).Shape[0];
+
+    private float[] Read(string name, params long[] shape)
+    {
+        var tensor = _checkpoint.Get(Prefix + name);
+        return tensor.Shape.SequenceEqual(shape)
+            ? tensor.ReadFloat32()
+            : throw new CheckpointFormatException($"Tensor '{Prefix + name}' is {tensor.ShapeText}, expected [{string.Join(", ", shape)}].");
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using ProtSt.Model.Checkpoints;
+using ProtSt.Model.Folders;
+using ProtSt.Model.Inference;
+using ProtSt.Model.Tests.Support;
+using ProtSt.Model.Tokenization;
+
+namespace ProtSt.Model.Tests.Onnx;
+
+/// <summary>
+/// ProtST's whole zero-shot and classifier math against the reference: prompt tokenization, the BERT text tower, both
+/// projections, exp(logit_scale)·cosine scores, predictions and classifier probabilities, all within 1e-4.
+/// </summary>
+public sealed class ProtStGoldenTests
+{
+    private const double Tolerance = 1e-4;
+
+    [Fact]
+    public void Zero_shot_model_reproduces_every_reference_tensor()
+    {
+        var (directory, proteins, prompts, expected) = Load("protst-tiny");
+        using var model = new Converted(directory);
+        Assert.Equal(ModelKind.ZeroShot, model.Manifest.Kind);
+        var folder = model.Session.Folder;
+
+        // Tokenization: [CLS] + at most 128 pieces, no [SEP], padded with [PAD]; one prompt has accents, one is cut.
+        using var text = TextEncoderSession.Open(folder, new InferenceOptions { IntraOpThreads = 1 });
+        var expectedIds = Int64(expected, "text_input_ids");
+        var columns = (int)expected.Get("text_input_ids").Shape[1];
+        for (var p = 0; p < prompts.Length; p++)
+        {
+            var ids = text.Tokenizer.Encode(prompts[p]);
+            var row = expectedIds.AsSpan(p * columns, columns);
+            Assert.Equal(row[..ids.Length].ToArray(), ids);
+            Assert.All(row[ids.Length..].ToArray(), id => Assert.Equal(text.Tokenizer.PadId, id));
+        }
+
+        Assert.Equal(129, text.Tokenizer.Encode(prompts[^1]).Length);
+
+        var embedded = text.Embed(prompts, includeHiddenStates: true);
+        Assert.Equal(columns, embedded.SequenceLength);
+        var hidden = expected.Get("text_last_hidden_state").ReadFloat32();
+        for (var p = 0; p < prompts.Length; p++)
+        {
+            for (var t = 0; t < columns; t++)
+            {
+                if (expectedIds[(p * columns) + t] != text.Tokenizer.PadId)
+                {
+                    var offset = ((p * columns) + t) * embedded.HiddenSize;
+                    Assertions.Close(embedded.LastHiddenState.AsSpan(offset, embedded.HiddenSize), hidden.AsSpan(offset, embedded.HiddenSize), Tolerance, $"prompt {p} token {t}");
+                }
+            }
+        }
+
+        Assertions.Close(embedded.MeanEmbeddings, expected.Get("text_mean").ReadFloat32(), Tolerance, "text_mean");
+        Assertions.Close(embedded.Features, expected.Get("text_feature").ReadFloat32(), Tolerance, "text_feature");
+
+        // Protein side: encoder mean (+1e-6 pooling), then protein_mlp.
+        var output = model.Run(proteins, hidden: false);
+        Assertions.Close(output.MeanResidueEmbeddings, expected.Get("protein_mean").ReadFloat32(), Tolerance, "protein_mean");
+        using var head = HeadSession.Open(folder, new InferenceOptions { IntraOpThreads = 1 });
+        var features = head.Run(output.MeanResidueEmbeddings, proteins.Length);
+        Assertions.Close(features, expected.Get("protein_feature").ReadFloat32(), Tolerance, "protein_feature");
+
+        // Scores against all 12 prompts and against the 10 labels, and the predictions.
+        var all = new ZeroShotScorer(embedded.Features, prompts.Length, embedded.FeatureWidth, model.Manifest.LogitScale!.Value);
+        var labels = new ZeroShotScorer(embedded.Features.AsSpan(0, 10 * embedded.FeatureWidth), 10, embedded.FeatureWidth, model.Manifest.LogitScale.Value);
+        var logitsAll = expected.Get("logits_all").ReadFloat32();
+        var logits = expected.Get("logits").ReadFloat32();
+        var predictions = Int64(expected, "prediction");
+        for (var b = 0; b < proteins.Length; b++)
+        {
+            var feature = features.AsSpan(b * head.OutputWidth, head.OutputWidth);
+            Assertions.Close(all.Score(feature), logitsAll.AsSpan(b * 12, 12), Tolerance, $"logits_all of protein {b}");
+            var scores = labels.Score(feature);
+            Assertions.Close(scores, logits.AsSpan(b * 10, 10), Tolerance, $"logits of protein {b}");
+            Assert.Equal(predictions[b], ZeroShotScorer.ArgMax(scores));
+        }
+    }
+
+    [Fact]
+    public void Classifier_model_reproduces_logits_and_probabilities()
+    {
+        var (directory, proteins, _, expected) = Load("protst-cls-tiny");
+        using var model = new Converted(directory);
+        Assert.Equal(ModelKind.Classifier, model.Manifest.Kind);
+        Assert.Equal(["LABEL_0", "LABEL_1"], model.Manifest.Labels);
+        Assert.Null(model.Manifest.Text);
+
+        var output = model.Run(proteins, hidden: false);
+        Assertions.Close(output.MeanResidueEmbeddings, expected.Get("protein_mean").ReadFloat32(), Tolerance, "protein_mean");
+        using var head = HeadSession.Open(model.Session.Folder, new InferenceOptions { IntraOpThreads = 1 });
+        var probabilities = head.Run(output.MeanResidueEmbeddings, proteins.Length);
+        Assertions.Close(probabilities, expected.Get("probabilities").ReadFloat32(), Tolerance, "probabilities");
+
+        var logits = expected.Get("logits").ReadFloat32();
+        var predictions = Int64(expected, "prediction");
+        for (var b = 0; b < proteins.Length; b++)
+        {
+            var row = probabilities.AsSpan(b * 2, 2);
+            Assertions.Close(ZeroShotScorer.Softmax(logits.AsSpan(b * 2, 2)), row, Tolerance, $"softmax of the reference logits, protein {b}");
+            Assert.Equal(predictions[b], ZeroShotScorer.ArgMax(row));
+        }
+    }
+
+    [Fact]
+    public void Zero_shot_folder_without_a_text_vocabulary_names_the_option()
+    {
+        using var temp = new TempDirectory();
+        var source = temp.Combine("protst");
+        Directory.CreateDirectory(source);
+        foreach (var file in new[] { "config.json", "pytorch_model.bin" })
+        {
+            File.Copy(Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "protst-tiny", file), Path.Combine(source, file));
+        }
+
+        var error = Assert.Throws<Configuration.ModelConfigException>(() => ModelConverter.Convert(source, temp.Combine("out")));
+        Assert.Contains("--text-vocab", error.Message, StringComparison.Ordinal);
+
+        var manifest = ModelConverter.Convert(source, temp.Combine("out"), new ConvertOptions
+        {
+            TextVocabulary = Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "protst-tiny", "vocab.txt"),
+        });
+        Assert.Equal(ModelKind.ZeroShot, manifest.Kind);
+    }
+
+    [Fact]
+    public void Prompt_tokenizer_lowercases_strips_accents_and_splits_punctuation()
+    {
+        var tokenizer = PromptTokenizer.Load(Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "protst-tiny", "vocab.txt"));
+        Assert.Equal(tokenizer.Encode("cafe region, golgi."), tokenizer.Encode("Café RÉGION, Golgi."));
+        Assert.Equal(tokenizer.ClsId, tokenizer.Encode(string.Empty).Single());
+        Assert.Equal(tokenizer.Encode("golgi").Length + 1, tokenizer.Encode("golgi.").Length);
+    }
+
+    private static (string Directory, string[] Proteins, string[] Prompts, Checkpoint Expected) Load(string name)
+    {
+        var directory = Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", name);
+        using var cases = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(directory, "cases.json")));
+        var proteins = cases.RootElement.GetProperty("proteins").EnumerateArray().Select(p => p.GetProperty("sequence").GetString()!).ToArray();
+        var prompts = cases.RootElement.TryGetProperty("labels", out var labels)
+            ? labels.EnumerateArray().Select(l => l.GetProperty("prompt").GetString()!).ToArray()
+            : [];
+        return (directory, proteins, prompts, SafetensorsReader.Read(Path.Combine(directory, "expected.safetensors")));
+    }
+
+    private static long[] Int64(Checkpoint checkpoint, string name)
+    {
+        var bytes = checkpoint.Get(name).ReadBytes();
+        var values = new long[bytes.Length / 8];
+        Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
+        return values;
+    }
+}

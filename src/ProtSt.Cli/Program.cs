@@ -8,6 +8,8 @@ var root = new RootCommand("protst: protein language models (ESM, ProtST) over w
     ModelCommand.Create(),
     EmbedCommand.Create(),
     ScreenCommand.Create(),
+    EvalCommand.Create(),
+    SearchCommand.Create(),
     SiloCommand.Create(),
 };
 

@@ -1,9 +1,15 @@
 namespace ProtSt.Grains;
 
-/// <summary>Mean residue embeddings of a batch, row-major [BatchSize, HiddenSize], and how long the device worked on it.</summary>
+/// <summary>
+/// Mean residue embeddings of a batch, row-major [BatchSize, HiddenSize]; the model's head output when it has one
+/// (ProtST's projected feature, or a classifier's probabilities), row-major [BatchSize, HeadWidth]; and how long the
+/// device worked on it.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record DeviceBatchResult(
     [property: Id(0)] string DeviceKey,
     [property: Id(1)] int HiddenSize,
     [property: Id(2)] float[] MeanEmbeddings,
-    [property: Id(3)] TimeSpan Busy);
+    [property: Id(3)] TimeSpan Busy,
+    [property: Id(4)] int HeadWidth = 0,
+    [property: Id(5)] float[]? HeadOutputs = null);

@@ -7,6 +7,9 @@ public interface IDeviceGrain : IGrainWithStringKey
 {
     Task<DeviceBatchResult> RunAsync(DeviceBatch batch);
 
+    /// <summary>Embeds prompts with the text tower of a zero-shot model (label prompts once per job, or a search query).</summary>
+    Task<TextEmbeddingResult> EmbedTextAsync(TextEmbeddingRequest request);
+
     [AlwaysInterleave]
     Task<DeviceStats> GetStatsAsync();
 }

@@ -8,4 +8,5 @@ public sealed record ShardRequest(
     [property: Id(2)] string ModelDirectory,
     [property: Id(3)] IReadOnlyList<ShardRecord> Records,
     [property: Id(4)] int MaxTokensPerBatch,
-    [property: Id(5)] int MaxBatchSize);
+    [property: Id(5)] int MaxBatchSize,
+    [property: Id(6)] LabelScoring? Scoring = null);

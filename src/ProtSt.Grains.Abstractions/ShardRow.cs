@@ -1,10 +1,15 @@
 namespace ProtSt.Grains;
 
-/// <summary>The result for one input record: its embedding, or the reason it has none.</summary>
+/// <summary>
+/// The result for one input record: its mean embedding; for ProtST models its projected feature; its scores (zero-shot:
+/// exp(logit_scale)·cosine per label; classifier: class probabilities); or the reason it has none.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ShardRow(
     [property: Id(0)] string Id,
     [property: Id(1)] int Length,
     [property: Id(2)] bool Truncated,
     [property: Id(3)] float[]? Embedding,
-    [property: Id(4)] string? Error);
+    [property: Id(4)] string? Error,
+    [property: Id(5)] float[]? Feature = null,
+    [property: Id(6)] float[]? Scores = null);

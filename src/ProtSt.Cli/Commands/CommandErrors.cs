@@ -18,7 +18,8 @@ internal static class CommandErrors
             return await action();
         }
         catch (Exception e) when (e is CheckpointFormatException or ModelConfigException or ModelFolderException or InvalidInputException
-            or InvalidSequenceException or HubException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or UnauthorizedAccessException)
+            or InvalidSequenceException or HubException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or UnauthorizedAccessException or InvalidDataException
+            or ArgumentException or PlatformNotSupportedException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

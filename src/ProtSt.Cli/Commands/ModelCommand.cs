@@ -3,6 +3,7 @@ using ProtSt.Model.Demo;
 using ProtSt.Model.Folders;
 using ProtSt.Model.Hub;
 using ProtSt.Model.Onnx;
+using ProtSt.Pipeline;
 
 namespace ProtSt.Cli.Commands;
 
@@ -54,7 +55,12 @@ internal static class ModelCommand
         dtype.AcceptOnlyFromAmong("fp32", "fp16");
         var graph = new Option<string>("--graph") { Description = "fused (ONNX Runtime fused operators, faster) or plain (standard ONNX operators).", DefaultValueFactory = _ => "fused" };
         graph.AcceptOnlyFromAmong("fused", "plain");
-        var command = new Command("convert", "Convert an ESM-2, ESM-1b or ProtST (protein encoder) checkpoint into an ONNX model folder.") { source, output, dtype, graph };
+        var textVocabulary = new Option<string?>("--text-vocab") { Description = "ProtST zero-shot: the text tower's WordPiece vocab.txt, when the checkpoint folder has none." };
+        var labels = new Option<string?>("--labels") { Description = "ProtST classifier: class names from a label file (tab-separated id, name), overriding the config's id2label." };
+        var command = new Command("convert", "Convert an ESM-2, ESM-1b or ProtST (zero-shot or classifier) checkpoint into an ONNX model folder.")
+        {
+            source, output, dtype, graph, textVocabulary, labels,
+        };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(() =>
         {
             var started = TimeProvider.System.GetTimestamp();
@@ -62,9 +68,17 @@ internal static class ModelCommand
             {
                 Precision = parse.GetValue(dtype) == "fp16" ? WeightPrecision.Fp16 : WeightPrecision.Fp32,
                 Variant = parse.GetValue(graph) == "plain" ? GraphVariant.Plain : GraphVariant.Fused,
+                TextVocabulary = parse.GetValue(textVocabulary),
+                Labels = parse.GetValue(labels) is { } path ? LabelSet.Read(path).Names : null,
             });
+            var extra = manifest.Kind switch
+            {
+                ModelKind.ZeroShot => $" with its {manifest.Text!.NumLayers}-layer text tower and {manifest.Head!.OutputWidth}-wide projections (zero-shot)",
+                ModelKind.Classifier => $" with a {manifest.Labels!.Count}-class classifier ({string.Join(", ", manifest.Labels)})",
+                _ => string.Empty,
+            };
             Console.WriteLine(
-                $"converted {manifest.Architecture} ({manifest.NumLayers} layers, {manifest.HiddenSize} wide, {manifest.NumHeads} heads, {manifest.WeightPrecision}, {manifest.GraphVariant}) " +
+                $"converted {manifest.Architecture} ({manifest.NumLayers} layers, {manifest.HiddenSize} wide, {manifest.NumHeads} heads, {manifest.WeightPrecision}, {manifest.GraphVariant}){extra} " +
                 $"to {Path.GetFullPath(parse.GetValue(output)!)} in {TimeProvider.System.GetElapsedTime(started).TotalSeconds:F1} s");
             return Task.FromResult(0);
         }));

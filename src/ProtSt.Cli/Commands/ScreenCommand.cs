@@ -20,61 +20,89 @@ internal static class ScreenCommand
         onInvalid.AcceptOnlyFromAmong("skip", "fail");
         var devices = new Option<int?>("--devices") { Description = "Devices of the embedded silo (default from configs: one device using all cores)." };
         var cluster = new Option<string?>("--cluster") { Description = "Submit to a running cluster whose membership is in this Redis (e.g. 127.0.0.1:6379) instead of an embedded silo." };
-        var command = new Command("screen", "Screen a proteome through the cluster: one row and one embedding per record.")
+        var task = new TaskOptions(embedAllowed: true);
+        var command = new Command("screen", "Screen a proteome through the cluster: one row and one embedding per record, and zero-shot scores or class probabilities for ProtST models.")
         {
             input, model, output, onInvalid, devices, cluster,
         };
+        foreach (var option in task.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
-            var modelDirectory = ModelChoice.Resolve(parse.GetValue(model), configuration.Inference.VerifyModelHash);
-
-            var fail = parse.GetValue(onInvalid) == "fail";
-            var screen = configuration.Screen with { FailOnInvalid = fail };
-            var deviceOptions = configuration.Devices;
-            deviceOptions.Count = parse.GetValue(devices) ?? deviceOptions.Count;
-            var inputPath = parse.GetValue(input)!;
-            var outputDirectory = parse.GetValue(output)!;
-            var skipped = 0;
-
-            await using IClusterConnection connection = parse.GetValue(cluster) is { Length: > 0 } redis
-                ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, ct)
-                : await EmbeddedCluster.StartAsync(deviceOptions, ct);
-            var jobId = $"screen-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-            await using var writer = new ScreenResultWriter(outputDirectory);
-            var driver = new JobDriver(connection.Grains, screen);
-            var records = SequenceInput.ReadAsync(inputPath, fail ? InvalidRecordPolicy.Fail : InvalidRecordPolicy.Skip, Report, ct);
-
-            void Report(InputProblem problem)
-            {
-                skipped++;
-                Console.Error.WriteLine($"skipped: {problem}");
-            }
-
-            ValueTask Write(ShardRow row) => writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, ct);
-
-            var job = connection.Grains.GetGrain<IJobGrain>(jobId);
-
-            // Knowing the size up front gives the progress bar a percentage and the aggregator an ETA.
-            long? expected = null;
-            try
-            {
-                expected = await SequenceInput.CountAsync(inputPath, ct);
-            }
-            catch (InvalidInputException)
-            {
-                // The real pass reports the problem, with its policy.
-            }
-
-            var snapshot = await WithProgressAsync(job, () => driver.RunAsync(jobId, modelDirectory, inputPath, expected, records, Write, Report, ct));
-            Console.WriteLine(
-                $"screened {writer.Rows} records ({snapshot.SequencesComputed} distinct sequences, {snapshot.Residues} residues) in {snapshot.Elapsed.TotalSeconds:F1} s: " +
-                $"{writer.Rows / Math.Max(snapshot.Elapsed.TotalSeconds, 1e-9):F1} records/s, {snapshot.ResiduesPerSecond:F0} residues/s, " +
-                $"padding efficiency {(double)snapshot.RealTokens / Math.Max(1, snapshot.PaddedTokens):P1} on {snapshot.Devices.Count} device(s) of the {connection.Description}" +
-                (skipped > 0 ? $", {skipped} skipped" : string.Empty) + $"; wrote {Path.GetFullPath(outputDirectory)}");
+            var job = new ScreenJob(
+                parse.GetValue(input)!,
+                parse.GetValue(model),
+                parse.GetValue(output)!,
+                task.Read(parse),
+                parse.GetValue(onInvalid) == "fail",
+                parse.GetValue(devices),
+                parse.GetValue(cluster),
+                "screen");
+            await RunAsync(job, CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []), ct);
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Runs one job through the cluster and writes its outputs; shared by <c>screen</c> and <c>eval</c>.</summary>
+    public static async Task<ScreenOutcome> RunAsync(ScreenJob request, CliConfiguration configuration, CancellationToken ct)
+    {
+        var modelDirectory = ModelChoice.Resolve(request.Model, configuration.Inference.VerifyModelHash);
+        var fail = request.FailOnInvalid;
+        var screen = configuration.Screen with { FailOnInvalid = fail };
+        var deviceOptions = configuration.Devices;
+        deviceOptions.Count = request.Devices ?? deviceOptions.Count;
+        var inputPath = request.Input;
+        var outputDirectory = request.Output;
+        var skipped = 0;
+
+        await using IClusterConnection connection = request.Cluster is { Length: > 0 } redis
+            ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, ct)
+            : await EmbeddedCluster.StartAsync(deviceOptions, ct);
+        var jobId = $"{request.JobPrefix}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+        var task = await JobTask.ResolveAsync(request.Task, modelDirectory, connection.Grains, ct);
+        await using var writer = new ScreenResultWriter(outputDirectory, task.Columns, withFeature: task.Task == ScreenTask.ZeroShot);
+        var driver = new JobDriver(connection.Grains, screen, task.Labels);
+        var records = SequenceInput.ReadAsync(inputPath, fail ? InvalidRecordPolicy.Fail : InvalidRecordPolicy.Skip, Report, ct);
+
+        void Report(InputProblem problem)
+        {
+            skipped++;
+            Console.Error.WriteLine($"skipped: {problem}");
+        }
+
+        ValueTask Write(ShardRow row) =>
+            writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, row.Feature, task.Columns is null ? null : row.Scores, ct);
+
+        var jobGrain = connection.Grains.GetGrain<IJobGrain>(jobId);
+
+        // Knowing the size up front gives the progress bar a percentage and the aggregator an ETA.
+        long? expected = null;
+        try
+        {
+            expected = await SequenceInput.CountAsync(inputPath, ct);
+        }
+        catch (InvalidInputException)
+        {
+            // The real pass reports the problem, with its policy.
+        }
+
+        var snapshot = await WithProgressAsync(jobGrain, () => driver.RunAsync(jobId, modelDirectory, inputPath, expected, records, Write, Report, ct));
+        var accuracy = snapshot.Classification is { Labelled: > 0 } figures
+            ? $", accuracy {figures.Accuracy:P1} on {figures.Labelled} labelled records"
+            : string.Empty;
+        Console.WriteLine(
+            $"screened {writer.Rows} records ({snapshot.SequencesComputed} distinct sequences, {snapshot.Residues} residues) in {snapshot.Elapsed.TotalSeconds:F1} s: " +
+            $"{writer.Rows / Math.Max(snapshot.Elapsed.TotalSeconds, 1e-9):F1} records/s, {snapshot.ResiduesPerSecond:F0} residues/s, " +
+            $"padding efficiency {(double)snapshot.RealTokens / Math.Max(1, snapshot.PaddedTokens):P1} on {snapshot.Devices.Count} device(s) of the {connection.Description}" +
+            accuracy + (skipped > 0 ? $", {skipped} skipped" : string.Empty) + $"; wrote {Path.GetFullPath(outputDirectory)}");
+        var taskName = task.Task switch { ScreenTask.ZeroShot => "zero-shot", ScreenTask.Classify => "classify", _ => "embed" };
+        new ScreenRecord(jobId, Path.GetFullPath(modelDirectory), ScreenRecord.ManifestHash(modelDirectory), taskName, Path.GetFullPath(inputPath), writer.Rows, task.Labels?.ClassNames)
+            .Write(outputDirectory);
+        return new ScreenOutcome(snapshot, modelDirectory, task, writer.Rows, skipped);
     }
 
     private static async Task<JobSnapshot> WithProgressAsync(IJobGrain job, Func<Task<JobSnapshot>> run)
@@ -96,7 +124,8 @@ internal static class ScreenCommand
                     var s = await job.GetSnapshotAsync();
                     var eta = s.Eta is { } remaining ? $", ETA {remaining:hh\\:mm\\:ss}" : string.Empty;
                     var share = s.ExpectedRecords is > 0 and var total ? $" of {total} ({100.0 * s.Rows / total:F0}%)" : string.Empty;
-                    task.Description = $"{s.Rows}{share} records, {s.WindowSequencesPerSecond:F1} seq/s (last 10 s), {s.ResiduesPerSecond:F0} residues/s{eta}";
+                    var accuracy = s.Classification is { Labelled: > 0 } c ? $", accuracy {c.Accuracy:P1}" : string.Empty;
+                    task.Description = $"{s.Rows}{share} records, {s.WindowSequencesPerSecond:F1} seq/s (last 10 s), {s.ResiduesPerSecond:F0} residues/s{accuracy}{eta}";
                 }
 
                 result = await running;

@@ -16,7 +16,7 @@ namespace ProtSt.Grains.Devices;
 [KeepAlive]
 internal sealed class DeviceGrain(IOptions<DeviceOptions> options) : Grain, IDeviceGrain, IDisposable
 {
-    private EncoderSession? _session;
+    private ModelSessions? _session;
     private long _batches;
     private long _sequences;
     private long _realTokens;
@@ -29,7 +29,7 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options) : Grain, IDev
         var session = await SessionFor(batch.ModelDirectory);
         var encoded = EncodedBatch.FromPadded(batch.InputIds, batch.AttentionMask, batch.BatchSize, batch.SequenceLength);
         var stopwatch = Stopwatch.StartNew();
-        EncoderOutput output;
+        (EncoderOutput Encoder, float[]? Head) output;
         try
         {
             // The ONNX Runtime call blocks for the whole batch; run it off the grain scheduler so the silo stays responsive.
@@ -47,7 +47,22 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options) : Grain, IDev
         _realTokens += encoded.RealTokens;
         _paddedTokens += encoded.PaddedTokens;
         _busy += busy;
-        return new DeviceBatchResult(this.GetPrimaryKeyString(), session.HiddenSize, output.MeanResidueEmbeddings, busy);
+        return new DeviceBatchResult(
+            this.GetPrimaryKeyString(), output.Encoder.HiddenSize, output.Encoder.MeanResidueEmbeddings, busy, session.Head?.OutputWidth ?? 0, output.Head);
+    }
+
+    public async Task<TextEmbeddingResult> EmbedTextAsync(TextEmbeddingRequest request)
+    {
+        if (request.Prompts.Count == 0)
+        {
+            throw new ArgumentException("At least one prompt is needed.", nameof(request));
+        }
+
+        var session = await SessionFor(request.ModelDirectory);
+        var stopwatch = Stopwatch.StartNew();
+        var embedded = await Task.Run(() => session.Text.Embed(request.Prompts));
+        _busy += stopwatch.Elapsed;
+        return new TextEmbeddingResult(embedded.Count, embedded.FeatureWidth, embedded.Features);
     }
 
     public Task<DeviceStats> GetStatsAsync() =>
@@ -55,7 +70,7 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options) : Grain, IDev
 
     public void Dispose() => _session?.Dispose();
 
-    private async Task<EncoderSession> SessionFor(string modelDirectory)
+    private async Task<ModelSessions> SessionFor(string modelDirectory)
     {
         if (_session is not null && _session.Folder.Directory == Path.GetFullPath(modelDirectory))
         {
@@ -64,7 +79,7 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options) : Grain, IDev
 
         _session?.Dispose();
         _session = null;
-        _session = await Task.Run(() => EncoderSession.Open(modelDirectory, options.Value.Inference));
+        _session = await Task.Run(() => ModelSessions.Open(modelDirectory, options.Value.Inference));
         return _session;
     }
 }

@@ -8,8 +8,10 @@ namespace ProtSt.Grains.Jobs;
 /// sequence once (repeats take the first occurrence's result), retries a shard whose silo fails, and hands rows to
 /// the caller in input order, each record exactly once.
 /// </summary>
-public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
+public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLabels? labels = null)
 {
+    private readonly List<int> _actual = [];
+    private readonly List<int> _predicted = [];
     private int _rowsSinceReport;
     private int _failedSinceReport;
     private Action<InputProblem>? _onProblem;
@@ -27,9 +29,9 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
         _onProblem = onProblem;
         var job = grains.GetGrain<IJobGrain>(jobId);
         var model = Path.GetFullPath(modelDirectory);
-        await job.StartAsync(new JobStart(model, inputDescription, expectedRecords));
+        await job.StartAsync(new JobStart(model, inputDescription, expectedRecords, labels?.ClassNames));
 
-        var slots = new Queue<(ShardRecord Record, Task<ShardRow> Row)>();
+        var slots = new Queue<(ShardRecord Record, string? Label, Task<ShardRow> Row)>();
         var known = new Dictionary<UInt128, Task<ShardRow>>();
         var knownOrder = new Queue<UInt128>();
         var chunk = new List<(ShardRecord Record, TaskCompletionSource<ShardRow> Row)>(options.ShardSize);
@@ -44,7 +46,7 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
                 var hash = SequenceIdentity.Of(input.Sequence);
                 if (known.TryGetValue(hash, out var original))
                 {
-                    slots.Enqueue((record, AliasAsync(original, record.Id)));
+                    slots.Enqueue((record, input.Label, AliasAsync(original, record.Id)));
                 }
                 else
                 {
@@ -57,7 +59,7 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
                     }
 
                     chunk.Add((record, row));
-                    slots.Enqueue((record, row.Task));
+                    slots.Enqueue((record, input.Label, row.Task));
                     if (chunk.Count == options.ShardSize)
                     {
                         Start(jobId, model, shardIndex++, chunk, cancellationToken);
@@ -111,7 +113,7 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
 
     private void Start(string jobId, string model, int shardIndex, List<(ShardRecord Record, TaskCompletionSource<ShardRow> Row)> chunk, CancellationToken cancellationToken)
     {
-        var request = new ShardRequest(jobId, shardIndex, model, chunk.Select(c => c.Record).ToList(), options.MaxTokensPerBatch, options.MaxBatchSize);
+        var request = new ShardRequest(jobId, shardIndex, model, chunk.Select(c => c.Record).ToList(), options.MaxTokensPerBatch, options.MaxBatchSize, labels?.Scoring);
         _ = CompleteAsync(request, chunk, cancellationToken);
     }
 
@@ -155,7 +157,7 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
         }
     }
 
-    private async Task EmitAsync((ShardRecord Record, Task<ShardRow> Row) slot, Func<ShardRow, ValueTask> onRow)
+    private async Task EmitAsync((ShardRecord Record, string? Label, Task<ShardRow> Row) slot, Func<ShardRow, ValueTask> onRow)
     {
         var row = await slot.Row;
         _rowsSinceReport++;
@@ -172,6 +174,12 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
             return;
         }
 
+        if (row.Scores is { Length: > 0 } scores && labels?.ClassOf(slot.Label) is { } actual)
+        {
+            _actual.Add(actual);
+            _predicted.Add(Model.Inference.ZeroShotScorer.ArgMax(scores));
+        }
+
         await onRow(row);
     }
 
@@ -180,6 +188,12 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options)
     {
         await job.RecordRowsAsync(_rowsSinceReport, _failedSinceReport);
         (_rowsSinceReport, _failedSinceReport) = (0, 0);
+        if (_actual.Count > 0)
+        {
+            await job.RecordPredictionsAsync([.. _actual], [.. _predicted]);
+            _actual.Clear();
+            _predicted.Clear();
+        }
     }
 
     private static async Task<ShardRow> AliasAsync(Task<ShardRow> original, string id) => (await original) with { Id = id };

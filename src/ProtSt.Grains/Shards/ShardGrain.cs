@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using ProtSt.Model.Inference;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
 
@@ -46,22 +47,31 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILogger<ShardGrain> logge
             }
         }
 
-        var embeddings = await EmbedAsync(request, tokenizer, distinct);
+        var outputs = await EmbedAsync(request, tokenizer, distinct);
+        var scorer = request.Scoring is { } scoring
+            ? new ZeroShotScorer(scoring.LabelFeatures, scoring.Labels, scoring.Width, scoring.LogitScale)
+            : null;
         for (var i = 0; i < rows.Length; i++)
         {
             if (rows[i] is null)
             {
                 var encoded = distinct[distinctOf[i]];
-                rows[i] = new ShardRow(request.Records[i].Id, encoded.OriginalResidueCount, encoded.Truncated, embeddings[distinctOf[i]], null);
+                var (embedding, head) = outputs[distinctOf[i]];
+                rows[i] = scorer is null
+                    ? new ShardRow(request.Records[i].Id, encoded.OriginalResidueCount, encoded.Truncated, embedding, null, Scores: head)
+                    : new ShardRow(request.Records[i].Id, encoded.OriginalResidueCount, encoded.Truncated, embedding, null, head, scorer.Score(head ?? throw MissingFeature(request)));
             }
         }
 
         return new ShardResult(request.ShardIndex, rows!, distinct.Count);
     }
 
-    private async Task<float[][]> EmbedAsync(ShardRequest request, EsmTokenizer tokenizer, List<EncodedSequence> distinct)
+    private static InvalidOperationException MissingFeature(ShardRequest request) =>
+        new($"Zero-shot scoring needs a ProtST zero-shot model, but '{request.ModelDirectory}' produced no protein feature.");
+
+    private async Task<(float[] Embedding, float[]? Head)[]> EmbedAsync(ShardRequest request, EsmTokenizer tokenizer, List<EncodedSequence> distinct)
     {
-        var result = new float[distinct.Count][];
+        var result = new (float[], float[]?)[distinct.Count];
         if (distinct.Count == 0)
         {
             return result;
@@ -89,7 +99,9 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILogger<ShardGrain> logge
                 var output = await RunWithRetryAsync(request, batch, load);
                 for (var row = 0; row < members.Count; row++)
                 {
-                    result[planned.Indices[row]] = output.MeanEmbeddings.AsSpan(row * output.HiddenSize, output.HiddenSize).ToArray();
+                    result[planned.Indices[row]] = (
+                        output.MeanEmbeddings.AsSpan(row * output.HiddenSize, output.HiddenSize).ToArray(),
+                        output.HeadOutputs?.AsSpan(row * output.HeadWidth, output.HeadWidth).ToArray());
                 }
 
                 await job.ReportAsync(new BatchReport(output.DeviceKey, members.Count, members.Sum(m => (long)m.ResidueCount), batch.RealTokens, batch.PaddedTokens, output.Busy));

@@ -10,10 +10,6 @@ namespace ProtSt.Pipeline;
 /// </summary>
 public static class DelimitedSequenceReader
 {
-    private static readonly string[] IdColumns = ["id", "unnamed: 0", "accession", "entry", "name"];
-    private static readonly string[] SequenceColumns = ["sequence", "prot_seq", "seq"];
-    private static readonly string[] LabelColumns = ["label", "localization", "target"];
-
     public static async IAsyncEnumerable<SequenceRecord> ReadAsync(
         Stream stream, string displayName, char delimiter, InvalidRecordPolicy policy, Action<InputProblem>? onProblem, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -45,15 +41,15 @@ public static class DelimitedSequenceReader
             if (header is null)
             {
                 header = fields;
-                sequenceColumn = Find(header, SequenceColumns);
+                sequenceColumn = SequenceColumns.Find(header, SequenceColumns.Sequence);
                 if (sequenceColumn < 0)
                 {
                     throw new InvalidInputException(new InputProblem(displayName, lineNumber, null,
-                        $"no sequence column in the header (expected one of: {string.Join(", ", SequenceColumns)}; found: {string.Join(", ", header)})"));
+                        $"no sequence column in the header (expected one of: {string.Join(", ", SequenceColumns.Sequence)}; found: {string.Join(", ", header)})"));
                 }
 
-                idColumn = Find(header, IdColumns);
-                labelColumn = Find(header, LabelColumns);
+                idColumn = SequenceColumns.Find(header, SequenceColumns.Id);
+                labelColumn = SequenceColumns.Find(header, SequenceColumns.Label);
                 continue;
             }
 
@@ -97,20 +93,6 @@ public static class DelimitedSequenceReader
         }
     }
 
-    private static int Find(string[] header, string[] names)
-    {
-        for (var i = 0; i < header.Length; i++)
-        {
-            if (names.Contains(header[i].Trim(), StringComparer.OrdinalIgnoreCase))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
-    /// <summary>Splits one line; double-quoted fields may hold the delimiter and doubled quotes.</summary>
     private static string[] Split(string line, char delimiter)
     {
         var fields = new List<string>();

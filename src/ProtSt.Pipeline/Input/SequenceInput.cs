@@ -3,8 +3,8 @@ using System.Runtime.CompilerServices;
 namespace ProtSt.Pipeline;
 
 /// <summary>
-/// Reads any supported input file by its content: FASTA when the first text starts with <c>&gt;</c>, otherwise CSV or
-/// TSV (by the name, <c>.tsv[.gz]</c> for tabs). Also refuses an id seen before with a different sequence, since the
+/// Reads any supported input file by its content: Parquet by its magic bytes, FASTA when the first text starts with
+/// <c>&gt;</c>, otherwise CSV or TSV (by the name, <c>.tsv[.gz]</c> for tabs). Also refuses an id seen before with a different sequence, since the
 /// output could not say which one a row belongs to.
 /// </summary>
 public static class SequenceInput
@@ -17,7 +17,9 @@ public static class SequenceInput
             throw new FileNotFoundException($"Input file '{path}' does not exist.", path);
         }
 
-        var records = await LooksLikeFastaAsync(path, cancellationToken)
+        var records = await IsParquetAsync(path, cancellationToken)
+            ? ParquetSequenceReader.ReadAsync(path, policy, onProblem, cancellationToken)
+            : await LooksLikeFastaAsync(path, cancellationToken)
             ? FastaReader.ReadAsync(path, policy, onProblem, cancellationToken)
             : ReadDelimitedAsync(path, policy, onProblem, cancellationToken);
 
@@ -65,6 +67,14 @@ public static class SequenceInput
         {
             yield return record;
         }
+    }
+
+    private static async Task<bool> IsParquetAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16, useAsync: true);
+        var head = new byte[4];
+        var read = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        return read == head.Length && head.AsSpan().SequenceEqual(ParquetSequenceReader.Magic);
     }
 
     private static async Task<bool> LooksLikeFastaAsync(string path, CancellationToken cancellationToken)

@@ -14,6 +14,28 @@ public sealed class ConfusionMatrix
 
     public int Classes { get; }
 
+    /// <summary>Rebuilds a matrix from its rows (true class by predicted class), e.g. from an aggregator's snapshot.</summary>
+    public static ConfusionMatrix FromRows(IReadOnlyList<IReadOnlyList<long>> rows)
+    {
+        var matrix = new ConfusionMatrix(rows.Count);
+        for (var a = 0; a < rows.Count; a++)
+        {
+            if (rows[a].Count != rows.Count)
+            {
+                throw new ArgumentException($"Row {a} has {rows[a].Count} counts; a {rows.Count}-class matrix is square.", nameof(rows));
+            }
+
+            for (var p = 0; p < rows.Count; p++)
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(rows[a][p], nameof(rows));
+                matrix._counts[a, p] = rows[a][p];
+                matrix.Total += rows[a][p];
+            }
+        }
+
+        return matrix;
+    }
+
     public long Total { get; private set; }
 
     public long this[int actual, int predicted] => _counts[actual, predicted];

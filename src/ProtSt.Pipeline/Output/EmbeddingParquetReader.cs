@@ -5,20 +5,24 @@ namespace ProtSt.Pipeline;
 /// <summary>Reads files written by <see cref="EmbeddingParquetWriter"/>.</summary>
 public static class EmbeddingParquetReader
 {
-    public static async Task<IReadOnlyList<(string Id, float[] Vector)>> ReadAllAsync(string path, CancellationToken cancellationToken)
+    /// <summary>Reads every row's id and one vector column (the mean <c>embedding</c> by default, or the ProtST <c>feature</c>).</summary>
+    public static async Task<IReadOnlyList<(string Id, float[] Vector)>> ReadAllAsync(
+        string path, CancellationToken cancellationToken, string column = EmbeddingParquetWriter.EmbeddingColumn)
     {
         await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: cancellationToken);
+        var field = reader.Schema.DataFields.FirstOrDefault(f => f.Name == column)
+            ?? throw new InvalidDataException($"{path} has no '{column}' column (it has {string.Join(", ", reader.Schema.DataFields.Select(f => f.Name))}).");
         var rows = new List<(string, float[])>();
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             using var group = reader.OpenRowGroupReader(g);
             var ids = new string?[group.RowCount];
             await group.ReadAsync(EmbeddingParquetWriter.IdField, ids.AsMemory(), null, cancellationToken);
-            var count = checked((int)group.GetMetadata(EmbeddingParquetWriter.EmbeddingField)!.MetaData!.NumValues);
+            var count = checked((int)group.GetMetadata(field)!.MetaData!.NumValues);
             var values = new float[count];
             var levels = new int[count];
             var definitions = new int[count];
-            await group.ReadRawAsync<float>(EmbeddingParquetWriter.EmbeddingField, values, definitions, levels, cancellationToken);
+            await group.ReadRawAsync<float>(field, values, definitions, levels, cancellationToken);
             var row = -1;
             var start = 0;
             for (var i = 0; i <= values.Length; i++)

@@ -3,29 +3,40 @@ using Parquet.Schema;
 
 namespace ProtSt.Pipeline;
 
-/// <summary>Writes embeddings to Parquet (<c>id</c> string, <c>embedding</c> list of float), one row group per block of rows so memory stays bounded.</summary>
+/// <summary>
+/// Writes embeddings to Parquet (<c>id</c> string, <c>embedding</c> list of float, and for ProtST models a
+/// <c>feature</c> list of float: the projected protein feature), one row group per block of rows so memory stays bounded.
+/// </summary>
 public sealed class EmbeddingParquetWriter : IEmbeddingWriter
 {
+    public const string EmbeddingColumn = "embedding";
+    public const string FeatureColumn = "feature";
+
     internal static readonly DataField IdField = new("id", typeof(string), isNullable: false);
-    internal static readonly DataField EmbeddingField = new("embedding", typeof(float), isNullable: false, isArray: true);
-    internal static readonly ParquetSchema Schema = new(IdField, EmbeddingField);
 
     private readonly Stream _stream;
     private readonly int _rowGroupSize;
+    private readonly ParquetSchema _schema;
     private readonly List<string> _ids = [];
-    private readonly List<float> _values = [];
-    private readonly List<int> _repetitionLevels = [];
+    private readonly VectorColumn _embedding = new(EmbeddingColumn);
+    private readonly VectorColumn? _feature;
     private ParquetWriter? _writer;
     private bool _disposed;
 
-    public EmbeddingParquetWriter(string path, int rowGroupSize = 4096)
+    public EmbeddingParquetWriter(string path, int rowGroupSize = 4096, bool withFeature = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupSize, 1);
         _stream = File.Create(path);
         _rowGroupSize = rowGroupSize;
+        _feature = withFeature ? new VectorColumn(FeatureColumn) : null;
+        _schema = _feature is null ? new ParquetSchema(IdField, _embedding.Field) : new ParquetSchema(IdField, _embedding.Field, _feature.Field);
     }
 
-    public async ValueTask WriteAsync(string id, ReadOnlyMemory<float> vector, CancellationToken cancellationToken)
+    public ValueTask WriteAsync(string id, ReadOnlyMemory<float> vector, CancellationToken cancellationToken) =>
+        WriteAsync(id, vector, ReadOnlyMemory<float>.Empty, cancellationToken);
+
+    /// <summary>Writes one row; <paramref name="feature"/> is required exactly when the file was created with a feature column.</summary>
+    public async ValueTask WriteAsync(string id, ReadOnlyMemory<float> vector, ReadOnlyMemory<float> feature, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (vector.Length == 0)
@@ -33,15 +44,14 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
             throw new ArgumentException("An embedding must have at least one value.", nameof(vector));
         }
 
-        _ids.Add(id);
-        foreach (var value in vector.Span)
+        if ((_feature is null) != feature.IsEmpty)
         {
-            _values.Add(value);
+            throw new ArgumentException(_feature is null ? "This file has no feature column." : "Every row of this file needs a feature.", nameof(feature));
         }
 
-        // Repetition level 0 starts a row's list, 1 continues it.
-        _repetitionLevels.Add(0);
-        _repetitionLevels.AddRange(Enumerable.Repeat(1, vector.Length - 1));
+        _ids.Add(id);
+        _embedding.Add(vector.Span);
+        _feature?.Add(feature.Span);
         if (_ids.Count == _rowGroupSize)
         {
             await FlushAsync(cancellationToken);
@@ -61,7 +71,7 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
             await FlushAsync(CancellationToken.None);
 
             // An empty input still yields a valid file with the schema.
-            _writer ??= await ParquetWriter.CreateAsync(Schema, _stream);
+            _writer ??= await ParquetWriter.CreateAsync(_schema, _stream);
             await _writer.DisposeAsync();
         }
         finally
@@ -77,15 +87,45 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
             return;
         }
 
-        _writer ??= await ParquetWriter.CreateAsync(Schema, _stream, cancellationToken: cancellationToken);
+        _writer ??= await ParquetWriter.CreateAsync(_schema, _stream, cancellationToken: cancellationToken);
         using (var group = _writer.CreateRowGroup())
         {
             await group.WriteAsync(IdField, _ids, null);
-            await group.WriteAsync<float>(EmbeddingField, _values.ToArray(), _repetitionLevels.ToArray(), null, cancellationToken);
+            await _embedding.WriteAsync(group, cancellationToken);
+            if (_feature is not null)
+            {
+                await _feature.WriteAsync(group, cancellationToken);
+            }
         }
 
         _ids.Clear();
-        _values.Clear();
-        _repetitionLevels.Clear();
+    }
+
+    /// <summary>One list-of-float column buffered for the current row group.</summary>
+    private sealed class VectorColumn(string name)
+    {
+        private readonly List<float> _values = [];
+        private readonly List<int> _repetitionLevels = [];
+
+        public DataField Field { get; } = new(name, typeof(float), isNullable: false, isArray: true);
+
+        public void Add(ReadOnlySpan<float> vector)
+        {
+            foreach (var value in vector)
+            {
+                _values.Add(value);
+            }
+
+            // Repetition level 0 starts a row's list, 1 continues it.
+            _repetitionLevels.Add(0);
+            _repetitionLevels.AddRange(Enumerable.Repeat(1, vector.Length - 1));
+        }
+
+        public async Task WriteAsync(ParquetRowGroupWriter group, CancellationToken cancellationToken)
+        {
+            await group.WriteAsync<float>(Field, _values.ToArray(), _repetitionLevels.ToArray(), null, cancellationToken);
+            _values.Clear();
+            _repetitionLevels.Clear();
+        }
     }
 }

@@ -1,0 +1,64 @@
+using ProtSt.Model.Folders;
+using ProtSt.Model.Tokenization;
+
+namespace ProtSt.Model.Inference;
+
+/// <summary>
+/// Every session a model folder needs on one device: the protein encoder, its head (ProtST projection or classifier)
+/// when it has one, and the text tower of a zero-shot folder, opened on first use since most batches never need it.
+/// </summary>
+public sealed class ModelSessions : IDisposable
+{
+    private readonly Lazy<TextEncoderSession>? _text;
+
+    private ModelSessions(EncoderSession encoder, HeadSession? head, InferenceOptions options)
+    {
+        Encoder = encoder;
+        Head = head;
+        _text = encoder.Folder.Manifest.Text is null
+            ? null
+            : new Lazy<TextEncoderSession>(() => TextEncoderSession.Open(encoder.Folder, options), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public ModelFolder Folder => Encoder.Folder;
+
+    public EncoderSession Encoder { get; }
+
+    public HeadSession? Head { get; }
+
+    public static ModelSessions Open(string modelDirectory, InferenceOptions options)
+    {
+        var encoder = EncoderSession.Open(modelDirectory, options);
+        try
+        {
+            var head = encoder.Folder.Manifest.Head is null ? null : HeadSession.Open(encoder.Folder, options);
+            return new ModelSessions(encoder, head, options);
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The text tower; fails with a clear message for folders that have none.</summary>
+    public TextEncoderSession Text => _text?.Value
+        ?? throw new ModelFolderException($"'{Folder.Directory}' is a {Folder.Manifest.Kind} model and has no text tower; zero-shot labels and text search need a ProtST zero-shot model.");
+
+    /// <summary>Runs the encoder and, when the folder has one, the head on the batch's mean embeddings.</summary>
+    public (EncoderOutput Encoder, float[]? Head) Run(EncodedBatch batch)
+    {
+        var output = Encoder.Run(batch);
+        return (output, Head?.Run(output.MeanResidueEmbeddings, batch.BatchSize));
+    }
+
+    public void Dispose()
+    {
+        Encoder.Dispose();
+        Head?.Dispose();
+        if (_text is { IsValueCreated: true })
+        {
+            _text.Value.Dispose();
+        }
+    }
+}

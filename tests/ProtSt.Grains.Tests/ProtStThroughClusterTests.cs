@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text.Json;
+using ProtSt.Grains.Jobs;
+using ProtSt.Model.Checkpoints;
+using ProtSt.Model.Folders;
+using ProtSt.Model.Tests.Support;
+using ProtSt.Pipeline;
+
+namespace ProtSt.Grains.Tests;
+
+/// <summary>
+/// ProtST through the 3-silo cluster: label prompts embedded once on a device, zero-shot scores and classifier
+/// probabilities equal to the reference within 1e-4, and the aggregator's accuracy equal to the one computed by hand.
+/// </summary>
+[Collection(SharedCluster.Name)]
+public sealed class ProtStThroughClusterTests(ClusterFixture fixture) : IDisposable
+{
+    private const double Tolerance = 1e-4;
+    private readonly TempDirectory _scratch = new();
+
+    [Fact]
+    public async Task Zero_shot_scores_match_the_reference_and_the_aggregator_scores_the_labels()
+    {
+        var golden = Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "protst-tiny");
+        var model = _scratch.Combine("zero-shot");
+        var manifest = ModelConverter.Convert(golden, model);
+        var (proteins, prompts, expected) = Load(golden);
+        var predictions = Int64(expected, "prediction");
+
+        // Labels: the reference prediction for even rows, a different class for odd rows, so accuracy is known by hand.
+        var labels = predictions.Select((p, i) => i % 2 == 0 ? p : (p + 1) % 10).ToArray();
+        var handAccuracy = labels.Zip(predictions).Count(pair => pair.First == pair.Second) / (double)labels.Length;
+        var records = proteins.Select((sequence, i) => new SequenceRecord($"protein{i}", sequence, "golden", i + 1, labels[i].ToString(CultureInfo.InvariantCulture))).ToList();
+
+        var scoring = await TextEmbedder.EmbedLabelsAsync(fixture.Cluster.Client, model, prompts[..10], manifest.LogitScale!.Value, CancellationToken.None);
+        Assert.Equal((10, 32), (scoring.Labels, scoring.Width));
+        Assertions.Close(scoring.LabelFeatures, expected.Get("text_feature").ReadFloat32().AsSpan(0, 10 * 32), Tolerance, "label features");
+
+        var rows = new List<ShardRow>();
+        var driver = new JobDriver(fixture.Cluster.Client, new ScreenOptions { ShardSize = 2 }, new JobLabels(prompts[..10], scoring));
+        var snapshot = await driver.RunAsync("protst-zero-shot", model, "golden", records.Count, records.ToAsyncEnumerable(), row =>
+        {
+            rows.Add(row);
+            return ValueTask.CompletedTask;
+        }, null, CancellationToken.None);
+
+        var logits = expected.Get("logits").ReadFloat32();
+        var features = expected.Get("protein_feature").ReadFloat32();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Assertions.Close(rows[i].Scores, logits.AsSpan(i * 10, 10), Tolerance, $"scores of protein {i}");
+            Assertions.Close(rows[i].Feature, features.AsSpan(i * 32, 32), Tolerance, $"feature of protein {i}");
+        }
+
+        var figures = Assert.IsType<ClassificationFigures>(snapshot.Classification);
+        Assert.Equal(records.Count, figures.Labelled);
+        Assert.Equal(handAccuracy, figures.Accuracy, 12);
+        Assert.Equal(records.Count, figures.ConfusionMatrix.Sum(row => row.Sum()));
+        for (var i = 0; i < labels.Length; i++)
+        {
+            Assert.True(figures.ConfusionMatrix[labels[i]][predictions[i]] > 0, $"pair ({labels[i]}, {predictions[i]}) of protein {i} was not counted");
+        }
+    }
+
+    [Fact]
+    public async Task Classifier_probabilities_match_the_reference()
+    {
+        var golden = Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "protst-cls-tiny");
+        var model = _scratch.Combine("classifier");
+        var manifest = ModelConverter.Convert(golden, model);
+        var (proteins, _, expected) = Load(golden);
+        var records = proteins.Select((sequence, i) => new SequenceRecord($"protein{i}", sequence, "golden", i + 1)).ToList();
+
+        var rows = new List<ShardRow>();
+        var driver = new JobDriver(fixture.Cluster.Client, new ScreenOptions(), new JobLabels(manifest.Labels!));
+        await driver.RunAsync("protst-classifier", model, "golden", records.Count, records.ToAsyncEnumerable(), row =>
+        {
+            rows.Add(row);
+            return ValueTask.CompletedTask;
+        }, null, CancellationToken.None);
+
+        var probabilities = expected.Get("probabilities").ReadFloat32();
+        Assert.Equal(records.Count, rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Assert.Null(rows[i].Feature);
+            Assertions.Close(rows[i].Scores, probabilities.AsSpan(i * 2, 2), Tolerance, $"probabilities of protein {i}");
+        }
+    }
+
+    public void Dispose() => _scratch.Dispose();
+
+    private static (string[] Proteins, string[] Prompts, Checkpoint Expected) Load(string directory)
+    {
+        using var cases = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(directory, "cases.json")));
+        var proteins = cases.RootElement.GetProperty("proteins").EnumerateArray().Select(p => p.GetProperty("sequence").GetString()!).ToArray();
+        var prompts = cases.RootElement.TryGetProperty("labels", out var labels)
+            ? labels.EnumerateArray().Select(l => l.GetProperty("prompt").GetString()!).ToArray()
+            : [];
+        return (proteins, prompts, SafetensorsReader.Read(Path.Combine(directory, "expected.safetensors")));
+    }
+
+    private static long[] Int64(Checkpoint checkpoint, string name)
+    {
+        var bytes = checkpoint.Get(name).ReadBytes();
+        var values = new long[bytes.Length / 8];
+        Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
+        return values;
+    }
+}

@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
 using ProtSt.Grains.Jobs;
-using ProtSt.Model.Checkpoints;
 using ProtSt.Model.Folders;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
@@ -24,8 +22,9 @@ public sealed class ProtStThroughClusterTests(ClusterFixture fixture) : IDisposa
         var golden = Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "protst-tiny");
         var model = _scratch.Combine("zero-shot");
         var manifest = ModelConverter.Convert(golden, model);
-        var (proteins, prompts, expected) = Load(golden);
-        var predictions = Int64(expected, "prediction");
+        var reference = ProtStGolden.Load("protst-tiny");
+        var (proteins, prompts, expected) = (reference.Proteins, reference.Prompts, reference.Expected);
+        var predictions = reference.Int64("prediction");
 
         // Labels: the reference prediction for even rows, a different class for odd rows, so accuracy is known by hand.
         var labels = predictions.Select((p, i) => i % 2 == 0 ? p : (p + 1) % 10).ToArray();
@@ -68,7 +67,8 @@ public sealed class ProtStThroughClusterTests(ClusterFixture fixture) : IDisposa
         var golden = Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "protst-cls-tiny");
         var model = _scratch.Combine("classifier");
         var manifest = ModelConverter.Convert(golden, model);
-        var (proteins, _, expected) = Load(golden);
+        var reference = ProtStGolden.Load("protst-cls-tiny");
+        var (proteins, expected) = (reference.Proteins, reference.Expected);
         var records = proteins.Select((sequence, i) => new SequenceRecord($"protein{i}", sequence, "golden", i + 1)).ToList();
 
         var rows = new List<ShardRow>();
@@ -89,22 +89,4 @@ public sealed class ProtStThroughClusterTests(ClusterFixture fixture) : IDisposa
     }
 
     public void Dispose() => _scratch.Dispose();
-
-    private static (string[] Proteins, string[] Prompts, Checkpoint Expected) Load(string directory)
-    {
-        using var cases = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(directory, "cases.json")));
-        var proteins = cases.RootElement.GetProperty("proteins").EnumerateArray().Select(p => p.GetProperty("sequence").GetString()!).ToArray();
-        var prompts = cases.RootElement.TryGetProperty("labels", out var labels)
-            ? labels.EnumerateArray().Select(l => l.GetProperty("prompt").GetString()!).ToArray()
-            : [];
-        return (proteins, prompts, SafetensorsReader.Read(Path.Combine(directory, "expected.safetensors")));
-    }
-
-    private static long[] Int64(Checkpoint checkpoint, string name)
-    {
-        var bytes = checkpoint.Get(name).ReadBytes();
-        var values = new long[bytes.Length / 8];
-        Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
-        return values;
-    }
 }

@@ -118,4 +118,36 @@ public sealed class EmbeddingWriterTests
         Assert.Equal("P1", id);
         Assert.Equal([1f, 2f], vector);
     }
+
+    [Fact]
+    public async Task Screen_results_carry_the_top_label_round_trip_scores_and_the_feature_column()
+    {
+        using var scratch = new TempDirectory();
+        float[] scores = [0.1f, 1f / 3f, -2.5e-8f];
+        await using (var writer = new ScreenResultWriter(scratch.Combine("out"), new ScoreColumns(ScoreColumns.ZeroShotPrefix, ["a", "b c", "d"]), withFeature: true))
+        {
+            await writer.WriteAsync("P1", 10, false, new float[] { 1f, 2f }, new float[] { 3f }, scores, CancellationToken.None);
+            await Assert.ThrowsAsync<ArgumentException>(async () => await writer.WriteAsync("P2", 10, false, new float[] { 1f }, new float[] { 3f }, [1f], CancellationToken.None));
+            await Assert.ThrowsAsync<ArgumentException>(async () => await writer.WriteAsync("P3", 10, false, new float[] { 1f }, ReadOnlyMemory<float>.Empty, scores, CancellationToken.None));
+        }
+
+        var lines = await File.ReadAllLinesAsync(scratch.Combine("out", ScreenResultWriter.ResultsFile));
+        Assert.Equal(2, lines.Length);
+        Assert.Equal("id\tlength\ttruncated\tlabel\tscore:a\tscore:b c\tscore:d", lines[0]);
+        var fields = lines[1].Split('\t');
+        Assert.Equal(["P1", "10", "false", "b c"], fields[..4]);
+        Assert.Equal(scores.Select(BitConverter.SingleToInt32Bits), fields[4..].Select(f => BitConverter.SingleToInt32Bits(float.Parse(f, CultureInfo.InvariantCulture))));
+        var path = scratch.Combine("out", ScreenResultWriter.EmbeddingsFile);
+        var features = await EmbeddingParquetReader.ReadAllAsync(path, CancellationToken.None, EmbeddingParquetWriter.FeatureColumn);
+        var embeddings = await EmbeddingParquetReader.ReadAllAsync(path, CancellationToken.None);
+        Assert.Equal(new[] { 3f }, Assert.Single(features).Vector);
+        Assert.Equal(new[] { 1f, 2f }, Assert.Single(embeddings).Vector);
+    }
+
+    [Fact]
+    public void Class_names_that_would_break_the_table_are_refused()
+    {
+        using var scratch = new TempDirectory();
+        Assert.Throws<ArgumentException>(() => new ScreenResultWriter(scratch.Combine("out"), new ScoreColumns(ScoreColumns.ClassifierPrefix, ["a\tb"])));
+    }
 }

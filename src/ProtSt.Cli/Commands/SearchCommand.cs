@@ -31,6 +31,7 @@ internal static class SearchCommand
             var directory = parse.GetValue(embeddings)!;
             var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
             var folder = ModelFolder.Open(modelDirectory, configuration.Inference.VerifyModelHash);
+            using var text = TextEncoderSession.Open(folder, configuration.Inference);
             if (ScreenRecord.Read(directory) is { } record && !string.Equals(record.ModelManifestSha256, ScreenRecord.ManifestHash(modelDirectory), StringComparison.OrdinalIgnoreCase))
             {
                 throw new InvalidOperationException($"'{directory}' was screened with the model in '{record.Model}', not '{Path.GetFullPath(modelDirectory)}'; their features are not comparable.");
@@ -52,7 +53,6 @@ internal static class SearchCommand
                 throw new InvalidDataException($"{e.Message} Search needs the projected features of a zero-shot screen (protst screen --task zero-shot).", e);
             }
 
-            using var text = TextEncoderSession.Open(folder, configuration.Inference);
             var embedded = text.Embed([parse.GetValue(query)!]);
             var scorer = new ZeroShotScorer(embedded.Features, 1, embedded.FeatureWidth, folder.Manifest.LogitScale!.Value);
 

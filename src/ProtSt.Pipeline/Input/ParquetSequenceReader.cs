@@ -92,7 +92,7 @@ public static class ParquetSequenceReader
             throw new InvalidInputException(new InputProblem(path, 1, null, $"column '{field.Name}' holds lists; expected one value per row"));
         }
 
-        if (field.ClrType == typeof(string))
+        if (field.ClrType == typeof(string) || field.ClrType == typeof(ReadOnlyMemory<char>))
         {
             var values = new string?[rows];
             await group.ReadAsync(field, values.AsMemory(), null, cancellationToken);

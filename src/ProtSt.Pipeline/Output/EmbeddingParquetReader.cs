@@ -12,12 +12,14 @@ public static class EmbeddingParquetReader
         await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: cancellationToken);
         var field = reader.Schema.DataFields.FirstOrDefault(f => f.Name == column)
             ?? throw new InvalidDataException($"{path} has no '{column}' column (it has {string.Join(", ", reader.Schema.DataFields.Select(f => f.Name))}).");
+        var idField = reader.Schema.DataFields.FirstOrDefault(f => f.Name == EmbeddingParquetWriter.IdColumn)
+            ?? throw new InvalidDataException($"{path} has no 'id' column.");
         var rows = new List<(string, float[])>();
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             using var group = reader.OpenRowGroupReader(g);
             var ids = new string?[group.RowCount];
-            await group.ReadAsync(EmbeddingParquetWriter.IdField, ids.AsMemory(), null, cancellationToken);
+            await group.ReadAsync(idField, ids.AsMemory(), null, cancellationToken);
             var count = checked((int)group.GetMetadata(field)!.MetaData!.NumValues);
             var values = new float[count];
             var levels = new int[count];

@@ -12,7 +12,10 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
     public const string EmbeddingColumn = "embedding";
     public const string FeatureColumn = "feature";
 
-    internal static readonly DataField IdField = new("id", typeof(string), isNullable: false);
+    public const string IdColumn = "id";
+
+    // Parquet.Net binds a field to one schema, so each file gets its own field objects.
+    private readonly DataField _idField = new(IdColumn, typeof(string), isNullable: false);
 
     private readonly Stream _stream;
     private readonly int _rowGroupSize;
@@ -29,7 +32,7 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
         _stream = File.Create(path);
         _rowGroupSize = rowGroupSize;
         _feature = withFeature ? new VectorColumn(FeatureColumn) : null;
-        _schema = _feature is null ? new ParquetSchema(IdField, _embedding.Field) : new ParquetSchema(IdField, _embedding.Field, _feature.Field);
+        _schema = _feature is null ? new ParquetSchema(_idField, _embedding.Field) : new ParquetSchema(_idField, _embedding.Field, _feature.Field);
     }
 
     public ValueTask WriteAsync(string id, ReadOnlyMemory<float> vector, CancellationToken cancellationToken) =>
@@ -90,7 +93,7 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
         _writer ??= await ParquetWriter.CreateAsync(_schema, _stream, cancellationToken: cancellationToken);
         using (var group = _writer.CreateRowGroup())
         {
-            await group.WriteAsync(IdField, _ids, null);
+            await group.WriteAsync(_idField, _ids, null);
             await _embedding.WriteAsync(group, cancellationToken);
             if (_feature is not null)
             {

@@ -64,8 +64,9 @@ public sealed class ScreenResultWriter : IAsyncDisposable
             }
         }
 
-        await _results.WriteLineAsync(_line.ToString().AsMemory(), cancellationToken);
+        // The Parquet row first: it validates the vectors, so a refused row leaves no line behind in the table either.
         await _embeddings.WriteAsync(id, embedding, feature, cancellationToken);
+        await _results.WriteLineAsync(_line.ToString().AsMemory(), cancellationToken);
         Rows++;
     }
 

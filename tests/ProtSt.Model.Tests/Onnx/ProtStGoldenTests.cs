@@ -1,5 +1,3 @@
-using System.Text.Json;
-using ProtSt.Model.Checkpoints;
 using ProtSt.Model.Folders;
 using ProtSt.Model.Inference;
 using ProtSt.Model.Tests.Support;
@@ -18,14 +16,15 @@ public sealed class ProtStGoldenTests
     [Fact]
     public void Zero_shot_model_reproduces_every_reference_tensor()
     {
-        var (directory, proteins, prompts, expected) = Load("protst-tiny");
+        var golden = ProtStGolden.Load("protst-tiny");
+        var (directory, proteins, prompts, expected) = (golden.Directory, golden.Proteins, golden.Prompts, golden.Expected);
         using var model = new Converted(directory);
         Assert.Equal(ModelKind.ZeroShot, model.Manifest.Kind);
         var folder = model.Session.Folder;
 
         // Tokenization: [CLS] + at most 128 pieces, no [SEP], padded with [PAD]; one prompt has accents, one is cut.
         using var text = TextEncoderSession.Open(folder, new InferenceOptions { IntraOpThreads = 1 });
-        var expectedIds = Int64(expected, "text_input_ids");
+        var expectedIds = golden.Int64("text_input_ids");
         var columns = (int)expected.Get("text_input_ids").Shape[1];
         for (var p = 0; p < prompts.Length; p++)
         {
@@ -67,7 +66,7 @@ public sealed class ProtStGoldenTests
         var labels = new ZeroShotScorer(embedded.Features.AsSpan(0, 10 * embedded.FeatureWidth), 10, embedded.FeatureWidth, model.Manifest.LogitScale.Value);
         var logitsAll = expected.Get("logits_all").ReadFloat32();
         var logits = expected.Get("logits").ReadFloat32();
-        var predictions = Int64(expected, "prediction");
+        var predictions = golden.Int64("prediction");
         for (var b = 0; b < proteins.Length; b++)
         {
             var feature = features.AsSpan(b * head.OutputWidth, head.OutputWidth);
@@ -81,7 +80,8 @@ public sealed class ProtStGoldenTests
     [Fact]
     public void Classifier_model_reproduces_logits_and_probabilities()
     {
-        var (directory, proteins, _, expected) = Load("protst-cls-tiny");
+        var golden = ProtStGolden.Load("protst-cls-tiny");
+        var (directory, proteins, expected) = (golden.Directory, golden.Proteins, golden.Expected);
         using var model = new Converted(directory);
         Assert.Equal(ModelKind.Classifier, model.Manifest.Kind);
         Assert.Equal(["LABEL_0", "LABEL_1"], model.Manifest.Labels);
@@ -94,7 +94,7 @@ public sealed class ProtStGoldenTests
         Assertions.Close(probabilities, expected.Get("probabilities").ReadFloat32(), Tolerance, "probabilities");
 
         var logits = expected.Get("logits").ReadFloat32();
-        var predictions = Int64(expected, "prediction");
+        var predictions = golden.Int64("prediction");
         for (var b = 0; b < proteins.Length; b++)
         {
             var row = probabilities.AsSpan(b * 2, 2);
@@ -131,24 +131,5 @@ public sealed class ProtStGoldenTests
         Assert.Equal(tokenizer.Encode("cafe region, golgi."), tokenizer.Encode("Café RÉGION, Golgi."));
         Assert.Equal(tokenizer.ClsId, tokenizer.Encode(string.Empty).Single());
         Assert.Equal(tokenizer.Encode("golgi").Length + 1, tokenizer.Encode("golgi.").Length);
-    }
-
-    private static (string Directory, string[] Proteins, string[] Prompts, Checkpoint Expected) Load(string name)
-    {
-        var directory = Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", name);
-        using var cases = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(directory, "cases.json")));
-        var proteins = cases.RootElement.GetProperty("proteins").EnumerateArray().Select(p => p.GetProperty("sequence").GetString()!).ToArray();
-        var prompts = cases.RootElement.TryGetProperty("labels", out var labels)
-            ? labels.EnumerateArray().Select(l => l.GetProperty("prompt").GetString()!).ToArray()
-            : [];
-        return (directory, proteins, prompts, SafetensorsReader.Read(Path.Combine(directory, "expected.safetensors")));
-    }
-
-    private static long[] Int64(Checkpoint checkpoint, string name)
-    {
-        var bytes = checkpoint.Get(name).ReadBytes();
-        var values = new long[bytes.Length / 8];
-        Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
-        return values;
     }
 }

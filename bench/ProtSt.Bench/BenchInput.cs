@@ -5,13 +5,15 @@ namespace ProtSt.Bench;
 /// <summary>Benchmark sequences: real proteins from the shared DeepLoc set when present, else a seeded synthetic mix of the same length range.</summary>
 internal static class BenchInput
 {
-    public static async Task<(IReadOnlyList<string> Sequences, string Source)> LoadAsync(string? fasta, int count, int minLength = 1, int maxLength = int.MaxValue)
+    /// <summary>The first <paramref name="count"/> sequences within the length range from any supported input file (FASTA, CSV, TSV, Parquet).</summary>
+    public static async Task<(IReadOnlyList<string> Sequences, string Source)> LoadAsync(
+        string? path, int count, int minLength = 1, int maxLength = int.MaxValue, string sharedDefault = "data/deeploc-test.fasta")
     {
-        fasta ??= FindShared("data/deeploc-test.fasta");
+        var fasta = path ?? FindShared(sharedDefault);
         if (fasta is not null && File.Exists(fasta))
         {
             var sequences = new List<string>();
-            await foreach (var record in FastaReader.ReadAsync(fasta, CancellationToken.None))
+            await foreach (var record in SequenceInput.ReadAsync(fasta, InvalidRecordPolicy.Skip, null, CancellationToken.None))
             {
                 if (record.Sequence.Length < minLength || record.Sequence.Length > maxLength)
                 {

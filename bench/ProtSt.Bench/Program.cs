@@ -7,11 +7,12 @@ return name switch
 {
     "graph-variants" => await GraphVariantBenchmark.RunAsync(args[1..]),
     "screen-methods" => await ScreenMethodsBenchmark.RunAsync(args[1..]),
+    "zero-shot" => await ZeroShotBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run --project bench/ProtSt.Bench -c Release -- graph-variants|screen-methods [--sequences N] [--fasta PATH] [--repeats N]");
+    Console.Error.WriteLine("usage: dotnet run --project bench/ProtSt.Bench -c Release -- graph-variants|screen-methods|zero-shot [--sequences N] [--fasta PATH | --input PATH] [--repeats N] [--protein-layers N]");
     return 2;
 }

@@ -13,58 +13,75 @@ public static class DemoCheckpoint
 {
     private static IReadOnlyList<string> EsmVocabulary => EsmTokenizer.StandardVocabulary;
 
+    private const int Positions = 1026;
+
     public static void Write(string directory, DemoModelSpec spec)
+    {
+        Directory.CreateDirectory(directory);
+        var random = new SplitMix64(spec.Seed);
+        var entries = EsmEntries("esm.", spec, random);
+        SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), entries, new Dictionary<string, string> { ["format"] = "pt" });
+        var config = EsmConfigJson(spec);
+        config["protst_demo"] = DemoNote(spec.Seed, "protst model demo");
+        File.WriteAllText(Path.Combine(directory, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>The tensors of an untrained ESM encoder under <paramref name="prefix"/> (e.g. <c>esm.</c> or <c>protein_model.esm.</c>).</summary>
+    internal static List<SafetensorsWriter.Entry> EsmEntries(string prefix, DemoModelSpec spec, SplitMix64 random)
     {
         if (spec.HiddenSize % spec.Heads != 0 || (!spec.Esm1b && (spec.HiddenSize / spec.Heads) % 2 != 0))
         {
             throw new ArgumentException($"Hidden size {spec.HiddenSize} must split into {spec.Heads} heads of even size.", nameof(spec));
         }
 
-        Directory.CreateDirectory(directory);
-        var random = new SplitMix64(spec.Seed);
         var d = spec.HiddenSize;
         var f = spec.IntermediateSize;
-        const int Positions = 1026;
         var entries = new List<SafetensorsWriter.Entry>
         {
-            Normal("esm.embeddings.word_embeddings.weight", random, 1.0, EsmVocabulary.Count, d),
+            Normal(prefix + "embeddings.word_embeddings.weight", random, 1.0, EsmVocabulary.Count, d),
         };
         if (spec.Esm1b)
         {
-            entries.Add(Normal("esm.embeddings.position_embeddings.weight", random, 0.1, Positions, d));
-            entries.AddRange(LayerNorm("esm.embeddings.layer_norm", random, d));
+            entries.Add(Normal(prefix + "embeddings.position_embeddings.weight", random, 0.1, Positions, d));
+            entries.AddRange(LayerNorm(prefix + "embeddings.layer_norm", random, d));
         }
 
         var scale = 1.0 / Math.Sqrt(d);
         for (var i = 0; i < spec.Layers; i++)
         {
-            var prefix = $"esm.encoder.layer.{i}.";
+            var layer = $"{prefix}encoder.layer.{i}.";
             foreach (var projection in new[] { "query", "key", "value" })
             {
-                entries.Add(Normal($"{prefix}attention.self.{projection}.weight", random, scale, d, d));
-                entries.Add(Normal($"{prefix}attention.self.{projection}.bias", random, 0.02, d));
+                entries.Add(Normal($"{layer}attention.self.{projection}.weight", random, scale, d, d));
+                entries.Add(Normal($"{layer}attention.self.{projection}.bias", random, 0.02, d));
             }
 
-            entries.Add(Normal($"{prefix}attention.output.dense.weight", random, scale, d, d));
-            entries.Add(Normal($"{prefix}attention.output.dense.bias", random, 0.02, d));
-            entries.AddRange(LayerNorm($"{prefix}attention.LayerNorm", random, d));
-            entries.Add(Normal($"{prefix}intermediate.dense.weight", random, scale, f, d));
-            entries.Add(Normal($"{prefix}intermediate.dense.bias", random, 0.02, f));
-            entries.Add(Normal($"{prefix}output.dense.weight", random, 1.0 / Math.Sqrt(f), d, f));
-            entries.Add(Normal($"{prefix}output.dense.bias", random, 0.02, d));
-            entries.AddRange(LayerNorm($"{prefix}LayerNorm", random, d));
+            entries.Add(Normal($"{layer}attention.output.dense.weight", random, scale, d, d));
+            entries.Add(Normal($"{layer}attention.output.dense.bias", random, 0.02, d));
+            entries.AddRange(LayerNorm($"{layer}attention.LayerNorm", random, d));
+            entries.Add(Normal($"{layer}intermediate.dense.weight", random, scale, f, d));
+            entries.Add(Normal($"{layer}intermediate.dense.bias", random, 0.02, f));
+            entries.Add(Normal($"{layer}output.dense.weight", random, 1.0 / Math.Sqrt(f), d, f));
+            entries.Add(Normal($"{layer}output.dense.bias", random, 0.02, d));
+            entries.AddRange(LayerNorm($"{layer}LayerNorm", random, d));
             if (!spec.Esm1b)
             {
                 var half = d / spec.Heads / 2;
                 var inverse = Enumerable.Range(0, half).Select(j => (float)(1.0 / Math.Pow(10000, 2.0 * j / (d / spec.Heads)))).ToArray();
-                entries.Add(SafetensorsWriter.Float32($"{prefix}attention.self.rotary_embeddings.inv_freq", [half], inverse));
+                entries.Add(SafetensorsWriter.Float32($"{layer}attention.self.rotary_embeddings.inv_freq", [half], inverse));
             }
         }
 
-        entries.AddRange(LayerNorm("esm.encoder.emb_layer_norm_after", random, d));
-        SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), entries, new Dictionary<string, string> { ["format"] = "pt" });
+        entries.AddRange(LayerNorm(prefix + "encoder.emb_layer_norm_after", random, d));
+        return entries;
+    }
 
-        var config = new JsonObject
+    /// <summary>The Hugging Face EsmConfig of an untrained encoder of this shape.</summary>
+    internal static JsonObject EsmConfigJson(DemoModelSpec spec)
+    {
+        var d = spec.HiddenSize;
+        var f = spec.IntermediateSize;
+        return new JsonObject
         {
             ["architectures"] = new JsonArray("EsmForMaskedLM"),
             ["model_type"] = "esm",
@@ -83,17 +100,18 @@ public static class DemoCheckpoint
             ["mask_token_id"] = 32,
             ["vocab_list"] = new JsonArray(EsmVocabulary.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
             ["torch_dtype"] = "float32",
-            ["protst_demo"] = new JsonObject
-            {
-                ["untrained"] = true,
-                ["seed"] = spec.Seed,
-                ["note"] = "Deterministic random weights generated by 'protst model demo'. Untrained: embeddings carry no biological meaning.",
-            },
         };
-        File.WriteAllText(Path.Combine(directory, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    private static SafetensorsWriter.Entry Normal(string name, SplitMix64 random, double std, params long[] shape)
+    /// <summary>The marker that makes converted folders say they are untrained.</summary>
+    internal static JsonObject DemoNote(ulong seed, string writer) => new()
+    {
+        ["untrained"] = true,
+        ["seed"] = seed,
+        ["note"] = $"Deterministic random weights generated by '{writer}'. Untrained: outputs carry no biological meaning.",
+    };
+
+    internal static SafetensorsWriter.Entry Normal(string name, SplitMix64 random, double std, params long[] shape)
     {
         var values = new float[shape.Aggregate(1L, (a, b) => a * b)];
         for (var i = 0; i < values.Length; i++)
@@ -104,7 +122,7 @@ public static class DemoCheckpoint
         return SafetensorsWriter.Float32(name, shape, values);
     }
 
-    private static IEnumerable<SafetensorsWriter.Entry> LayerNorm(string prefix, SplitMix64 random, int width)
+    internal static IEnumerable<SafetensorsWriter.Entry> LayerNorm(string prefix, SplitMix64 random, int width)
     {
         // Near-identity norms with a little noise, so a wrong gamma/beta wiring changes the output measurably.
         var gamma = new float[width];

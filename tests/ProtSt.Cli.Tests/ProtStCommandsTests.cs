@@ -99,4 +99,22 @@ public sealed class ProtStCommandsTests
         Assert.Equal(1, eval.ExitCode);
         Assert.Contains("encoder-only model", eval.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_untrained_ProtST_demo_runs_zero_shot_with_the_default_labels_and_says_it_is_untrained()
+    {
+        using var scratch = new TempDirectory();
+        Assert.Equal(0, (await Protst.RunAsync("model", "demo", "--protst", "-o", scratch.Combine("checkpoint"))).ExitCode);
+        var convert = await Protst.RunAsync("model", "convert", scratch.Combine("checkpoint"), "-o", scratch.Combine("model"));
+        Assert.True(convert.ExitCode == 0, convert.Error);
+
+        var fasta = scratch.Write("in.fasta", ">a\nMKVLAAGIVGLLLAQ\n>b\nMSTNPKPQRKTKRNT\n");
+        var screen = await Protst.RunAsync("screen", "-i", fasta, "-m", scratch.Combine("model"), "-o", scratch.Combine("out"));
+        Assert.True(screen.ExitCode == 0, screen.Error);
+        Assert.Contains("UNTRAINED", screen.Error, StringComparison.Ordinal);
+        var results = await File.ReadAllLinesAsync(scratch.Combine("out", "results.tsv"));
+        Assert.Equal(3, results.Length);
+        Assert.Equal(4 + 10, results[0].Split('\t').Length);
+        Assert.All(results[1..], line => Assert.Contains(line.Split('\t')[3], ProtStGolden.LocationNames));
+    }
 }

@@ -93,9 +93,10 @@ internal static class ModelCommand
         var heads = new Option<int>("--heads") { DefaultValueFactory = _ => DemoModelSpec.Default.Heads };
         var intermediate = new Option<int?>("--intermediate") { Description = "Feed-forward width (default 4 x hidden)." };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => DemoModelSpec.Default.Seed };
-        var command = new Command("demo", "Write a small ESM-2 checkpoint with deterministic, UNTRAINED weights (the embedded default model).")
+        var protst = new Option<bool>("--protst") { Description = "Write an untrained ProtST zero-shot checkpoint instead (ESM-1b protein tower of this shape, a small text tower, a WordPiece vocabulary)." };
+        var command = new Command("demo", "Write a small ESM-2 (or, with --protst, ProtST) checkpoint with deterministic, UNTRAINED weights.")
         {
-            output, layers, hidden, heads, intermediate, seed,
+            output, layers, hidden, heads, intermediate, seed, protst,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(() =>
         {
@@ -107,15 +108,14 @@ internal static class ModelCommand
                 IntermediateSize = parse.GetValue(intermediate) ?? (4 * parse.GetValue(hidden)),
                 Seed = parse.GetValue(seed),
             };
-            try
+            if (parse.GetValue(protst))
             {
-                DemoCheckpoint.Write(parse.GetValue(output)!, spec);
-            }
-            catch (ArgumentException e)
-            {
-                throw new InvalidOperationException(e.Message, e);
+                ProtStDemoCheckpoint.Write(parse.GetValue(output)!, ProtStDemoSpec.Default with { Protein = spec with { Esm1b = true }, Seed = spec.Seed });
+                Console.WriteLine($"wrote an untrained demo ProtST checkpoint ({spec.Layers} protein layers, {spec.HiddenSize} wide) to {Path.GetFullPath(parse.GetValue(output)!)}");
+                return Task.FromResult(0);
             }
 
+            DemoCheckpoint.Write(parse.GetValue(output)!, spec);
             Console.WriteLine($"wrote an untrained demo ESM-2 checkpoint ({spec.Layers} layers, {spec.HiddenSize} wide, {spec.Heads} heads) to {Path.GetFullPath(parse.GetValue(output)!)}");
             return Task.FromResult(0);
         }));

@@ -20,9 +20,10 @@ internal static class ScreenCommand
         onInvalid.AcceptOnlyFromAmong("skip", "fail");
         var devices = new Option<int?>("--devices") { Description = "Devices of the embedded silo (default from configs: one device using all cores)." };
         var cluster = new Option<string?>("--cluster") { Description = "Submit to a running cluster whose membership is in this Redis (e.g. 127.0.0.1:6379) instead of an embedded silo." };
+        var keepView = new Option<bool?>("--keep-view") { Description = "Keep serving the embedded silo's job view after the job ends, until Ctrl+C (default: yes in a terminal, no in scripts)." };
         var command = new Command("screen", "Screen a proteome through the cluster: one row and one embedding per record.")
         {
-            input, model, output, onInvalid, devices, cluster,
+            input, model, output, onInvalid, devices, cluster, keepView,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -39,8 +40,10 @@ internal static class ScreenCommand
 
             await using IClusterConnection connection = parse.GetValue(cluster) is { Length: > 0 } redis
                 ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, ct)
-                : await EmbeddedCluster.StartAsync(deviceOptions, ct);
+                : await EmbeddedSiloHost.StartAsync(deviceOptions, configuration.Monitoring, ct);
             var jobId = $"screen-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+            var view = await JobView.AddressAsync(connection.Grains, jobId);
+            Console.WriteLine($"job view: {view ?? "none (no silo host in the cluster serves one)"}");
             await using var writer = new ScreenResultWriter(outputDirectory);
             var driver = new JobDriver(connection.Grains, screen);
             var records = SequenceInput.ReadAsync(inputPath, fail ? InvalidRecordPolicy.Fail : InvalidRecordPolicy.Skip, Report, ct);
@@ -72,6 +75,11 @@ internal static class ScreenCommand
                 $"{writer.Rows / Math.Max(snapshot.Elapsed.TotalSeconds, 1e-9):F1} records/s, {snapshot.ResiduesPerSecond:F0} residues/s, " +
                 $"padding efficiency {(double)snapshot.RealTokens / Math.Max(1, snapshot.PaddedTokens):P1} on {snapshot.Devices.Count} device(s) of the {connection.Description}" +
                 (skipped > 0 ? $", {skipped} skipped" : string.Empty) + $"; wrote {Path.GetFullPath(outputDirectory)}");
+            if (connection is EmbeddedSiloHost && view is not null && (parse.GetValue(keepView) ?? JobView.InTerminal))
+            {
+                await JobView.KeepOpenAsync(view, ct);
+            }
+
             return 0;
         }));
         return command;

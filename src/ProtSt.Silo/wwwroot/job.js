@@ -40,7 +40,7 @@ const throughputChart = new Chart($('throughput-chart'), {
 
 const deviceChart = new Chart($('device-chart'), {
   type: 'bar',
-  data: { labels: [], datasets: [{ label: 'busy share', data: [], backgroundColor: accent }] },
+  data: { labels: [], datasets: [{ label: 'busy share', data: [], backgroundColor: accent, maxBarThickness: 36 }] },
   options: {
     animation: false,
     maintainAspectRatio: false,

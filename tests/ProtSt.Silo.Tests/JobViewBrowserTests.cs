@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Playwright;
+using ProtSt.Grains;
 using ProtSt.Grains.Jobs;
 using Xunit.Abstractions;
 
@@ -81,6 +82,34 @@ public sealed class JobViewBrowserTests(SiloHostFixture fixture, ITestOutputHelp
         Assert.Equal(final.Throughput!.Count, plotted);
         Assert.Equal(final.Devices.Count, await page.Locator("#devices tr").CountAsync());
         Assert.Equal(final.Silos!.Count, await page.Locator("#silos tr").CountAsync());
+    }
+
+    [BrowserFact]
+    public async Task Job_list_links_the_job_and_its_page_shows_the_confusion_matrix()
+    {
+        // A labelled job fed directly, as the classifying tasks feed the aggregator.
+        var jobId = $"labelled-{Guid.NewGuid():N}";
+        var job = fixture.Grains.GetGrain<IJobGrain>(jobId);
+        await job.StartAsync(new JobStart(fixture.ModelDirectory, "labelled-input", 7, ["membrane", "soluble"]));
+        await job.RecordPredictionsAsync([0, 0, 1, 1, 1, 0, 1], [0, 1, 1, 1, 0, 0, 1]);
+        await job.RecordRowsAsync(7, 0);
+        await job.CompleteAsync();
+        var final = await job.GetSnapshotAsync();
+
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(fixture.Address.ToString());
+        var link = page.Locator($"#jobs a[href='/jobs/{jobId}']");
+        await link.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        await link.ClickAsync();
+
+        await page.Locator("#state[data-value='completed']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.Equal(final.Classification!.Accuracy, Number(await Value(page, "accuracy")));
+        var cells = await page.Locator("#confusion tbody tr").EvaluateAllAsync<string[][]>("rows => rows.map(r => [...r.querySelectorAll('td')].map(td => td.textContent))");
+        Assert.Equal(final.Classification.ConfusionMatrix.Select(r => r.Select(n => n.ToString(CultureInfo.InvariantCulture)).ToArray()).ToArray(), cells);
+        Assert.Equal(final.Classification.ClassNames, await page.Locator("#confusion thead th").AllTextContentsAsync());
     }
 
     private static async Task<string> Value(IPage page, string id) => await page.Locator($"#{id}").GetAttributeAsync("data-value") ?? string.Empty;

@@ -4,6 +4,7 @@ using ProtSt.Grains.Jobs;
 using ProtSt.Model.Hub;
 using ProtSt.Model.Inference;
 using ProtSt.Pipeline;
+using ProtSt.Silo.Monitoring;
 
 namespace ProtSt.Cli;
 
@@ -25,6 +26,8 @@ internal sealed class CliConfiguration
 
     /// <summary>The Orleans cluster and service id shared by silos and clients.</summary>
     public string ClusterId => _configuration["ClusterId"] ?? "protst";
+
+    public MonitoringOptions Monitoring => Bind<MonitoringOptions>(MonitoringOptions.SectionName);
 
     public HubOptions Hub => Bind<HubOptions>(HubOptions.SectionName);
 

@@ -1,6 +1,6 @@
 namespace ProtSt.Grains;
 
-/// <summary>One device's share of a job.</summary>
+/// <summary>One device's share of a job; <see cref="BusyShare"/> is its busy time over the job's elapsed time.</summary>
 [GenerateSerializer, Immutable]
 public sealed record DeviceFigures(
     [property: Id(0)] string DeviceKey,
@@ -8,4 +8,5 @@ public sealed record DeviceFigures(
     [property: Id(2)] long Sequences,
     [property: Id(3)] long RealTokens,
     [property: Id(4)] long PaddedTokens,
-    [property: Id(5)] TimeSpan Busy);
+    [property: Id(5)] TimeSpan Busy,
+    [property: Id(6)] double BusyShare = 0);

@@ -7,6 +7,10 @@ public interface IJobGrain : IGrainWithStringKey
 {
     Task StartAsync(JobStart start);
 
+    /// <summary>A shard has planned this many batches; those not yet reported make the job's queue depth.</summary>
+    [OneWay]
+    Task ReportPlannedAsync(int batches);
+
     [OneWay]
     Task ReportAsync(BatchReport report);
 

@@ -1,6 +1,6 @@
 namespace ProtSt.Grains;
 
-/// <summary>A job's progress as the CLI and the dashboards show it.</summary>
+/// <summary>A job's progress as the CLI, the job view and the metrics show it.</summary>
 [GenerateSerializer, Immutable]
 public sealed record JobSnapshot(
     [property: Id(0)] string JobId,
@@ -18,4 +18,17 @@ public sealed record JobSnapshot(
     [property: Id(12)] long? ExpectedRecords,
     [property: Id(13)] TimeSpan? Eta,
     [property: Id(14)] IReadOnlyList<DeviceFigures> Devices,
-    [property: Id(15)] ClassificationFigures? Classification);
+    [property: Id(15)] ClassificationFigures? Classification,
+    [property: Id(16)] string? Input = null,
+    [property: Id(17)] string? ModelDirectory = null,
+    [property: Id(18)] DateTimeOffset? StartedAt = null,
+    [property: Id(19)] long QueuedBatches = 0,
+    [property: Id(20)] IReadOnlyList<ThroughputPoint>? Throughput = null,
+    [property: Id(21)] IReadOnlyList<SiloPresence>? Silos = null)
+{
+    /// <summary>Real tokens over padded tokens: the share of the devices' work that was not padding.</summary>
+    public double PaddingEfficiency => PaddedTokens > 0 ? (double)RealTokens / PaddedTokens : 0;
+
+    /// <summary>Rows over expected records, when the input size is known.</summary>
+    public double? Progress => ExpectedRecords is > 0 and var expected ? Math.Min(1, (double)Rows / expected) : null;
+}

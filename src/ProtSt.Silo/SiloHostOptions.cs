@@ -1,4 +1,5 @@
 using ProtSt.Grains.Devices;
+using ProtSt.Silo.Monitoring;
 
 namespace ProtSt.Silo;
 
@@ -14,10 +15,12 @@ public sealed record SiloHostOptions
     /// <summary>The client gateway port; 0 picks a free one.</summary>
     public int GatewayPort { get; init; }
 
-    /// <summary>ASP.NET Core URLs for the dashboard and API; loopback by default.</summary>
+    /// <summary>ASP.NET Core URLs for the job view, the API, /metrics and the dashboard; loopback by default.</summary>
     public string Urls { get; init; } = "http://127.0.0.1:0";
 
     public string ClusterId { get; init; } = "protst";
 
     public DeviceOptions Devices { get; init; } = new();
+
+    public MonitoringOptions Monitoring { get; init; } = new();
 }

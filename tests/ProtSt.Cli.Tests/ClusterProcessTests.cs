@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using ProtSt.Grains.Hosting;
 using ProtSt.Model.Tests.Support;
 
@@ -12,16 +14,17 @@ public sealed class ClusterProcessTests
     {
         using var scratch = new TempDirectory();
         var redisPort = LoopbackPorts.Free();
-        using var redis = Start("redis-server", "--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no");
+        using var redis = Processes.Start("redis-server", "--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no");
         var processes = new List<Process> { redis };
         try
         {
             var model = scratch.Combine("model");
             Assert.Equal(0, (await Protst.RunAsync("model", "convert", Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "esm2-tiny"), "-o", model)).ExitCode);
             var cluster = $"127.0.0.1:{redisPort}";
-            var silos = Enumerable.Range(0, 2).Select(_ => Start("dotnet", Path.Combine(AppContext.BaseDirectory, "protst.dll"), "silo", "--cluster", cluster, "--devices", "1")).ToList();
+            var silos = Enumerable.Range(0, 2).Select(_ => Processes.StartProtst("silo", "--cluster", cluster, "--devices", "1")).ToList();
             processes.AddRange(silos);
-            await Task.WhenAll(silos.Select(s => WaitForLineAsync(s, "silo ready", TimeSpan.FromSeconds(90))));
+            var ready = await Task.WhenAll(silos.Select(s => Processes.WaitForLineAsync(s, "silo ready", TimeSpan.FromSeconds(90))));
+            var views = ready.Select(lines => Regex.Match(lines[^1], @"job view (\S+)/,").Groups[1].Value).ToList();
 
             var random = new Random(9);
             var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, 300).Select(i =>
@@ -33,55 +36,21 @@ public sealed class ClusterProcessTests
             Assert.Contains("screened 300 records", screen.Output, StringComparison.Ordinal);
             Assert.Contains($"on 2 device(s) of the cluster at {cluster}", screen.Output, StringComparison.Ordinal);
             Assert.Equal(301, (await File.ReadAllLinesAsync(scratch.Combine("out", "results.tsv"))).Length);
+
+            // The client printed the view of one of the silo hosts, and every host serves the job's final figures.
+            var view = Regex.Match(screen.Output, @"job view: (\S+)/jobs/(\S+)");
+            Assert.Contains(view.Groups[1].Value, views);
+            using var http = new HttpClient();
+            foreach (var host in views)
+            {
+                using var job = JsonDocument.Parse(await http.GetStringAsync(new Uri($"{host}/api/jobs/{view.Groups[2].Value}")));
+                Assert.True(job.RootElement.GetProperty("completed").GetBoolean());
+                Assert.Equal(300, job.RootElement.GetProperty("rows").GetInt64());
+            }
         }
         finally
         {
-            foreach (var process in processes)
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-
-                await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
-            }
+            await Processes.StopAsync(processes);
         }
-    }
-
-    private static Process Start(string fileName, params string[] args)
-    {
-        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        try
-        {
-            var process = Process.Start(start)!;
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginErrorReadLine();
-            return process;
-        }
-        catch (System.ComponentModel.Win32Exception e) when (fileName == "redis-server")
-        {
-            throw new InvalidOperationException("redis-server is not installed: apt-get install redis-server (.ci/run installs it).", e);
-        }
-    }
-
-    private static async Task WaitForLineAsync(Process process, string text, TimeSpan timeout)
-    {
-        using var cancel = new CancellationTokenSource(timeout);
-        while (await process.StandardOutput.ReadLineAsync(cancel.Token) is { } line)
-        {
-            if (line.Contains(text, StringComparison.Ordinal))
-            {
-                // Keep draining so the process never blocks on a full pipe.
-                _ = process.StandardOutput.ReadToEndAsync();
-                return;
-            }
-        }
-
-        throw new InvalidOperationException($"Process {process.Id} exited (code {process.ExitCode}) before printing '{text}'.");
     }
 }

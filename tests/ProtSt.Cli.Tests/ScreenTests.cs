@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
 
@@ -23,6 +25,7 @@ public sealed class ScreenTests
         Assert.True(screen.ExitCode == 0, screen.Error);
         Assert.Contains("screened 61 records (60 distinct sequences", screen.Output, StringComparison.Ordinal);
         Assert.Contains("on 2 device(s)", screen.Output, StringComparison.Ordinal);
+        Assert.StartsWith("job view: http://127.0.0.1:", screen.Output, StringComparison.Ordinal);
 
         var results = await File.ReadAllLinesAsync(scratch.Combine("out", "results.tsv"));
         Assert.Equal("id\tlength\ttruncated", results[0]);
@@ -36,6 +39,35 @@ public sealed class ScreenTests
         {
             var diff = actual[i].Vector.Zip(expected[i], (a, b) => Math.Abs(a - b)).Max();
             Assert.True(diff <= 1e-5, $"S{i}: {diff}");
+        }
+    }
+
+    [Fact]
+    public async Task Screen_keeps_its_job_view_open_after_the_job_when_asked()
+    {
+        using var scratch = new TempDirectory();
+        var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, 30).Select(i => $">Q{i}\nMKVLAAGICDE{new string('L', i + 5)}\n")));
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+
+        using var screen = Processes.StartProtst("screen", "-i", fasta, "-m", scratch.Combine("model"), "-o", scratch.Combine("out"), "--keep-view");
+        try
+        {
+            var lines = await Processes.WaitForLineAsync(screen, "job view stays open at", TimeSpan.FromMinutes(2));
+            var view = new Uri(Regex.Match(lines[0], @"^job view: (\S+)$").Groups[1].Value);
+            Assert.Equal("127.0.0.1", view.Host);
+            Assert.Contains($"job view stays open at {view};", lines[^1], StringComparison.Ordinal);
+
+            // After the job the page and its figures are still served.
+            using var http = new HttpClient();
+            Assert.Contains("throughput-chart", await http.GetStringAsync(view), StringComparison.Ordinal);
+            using var job = JsonDocument.Parse(await http.GetStringAsync(new Uri(view, $"/api/jobs/{view.Segments[^1]}")));
+            Assert.True(job.RootElement.GetProperty("completed").GetBoolean());
+            Assert.Equal(30, job.RootElement.GetProperty("rows").GetInt64());
+            Assert.False(screen.HasExited);
+        }
+        finally
+        {
+            await Processes.StopAsync([screen]);
         }
     }
 

@@ -20,10 +20,11 @@ internal static class ScreenCommand
         onInvalid.AcceptOnlyFromAmong("skip", "fail");
         var devices = new Option<int?>("--devices") { Description = "Devices of the embedded silo (default from configs: one device using all cores)." };
         var cluster = new Option<string?>("--cluster") { Description = "Submit to a running cluster whose membership is in this Redis (e.g. 127.0.0.1:6379) instead of an embedded silo." };
+        var keepView = new Option<bool?>("--keep-view") { Description = "Keep serving the embedded silo's job view after the job ends, until Ctrl+C (default: yes in a terminal, no in scripts)." };
         var task = new TaskOptions(embedAllowed: true);
         var command = new Command("screen", "Screen a proteome through the cluster: one row and one embedding per record, and zero-shot scores or class probabilities for ProtST models.")
         {
-            input, model, output, onInvalid, devices, cluster,
+            input, model, output, onInvalid, devices, cluster, keepView,
         };
         foreach (var option in task.All)
         {
@@ -40,7 +41,8 @@ internal static class ScreenCommand
                 parse.GetValue(onInvalid) == "fail",
                 parse.GetValue(devices),
                 parse.GetValue(cluster),
-                "screen");
+                "screen",
+                parse.GetValue(keepView));
             await RunAsync(job, CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []), ct);
             return 0;
         }));
@@ -61,8 +63,10 @@ internal static class ScreenCommand
 
         await using IClusterConnection connection = request.Cluster is { Length: > 0 } redis
             ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, ct)
-            : await EmbeddedCluster.StartAsync(deviceOptions, ct);
+            : await EmbeddedSiloHost.StartAsync(deviceOptions, configuration.Monitoring, ct);
         var jobId = $"{request.JobPrefix}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+        var view = await JobView.AddressAsync(connection.Grains, jobId);
+        Console.WriteLine($"job view: {view ?? "none (no silo host in the cluster serves one)"}");
         var task = await JobTask.ResolveAsync(request.Task, modelDirectory, connection.Grains, ct);
         await using var writer = new ScreenResultWriter(outputDirectory, task.Columns, withFeature: task.Task == ScreenTask.ZeroShot);
         var driver = new JobDriver(connection.Grains, screen, task.Labels);
@@ -102,6 +106,11 @@ internal static class ScreenCommand
         var taskName = task.Task switch { ScreenTask.ZeroShot => "zero-shot", ScreenTask.Classify => "classify", _ => "embed" };
         new ScreenRecord(jobId, Path.GetFullPath(modelDirectory), ScreenRecord.ManifestHash(modelDirectory), taskName, Path.GetFullPath(inputPath), writer.Rows, task.Labels?.ClassNames)
             .Write(outputDirectory);
+        if (connection is EmbeddedSiloHost && view is not null && (request.KeepView ?? JobView.InTerminal))
+        {
+            await JobView.KeepOpenAsync(view, ct);
+        }
+
         return new ScreenOutcome(snapshot, modelDirectory, task, writer.Rows, skipped);
     }
 

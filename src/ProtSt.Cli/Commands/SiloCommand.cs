@@ -1,7 +1,4 @@
 using System.CommandLine;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using ProtSt.Silo;
 
 namespace ProtSt.Cli.Commands;
@@ -15,8 +12,8 @@ internal static class SiloCommand
         var devices = new Option<int?>("--devices") { Description = "Devices this silo offers (default from configs)." };
         var siloPort = new Option<int>("--silo-port") { Description = "Silo-to-silo port (default: a free port)." };
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Client gateway port (default: a free port)." };
-        var urls = new Option<string>("--urls") { Description = "URLs for the dashboard and API.", DefaultValueFactory = _ => "http://127.0.0.1:0" };
-        var command = new Command("silo", "Run a cluster node: an Orleans silo with its device grains, /dashboard, /healthz and /api/jobs/{id}.")
+        var urls = new Option<string>("--urls") { Description = "URLs for the job view, /metrics, the API and the dashboard (default: a free loopback port).", DefaultValueFactory = _ => "http://127.0.0.1:0" };
+        var command = new Command("silo", "Run a cluster node: an Orleans silo with its device grains, the job view at /, /metrics, /api/jobs, /dashboard and /healthz.")
         {
             cluster, devices, siloPort, gatewayPort, urls,
         };
@@ -33,12 +30,14 @@ internal static class SiloCommand
                 Urls = parse.GetValue(urls)!,
                 ClusterId = configuration.ClusterId,
                 Devices = deviceOptions,
+                Monitoring = configuration.Monitoring,
             });
             await app.StartAsync(ct);
-            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            var addresses = SiloHost.Addresses(app);
+            var address = addresses.Count > 0 ? addresses[0] : "(no address)";
 
             // Scripts and tests wait for this line.
-            Console.WriteLine($"silo ready: {deviceOptions.Count} device(s), dashboard {string.Join(", ", addresses.Select(a => a + "/dashboard"))}");
+            Console.WriteLine($"silo ready: {deviceOptions.Count} device(s), job view {address}/, metrics {address}/metrics, dashboard {address}/dashboard");
             try
             {
                 await Task.Delay(Timeout.Infinite, ct);

@@ -1,3 +1,5 @@
+using ProtSt.Grains.Hosting;
+
 namespace ProtSt.Grains.Devices;
 
 /// <summary>
@@ -16,10 +18,7 @@ internal sealed class DeviceDirectoryGrain(IClusterMembershipService membership)
 
     public Task<IReadOnlyList<string>> GetDevicesAsync()
     {
-        var active = membership.CurrentSnapshot.Members.Values
-            .Where(m => m.Status == SiloStatus.Active)
-            .Select(m => m.SiloAddress.ToParsableString())
-            .ToHashSet(StringComparer.Ordinal);
+        var active = ActiveSilos.Of(membership);
         IReadOnlyList<string> devices = _devicesBySilo
             .Where(entry => active.Contains(entry.Key))
             .SelectMany(entry => Enumerable.Range(0, entry.Value).Select(i => DeviceKey.Create(entry.Key, i)))

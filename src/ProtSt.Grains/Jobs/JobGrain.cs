@@ -4,15 +4,21 @@ namespace ProtSt.Grains.Jobs;
 
 /// <summary>
 /// The aggregator of one job. Shards send a delta per batch; snapshots give totals, overall and recent throughput
-/// (a sliding window), an ETA when the input size is known, and per-device figures.
+/// (a sliding window) and throughput over time, the queue of planned batches, an ETA when the input size is known,
+/// per-device figures, and the silos seen while the job ran.
 /// </summary>
-internal sealed class JobGrain(TimeProvider time) : Grain, IJobGrain
+internal sealed class JobGrain(TimeProvider time, IClusterMembershipService membership) : Grain, IJobGrain
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
 
     private readonly Dictionary<string, DeviceFigures> _devices = new(StringComparer.Ordinal);
     private readonly Queue<(long At, int Sequences)> _recent = new();
+
+    // 180 one-second buckets: the first three minutes at full detail, then coarser, about 10 KB of JSON at most.
+    private readonly ThroughputSeries _series = new(180, TimeSpan.FromSeconds(1));
+    private readonly SiloHistory _silos = new();
     private JobStart? _start;
+    private DateTimeOffset? _startedAt;
     private ConfusionMatrix? _confusion;
     private long _started;
     private long _finished;
@@ -22,12 +28,23 @@ internal sealed class JobGrain(TimeProvider time) : Grain, IJobGrain
     private long _residues;
     private long _realTokens;
     private long _paddedTokens;
+    private long _plannedBatches;
+    private long _reportedBatches;
 
-    public Task StartAsync(JobStart start)
+    public async Task StartAsync(JobStart start)
     {
         _start = start;
         _started = time.GetTimestamp();
+        _startedAt = time.GetUtcNow();
         _confusion = start.ClassNames is { Count: > 0 } names ? new ConfusionMatrix(names.Count) : null;
+        _silos.Observe(membership.CurrentSnapshot, _startedAt.Value);
+        await GrainFactory.GetGrain<IJobRegistryGrain>(0).AddAsync(new JobListing(this.GetPrimaryKeyString(), start.Input, _startedAt.Value, null));
+    }
+
+    public Task ReportPlannedAsync(int batches)
+    {
+        EnsureStarted();
+        _plannedBatches += batches;
         return Task.CompletedTask;
     }
 
@@ -38,7 +55,10 @@ internal sealed class JobGrain(TimeProvider time) : Grain, IJobGrain
         _residues += report.Residues;
         _realTokens += report.RealTokens;
         _paddedTokens += report.PaddedTokens;
-        _recent.Enqueue((time.GetTimestamp(), report.Sequences));
+        _reportedBatches++;
+        var now = time.GetTimestamp();
+        _recent.Enqueue((now, report.Sequences));
+        _series.Add(time.GetElapsedTime(_started, now), report.Sequences, report.Residues);
         var device = _devices.GetValueOrDefault(report.DeviceKey) ?? new DeviceFigures(report.DeviceKey, 0, 0, 0, 0, TimeSpan.Zero);
         _devices[report.DeviceKey] = device with
         {
@@ -48,6 +68,7 @@ internal sealed class JobGrain(TimeProvider time) : Grain, IJobGrain
             PaddedTokens = device.PaddedTokens + report.PaddedTokens,
             Busy = device.Busy + report.Busy,
         };
+        _silos.Observe(membership.CurrentSnapshot, time.GetUtcNow());
         return Task.CompletedTask;
     }
 
@@ -79,33 +100,49 @@ internal sealed class JobGrain(TimeProvider time) : Grain, IJobGrain
         return Task.CompletedTask;
     }
 
-    public Task CompleteAsync()
+    public async Task CompleteAsync()
     {
         _finished = time.GetTimestamp();
-        return Task.CompletedTask;
+
+        // The registry keeps the final figures after this grain is collected, for the job list, the view and /metrics.
+        await GrainFactory.GetGrain<IJobRegistryGrain>(0).CompleteAsync(await GetSnapshotAsync());
     }
 
     public Task<JobSnapshot> GetSnapshotAsync()
     {
         var now = time.GetTimestamp();
-        var elapsed = _started == 0 ? TimeSpan.Zero : time.GetElapsedTime(_started, _finished != 0 ? _finished : now);
+        var completed = _finished != 0;
+        var elapsed = _started == 0 ? TimeSpan.Zero : time.GetElapsedTime(_started, completed ? _finished : now);
         while (_recent.Count > 0 && time.GetElapsedTime(_recent.Peek().At, now) > Window)
         {
             _recent.Dequeue();
+        }
+
+        if (_startedAt is not null)
+        {
+            _silos.Observe(membership.CurrentSnapshot, time.GetUtcNow());
         }
 
         var seconds = elapsed.TotalSeconds;
         var window = Math.Min(Window.TotalSeconds, seconds);
         var windowRate = window > 0 ? _recent.Sum(r => r.Sequences) / window : 0;
         var rate = seconds > 0 ? _rows / seconds : 0;
-        TimeSpan? eta = _start?.ExpectedRecords is { } expected && rate > 0 && _finished == 0
+        TimeSpan? eta = _start?.ExpectedRecords is { } expected && rate > 0 && !completed
             ? TimeSpan.FromSeconds(Math.Max(0, expected - _rows) / rate)
             : null;
+
+        // Batches of a shard retried elsewhere are planned twice and reported once; a finished job has no queue.
+        var queued = completed ? 0 : Math.Max(0, _plannedBatches - _reportedBatches);
+        var devices = _devices.Values
+            .OrderBy(d => d.DeviceKey, StringComparer.Ordinal)
+            .Select(d => d with { BusyShare = seconds > 0 ? Math.Min(1, d.Busy.TotalSeconds / seconds) : 0 })
+            .ToList();
         return Task.FromResult(new JobSnapshot(
-            this.GetPrimaryKeyString(), _finished != 0, _rows, _failedRows, _sequences, _residues, _realTokens, _paddedTokens, elapsed,
+            this.GetPrimaryKeyString(), completed, _rows, _failedRows, _sequences, _residues, _realTokens, _paddedTokens, elapsed,
             seconds > 0 ? _sequences / seconds : 0, seconds > 0 ? _residues / seconds : 0, windowRate, _start?.ExpectedRecords, eta,
-            _devices.Values.OrderBy(d => d.DeviceKey, StringComparer.Ordinal).ToList(),
-            _confusion is null ? null : new ClassificationFigures(_start!.ClassNames!, _confusion.Total, _confusion.Accuracy, _confusion.MacroF1, _confusion.Mcc, _confusion.ToRows())));
+            devices,
+            _confusion is null ? null : new ClassificationFigures(_start!.ClassNames!, _confusion.Total, _confusion.Accuracy, _confusion.MacroF1, _confusion.Mcc, _confusion.ToRows()),
+            _start?.Input, _start?.ModelDirectory, _startedAt, queued, _series.Points(elapsed, completed), _silos.Silos));
     }
 
     private void EnsureStarted()
@@ -113,6 +150,7 @@ internal sealed class JobGrain(TimeProvider time) : Grain, IJobGrain
         if (_started == 0)
         {
             _started = time.GetTimestamp();
+            _startedAt = time.GetUtcNow();
         }
     }
 }

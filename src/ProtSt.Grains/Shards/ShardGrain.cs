@@ -89,7 +89,9 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILogger<ShardGrain> logge
 
         // Two batches in flight per device keep each device fed while the previous result travels back.
         using var slots = new SemaphoreSlim(devices.Count * 2);
-        var tasks = planner.Plan(distinct.Select(e => e.Length).ToList()).Select(async planned =>
+        var plan = planner.Plan(distinct.Select(e => e.Length).ToList());
+        await job.ReportPlannedAsync(plan.Count);
+        var tasks = plan.Select(async planned =>
         {
             await slots.WaitAsync();
             try

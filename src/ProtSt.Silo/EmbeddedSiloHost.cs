@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using ProtSt.Grains.Devices;
+using ProtSt.Grains.Hosting;
+using ProtSt.Silo.Monitoring;
+
+namespace ProtSt.Silo;
+
+/// <summary>
+/// The embedded default of <c>protst screen</c>: one in-process silo host with localhost clustering on free loopback
+/// ports, serving the job view like any cluster node; nothing to install.
+/// </summary>
+public sealed class EmbeddedSiloHost : IClusterConnection
+{
+    private readonly WebApplication _app;
+
+    private EmbeddedSiloHost(WebApplication app) => _app = app;
+
+    public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
+
+    public string Description => "embedded in-process silo";
+
+    public static async Task<EmbeddedSiloHost> StartAsync(DeviceOptions devices, MonitoringOptions monitoring, CancellationToken cancellationToken)
+    {
+        var app = SiloHost.Build(new SiloHostOptions { Devices = devices, Monitoring = monitoring });
+        await app.StartAsync(cancellationToken);
+        return new EmbeddedSiloHost(app);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

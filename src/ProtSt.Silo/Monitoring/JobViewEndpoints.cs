@@ -1,0 +1,56 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using ProtSt.Grains;
+
+namespace ProtSt.Silo.Monitoring;
+
+/// <summary>The job view's pages (/ and /jobs/{id}), its assets under /view, and the JSON and event-stream API under /api/jobs.</summary>
+public static class JobViewEndpoints
+{
+    /// <summary>The event name of a snapshot of a running job; the stream ends with one named <c>done</c>.</summary>
+    public const string SnapshotEvent = "snapshot";
+
+    public const string DoneEvent = "done";
+
+    public static WebApplication MapJobView(this WebApplication app)
+    {
+        var files = new ManifestEmbeddedFileProvider(typeof(JobViewEndpoints).Assembly, "wwwroot");
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = files, RequestPath = "/view" });
+        app.MapGet("/", () => Page(files, "index.html"));
+        app.MapGet("/jobs/{id}", (string id) => Page(files, "job.html"));
+
+        var api = app.MapGroup("/api/jobs");
+        api.MapGet("/", async (JobReader jobs, CancellationToken cancellationToken) =>
+            TypedResults.Ok((await jobs.ListAsync(cancellationToken)).Select(JobSummary.Of).ToList()));
+        api.MapGet("/{id}", async Task<IResult> (string id, JobReader jobs, CancellationToken cancellationToken) =>
+            await jobs.GetAsync(id, cancellationToken) is { } snapshot ? TypedResults.Ok(snapshot) : TypedResults.NotFound());
+        api.MapGet("/{id}/events", async Task<IResult> (string id, JobReader jobs, IOptions<MonitoringOptions> options, CancellationToken cancellationToken) =>
+            await jobs.GetAsync(id, cancellationToken) is { } first
+                ? TypedResults.ServerSentEvents(StreamAsync(first, jobs, options.Value.PushInterval, cancellationToken))
+                : TypedResults.NotFound());
+        return app;
+    }
+
+    private static IResult Page(ManifestEmbeddedFileProvider files, string name) =>
+        Results.Stream(files.GetFileInfo(name).CreateReadStream(), "text/html; charset=utf-8");
+
+    private static async IAsyncEnumerable<SseItem<JobSnapshot>> StreamAsync(
+        JobSnapshot first, JobReader jobs, TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval);
+        var snapshot = first;
+        while (!snapshot.Completed)
+        {
+            yield return new SseItem<JobSnapshot>(snapshot, SnapshotEvent);
+            await timer.WaitForNextTickAsync(cancellationToken);
+            snapshot = await jobs.GetAsync(snapshot.JobId, cancellationToken) ?? snapshot;
+        }
+
+        yield return new SseItem<JobSnapshot>(snapshot, DoneEvent);
+    }
+}

@@ -1,0 +1,36 @@
+// The job list: every job the cluster's registry knows, refreshed every two seconds.
+'use strict';
+
+const body = document.getElementById('jobs');
+
+function row(job) {
+  const tr = document.createElement('tr');
+  const cells = [
+    `<a href="/jobs/${encodeURIComponent(job.jobId)}"></a>`,
+    '', '', '',
+    format.integer(job.rows) + (job.expectedRecords != null ? ` / ${format.integer(job.expectedRecords)}` : ''),
+    job.progress != null ? format.percent(job.progress) : '–',
+    format.rate(job.sequencesPerSecond),
+    format.duration(job.elapsed),
+  ];
+  tr.innerHTML = cells.map((c, i) => `<td class="${i >= 4 ? 'num' : ''}">${c}</td>`).join('');
+  tr.cells[0].firstChild.textContent = job.jobId;
+  tr.cells[1].textContent = job.input ?? '';
+  tr.cells[2].textContent = format.dateTime(job.startedAt);
+  tr.cells[3].innerHTML = `<span class="state ${job.completed ? 'completed' : 'running'}">${job.completed ? 'completed' : 'running'}</span>`;
+  return tr;
+}
+
+async function refresh() {
+  try {
+    const response = await fetch('/api/jobs');
+    const jobs = await response.json();
+    body.replaceChildren(...jobs.map(row));
+    if (jobs.length === 0) body.innerHTML = '<tr><td colspan="8" class="empty">no jobs yet: run protst screen</td></tr>';
+  } catch {
+    body.innerHTML = '<tr><td colspan="8" class="empty">cannot reach the silo host</td></tr>';
+  }
+}
+
+refresh();
+setInterval(refresh, 2000);

@@ -1,0 +1,59 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using ProtSt.Grains;
+using ProtSt.Grains.Devices;
+using ProtSt.Grains.Jobs;
+using ProtSt.Model.Demo;
+using ProtSt.Model.Inference;
+using ProtSt.Model.Tests.Support;
+using ProtSt.Pipeline;
+using ProtSt.Silo.Monitoring;
+
+namespace ProtSt.Silo.Tests;
+
+/// <summary>One silo host on 127.0.0.1 (a free port) with one CPU device serving the demo model, shared by the tests of the collection.</summary>
+public sealed class SiloHostFixture : IAsyncLifetime
+{
+    private readonly TempDirectory _scratch = new();
+    private WebApplication _app = null!;
+
+    public string ModelDirectory { get; private set; } = null!;
+
+    public Uri Address { get; private set; } = null!;
+
+    public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
+
+    public HttpClient Http { get; } = new();
+
+    /// <summary>The API's JSON: camel case, durations as seconds.</summary>
+    public JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web) { Converters = { new SecondsJsonConverter() } };
+
+    public async Task InitializeAsync()
+    {
+        ModelDirectory = DemoModel.Ensure(_scratch.Combine("cache"));
+
+        // One thread: other test assemblies run beside this one on a small machine.
+        _app = SiloHost.Build(new SiloHostOptions { Devices = new DeviceOptions { Count = 1, Inference = new InferenceOptions { IntraOpThreads = 1 } } });
+        await _app.StartAsync();
+        Address = new Uri(SiloHost.Addresses(_app)[0]);
+        Assert.Equal("127.0.0.1", Address.Host);
+        Http.BaseAddress = Address;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _scratch.Dispose();
+    }
+
+    /// <summary>Runs a job through the host's silo as <c>protst screen</c> does, returning the aggregator's final snapshot.</summary>
+    public Task<JobSnapshot> RunJobAsync(string jobId, IAsyncEnumerable<SequenceRecord> records, long expected, ScreenOptions? options = null) =>
+        new JobDriver(Grains, options ?? new ScreenOptions()).RunAsync(
+            jobId, ModelDirectory, "synthetic", expected, records, _ => ValueTask.CompletedTask, null, CancellationToken.None);
+
+    public async Task<JobSnapshot?> GetJobAsync(string jobId) => await Http.GetFromJsonAsync<JobSnapshot>($"/api/jobs/{jobId}", Json);
+}

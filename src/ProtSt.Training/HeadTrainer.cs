@@ -1,6 +1,4 @@
 using ProtSt.Pipeline;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace ProtSt.Training;
 
@@ -11,7 +9,7 @@ namespace ProtSt.Training;
 public static class HeadTrainer
 {
     // Evaluation runs in slices so the [rows, h] activation stays bounded whatever the split size.
-    private const int EvaluationSlice = 4096;
+    private const int EvaluationSlice = 1024;
 
     public static Task<HeadTrainingResult> TrainAsync(
         LabelledFeatures train,
@@ -34,11 +32,11 @@ public static class HeadTrainer
             RequireSameShape(train, test, "test", nameof(test));
         }
 
-        // Torch's grad mode is per thread and the work is CPU-bound: run it whole on one pool thread, off the caller's context.
+        // The work is CPU-bound: run it off the caller's context, on the pool that the matrix products also use.
         return Task.Run(() => Train(train, valid, test, options, progress, cancellationToken), cancellationToken);
     }
 
-    /// <summary>Runs <paramref name="head"/> through torch on <paramref name="data"/>: softmax probabilities, arg-max predictions and their metrics.</summary>
+    /// <summary>Runs <paramref name="head"/> on <paramref name="data"/>: softmax probabilities, arg-max predictions and their metrics.</summary>
     public static SplitEvaluation Evaluate(ClassifierHead head, LabelledFeatures data, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(head);
@@ -50,9 +48,8 @@ public static class HeadTrainer
                 nameof(data));
         }
 
-        using var module = new HeadModule(head);
-        using var features = torch.tensor(data.Features, [data.Count, data.Dimension]);
-        return Evaluate(module, features, data, cancellationToken);
+        var backprop = new HeadBackprop(head.HiddenSize, head.NumLabels, Math.Clamp(data.Count, 1, EvaluationSlice));
+        return Evaluate(backprop, HeadParameters.From(head), data, cancellationToken);
     }
 
     private static HeadTrainingResult Train(
@@ -63,40 +60,61 @@ public static class HeadTrainer
         IProgress<EpochReport>? progress,
         CancellationToken cancellationToken)
     {
+        int h = train.Dimension, c = train.Classes;
+
         // One seeded stream draws the initial weights and then every epoch's order: a run is a function of the seed.
         var random = new Random(options.Seed);
-        using var module = new HeadModule(HeadModule.Initial(train.Dimension, train.Classes, random));
-        using var optimizer = torch.optim.AdamW(
-            module.Parameters, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
-        using var trainFeatures = torch.tensor(train.Features, [train.Count, train.Dimension]);
-        using var trainLabels = torch.tensor(train.Labels.Select(l => (long)l).ToArray());
-        using var validFeatures = torch.tensor(valid.Features, [valid.Count, valid.Dimension]);
-
-        var order = new long[train.Count];
+        var parameters = HeadParameters.Initial(h, c, random);
+        var gradients = new HeadParameters(h, c);
+        var best = new HeadParameters(h, c);
+        best.CopyFrom(parameters);
+        var optimizer = new AdamW(parameters.Tensors, options);
+        var largest = Math.Max(train.Count, Math.Max(valid.Count, test?.Count ?? 0));
+        var backprop = new HeadBackprop(h, c, Math.Min(Math.Max(options.BatchSize, EvaluationSlice), largest));
+        var batch = new float[(long)Math.Min(options.BatchSize, train.Count) * h];
+        var batchLabels = new int[Math.Min(options.BatchSize, train.Count)];
+        var order = new int[train.Count];
         for (var i = 0; i < order.Length; i++)
         {
             order[i] = i;
         }
 
         var history = new List<EpochReport>();
-        var best = module.Snapshot();
         var bestEpoch = 0;
         var bestAccuracy = double.NegativeInfinity;
         var stoppedEarly = false;
         for (var epoch = 1; epoch <= options.MaxEpochs; epoch++)
         {
             random.Shuffle(order);
-            var (loss, accuracy) = RunEpoch(module, optimizer, trainFeatures, trainLabels, order, options.BatchSize, cancellationToken);
-            var validation = Evaluate(module, validFeatures, valid, cancellationToken);
+            double lossSum = 0;
+            long correct = 0;
+            for (var start = 0; start < order.Length; start += options.BatchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var count = Math.Min(options.BatchSize, order.Length - start);
+                for (var row = 0; row < count; row++)
+                {
+                    var source = order[start + row];
+                    train.Row(source).CopyTo(batch.AsSpan(row * h, h));
+                    batchLabels[row] = train.Labels[source];
+                }
+
+                var step = backprop.LossAndGradients(parameters, batch, batchLabels.AsSpan(0, count), gradients);
+                optimizer.Step(parameters.Tensors, gradients.Tensors);
+                lossSum += step.MeanLoss * count;
+                correct += step.Correct;
+            }
+
+            var validation = Evaluate(backprop, parameters, valid, cancellationToken);
             var improved = validation.Accuracy > bestAccuracy;
             if (improved)
             {
-                best = module.Snapshot();
+                best.CopyFrom(parameters);
                 bestEpoch = epoch;
                 bestAccuracy = validation.Accuracy;
             }
 
-            var report = new EpochReport(epoch, loss, accuracy, validation.Accuracy, validation.Mcc, improved);
+            var report = new EpochReport(epoch, lossSum / order.Length, (double)correct / order.Length, validation.Accuracy, validation.Mcc, improved);
             history.Add(report);
             progress?.Report(report);
             if (options.Patience > 0 && epoch - bestEpoch >= options.Patience && epoch < options.MaxEpochs)
@@ -106,72 +124,24 @@ public static class HeadTrainer
             }
         }
 
-        SplitEvaluation? testEvaluation = null;
-        if (test is not null)
-        {
-            module.Load(best);
-            using var testFeatures = torch.tensor(test.Features, [test.Count, test.Dimension]);
-            testEvaluation = Evaluate(module, testFeatures, test, cancellationToken);
-        }
-
-        return new HeadTrainingResult(best, bestEpoch, bestAccuracy, history, stoppedEarly, testEvaluation);
+        var testEvaluation = test is null ? null : Evaluate(backprop, best, test, cancellationToken);
+        return new HeadTrainingResult(best.ToHead(), bestEpoch, bestAccuracy, history, stoppedEarly, testEvaluation);
     }
 
-    private static (double Loss, double Accuracy) RunEpoch(
-        HeadModule module,
-        optim.Optimizer optimizer,
-        Tensor features,
-        Tensor labels,
-        long[] order,
-        int batchSize,
-        CancellationToken cancellationToken)
-    {
-        double lossSum = 0;
-        long correct = 0;
-        for (var start = 0; start < order.Length; start += batchSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-
-            // Every tensor of the step (batch, activations, gradients' temporaries) is freed here, not by the GC.
-            using var scope = torch.NewDisposeScope();
-            var count = Math.Min(batchSize, order.Length - start);
-            var index = torch.tensor(order.AsSpan(start, count).ToArray());
-            var x = features.index_select(0, index);
-            var y = labels.index_select(0, index);
-            optimizer.zero_grad();
-            var logits = module.Forward(x);
-            var loss = nn.functional.cross_entropy(logits, y);
-            loss.backward();
-            optimizer.step();
-            lossSum += loss.item<float>() * count;
-            using (torch.no_grad())
-            {
-                correct += logits.argmax(1).eq(y).sum().item<long>();
-            }
-        }
-
-        return (lossSum / order.Length, (double)correct / order.Length);
-    }
-
-    private static SplitEvaluation Evaluate(HeadModule module, Tensor features, LabelledFeatures data, CancellationToken cancellationToken)
+    private static SplitEvaluation Evaluate(HeadBackprop backprop, HeadParameters parameters, LabelledFeatures data, CancellationToken cancellationToken)
     {
         var classes = data.Classes;
         var probabilities = new float[(long)data.Count * classes];
         var predictions = new int[data.Count];
         var matrix = new ConfusionMatrix(classes);
-        using var noGrad = torch.no_grad();
-        for (var start = 0; start < data.Count; start += EvaluationSlice)
+        for (var start = 0; start < data.Count; start += backprop.Capacity)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var scope = torch.NewDisposeScope();
-            var count = Math.Min(EvaluationSlice, data.Count - start);
-            var slice = nn.functional.softmax(module.Forward(features.narrow(0, start, count)), 1);
-            slice.data<float>().CopyTo(probabilities, start * classes);
-            var argmax = slice.argmax(1).data<long>().ToArray();
-            for (var row = 0; row < count; row++)
+            var count = Math.Min(backprop.Capacity, data.Count - start);
+            backprop.Predict(parameters, data.Features, start, count, probabilities.AsSpan(start * classes, count * classes), predictions.AsSpan(start, count));
+            for (var row = start; row < start + count; row++)
             {
-                predictions[start + row] = (int)argmax[row];
-                matrix.Add(data.Labels[start + row], predictions[start + row]);
+                matrix.Add(data.Labels[row], predictions[row]);
             }
         }
 

@@ -8,7 +8,10 @@ public sealed class HeadTrainingOptions
     /// <summary>AdamW step size, held constant: ProtST's published fine-tuning uses 5e-5 with no schedule.</summary>
     public double LearningRate { get; set; } = 5e-5;
 
-    /// <summary>Decoupled weight decay; 0.01 is PyTorch's AdamW default (TorchSharp's own default is 0, so it is always passed).</summary>
+    /// <summary>
+    /// Decoupled weight decay, applied to weights and biases alike; 0.01 is torch.optim.AdamW's default, which ProtST's
+    /// fine-tuning leaves unchanged.
+    /// </summary>
     public double WeightDecay { get; set; } = 0.01;
 
     public double Beta1 { get; set; } = 0.9;

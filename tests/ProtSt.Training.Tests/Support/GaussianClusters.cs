@@ -5,7 +5,7 @@ public static class GaussianClusters
 {
     public const int Dimension = 32;
 
-    /// <summary>Train, validation and test splits drawn from the same two clusters.</summary>
+    /// <summary>Train, validation and test splits drawn from the same two clusters; 500 training rows so that batches of 64 leave a short last one.</summary>
     public static (LabelledFeatures Train, LabelledFeatures Valid, LabelledFeatures Test) Splits(int seed, double separation = 6)
     {
         var random = new Random(seed);
@@ -21,7 +21,7 @@ public static class GaussianClusters
             direction[d] /= norm;
         }
 
-        return (Draw(512, direction, separation, random), Draw(128, direction, separation, random), Draw(256, direction, separation, random));
+        return (Draw(500, direction, separation, random), Draw(128, direction, separation, random), Draw(256, direction, separation, random));
     }
 
     private static LabelledFeatures Draw(int count, double[] direction, double separation, Random random)

@@ -7,11 +7,13 @@ return name switch
 {
     "graph-variants" => await GraphVariantBenchmark.RunAsync(args[1..]),
     "screen-methods" => await ScreenMethodsBenchmark.RunAsync(args[1..]),
+    "head-train" => await HeadTrainBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run --project bench/ProtSt.Bench -c Release -- graph-variants|screen-methods [--sequences N] [--fasta PATH] [--repeats N]");
+    Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- head-train [--rows N] [--hidden H] [--epochs N] [--batch N]");
     return 2;
 }

@@ -8,11 +8,13 @@ return name switch
     "graph-variants" => await GraphVariantBenchmark.RunAsync(args[1..]),
     "screen-methods" => await ScreenMethodsBenchmark.RunAsync(args[1..]),
     "zero-shot" => await ZeroShotBenchmark.RunAsync(args[1..]),
+    "head-train" => await HeadTrainBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run --project bench/ProtSt.Bench -c Release -- graph-variants|screen-methods|zero-shot [--sequences N] [--fasta PATH | --input PATH] [--repeats N] [--protein-layers N]");
+    Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- head-train [--rows N] [--hidden H] [--epochs N] [--batch N]");
     return 2;
 }

@@ -1,0 +1,16 @@
+namespace ProtSt.Training;
+
+/// <summary>What <see cref="HeadTrainer.TrainAsync"/> produced: the best-validation head, the epoch history, and the test evaluation.</summary>
+/// <param name="Head">The weights after <paramref name="BestEpoch"/>, restored even when later epochs ran.</param>
+/// <param name="BestEpoch">1-based epoch with the highest validation accuracy (the earliest, on ties).</param>
+/// <param name="BestValidAccuracy">Validation accuracy at <paramref name="BestEpoch"/>.</param>
+/// <param name="History">Every epoch run, in order; at most MaxEpochs long.</param>
+/// <param name="StoppedEarly">Whether patience ran out before MaxEpochs.</param>
+/// <param name="Test">The kept head on the test split, when one was given.</param>
+public sealed record HeadTrainingResult(
+    ClassifierHead Head,
+    int BestEpoch,
+    double BestValidAccuracy,
+    IReadOnlyList<EpochReport> History,
+    bool StoppedEarly,
+    SplitEvaluation? Test);

@@ -4,6 +4,7 @@ using ProtSt.Grains.Jobs;
 using ProtSt.Model.Hub;
 using ProtSt.Model.Inference;
 using ProtSt.Pipeline;
+using ProtSt.Training;
 using ProtSt.Silo.Monitoring;
 
 namespace ProtSt.Cli;
@@ -32,6 +33,8 @@ internal sealed class CliConfiguration
     public HubOptions Hub => Bind<HubOptions>(HubOptions.SectionName);
 
     public EmbeddingPipelineOptions Embedding => Bind<EmbeddingPipelineOptions>(EmbeddingPipelineOptions.SectionName);
+
+    public HeadTrainingOptions Training => Bind<HeadTrainingOptions>(HeadTrainingOptions.SectionName);
 
     public static CliConfiguration Load(IEnumerable<string> extraFiles)
     {

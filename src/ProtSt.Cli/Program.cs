@@ -10,6 +10,7 @@ var root = new RootCommand("protst: protein language models (ESM, ProtST) over w
     ScreenCommand.Create(),
     EvalCommand.Create(),
     SearchCommand.Create(),
+    FinetuneCommand.Create(),
     SiloCommand.Create(),
 };
 

@@ -4,8 +4,8 @@ using ProtSt.Grains.Jobs;
 using ProtSt.Model.Hub;
 using ProtSt.Model.Inference;
 using ProtSt.Pipeline;
-using ProtSt.Training;
 using ProtSt.Silo.Monitoring;
+using ProtSt.Training;
 
 namespace ProtSt.Cli;
 

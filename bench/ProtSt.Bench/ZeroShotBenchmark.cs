@@ -98,7 +98,9 @@ internal static class ZeroShotBenchmark
             var agree = published.Zip(ours).Count(p => p.First == p.Second);
             if (agree != sequences.Count)
             {
-                Console.Error.WriteLine($"warning: the methods disagree on {sequences.Count - agree} of {sequences.Count} predictions");
+                // Equal work must give equal answers; a faster wrong answer is no result.
+                Console.Error.WriteLine($"error: the methods disagree on {sequences.Count - agree} of {sequences.Count} predictions");
+                return 1;
             }
 
             Console.WriteLine();

@@ -2,21 +2,20 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using ProtSt.Grains.Placement;
-using ProtSt.Model.Inference;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Grains.Devices;
 
 /// <summary>
-/// One accelerator on one silo. It owns the inference session of the model it was last asked to run and, being a
-/// non-reentrant grain, runs one batch at a time; the session itself may be shared by nothing else.
+/// One accelerator on one silo. It owns the backend (the inference sessions) of the model it was last asked to run
+/// and, being a non-reentrant grain, runs one batch at a time; the backend is shared with nothing else.
 /// </summary>
 [DevicePlacement]
 [Immovable]
 [KeepAlive]
-internal sealed class DeviceGrain(IOptions<DeviceOptions> options) : Grain, IDeviceGrain, IDisposable
+internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBackendFactory backends) : Grain, IDeviceGrain, IDisposable
 {
-    private ModelSessions? _session;
+    private IDeviceBackend? _session;
     private long _batches;
     private long _sequences;
     private long _realTokens;
@@ -29,7 +28,7 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options) : Grain, IDev
         var session = await SessionFor(batch.ModelDirectory);
         var encoded = EncodedBatch.FromPadded(batch.InputIds, batch.AttentionMask, batch.BatchSize, batch.SequenceLength);
         var stopwatch = Stopwatch.StartNew();
-        (EncoderOutput Encoder, float[]? Head) output;
+        DeviceComputation output;
         try
         {
             // The ONNX Runtime call blocks for the whole batch; run it off the grain scheduler so the silo stays responsive.
@@ -47,8 +46,7 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options) : Grain, IDev
         _realTokens += encoded.RealTokens;
         _paddedTokens += encoded.PaddedTokens;
         _busy += busy;
-        return new DeviceBatchResult(
-            this.GetPrimaryKeyString(), output.Encoder.HiddenSize, output.Encoder.MeanResidueEmbeddings, busy, session.Head?.OutputWidth ?? 0, output.Head);
+        return new DeviceBatchResult(this.GetPrimaryKeyString(), output.HiddenSize, output.MeanEmbeddings, busy, output.HeadWidth, output.HeadOutputs);
     }
 
     public async Task<TextEmbeddingResult> EmbedTextAsync(TextEmbeddingRequest request)
@@ -60,9 +58,9 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options) : Grain, IDev
 
         var session = await SessionFor(request.ModelDirectory);
         var stopwatch = Stopwatch.StartNew();
-        var embedded = await Task.Run(() => session.Text.Embed(request.Prompts));
+        var embedded = await Task.Run(() => session.EmbedText(request.Prompts));
         _busy += stopwatch.Elapsed;
-        return new TextEmbeddingResult(embedded.Count, embedded.FeatureWidth, embedded.Features);
+        return new TextEmbeddingResult(embedded.Count, embedded.Width, embedded.Features);
     }
 
     public Task<DeviceStats> GetStatsAsync() =>
@@ -70,16 +68,16 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options) : Grain, IDev
 
     public void Dispose() => _session?.Dispose();
 
-    private async Task<ModelSessions> SessionFor(string modelDirectory)
+    private async Task<IDeviceBackend> SessionFor(string modelDirectory)
     {
-        if (_session is not null && _session.Folder.Directory == Path.GetFullPath(modelDirectory))
+        if (_session is not null && _session.ModelDirectory == Path.GetFullPath(modelDirectory))
         {
             return _session;
         }
 
         _session?.Dispose();
         _session = null;
-        _session = await Task.Run(() => ModelSessions.Open(modelDirectory, options.Value.Inference));
+        _session = await Task.Run(() => backends.Open(Path.GetFullPath(modelDirectory), this.GetPrimaryKeyString(), options.Value));
         return _session;
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using ProtSt.Grains.Devices;
 using ProtSt.Grains.Placement;
@@ -24,6 +25,9 @@ public static class SiloBuilderExtensions
 
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, DeviceRegistrar>();
         builder.Services.AddSingleton<ModelCatalog>();
+
+        // Tests and the scale benchmark register their own backend (simulated or faulty) before or after this call.
+        builder.Services.TryAddSingleton<IDeviceBackendFactory, OnnxDeviceBackendFactory>();
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }

@@ -1,0 +1,30 @@
+using ProtSt.Model.Inference;
+using ProtSt.Model.Tokenization;
+
+namespace ProtSt.Grains.Devices;
+
+/// <summary>The production backend: the model folder's ONNX Runtime sessions on the device's execution provider.</summary>
+public sealed class OnnxDeviceBackendFactory : IDeviceBackendFactory
+{
+    public IDeviceBackend Open(string modelDirectory, string deviceKey, DeviceOptions options) =>
+        new Backend(ModelSessions.Open(modelDirectory, options.Inference));
+
+    private sealed class Backend(ModelSessions sessions) : IDeviceBackend
+    {
+        public string ModelDirectory => sessions.Folder.Directory;
+
+        public DeviceComputation Run(EncodedBatch batch)
+        {
+            var (encoder, head) = sessions.Run(batch);
+            return new DeviceComputation(encoder.HiddenSize, encoder.MeanResidueEmbeddings, sessions.Head?.OutputWidth ?? 0, head);
+        }
+
+        public DeviceTextComputation EmbedText(IReadOnlyList<string> prompts)
+        {
+            var embedded = sessions.Text.Embed(prompts);
+            return new DeviceTextComputation(embedded.Count, embedded.FeatureWidth, embedded.Features);
+        }
+
+        public void Dispose() => sessions.Dispose();
+    }
+}

@@ -93,10 +93,14 @@ internal static class ModelCommand
         var heads = new Option<int>("--heads") { DefaultValueFactory = _ => DemoModelSpec.Default.Heads };
         var intermediate = new Option<int?>("--intermediate") { Description = "Feed-forward width (default 4 x hidden)." };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => DemoModelSpec.Default.Seed };
-        var protst = new Option<bool>("--protst") { Description = "Write an untrained ProtST zero-shot checkpoint instead (ESM-1b protein tower of this shape, a small text tower, a WordPiece vocabulary)." };
+        var protst = new Option<bool>("--protst") { Description = "Write an untrained ProtST zero-shot checkpoint instead (ESM-1b protein tower of this shape, a BERT text tower, a WordPiece vocabulary)." };
+        var textLayers = new Option<int>("--text-layers") { Description = "With --protst: text tower depth.", DefaultValueFactory = _ => ProtStDemoSpec.Default.TextLayers };
+        var textHidden = new Option<int>("--text-hidden") { Description = "With --protst: text tower width (feed-forward 4 x).", DefaultValueFactory = _ => ProtStDemoSpec.Default.TextHidden };
+        var textHeads = new Option<int>("--text-heads") { Description = "With --protst: text tower heads.", DefaultValueFactory = _ => ProtStDemoSpec.Default.TextHeads };
+        var projection = new Option<int>("--projection") { Description = "With --protst: width of the shared protein-text space.", DefaultValueFactory = _ => ProtStDemoSpec.Default.ProjectionSize };
         var command = new Command("demo", "Write a small ESM-2 (or, with --protst, ProtST) checkpoint with deterministic, UNTRAINED weights.")
         {
-            output, layers, hidden, heads, intermediate, seed, protst,
+            output, layers, hidden, heads, intermediate, seed, protst, textLayers, textHidden, textHeads, projection,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(() =>
         {
@@ -110,7 +114,16 @@ internal static class ModelCommand
             };
             if (parse.GetValue(protst))
             {
-                ProtStDemoCheckpoint.Write(parse.GetValue(output)!, ProtStDemoSpec.Default with { Protein = spec with { Esm1b = true }, Seed = spec.Seed });
+                ProtStDemoCheckpoint.Write(parse.GetValue(output)!, ProtStDemoSpec.Default with
+                {
+                    Protein = spec with { Esm1b = true },
+                    Seed = spec.Seed,
+                    TextLayers = parse.GetValue(textLayers),
+                    TextHidden = parse.GetValue(textHidden),
+                    TextHeads = parse.GetValue(textHeads),
+                    TextIntermediate = 4 * parse.GetValue(textHidden),
+                    ProjectionSize = parse.GetValue(projection),
+                });
                 Console.WriteLine($"wrote an untrained demo ProtST checkpoint ({spec.Layers} protein layers, {spec.HiddenSize} wide) to {Path.GetFullPath(parse.GetValue(output)!)}");
                 return Task.FromResult(0);
             }

@@ -40,17 +40,7 @@ public sealed class EncoderSession : IDisposable
 
     public static EncoderSession Open(ModelFolder folder, InferenceOptions options)
     {
-        using var sessionOptions = SessionOptionsFactory.Create(options);
-        InferenceSession session;
-        try
-        {
-            session = new InferenceSession(folder.OnnxPath, sessionOptions);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new ModelFolderException($"ONNX Runtime could not load {folder.OnnxPath}: {e.Message}", e);
-        }
-
+        var session = SessionOptionsFactory.Load(folder.OnnxPath, options);
         try
         {
             CheckSignature(session, folder);

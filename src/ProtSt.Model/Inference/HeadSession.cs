@@ -29,17 +29,7 @@ public sealed class HeadSession : IDisposable
     public static HeadSession Open(ModelFolder folder, InferenceOptions options)
     {
         var head = folder.Manifest.Head ?? throw new ModelFolderException($"'{folder.Directory}' is an encoder-only model; it has no head.");
-        using var sessionOptions = SessionOptionsFactory.Create(options);
-        InferenceSession session;
-        try
-        {
-            session = new InferenceSession(folder.HeadPath, sessionOptions);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new ModelFolderException($"ONNX Runtime could not load {folder.HeadPath}: {e.Message}", e);
-        }
-
+        var session = SessionOptionsFactory.Load(folder.HeadPath!, options);
         return new HeadSession(session, folder.Manifest.HiddenSize, head.OutputWidth, folder.Manifest.Kind == ModelKind.Classifier);
     }
 

@@ -1,10 +1,25 @@
 using Microsoft.ML.OnnxRuntime;
+using ProtSt.Model.Folders;
 
 namespace ProtSt.Model.Inference;
 
 /// <summary>ONNX Runtime session options for one device (CPU, or CUDA with a clear error where it is missing), shared by every session kind.</summary>
 internal static class SessionOptionsFactory
 {
+    /// <summary>Loads one graph of a model folder, turning ONNX Runtime's load errors into a model-folder error that names the file.</summary>
+    public static InferenceSession Load(string path, InferenceOptions options)
+    {
+        using var sessionOptions = Create(options);
+        try
+        {
+            return new InferenceSession(path, sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelFolderException($"ONNX Runtime could not load {path}: {e.Message}", e);
+        }
+    }
+
     public static SessionOptions Create(InferenceOptions options)
     {
         var sessionOptions = new SessionOptions

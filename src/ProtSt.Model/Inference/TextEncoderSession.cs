@@ -27,15 +27,7 @@ public sealed class TextEncoderSession : IDisposable
     public static TextEncoderSession Open(ModelFolder folder, InferenceOptions options)
     {
         var tokenizer = folder.CreatePromptTokenizer();
-        using var sessionOptions = SessionOptionsFactory.Create(options);
-        try
-        {
-            return new TextEncoderSession(new InferenceSession(folder.TextOnnxPath, sessionOptions), folder.Manifest.Text!, tokenizer);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new ModelFolderException($"ONNX Runtime could not load {folder.TextOnnxPath}: {e.Message}", e);
-        }
+        return new TextEncoderSession(SessionOptionsFactory.Load(folder.TextOnnxPath!, options), folder.Manifest.Text!, tokenizer);
     }
 
     /// <summary>Embeds prompts in one batch; <paramref name="includeHiddenStates"/> also returns the last hidden state.</summary>

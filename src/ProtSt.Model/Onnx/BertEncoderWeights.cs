@@ -23,24 +23,9 @@ internal sealed class BertEncoderWeights : PrefixedWeights
         return weights;
     }
 
-    public static string Layer(int index, string suffix) => $"encoder.layer.{index}.{suffix}";
-
-    private static string DetectPrefix(Checkpoint checkpoint)
-    {
-        // BERT has token-type embeddings; ESM has none, so this marker never picks the protein tower.
-        const string Marker = "embeddings.token_type_embeddings.weight";
-        var prefixes = checkpoint.Tensors.Keys
-            .Where(k => k.EndsWith(Marker, StringComparison.Ordinal))
-            .Select(k => k[..^Marker.Length])
-            .ToList();
-        return prefixes.Count switch
-        {
-            1 => prefixes[0],
-            0 => throw new CheckpointFormatException($"The checkpoint holds no BERT text encoder: no '<prefix>{Marker}'."),
-            _ => throw new CheckpointFormatException(
-                $"The checkpoint holds several BERT encoders ({string.Join(", ", prefixes.Select(p => $"'{p}'"))})."),
-        };
-    }
+    // BERT has token-type embeddings; ESM has none, so this marker never picks the protein tower.
+    private static string DetectPrefix(Checkpoint checkpoint) =>
+        DetectPrefix(checkpoint, "embeddings.token_type_embeddings.weight", "BERT text encoder");
 
     protected override IEnumerable<(string Name, long[] Shape)> Expected()
     {

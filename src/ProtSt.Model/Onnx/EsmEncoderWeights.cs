@@ -23,26 +23,9 @@ internal sealed class EsmEncoderWeights : PrefixedWeights
         return weights;
     }
 
-    public static string Layer(int index, string suffix) => $"encoder.layer.{index}.{suffix}";
-
-    private static string DetectPrefix(Checkpoint checkpoint)
-    {
-        // A BERT text tower also has embeddings.word_embeddings, so require the ESM-only final layer norm too.
-        const string Marker = "encoder.emb_layer_norm_after.weight";
-        var prefixes = checkpoint.Tensors.Keys
-            .Where(k => k.EndsWith(Marker, StringComparison.Ordinal))
-            .Select(k => k[..^Marker.Length])
-            .Where(p => checkpoint.Tensors.ContainsKey(p + "embeddings.word_embeddings.weight"))
-            .ToList();
-        return prefixes.Count switch
-        {
-            1 => prefixes[0],
-            0 => throw new CheckpointFormatException(
-                "The checkpoint holds no ESM encoder: no '<prefix>encoder.emb_layer_norm_after.weight' next to '<prefix>embeddings.word_embeddings.weight'."),
-            _ => throw new CheckpointFormatException(
-                $"The checkpoint holds several ESM encoders ({string.Join(", ", prefixes.Select(p => $"'{p}'"))}); name the one to convert."),
-        };
-    }
+    // A BERT text tower also has embeddings.word_embeddings, so require the ESM-only final layer norm too.
+    private static string DetectPrefix(Checkpoint checkpoint) =>
+        DetectPrefix(checkpoint, "encoder.emb_layer_norm_after.weight", "ESM encoder", "embeddings.word_embeddings.weight");
 
     protected override IEnumerable<(string Name, long[] Shape)> Expected()
     {

@@ -25,6 +25,30 @@ internal abstract class PrefixedWeights
 
     public bool Has(string name) => _checkpoint.Tensors.ContainsKey(Prefix + name);
 
+    /// <summary>The Hugging Face name of a tensor of transformer layer <paramref name="index"/> (ESM and BERT agree).</summary>
+    public static string Layer(int index, string suffix) => $"encoder.layer.{index}.{suffix}";
+
+    /// <summary>
+    /// The one prefix under which the checkpoint has <paramref name="marker"/> (and every name in
+    /// <paramref name="alsoRequired"/>), e.g. <c>protein_model.esm.</c>; <paramref name="module"/> names it in errors.
+    /// </summary>
+    protected static string DetectPrefix(Checkpoint checkpoint, string marker, string module, params string[] alsoRequired)
+    {
+        var prefixes = checkpoint.Tensors.Keys
+            .Where(k => k.EndsWith(marker, StringComparison.Ordinal))
+            .Select(k => k[..^marker.Length])
+            .Where(p => alsoRequired.All(r => checkpoint.Tensors.ContainsKey(p + r)))
+            .ToList();
+        return prefixes.Count switch
+        {
+            1 => prefixes[0],
+            0 => throw new CheckpointFormatException(
+                $"The checkpoint holds no {module}: no '<prefix>{marker}'{string.Concat(alsoRequired.Select(r => $" next to '<prefix>{r}'"))}."),
+            _ => throw new CheckpointFormatException(
+                $"The checkpoint holds several {module}s ({string.Join(", ", prefixes.Select(p => $"'{p}'"))}); name the one to convert."),
+        };
+    }
+
     /// <summary>The tensors the module needs, by name under the prefix, with their shapes.</summary>
     protected abstract IEnumerable<(string Name, long[] Shape)> Expected();
 

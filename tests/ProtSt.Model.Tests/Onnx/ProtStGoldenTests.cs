@@ -132,4 +132,37 @@ public sealed class ProtStGoldenTests
         Assert.Equal(tokenizer.ClsId, tokenizer.Encode(string.Empty).Single());
         Assert.Equal(tokenizer.Encode("golgi").Length + 1, tokenizer.Encode("golgi.").Length);
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("text_model.text_mlp.out_proj.weight")]
+    [InlineData("text_model.bert.encoder.layer.1.output.LayerNorm.bias")]
+    [InlineData("logit_scale")]
+    public void A_missing_ProtST_tensor_is_named_and_unused_ones_are_ignored(string missing)
+    {
+        using var temp = new TempDirectory();
+        var golden = ProtStGolden.Load("protst-tiny");
+        var source = temp.Combine("protst");
+        Directory.CreateDirectory(source);
+        File.Copy(Path.Combine(golden.Directory, "config.json"), Path.Combine(source, "config.json"));
+        File.Copy(Path.Combine(golden.Directory, "vocab.txt"), Path.Combine(source, "vocab.txt"));
+
+        // The same tensors as float32 safetensors, one left out, plus tensors nothing uses (as the published checkpoint has).
+        var checkpoint = Model.Checkpoints.HfModelFolder.Open(golden.Directory).ReadCheckpoint();
+        var entries = checkpoint.Tensors.Values
+            .Where(t => t.Name != missing)
+            .Select(t => Model.Checkpoints.SafetensorsWriter.Float32(t.Name, t.Shape, t.ReadFloat32()))
+            .Append(Model.Checkpoints.SafetensorsWriter.Float32("protein_model.residue_mlp.dense.weight", [2, 2], [1f, 2f, 3f, 4f]))
+            .Append(Model.Checkpoints.SafetensorsWriter.Float32("text_model.word_mlp.dense.bias", [2], [1f, 2f]));
+        Model.Checkpoints.SafetensorsWriter.Write(Path.Combine(source, "model.safetensors"), entries);
+
+        if (missing.Length == 0)
+        {
+            Assert.Equal(ModelKind.ZeroShot, ModelConverter.Convert(source, temp.Combine("out")).Kind);
+            return;
+        }
+
+        var error = Assert.Throws<Model.Checkpoints.CheckpointFormatException>(() => ModelConverter.Convert(source, temp.Combine("out")));
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+    }
 }

@@ -37,7 +37,7 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _failures++;
-            throw new InvalidOperationException($"Device {this.GetPrimaryKeyString()} failed on a batch of {batch.BatchSize} x {batch.SequenceLength}: {e.Message}");
+            throw new DeviceFailedException($"Device {this.GetPrimaryKeyString()} failed on a batch of {batch.BatchSize} x {batch.SequenceLength}: {e.Message}");
         }
 
         var busy = stopwatch.Elapsed;

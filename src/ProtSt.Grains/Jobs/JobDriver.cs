@@ -12,6 +12,8 @@ namespace ProtSt.Grains.Jobs;
 public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLabels? labels = null)
 {
     private const int AggregatorAttempts = 6;
+    private static readonly TimeSpan SiloWatchInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan LocateTimeout = TimeSpan.FromSeconds(10);
 
     private readonly List<int> _actual = [];
     private readonly List<int> _predicted = [];
@@ -171,16 +173,60 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
 
             // A fresh key per attempt, so a retry never lands on an activation stuck on a dead silo.
             var key = string.Create(CultureInfo.InvariantCulture, $"{request.JobId}/{request.ShardIndex}/{attempt}");
+            using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             try
             {
-                return await grains.GetGrain<IShardGrain>(key).ProcessAsync(request);
+                var shard = grains.GetGrain<IShardGrain>(key);
+                var silo = await shard.LocateAsync().WaitAsync(LocateTimeout, cancellationToken);
+                var watch = WatchAsync(silo, lost);
+                try
+                {
+                    return await shard.ProcessAsync(request, lost.Token);
+                }
+                finally
+                {
+                    await lost.CancelAsync();
+                    await watch;
+                }
             }
-            catch (Exception e) when (attempt < options.ShardAttempts && e is not OperationCanceledException)
+            catch (Exception) when (attempt < options.ShardAttempts && !cancellationToken.IsCancellationRequested)
             {
                 // Exponential backoff, capped: after a silo dies, membership takes seconds to agree and the device
                 // directory to refill; retrying at once would only use up the attempts.
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(10_000, 500 * (1 << (attempt - 1)))), cancellationToken);
             }
+        }
+    }
+
+    // A call to a grain on a silo that dies is answered by no one: the gateway that forwarded it does not fail it for
+    // the client. So the driver watches the shard's silo in the membership and abandons the call once the silo is gone.
+    private async Task WatchAsync(string silo, CancellationTokenSource lost)
+    {
+        try
+        {
+            while (!lost.IsCancellationRequested)
+            {
+                await Task.Delay(SiloWatchInterval, lost.Token);
+                IReadOnlyList<string> active;
+                try
+                {
+                    active = await grains.GetGrain<IDeviceDirectoryGrain>(0).GetActiveSilosAsync().WaitAsync(LocateTimeout, lost.Token);
+                }
+                catch (TimeoutException)
+                {
+                    // The directory may itself be moving off a dead silo; ask again next time.
+                    continue;
+                }
+
+                if (!active.Contains(silo, StringComparer.Ordinal))
+                {
+                    await lost.CancelAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The call ended, or its silo did.
         }
     }
 

@@ -11,11 +11,13 @@ namespace ProtSt.Grains.Shards;
 /// token budget, sends them to the least-loaded devices anywhere in the cluster, and retries a batch elsewhere when a
 /// device, its silo or the call fails. Every record gets exactly one row.
 /// </summary>
-internal sealed class ShardGrain(ModelCatalog catalog, ILogger<ShardGrain> logger) : Grain, IShardGrain
+internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSilo, ILogger<ShardGrain> logger) : Grain, IShardGrain
 {
     private const int MaxAttempts = 4;
 
-    public async Task<ShardResult> ProcessAsync(ShardRequest request)
+    public Task<string> LocateAsync() => Task.FromResult(localSilo.SiloAddress.ToParsableString());
+
+    public async Task<ShardResult> ProcessAsync(ShardRequest request, CancellationToken cancellationToken = default)
     {
         var tokenizer = catalog.Tokenizer(request.ModelDirectory);
         var rows = new ShardRow?[request.Records.Count];

@@ -18,7 +18,6 @@ public sealed class ElasticClusterTests
         try
         {
             var rows = new List<ShardRow>();
-            
 
             // Small batches: many device calls, so silos die with batches in flight on them.
             var options = new ScreenOptions { ShardSize = 64, MaxShardsInFlight = 4, MaxTokensPerBatch = 1024 };

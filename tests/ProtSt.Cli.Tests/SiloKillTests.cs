@@ -7,11 +7,16 @@ using ProtSt.Pipeline;
 
 namespace ProtSt.Cli.Tests;
 
-/// <summary>A real cluster of processes (Redis on a loopback port, three <c>protst silo</c> nodes) losing a silo to kill -9 mid-job.</summary>
+/// <summary>A real cluster of processes (Redis on a loopback port, three <c>protst silo</c> nodes) losing a silo to SIGKILL or SIGTERM mid-job.</summary>
 public sealed class SiloKillTests
 {
     [Fact]
-    public async Task A_silo_killed_mid_job_loses_nothing_and_duplicates_nothing()
+    public Task A_silo_killed_mid_job_loses_nothing_and_duplicates_nothing() => LoseASiloAsync("KILL");
+
+    [Fact]
+    public Task A_silo_terminated_mid_job_loses_nothing_and_duplicates_nothing() => LoseASiloAsync("TERM");
+
+    private static async Task LoseASiloAsync(string signal)
     {
         using var scratch = new TempDirectory();
         var redisPort = LoopbackPorts.Free();
@@ -54,7 +59,10 @@ public sealed class SiloKillTests
 
             Assert.False(screen.HasExited, "the job ended before a silo could be killed under it");
             Assert.True(rows < Count, $"the job had written all {rows} rows before the kill");
-            victim.Kill();
+            using (var kill = Processes.Start("kill", $"-{signal}", $"{victim.Id}"))
+            {
+                await kill.WaitForExitAsync();
+            }
 
             using var wait = new CancellationTokenSource(TimeSpan.FromMinutes(5));
             await screen.WaitForExitAsync(wait.Token);

@@ -8,7 +8,12 @@ namespace ProtSt.Grains.Tests;
 public sealed class ElasticClusterTests
 {
     [Fact]
-    public async Task A_job_survives_silos_killed_and_added_under_it_with_every_row_exactly_once()
+    public Task A_job_survives_silos_killed_and_added_under_it_with_every_row_exactly_once() => SurviveAsync(graceful: false);
+
+    [Fact]
+    public Task A_job_survives_silos_stopped_and_added_under_it_with_every_row_exactly_once() => SurviveAsync(graceful: true);
+
+    private static async Task SurviveAsync(bool graceful)
     {
         using var scratch = new TempDirectory();
         var model = DemoModel.Ensure(scratch.Combine("cache"));
@@ -41,7 +46,8 @@ public sealed class ElasticClusterTests
 
                 Assert.False(job.IsCompleted, $"the job ended before {threshold} rows; it cannot test a kill");
                 var victim = cluster.SecondarySilos[0];
-                await cluster.KillSiloAsync(victim);
+                // Graceful: the silo stops as on SIGTERM (deactivating its grains); otherwise it is killed outright.
+                await (graceful ? cluster.StopSiloAsync(victim) : cluster.KillSiloAsync(victim));
                 var fresh = await cluster.StartAdditionalSiloAsync();
                 added.Add(fresh.SiloAddress.ToParsableString());
             }

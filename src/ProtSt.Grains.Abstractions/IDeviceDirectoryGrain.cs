@@ -9,4 +9,8 @@ public interface IDeviceDirectoryGrain : IGrainWithIntegerKey
 
     [AlwaysInterleave]
     Task<IReadOnlyList<string>> GetDevicesAsync();
+
+    /// <summary>The parsable addresses of the silos that are active members now.</summary>
+    [AlwaysInterleave]
+    Task<IReadOnlyList<string>> GetActiveSilosAsync();
 }

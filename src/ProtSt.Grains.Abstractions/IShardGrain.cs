@@ -3,5 +3,8 @@ namespace ProtSt.Grains;
 /// <summary>A slice of a job's input: tokenizes, deduplicates, batches and routes it to devices, and returns one row per record.</summary>
 public interface IShardGrain : IGrainWithStringKey
 {
-    Task<ShardResult> ProcessAsync(ShardRequest request);
+    Task<ShardResult> ProcessAsync(ShardRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>The parsable address of the silo this shard runs on, so the client can tell when that silo dies.</summary>
+    Task<string> LocateAsync();
 }

@@ -2,7 +2,9 @@ namespace ProtSt.Grains;
 
 /// <summary>
 /// The result for one input record: its mean embedding; for ProtST models its projected feature; its scores (zero-shot:
-/// exp(logit_scale)·cosine per label; classifier: class probabilities); or the reason it has none.
+/// exp(logit_scale)·cosine per label; classifier: class probabilities); or the reason it has none: <see cref="Error"/>
+/// for an invalid record (the job's --on-invalid policy applies), <see cref="DeviceError"/> for a sequence the devices
+/// failed on even alone (reported, never retried further).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ShardRow(
@@ -12,4 +14,5 @@ public sealed record ShardRow(
     [property: Id(3)] float[]? Embedding,
     [property: Id(4)] string? Error,
     [property: Id(5)] float[]? Feature = null,
-    [property: Id(6)] float[]? Scores = null);
+    [property: Id(6)] float[]? Scores = null,
+    [property: Id(7)] string? DeviceError = null);

@@ -145,6 +145,23 @@ public sealed class EmbeddingWriterTests
     }
 
     [Fact]
+    public async Task Device_failures_go_to_their_own_table_on_one_line_each_and_not_to_the_results()
+    {
+        using var scratch = new TempDirectory();
+        await using (var writer = new ScreenResultWriter(scratch.Combine("out")))
+        {
+            await writer.WriteAsync("P1", 10, false, new float[] { 1f, 2f }, CancellationToken.None);
+            await writer.WriteFailureAsync("P2", 123, "out of memory\non\tthe device", CancellationToken.None);
+            Assert.Equal(1, writer.Rows);
+            Assert.Equal(1, writer.Failures);
+        }
+
+        Assert.Equal(["id\tlength\ttruncated", "P1\t10\tfalse"], await File.ReadAllLinesAsync(scratch.Combine("out", ScreenResultWriter.ResultsFile)));
+        Assert.Equal(["id\tlength\terror", "P2\t123\tout of memory on the device"], await File.ReadAllLinesAsync(scratch.Combine("out", ScreenResultWriter.FailuresFile)));
+        Assert.Equal(["P1"], (await EmbeddingParquetReader.ReadAllAsync(scratch.Combine("out", ScreenResultWriter.EmbeddingsFile), CancellationToken.None)).Select(r => r.Id));
+    }
+
+    [Fact]
     public void Class_names_that_would_break_the_table_are_refused()
     {
         using var scratch = new TempDirectory();

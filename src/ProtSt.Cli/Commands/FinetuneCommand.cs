@@ -196,7 +196,10 @@ internal static class FinetuneCommand
         var driver = new JobDriver(connection.Grains, configuration.Screen with { FailOnInvalid = true });
         await driver.RunAsync(jobId, modelDirectory, "finetune splits", records.Count, unique.ToAsyncEnumerable(), r =>
         {
-            embeddings[row++] = r.Embedding!;
+            // Training needs every record's features; a record the devices failed on stops the run with its error.
+            embeddings[row] = r.Embedding ?? throw new InvalidOperationException(
+                $"Record {records[row].Id} failed on the devices and has no embedding to train on: {r.DeviceError ?? r.Error}");
+            row++;
             return ValueTask.CompletedTask;
         }, null, ct);
         return embeddings;

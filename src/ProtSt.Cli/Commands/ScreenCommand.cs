@@ -15,7 +15,7 @@ internal static class ScreenCommand
     {
         var input = new Option<string>("--input", "-i") { Description = "Input FASTA, CSV or TSV (with a header: id and sequence or prot_seq columns), plain or gzip-compressed.", Required = true };
         var model = new Option<string?>("--model", "-m") { Description = "A converted model folder (default: the built-in untrained demo model)." };
-        var output = new Option<string>("--output", "-o") { Description = "Output folder: results.tsv and embeddings.parquet.", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder: results.tsv, embeddings.parquet, and failures.tsv for records the devices failed on.", Required = true };
         var onInvalid = new Option<string>("--on-invalid") { Description = "skip (report with file and line, continue) or fail.", DefaultValueFactory = _ => "fail" };
         onInvalid.AcceptOnlyFromAmong("skip", "fail");
         var devices = new Option<int?>("--devices") { Description = "Devices of the embedded silo (default from configs: one device using all cores)." };
@@ -78,8 +78,9 @@ internal static class ScreenCommand
             Console.Error.WriteLine($"skipped: {problem}");
         }
 
-        ValueTask Write(ShardRow row) =>
-            writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, row.Feature, task.Columns is null ? null : row.Scores, ct);
+        ValueTask Write(ShardRow row) => row.DeviceError is { } error
+            ? writer.WriteFailureAsync(row.Id, row.Length, error, ct)
+            : writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, row.Feature, task.Columns is null ? null : row.Scores, ct);
 
         var jobGrain = connection.Grains.GetGrain<IJobGrain>(jobId);
 
@@ -102,7 +103,8 @@ internal static class ScreenCommand
             $"screened {writer.Rows} records ({snapshot.SequencesComputed} distinct sequences, {snapshot.Residues} residues) in {snapshot.Elapsed.TotalSeconds:F1} s: " +
             $"{writer.Rows / Math.Max(snapshot.Elapsed.TotalSeconds, 1e-9):F1} records/s, {snapshot.ResiduesPerSecond:F0} residues/s, " +
             $"padding efficiency {(double)snapshot.RealTokens / Math.Max(1, snapshot.PaddedTokens):P1} on {snapshot.Devices.Count} device(s) of the {connection.Description}" +
-            accuracy + (skipped > 0 ? $", {skipped} skipped" : string.Empty) + $"; wrote {Path.GetFullPath(outputDirectory)}");
+            accuracy + (skipped > 0 ? $", {skipped} skipped" : string.Empty) +
+            (writer.Failures > 0 ? $", {writer.Failures} failed on the devices (see {ScreenResultWriter.FailuresFile})" : string.Empty) + $"; wrote {Path.GetFullPath(outputDirectory)}");
         var taskName = task.Task switch { ScreenTask.ZeroShot => "zero-shot", ScreenTask.Classify => "classify", _ => "embed" };
         new ScreenRecord(jobId, Path.GetFullPath(modelDirectory), ScreenRecord.ManifestHash(modelDirectory), taskName, Path.GetFullPath(inputPath), writer.Rows, task.Labels?.ClassNames)
             .Write(outputDirectory);

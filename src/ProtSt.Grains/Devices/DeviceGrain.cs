@@ -16,6 +16,7 @@ namespace ProtSt.Grains.Devices;
 internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBackendFactory backends) : Grain, IDeviceGrain, IDisposable
 {
     private IDeviceBackend? _session;
+    private Task _running = Task.CompletedTask;
     private long _batches;
     private long _sequences;
     private long _realTokens;
@@ -32,12 +33,14 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
         try
         {
             // The ONNX Runtime call blocks for the whole batch; run it off the grain scheduler so the silo stays responsive.
-            output = await Task.Run(() => session.Run(encoded));
+            var run = Task.Run(() => session.Run(encoded));
+            _running = run;
+            output = await run;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _failures++;
-            throw new InvalidOperationException($"Device {this.GetPrimaryKeyString()} failed on a batch of {batch.BatchSize} x {batch.SequenceLength}: {e.Message}");
+            throw new DeviceFailedException($"Device {this.GetPrimaryKeyString()} failed on a batch of {batch.BatchSize} x {batch.SequenceLength}: {e.Message}");
         }
 
         var busy = stopwatch.Elapsed;
@@ -58,7 +61,9 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
 
         var session = await SessionFor(request.ModelDirectory);
         var stopwatch = Stopwatch.StartNew();
-        var embedded = await Task.Run(() => session.EmbedText(request.Prompts));
+        var run = Task.Run(() => session.EmbedText(request.Prompts));
+        _running = run;
+        var embedded = await run;
         _busy += stopwatch.Elapsed;
         return new TextEmbeddingResult(embedded.Count, embedded.Width, embedded.Features);
     }
@@ -66,7 +71,15 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
     public Task<DeviceStats> GetStatsAsync() =>
         Task.FromResult(new DeviceStats(this.GetPrimaryKeyString(), _batches, _sequences, _realTokens, _paddedTokens, _busy, _failures));
 
-    public void Dispose() => _session?.Dispose();
+    // A silo stopping (or a test killing it) disposes the grain while its thread-pool computation may still run on the
+    // native session; disposing under it crashes the process, so the session goes when the computation ends.
+    public void Dispose()
+    {
+        if (_session is { } session)
+        {
+            _ = _running.ContinueWith(_ => session.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+    }
 
     private async Task<IDeviceBackend> SessionFor(string modelDirectory)
     {

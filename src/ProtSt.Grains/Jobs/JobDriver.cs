@@ -6,10 +6,15 @@ namespace ProtSt.Grains.Jobs;
 /// <summary>
 /// The client side of a job: streams records into shards with a bounded number in flight, sends each distinct
 /// sequence once (repeats take the first occurrence's result), retries a shard whose silo fails, and hands rows to
-/// the caller in input order, each record exactly once.
+/// the caller in input order, each record exactly once (a record the devices failed on reaches the caller with its
+/// <see cref="ShardRow.DeviceError"/>). The aggregator's figures are best effort: if its silo dies they restart, the rows do not.
 /// </summary>
 public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLabels? labels = null)
 {
+    private const int AggregatorAttempts = 6;
+    private static readonly TimeSpan SiloWatchInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan LocateTimeout = TimeSpan.FromSeconds(10);
+
     private readonly List<int> _actual = [];
     private readonly List<int> _predicted = [];
     private int _rowsSinceReport;
@@ -29,7 +34,11 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
         _onProblem = onProblem;
         var job = grains.GetGrain<IJobGrain>(jobId);
         var model = Path.GetFullPath(modelDirectory);
-        await job.StartAsync(new JobStart(model, inputDescription, expectedRecords, labels?.ClassNames));
+        await AggregatorAsync(async () =>
+        {
+            await job.StartAsync(new JobStart(model, inputDescription, expectedRecords, labels?.ClassNames));
+            return true;
+        }, cancellationToken);
 
         var slots = new Queue<(ShardRecord Record, string? Label, Task<ShardRow> Row)>();
         var known = new Dictionary<UInt128, Task<ShardRow>>();
@@ -107,8 +116,28 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
         }
 
         await FlushRowCountsAsync(job);
-        await job.CompleteAsync();
-        return await job.GetSnapshotAsync();
+        return await AggregatorAsync(async () =>
+        {
+            await job.CompleteAsync();
+            return await job.GetSnapshotAsync();
+        }, cancellationToken);
+    }
+
+    // The aggregator lives on one silo; when that silo dies its calls fail until membership notices, then the grain
+    // reactivates elsewhere with fresh figures. Bounded retries, so a job's rows are never lost to its figures.
+    private static async Task<T> AggregatorAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when (attempt < AggregatorAttempts && e is not OperationCanceledException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(attempt * 2), cancellationToken);
+            }
+        }
     }
 
     private void Start(string jobId, string model, int shardIndex, List<(ShardRecord Record, TaskCompletionSource<ShardRow> Row)> chunk, CancellationToken cancellationToken)
@@ -144,16 +173,60 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
 
             // A fresh key per attempt, so a retry never lands on an activation stuck on a dead silo.
             var key = string.Create(CultureInfo.InvariantCulture, $"{request.JobId}/{request.ShardIndex}/{attempt}");
+            using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             try
             {
-                return await grains.GetGrain<IShardGrain>(key).ProcessAsync(request);
+                var shard = grains.GetGrain<IShardGrain>(key);
+                var silo = await shard.LocateAsync().WaitAsync(LocateTimeout, cancellationToken);
+                var watch = WatchAsync(silo, lost);
+                try
+                {
+                    return await shard.ProcessAsync(request, lost.Token);
+                }
+                finally
+                {
+                    await lost.CancelAsync();
+                    await watch;
+                }
             }
-            catch (Exception e) when (attempt < options.ShardAttempts && e is not OperationCanceledException)
+            catch (Exception) when (attempt < options.ShardAttempts && !cancellationToken.IsCancellationRequested)
             {
                 // Exponential backoff, capped: after a silo dies, membership takes seconds to agree and the device
                 // directory to refill; retrying at once would only use up the attempts.
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(10_000, 500 * (1 << (attempt - 1)))), cancellationToken);
             }
+        }
+    }
+
+    // A call to a grain on a silo that dies is answered by no one: the gateway that forwarded it does not fail it for
+    // the client. So the driver watches the shard's silo in the membership and abandons the call once the silo is gone.
+    private async Task WatchAsync(string silo, CancellationTokenSource lost)
+    {
+        try
+        {
+            while (!lost.IsCancellationRequested)
+            {
+                await Task.Delay(SiloWatchInterval, lost.Token);
+                IReadOnlyList<string> active;
+                try
+                {
+                    active = await grains.GetGrain<IDeviceDirectoryGrain>(0).GetActiveSilosAsync().WaitAsync(LocateTimeout, lost.Token);
+                }
+                catch (TimeoutException)
+                {
+                    // The directory may itself be moving off a dead silo; ask again next time.
+                    continue;
+                }
+
+                if (!active.Contains(silo, StringComparer.Ordinal))
+                {
+                    await lost.CancelAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The call ended, or its silo did.
         }
     }
 
@@ -174,6 +247,14 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
             return;
         }
 
+        if (row.DeviceError is not null)
+        {
+            // The record's result is its error: the caller writes it where failures go, and the job goes on.
+            _failedSinceReport++;
+            await onRow(row);
+            return;
+        }
+
         if (row.Scores is { Length: > 0 } scores && labels?.ClassOf(slot.Label) is { } actual)
         {
             _actual.Add(actual);
@@ -184,15 +265,23 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
     }
 
     // Only the driver sees every output row (repeats never reach a shard), so it reports rows to the aggregator.
+    // A failed report is kept and sent with the next one: the aggregator may be moving off a dead silo.
     private async Task FlushRowCountsAsync(IJobGrain job)
     {
-        await job.RecordRowsAsync(_rowsSinceReport, _failedSinceReport);
-        (_rowsSinceReport, _failedSinceReport) = (0, 0);
-        if (_actual.Count > 0)
+        try
         {
-            await job.RecordPredictionsAsync([.. _actual], [.. _predicted]);
-            _actual.Clear();
-            _predicted.Clear();
+            await job.RecordRowsAsync(_rowsSinceReport, _failedSinceReport);
+            (_rowsSinceReport, _failedSinceReport) = (0, 0);
+            if (_actual.Count > 0)
+            {
+                await job.RecordPredictionsAsync([.. _actual], [.. _predicted]);
+                _actual.Clear();
+                _predicted.Clear();
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Counts stay pending; nothing the job writes depends on them.
         }
     }
 

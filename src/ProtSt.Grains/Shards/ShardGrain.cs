@@ -11,11 +11,13 @@ namespace ProtSt.Grains.Shards;
 /// token budget, sends them to the least-loaded devices anywhere in the cluster, and retries a batch elsewhere when a
 /// device, its silo or the call fails. Every record gets exactly one row.
 /// </summary>
-internal sealed class ShardGrain(ModelCatalog catalog, ILogger<ShardGrain> logger) : Grain, IShardGrain
+internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSilo, ILogger<ShardGrain> logger) : Grain, IShardGrain
 {
     private const int MaxAttempts = 4;
 
-    public async Task<ShardResult> ProcessAsync(ShardRequest request)
+    public Task<string> LocateAsync() => Task.FromResult(localSilo.SiloAddress.ToParsableString());
+
+    public async Task<ShardResult> ProcessAsync(ShardRequest request, CancellationToken cancellationToken = default)
     {
         var tokenizer = catalog.Tokenizer(request.ModelDirectory);
         var rows = new ShardRow?[request.Records.Count];
@@ -56,8 +58,10 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILogger<ShardGrain> logge
             if (rows[i] is null)
             {
                 var encoded = distinct[distinctOf[i]];
-                var (embedding, head) = outputs[distinctOf[i]];
-                rows[i] = scorer is null
+                var (embedding, head, deviceError) = outputs[distinctOf[i]];
+                rows[i] = embedding is null
+                    ? new ShardRow(request.Records[i].Id, encoded.OriginalResidueCount, encoded.Truncated, null, null, DeviceError: deviceError)
+                    : scorer is null
                     ? new ShardRow(request.Records[i].Id, encoded.OriginalResidueCount, encoded.Truncated, embedding, null, Scores: head)
                     : new ShardRow(request.Records[i].Id, encoded.OriginalResidueCount, encoded.Truncated, embedding, null, head, scorer.Score(head ?? throw MissingFeature(request)));
             }
@@ -69,9 +73,9 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILogger<ShardGrain> logge
     private static InvalidOperationException MissingFeature(ShardRequest request) =>
         new($"Zero-shot scoring needs a ProtST zero-shot model, but '{request.ModelDirectory}' produced no protein feature.");
 
-    private async Task<(float[] Embedding, float[]? Head)[]> EmbedAsync(ShardRequest request, EsmTokenizer tokenizer, List<EncodedSequence> distinct)
+    private async Task<Computed[]> EmbedAsync(ShardRequest request, EsmTokenizer tokenizer, List<EncodedSequence> distinct)
     {
-        var result = new (float[], float[]?)[distinct.Count];
+        var result = new Computed[distinct.Count];
         if (distinct.Count == 0)
         {
             return result;
@@ -96,17 +100,7 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILogger<ShardGrain> logge
             await slots.WaitAsync();
             try
             {
-                var members = planned.Indices.Select(i => distinct[i]).ToList();
-                var batch = EncodedBatch.Create(members, tokenizer.PadId);
-                var output = await RunWithRetryAsync(request, batch, load);
-                for (var row = 0; row < members.Count; row++)
-                {
-                    result[planned.Indices[row]] = (
-                        output.MeanEmbeddings.AsSpan(row * output.HiddenSize, output.HiddenSize).ToArray(),
-                        output.HeadOutputs?.AsSpan(row * output.HeadWidth, output.HeadWidth).ToArray());
-                }
-
-                await job.ReportAsync(new BatchReport(output.DeviceKey, members.Count, members.Sum(m => (long)m.ResidueCount), batch.RealTokens, batch.PaddedTokens, output.Busy));
+                await ComputeAsync(request, tokenizer, distinct, planned.Indices, load, job, result);
             }
             finally
             {
@@ -117,39 +111,104 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILogger<ShardGrain> logge
         return result;
     }
 
-    private async Task<DeviceBatchResult> RunWithRetryAsync(ShardRequest request, EncodedBatch batch, ConcurrentDictionary<string, int> load)
+    // A device error (not a lost call) on a batch may be its size (out of memory) or one bad sequence: halve the batch
+    // and run the halves one after the other, down to single sequences; a sequence that fails alone on two devices is
+    // reported with the error, so one poison sequence costs about 2·log2(batch) extra calls, never an endless loop.
+    private async Task ComputeAsync(
+        ShardRequest request, EsmTokenizer tokenizer, List<EncodedSequence> distinct, IReadOnlyList<int> indices,
+        ConcurrentDictionary<string, int> load, IJobGrain job, Computed[] result)
+    {
+        var members = indices.Select(i => distinct[i]).ToList();
+        var batch = EncodedBatch.Create(members, tokenizer.PadId);
+        DeviceBatchResult output;
+        try
+        {
+            output = await RunWithRetryAsync(request, batch, load, deviceFailuresAllowed: indices.Count == 1 ? 2 : 1);
+        }
+        catch (DeviceFailedException e) when (indices.Count > 1)
+        {
+            logger.LogWarning("Batch of {Size} failed on a device ({Error}); splitting it", indices.Count, e.Message);
+            await job.ReportPlannedAsync(1);
+            var half = indices.Count / 2;
+            await ComputeAsync(request, tokenizer, distinct, indices.Take(half).ToList(), load, job, result);
+            await ComputeAsync(request, tokenizer, distinct, indices.Skip(half).ToList(), load, job, result);
+            return;
+        }
+        catch (DeviceFailedException e)
+        {
+            logger.LogWarning("Sequence {Index} of shard {Shard} failed alone on the devices; reporting it: {Error}", indices[0], request.ShardIndex, e.Message);
+            result[indices[0]] = new Computed(null, null, e.Message.ReplaceLineEndings(" ").Replace('\t', ' '));
+            await job.ReportAsync(new BatchReport(string.Empty, 0, 0, 0, 0, TimeSpan.Zero));
+            return;
+        }
+
+        for (var row = 0; row < members.Count; row++)
+        {
+            result[indices[row]] = new Computed(
+                output.MeanEmbeddings.AsSpan(row * output.HiddenSize, output.HiddenSize).ToArray(),
+                output.HeadOutputs?.AsSpan(row * output.HeadWidth, output.HeadWidth).ToArray(),
+                null);
+        }
+
+        await job.ReportAsync(new BatchReport(output.DeviceKey, members.Count, members.Sum(m => (long)m.ResidueCount), batch.RealTokens, batch.PaddedTokens, output.Busy));
+    }
+
+    // Lost calls (a dead silo, a timeout) move the batch to another device, up to MaxAttempts; a device error is
+    // thrown on to the caller, which splits the batch, unless a single sequence may still try another device.
+    private async Task<DeviceBatchResult> RunWithRetryAsync(
+        ShardRequest request, EncodedBatch batch, ConcurrentDictionary<string, int> load, int deviceFailuresAllowed)
     {
         var tried = new HashSet<string>(StringComparer.Ordinal);
+        var deviceFailures = 0;
         for (var attempt = 1; ; attempt++)
         {
             var device = PickDevice(load, tried);
+            var suspect = false;
             load.AddOrUpdate(device, 1, (_, n) => n + 1);
             try
             {
                 return await GrainFactory.GetGrain<IDeviceGrain>(device)
                     .RunAsync(new DeviceBatch(request.JobId, request.ModelDirectory, batch.InputIds, batch.AttentionMask, batch.BatchSize, batch.SequenceLength));
             }
-            catch (Exception e) when (attempt < MaxAttempts)
+            catch (Exception e) when (attempt < MaxAttempts && (e is not DeviceFailedException || ++deviceFailures < deviceFailuresAllowed))
             {
-                // A dead silo, a timeout or a device error: this device is suspect for the rest of the shard.
                 logger.LogWarning(e, "Batch of {Size} failed on {Device} (attempt {Attempt}); retrying on another device", batch.BatchSize, device, attempt);
                 tried.Add(device);
-                load.TryRemove(device, out _);
-                if (load.IsEmpty)
+
+                // A lost call makes the device suspect for the rest of the shard; a device error may be the batch's fault.
+                suspect = e is not DeviceFailedException;
+                await RefillAsync(load, tried);
+                if (e is DeviceFailedException && !load.Keys.Any(d => !tried.Contains(d)))
                 {
-                    foreach (var fresh in await GrainFactory.GetGrain<IDeviceDirectoryGrain>(0).GetDevicesAsync())
-                    {
-                        if (!tried.Contains(fresh))
-                        {
-                            load.TryAdd(fresh, 0);
-                        }
-                    }
+                    // No other device to try: the device error stands.
+                    throw;
                 }
             }
             finally
             {
-                load.AddOrUpdate(device, 0, (_, n) => Math.Max(0, n - 1));
+                if (suspect)
+                {
+                    load.TryRemove(device, out _);
+                }
+                else
+                {
+                    load.AddOrUpdate(device, 0, (_, n) => Math.Max(0, n - 1));
+                }
             }
+        }
+    }
+
+    // Devices that joined since the shard started (or replace dead ones) become candidates once the known ones are used up.
+    private async Task RefillAsync(ConcurrentDictionary<string, int> load, HashSet<string> tried)
+    {
+        if (load.Keys.Any(d => !tried.Contains(d)))
+        {
+            return;
+        }
+
+        foreach (var fresh in await GrainFactory.GetGrain<IDeviceDirectoryGrain>(0).GetDevicesAsync())
+        {
+            load.TryAdd(fresh, 0);
         }
     }
 
@@ -165,4 +224,7 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILogger<ShardGrain> logge
         var ties = candidates.Where(entry => entry.Value == least).ToList();
         return ties[Random.Shared.Next(ties.Count)].Key;
     }
+
+    /// <summary>One distinct sequence's outputs, or the device error it failed with alone.</summary>
+    private readonly record struct Computed(float[]? Embedding, float[]? Head, string? DeviceError);
 }

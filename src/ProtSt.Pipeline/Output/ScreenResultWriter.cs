@@ -7,14 +7,17 @@ namespace ProtSt.Pipeline;
 /// <summary>
 /// Writes a screen's outputs: <c>results.tsv</c> (id, length, truncated, and for predicting models the top label and one
 /// score or probability column per class, at round-trip precision) and <c>embeddings.parquet</c> (id, mean embedding,
-/// and the projected feature for ProtST models).
+/// and the projected feature for ProtST models); and <c>failures.tsv</c> (id, length, error) for records the devices
+/// failed on, which have no row in the other two.
 /// </summary>
 public sealed class ScreenResultWriter : IAsyncDisposable
 {
     public const string ResultsFile = "results.tsv";
     public const string EmbeddingsFile = "embeddings.parquet";
+    public const string FailuresFile = "failures.tsv";
 
     private readonly StreamWriter _results;
+    private readonly StreamWriter _failures;
     private readonly EmbeddingParquetWriter _embeddings;
     private readonly ScoreColumns? _scores;
     private readonly StringBuilder _line = new();
@@ -35,10 +38,24 @@ public sealed class ScreenResultWriter : IAsyncDisposable
         _results.WriteLine(scores is null
             ? "id\tlength\ttruncated"
             : "id\tlength\ttruncated\tlabel\t" + string.Join('\t', scores.ClassNames.Select(n => scores.Prefix + n)));
+        _failures = new StreamWriter(Path.Combine(directory, FailuresFile), append: false, new UTF8Encoding(false), 1 << 12) { NewLine = "\n" };
+        _failures.WriteLine("id\tlength\terror");
         _embeddings = new EmbeddingParquetWriter(Path.Combine(directory, EmbeddingsFile), withFeature: withFeature);
     }
 
     public long Rows { get; private set; }
+
+    /// <summary>Records written to <c>failures.tsv</c>.</summary>
+    public long Failures { get; private set; }
+
+    /// <summary>Records a record the devices failed on: its id, length and the error (line breaks and tabs flattened).</summary>
+    public async ValueTask WriteFailureAsync(string id, int length, string error, CancellationToken cancellationToken)
+    {
+        CheckField(id, "Id");
+        var flat = error.ReplaceLineEndings(" ").Replace('\t', ' ');
+        await _failures.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{id}\t{length}\t{flat}").AsMemory(), cancellationToken);
+        Failures++;
+    }
 
     public ValueTask WriteAsync(string id, int length, bool truncated, ReadOnlyMemory<float> embedding, CancellationToken cancellationToken) =>
         WriteAsync(id, length, truncated, embedding, ReadOnlyMemory<float>.Empty, null, cancellationToken);
@@ -73,6 +90,7 @@ public sealed class ScreenResultWriter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _results.DisposeAsync();
+        await _failures.DisposeAsync();
         await _embeddings.DisposeAsync();
     }
 

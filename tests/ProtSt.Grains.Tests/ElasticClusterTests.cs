@@ -1,0 +1,86 @@
+using ProtSt.Grains.Jobs;
+using ProtSt.Grains.Tests.Support;
+using ProtSt.Model.Demo;
+using ProtSt.Model.Tests.Support;
+
+namespace ProtSt.Grains.Tests;
+
+public sealed class ElasticClusterTests
+{
+    [Fact]
+    public Task A_job_survives_silos_killed_and_added_under_it_with_every_row_exactly_once() => SurviveAsync(graceful: false);
+
+    [Fact]
+    public Task A_job_survives_silos_stopped_and_added_under_it_with_every_row_exactly_once() => SurviveAsync(graceful: true);
+
+    private static async Task SurviveAsync(bool graceful)
+    {
+        using var scratch = new TempDirectory();
+        var model = DemoModel.Ensure(scratch.Combine("cache"));
+        var records = OwnCluster.Proteome(1500, seed: 11);
+        var cluster = await OwnCluster.StartAsync<SlowBackendFactory>(3);
+        var emitted = 0;
+        try
+        {
+            var rows = new List<ShardRow>();
+
+            // Small batches: many device calls, so silos die with batches in flight on them.
+            var options = new ScreenOptions { ShardSize = 64, MaxShardsInFlight = 4, MaxTokensPerBatch = 1024 };
+            var driver = new JobDriver(cluster.Client, options);
+            var job = driver.RunAsync("elastic", model, "synthetic", records.Count, records.ToAsyncEnumerable(), row =>
+            {
+                rows.Add(row);
+                Interlocked.Increment(ref emitted);
+                return ValueTask.CompletedTask;
+            }, null, CancellationToken.None);
+
+            var added = new List<string>();
+            foreach (var threshold in new[] { 150, 500, 850 })
+            {
+                // Bounded: the job is far from done at each threshold, but must reach it within the wait.
+                var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+                while (Volatile.Read(ref emitted) < threshold && !job.IsCompleted && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100);
+                }
+
+                Assert.False(job.IsCompleted, $"the job ended before {threshold} rows; it cannot test a kill");
+                var victim = cluster.SecondarySilos[0];
+                // Graceful: the silo stops as on SIGTERM (deactivating its grains); otherwise it is killed outright.
+                await (graceful ? cluster.StopSiloAsync(victim) : cluster.KillSiloAsync(victim));
+                var fresh = await cluster.StartAdditionalSiloAsync();
+                added.Add(fresh.SiloAddress.ToParsableString());
+            }
+
+            var snapshot = await job.WaitAsync(TimeSpan.FromMinutes(8));
+            Assert.Equal(records.Select(r => r.Id), rows.Select(r => r.Id));
+            Assert.All(rows, r => Assert.Null(r.Error ?? r.DeviceError));
+            Assert.True(snapshot.Completed);
+
+            // The silos that joined mid-job and are still up got work; the last one joined with over a third of the job left.
+            var alive = cluster.Silos.Select(s => s.SiloAddress.ToParsableString()).ToHashSet();
+            Assert.Contains(added[^1], alive);
+            foreach (var silo in added.Where(alive.Contains))
+            {
+                var batches = 0L;
+                for (var device = 0; device < 2; device++)
+                {
+                    batches += (await cluster.Client.GetGrain<IDeviceGrain>(DeviceKey.Create(silo, device)).GetStatsAsync()).Batches;
+                }
+
+                Assert.True(batches > 0, $"silo {silo}, added mid-job, computed nothing");
+            }
+
+            var reference = ReferenceEmbeddings.Compute(model, records);
+            for (var i = 0; i < records.Count; i++)
+            {
+                ReferenceEmbeddings.AssertClose(reference[i], rows[i].Embedding, records[i].Id);
+            }
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+using ProtSt.Grains.Devices;
+using ProtSt.Grains.Hosting;
+using ProtSt.Model.Inference;
+
+namespace ProtSt.Grains.Tests.Support;
+
+/// <summary>Test clusters of their own (not the shared one) whose devices, 2 per silo, compute through a given backend.</summary>
+public static class OwnCluster
+{
+    public static async Task<TestCluster> StartAsync<TBackend>(short silos)
+        where TBackend : class, IDeviceBackendFactory
+    {
+        var builder = new TestClusterBuilder(silos);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator<TBackend>>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    /// <summary>Random protein sequences of <paramref name="count"/> records, none of the poison length.</summary>
+    public static List<Pipeline.SequenceRecord> Proteome(int count, int seed, int maxLength = 300)
+    {
+        const string Residues = "ACDEFGHIKLMNPQRSTVWY";
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var length = random.Next(30, maxLength);
+            length = length == FaultyBackendFactory.PoisonResidues ? length + 1 : length;
+            return new Pipeline.SequenceRecord($"P{i:D5}", new string(Enumerable.Range(0, length).Select(_ => Residues[random.Next(20)]).ToArray()), "synthetic", i + 1);
+        }).ToList();
+    }
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder clientBuilder) => clientBuilder.AddProtStClient();
+    }
+
+    private sealed class SiloConfigurator<TBackend> : ISiloConfigurator
+        where TBackend : class, IDeviceBackendFactory
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.Services.AddSingleton<IDeviceBackendFactory, TBackend>();
+            siloBuilder.AddProtSt(o => (o.Count, o.Inference) = (2, new InferenceOptions { IntraOpThreads = 1 }));
+        }
+    }
+}

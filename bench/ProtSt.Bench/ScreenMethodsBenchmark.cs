@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using ProtSt.Grains.Devices;
 using ProtSt.Grains.Hosting;
@@ -67,16 +66,7 @@ internal static class ScreenMethodsBenchmark
             ("(b) bare session, token-budget batches", () => { planned.ForEach(b => session.Run(b)); return Task.CompletedTask; }),
             ("(c) cluster, one embedded silo", Cluster),
         };
-        var seconds = new double[methods.Length];
-        for (var r = 0; r < repeats; r++)
-        {
-            for (var m = 0; m < methods.Length; m++)
-            {
-                var stopwatch = Stopwatch.StartNew();
-                await methods[m].Run();
-                seconds[m] += stopwatch.Elapsed.TotalSeconds / repeats;
-            }
-        }
+        var seconds = await InterleavedPasses.MeasureAsync(methods, repeats);
 
         Console.WriteLine();
         Console.WriteLine("| method | seconds per pass | sequences/s | residues/s |");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using ProtSt.Grains.Devices;
 using ProtSt.Grains.Hosting;
@@ -83,17 +82,7 @@ internal static class ZeroShotBenchmark
                 ("(a) published: batch size 1, input order", () => { Published(); return Task.CompletedTask; }),
                 ("(b) cluster job, one embedded silo, token-budget batches", Cluster),
             };
-            var seconds = new double[methods.Length];
-            for (var r = 0; r < repeats; r++)
-            {
-                for (var m = 0; m < methods.Length; m++)
-                {
-                    var stopwatch = Stopwatch.StartNew();
-                    await methods[m].Run();
-                    seconds[m] += stopwatch.Elapsed.TotalSeconds / repeats;
-                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pass {r + 1}: {methods[m].Name}: {stopwatch.Elapsed.TotalSeconds:F1} s"));
-                }
-            }
+            var seconds = await InterleavedPasses.MeasureAsync(methods, repeats);
 
             var agree = published.Zip(ours).Count(p => p.First == p.Second);
             if (agree != sequences.Count)

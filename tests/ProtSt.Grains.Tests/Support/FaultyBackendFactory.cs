@@ -1,4 +1,3 @@
-using ProtSt.Grains.Devices;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Grains.Tests.Support;
@@ -7,46 +6,30 @@ namespace ProtSt.Grains.Tests.Support;
 /// ONNX Runtime devices with injected faults: a batch of more than <see cref="MaxRows"/> rows fails as if out of memory,
 /// and any batch holding a sequence of exactly <see cref="PoisonResidues"/> residues fails as an ONNX Runtime error.
 /// </summary>
-public sealed class FaultyBackendFactory : IDeviceBackendFactory
+public sealed class FaultyBackendFactory : BeforeRunBackendFactory
 {
     public const int MaxRows = 8;
     public const int PoisonResidues = 123;
 
-    private readonly OnnxDeviceBackendFactory _inner = new();
-
-    public IDeviceBackend Open(string modelDirectory, string deviceKey, DeviceOptions options) =>
-        new Backend(_inner.Open(modelDirectory, deviceKey, options));
-
-    private sealed class Backend(IDeviceBackend inner) : IDeviceBackend
+    protected override void BeforeRun(EncodedBatch batch)
     {
-        public string ModelDirectory => inner.ModelDirectory;
-
-        public DeviceComputation Run(EncodedBatch batch)
+        if (batch.BatchSize > MaxRows)
         {
-            if (batch.BatchSize > MaxRows)
-            {
-                throw new InvalidOperationException($"injected: out of memory on {batch.BatchSize} rows");
-            }
-
-            for (var row = 0; row < batch.BatchSize; row++)
-            {
-                // <cls> and <eos> are real tokens too.
-                var real = batch.AttentionMask.AsSpan(row * batch.SequenceLength, batch.SequenceLength).IndexOf(0L) switch
-                {
-                    -1 => batch.SequenceLength,
-                    var n => n,
-                };
-                if (real == PoisonResidues + 2)
-                {
-                    throw new InvalidOperationException("injected: ONNX Runtime error\ton a poison sequence");
-                }
-            }
-
-            return inner.Run(batch);
+            throw new InvalidOperationException($"injected: out of memory on {batch.BatchSize} rows");
         }
 
-        public DeviceTextComputation EmbedText(IReadOnlyList<string> prompts) => inner.EmbedText(prompts);
-
-        public void Dispose() => inner.Dispose();
+        for (var row = 0; row < batch.BatchSize; row++)
+        {
+            // <cls> and <eos> are real tokens too.
+            var real = batch.AttentionMask.AsSpan(row * batch.SequenceLength, batch.SequenceLength).IndexOf(0L) switch
+            {
+                -1 => batch.SequenceLength,
+                var n => n,
+            };
+            if (real == PoisonResidues + 2)
+            {
+                throw new InvalidOperationException("injected: ONNX Runtime error\ton a poison sequence");
+            }
+        }
     }
 }

@@ -22,6 +22,15 @@ public sealed record ScreenOptions
 
     public bool FailOnInvalid { get; init; }
 
+    /// <summary>
+    /// Records between checkpoints of the output folder (<c>progress.json</c>): what a killed job loses at most and must
+    /// compute again on <c>--resume</c>; each checkpoint ends a Parquet row group.
+    /// </summary>
+    public int CheckpointRecords { get; init; } = 4096;
+
+    /// <summary>Time between checkpoints when records come slowly (a large model on few devices).</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Distinct sequences remembered for deduplication; a repeat seen after its original was forgotten is computed again.</summary>
     public int DeduplicationCapacity { get; init; } = 100_000;
 }

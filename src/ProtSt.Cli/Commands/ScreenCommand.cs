@@ -114,7 +114,8 @@ internal static class ScreenCommand
         var progress = resuming ?? new ScreenProgress(
             ScreenProgress.CurrentFormat, jobId, request.JobPrefix, Path.GetFullPath(inputPath), Model.Folders.FileHash.Sha256(inputPath), Path.GetFullPath(modelDirectory),
             ScreenRecord.ManifestHash(modelDirectory), request.Task, fail, Records: 0, ShardSkipped: 0, Complete: false, Files: await writer.CheckpointAsync(ct));
-        var keeper = new ScreenProgressKeeper(outputDirectory, progress, writer, screen.CheckpointRecords, screen.CheckpointInterval);
+        var clusterProgress = request.Cluster is null ? null : new ClusterProgress(connection.Grains.GetGrain<IJobProgressGrain>(progress.JobId), outputDirectory);
+        var keeper = new ScreenProgressKeeper(outputDirectory, progress, writer, screen.CheckpointRecords, screen.CheckpointInterval, clusterProgress is null ? null : clusterProgress.SaveAsync);
         if (resuming is null)
         {
             await keeper.CheckpointAsync(complete: false, ct);
@@ -122,6 +123,10 @@ internal static class ScreenCommand
         else
         {
             Console.WriteLine($"resuming job {resuming.JobId}: {resuming.Records} records already written are kept ({resuming.Files.Rows} rows, {resuming.Files.Failures} failed).");
+            if (clusterProgress is not null && await clusterProgress.GetAsync() is { } stored)
+            {
+                Console.WriteLine($"the cluster's record of the job: {stored.Records} records committed at {stored.UpdatedAt:u} in {stored.Host}:{stored.OutputFolder}.");
+            }
         }
 
         var driver = new JobDriver(connection.Grains, screen, task.Labels);

@@ -4,9 +4,11 @@ namespace ProtSt.Cli.Commands;
 
 /// <summary>
 /// Makes a running screen resumable: every <c>Screen:CheckpointRecords</c> records or <c>Screen:CheckpointInterval</c>,
-/// whichever comes first, it makes the output files durable and then records in <c>progress.json</c> how far they go.
+/// whichever comes first, it makes the output files durable and then records in <c>progress.json</c> how far they go
+/// (and hands each checkpoint to <paramref name="published"/>, which for clusters stores it in grain storage too).
 /// </summary>
-internal sealed class ScreenProgressKeeper(string directory, ScreenProgress progress, ScreenResultWriter writer, int everyRecords, TimeSpan interval)
+internal sealed class ScreenProgressKeeper(
+    string directory, ScreenProgress progress, ScreenResultWriter writer, int everyRecords, TimeSpan interval, Func<ScreenProgress, Task>? published = null)
 {
     private long _records = progress.Records;
     private long _shardSkipped = progress.ShardSkipped;
@@ -36,7 +38,12 @@ internal sealed class ScreenProgressKeeper(string directory, ScreenProgress prog
     public async Task CheckpointAsync(bool complete, CancellationToken cancellationToken)
     {
         var files = await writer.CheckpointAsync(cancellationToken);
-        (progress with { Records = _records, ShardSkipped = _shardSkipped, Complete = complete, Files = files }).Write(directory);
+        var checkpoint = progress with { Records = _records, ShardSkipped = _shardSkipped, Complete = complete, Files = files };
+        checkpoint.Write(directory);
         (_checkpointed, _last) = (_records, DateTime.UtcNow);
+        if (published is not null)
+        {
+            await published(checkpoint);
+        }
     }
 }

@@ -10,7 +10,10 @@ namespace ProtSt.Grains.Hosting;
 /// <summary>Adds ProtSt's grains, device placement and device registration to a silo.</summary>
 public static class SiloBuilderExtensions
 {
-    public static ISiloBuilder AddProtSt(this ISiloBuilder builder, Action<DeviceOptions>? configure = null)
+    /// <param name="builder">The silo.</param>
+    /// <param name="configure">Sets the silo's device options.</param>
+    /// <param name="redis">A Redis connection string for jobs' durable progress (clusters); null keeps it in memory.</param>
+    public static ISiloBuilder AddProtSt(this ISiloBuilder builder, Action<DeviceOptions>? configure = null, string? redis = null)
     {
         builder.AddPlacementDirector<DevicePlacementStrategy, DevicePlacementDirector>();
 
@@ -29,6 +32,15 @@ public static class SiloBuilderExtensions
         // Tests and the scale benchmark register their own backend (simulated or faulty) before or after this call.
         builder.Services.TryAddSingleton<IDeviceBackendFactory, OnnxDeviceBackendFactory>();
         builder.Services.AddSingleton(TimeProvider.System);
+        if (redis is null)
+        {
+            builder.AddMemoryGrainStorage(JobStorage.Name);
+        }
+        else
+        {
+            builder.AddRedisGrainStorage(JobStorage.Name, o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis));
+        }
+
         return builder;
     }
 }

@@ -9,6 +9,7 @@ return name switch
     "screen-methods" => await ScreenMethodsBenchmark.RunAsync(args[1..]),
     "zero-shot" => await ZeroShotBenchmark.RunAsync(args[1..]),
     "head-train" => await HeadTrainBenchmark.RunAsync(args[1..]),
+    "proteome" => await ProteomeCommand.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -16,5 +17,6 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run --project bench/ProtSt.Bench -c Release -- graph-variants|screen-methods|zero-shot [--sequences N] [--fasta PATH | --input PATH] [--repeats N] [--protein-layers N]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- head-train [--rows N] [--hidden H] [--epochs N] [--batch N]");
+    Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- proteome -o FILE.fasta [--records N] [--seed S] [--min-length L] [--mean-extra M] [--max-length L]");
     return 2;
 }

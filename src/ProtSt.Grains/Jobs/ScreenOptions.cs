@@ -31,6 +31,10 @@ public sealed record ScreenOptions
     /// <summary>Time between checkpoints when records come slowly (a large model on few devices).</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Distinct sequences remembered for deduplication; a repeat seen after its original was forgotten is computed again.</summary>
-    public int DeduplicationCapacity { get; init; } = 100_000;
+    /// <summary>
+    /// Distinct sequences remembered for deduplication; a repeat seen after its original was forgotten is computed again.
+    /// Each entry keeps its original's row (embedding included) for the repeats, so this bounds the client's memory:
+    /// about capacity × hidden size × 4 bytes (100 MB at 20,000 and ESM-1b's 1,280).
+    /// </summary>
+    public int DeduplicationCapacity { get; init; } = 20_000;
 }

@@ -4,6 +4,7 @@ using ProtSt.Grains.Jobs;
 using ProtSt.Model.Hub;
 using ProtSt.Model.Inference;
 using ProtSt.Pipeline;
+using ProtSt.Silo;
 using ProtSt.Silo.Monitoring;
 using ProtSt.Training;
 
@@ -24,6 +25,9 @@ internal sealed class CliConfiguration
     public ScreenOptions Screen => Bind<ScreenOptions>(ScreenOptions.SectionName);
 
     public DeviceOptions Devices => Bind<DeviceOptions>(DeviceOptions.SectionName);
+
+    /// <summary>Where <c>protst silo</c> listens and what address it advertises (loopback by default).</summary>
+    public SiloNetworkOptions Silo => Bind<SiloNetworkOptions>(SiloNetworkOptions.SectionName);
 
     /// <summary>The Orleans cluster and service id shared by silos and clients.</summary>
     public string ClusterId => _configuration["ClusterId"] ?? "protst";

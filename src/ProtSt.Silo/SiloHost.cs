@@ -15,7 +15,7 @@ using ProtSt.Silo.Monitoring;
 
 namespace ProtSt.Silo;
 
-/// <summary>Builds the silo host: one ASP.NET Core application carrying the silo, the job view, /metrics, /api/jobs, /dashboard and /healthz.</summary>
+/// <summary>Builds the silo host: one ASP.NET Core application carrying the silo, the job view, /metrics, /api/jobs, /dashboard, /healthz and /readyz.</summary>
 public static class SiloHost
 {
     /// <summary>Orleans' own instruments, exported beside ours.</summary>
@@ -24,29 +24,36 @@ public static class SiloHost
     public static WebApplication Build(SiloHostOptions options, string[]? args = null)
     {
         var builder = WebApplication.CreateBuilder(args ?? []);
-        builder.WebHost.UseUrls(options.Urls);
+        var network = options.Network;
+        builder.WebHost.UseUrls(network.Urls);
         builder.Logging.AddProtStConsole();
         builder.UseOrleans(silo =>
         {
-            var siloPort = options.SiloPort > 0 ? options.SiloPort : LoopbackPorts.Free();
-            var gatewayPort = options.GatewayPort > 0 ? options.GatewayPort : LoopbackPorts.Free();
+            var siloPort = network.SiloPort > 0 ? network.SiloPort : LoopbackPorts.Free();
+            var gatewayPort = network.GatewayPort > 0 ? network.GatewayPort : LoopbackPorts.Free();
             if (options.Cluster is { Length: > 0 } redis)
             {
                 silo.UseRedisClustering(redis)
-                    .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ClusterId))
-                    .ConfigureEndpoints(IPAddress.Loopback, siloPort, gatewayPort);
+                    .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ClusterId));
+                ConfigureEndpoints(silo, network, siloPort, gatewayPort);
+            }
+            else if (network.Kubernetes || network.AdvertisedAddress is { Length: > 0 })
+            {
+                // Localhost clustering keeps membership inside this process: other nodes could never join it.
+                throw new ArgumentException("Silo:Kubernetes and Silo:AdvertisedAddress need a shared membership store: give --cluster <redis>.");
             }
             else
             {
                 silo.UseLocalhostClustering(siloPort, gatewayPort);
             }
 
-            silo.AddProtSt(d => (d.Count, d.Inference) = (options.Devices.Count, options.Devices.Inference));
+            silo.AddProtSt(d => (d.Count, d.Inference, d.PreloadModel) = (options.Devices.Count, options.Devices.Inference, options.Devices.PreloadModel));
             silo.AddDashboard();
         });
 
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Monitoring));
         builder.Services.AddSingleton<JobReader>();
+        builder.Services.AddSingleton<SiloReadiness>();
         builder.Services.AddSingleton<ProtStMetrics>();
         builder.Services.AddHostedService<MetricsRefresher>();
         builder.Services.AddHostedService<ViewRegistrar>();
@@ -66,10 +73,48 @@ public static class SiloHost
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapJobView();
         app.MapGet("/healthz", () => Results.Ok("ok"));
+        app.MapGet("/readyz", async (SiloReadiness readiness, CancellationToken cancellationToken) =>
+        {
+            var answer = await readiness.CheckAsync(cancellationToken);
+            return Results.Json(answer, statusCode: answer.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        });
 
         // The metrics instruments must exist before the first scrape, not when something first asks for them.
         _ = app.Services.GetRequiredService<ProtStMetrics>();
         return app;
+    }
+
+    private static void ConfigureEndpoints(ISiloBuilder silo, SiloNetworkOptions network, int siloPort, int gatewayPort)
+    {
+        var advertised = network.ParsedAdvertisedAddress();
+        var listen = network.ParsedListenAddress();
+        if (network.Kubernetes)
+        {
+            // Kubernetes hosting post-configures whatever is left unset: the advertised address from POD_IP, listening
+            // on every interface, the silo name from POD_NAME; it also watches the pods of this cluster.
+            silo.Configure<EndpointOptions>(o =>
+            {
+                (o.SiloPort, o.GatewayPort) = (siloPort, gatewayPort);
+                if (advertised is not null)
+                {
+                    o.AdvertisedIPAddress = advertised;
+                }
+
+                if (listen is not null)
+                {
+                    (o.SiloListeningEndpoint, o.GatewayListeningEndpoint) = (new IPEndPoint(listen, siloPort), new IPEndPoint(listen, gatewayPort));
+                }
+            });
+            silo.UseKubernetesHosting();
+            return;
+        }
+
+        silo.ConfigureEndpoints(advertised ?? IPAddress.Loopback, siloPort, gatewayPort);
+        if (listen is not null)
+        {
+            silo.Configure<EndpointOptions>(o =>
+                (o.SiloListeningEndpoint, o.GatewayListeningEndpoint) = (new IPEndPoint(listen, siloPort), new IPEndPoint(listen, gatewayPort)));
+        }
     }
 
     /// <summary>The addresses the host listens on, once started; a wildcard host is replaced by this machine's name.</summary>

@@ -10,10 +10,10 @@ internal static class SiloCommand
     {
         var cluster = new Option<string?>("--cluster") { Description = "Redis connection string holding cluster membership (default: localhost clustering, a single node)." };
         var devices = new Option<int?>("--devices") { Description = "Devices this silo offers (default from configs)." };
-        var siloPort = new Option<int>("--silo-port") { Description = "Silo-to-silo port (default: a free port)." };
-        var gatewayPort = new Option<int>("--gateway-port") { Description = "Client gateway port (default: a free port)." };
-        var urls = new Option<string>("--urls") { Description = "URLs for the job view, /metrics, the API and the dashboard (default: a free loopback port).", DefaultValueFactory = _ => "http://127.0.0.1:0" };
-        var command = new Command("silo", "Run a cluster node: an Orleans silo with its device grains, the job view at /, /metrics, /api/jobs, /dashboard and /healthz.")
+        var siloPort = new Option<int?>("--silo-port") { Description = "Silo-to-silo port (default: Silo:SiloPort, else a free port)." };
+        var gatewayPort = new Option<int?>("--gateway-port") { Description = "Client gateway port (default: Silo:GatewayPort, else a free port)." };
+        var urls = new Option<string?>("--urls") { Description = "URLs for the job view, /metrics, the API and the dashboard (default: Silo:Urls, else a free loopback port)." };
+        var command = new Command("silo", "Run a cluster node: an Orleans silo with its device grains, the job view at /, /metrics, /api/jobs, /dashboard, /healthz and /readyz.")
         {
             cluster, devices, siloPort, gatewayPort, urls,
         };
@@ -22,12 +22,14 @@ internal static class SiloCommand
             var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
             var deviceOptions = configuration.Devices;
             deviceOptions.Count = parse.GetValue(devices) ?? deviceOptions.Count;
+            var network = configuration.Silo;
+            network.SiloPort = parse.GetValue(siloPort) ?? network.SiloPort;
+            network.GatewayPort = parse.GetValue(gatewayPort) ?? network.GatewayPort;
+            network.Urls = parse.GetValue(urls) ?? network.Urls;
             var app = SiloHost.Build(new SiloHostOptions
             {
                 Cluster = parse.GetValue(cluster),
-                SiloPort = parse.GetValue(siloPort),
-                GatewayPort = parse.GetValue(gatewayPort),
-                Urls = parse.GetValue(urls)!,
+                Network = network,
                 ClusterId = configuration.ClusterId,
                 Devices = deviceOptions,
                 Monitoring = configuration.Monitoring,

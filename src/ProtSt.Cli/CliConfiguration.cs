@@ -27,7 +27,7 @@ internal sealed class CliConfiguration
     public DeviceOptions Devices => Bind<DeviceOptions>(DeviceOptions.SectionName);
 
     /// <summary>Where <c>protst silo</c> listens and what address it advertises (loopback by default).</summary>
-    public SiloNetworkOptions Silo => Bind<SiloNetworkOptions>(SiloNetworkOptions.SectionName);
+    public SiloNodeOptions Silo => Bind<SiloNodeOptions>(SiloNodeOptions.SectionName);
 
     /// <summary>The Orleans cluster and service id shared by silos and clients.</summary>
     public string ClusterId => _configuration["ClusterId"] ?? "protst";

@@ -24,20 +24,20 @@ public static class SiloHost
     public static WebApplication Build(SiloHostOptions options, string[]? args = null)
     {
         var builder = WebApplication.CreateBuilder(args ?? []);
-        var network = options.Network;
-        builder.WebHost.UseUrls(network.Urls);
+        var node = options.Node;
+        builder.WebHost.UseUrls(node.Urls);
         builder.Logging.AddProtStConsole();
         builder.UseOrleans(silo =>
         {
-            var siloPort = network.SiloPort > 0 ? network.SiloPort : LoopbackPorts.Free();
-            var gatewayPort = network.GatewayPort > 0 ? network.GatewayPort : LoopbackPorts.Free();
+            var siloPort = node.SiloPort > 0 ? node.SiloPort : LoopbackPorts.Free();
+            var gatewayPort = node.GatewayPort > 0 ? node.GatewayPort : LoopbackPorts.Free();
             if (options.Cluster is { Length: > 0 } redis)
             {
                 silo.UseRedisClustering(redis)
                     .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ClusterId));
-                ConfigureEndpoints(silo, network, siloPort, gatewayPort);
+                ConfigureEndpoints(silo, node, siloPort, gatewayPort);
             }
-            else if (network.Kubernetes || network.AdvertisedAddress is { Length: > 0 })
+            else if (node.Kubernetes || node.AdvertisedAddress is { Length: > 0 })
             {
                 // Localhost clustering keeps membership inside this process: other nodes could never join it.
                 throw new ArgumentException("Silo:Kubernetes and Silo:AdvertisedAddress need a shared membership store: give --cluster <redis>.");
@@ -54,6 +54,7 @@ public static class SiloHost
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Monitoring));
         builder.Services.AddSingleton<JobReader>();
         builder.Services.AddSingleton<SiloReadiness>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = node.ShutdownTimeout);
         builder.Services.AddSingleton<ProtStMetrics>();
         builder.Services.AddHostedService<MetricsRefresher>();
         builder.Services.AddHostedService<ViewRegistrar>();
@@ -84,11 +85,11 @@ public static class SiloHost
         return app;
     }
 
-    private static void ConfigureEndpoints(ISiloBuilder silo, SiloNetworkOptions network, int siloPort, int gatewayPort)
+    private static void ConfigureEndpoints(ISiloBuilder silo, SiloNodeOptions node, int siloPort, int gatewayPort)
     {
-        var advertised = network.ParsedAdvertisedAddress();
-        var listen = network.ParsedListenAddress();
-        if (network.Kubernetes)
+        var advertised = node.ParsedAdvertisedAddress();
+        var listen = node.ParsedListenAddress();
+        if (node.Kubernetes)
         {
             // Kubernetes hosting post-configures whatever is left unset: the advertised address from POD_IP, listening
             // on every interface, the silo name from POD_NAME; it also watches the pods of this cluster.

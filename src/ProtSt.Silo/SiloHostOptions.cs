@@ -10,7 +10,7 @@ public sealed record SiloHostOptions
     public string? Cluster { get; init; }
 
     /// <summary>Ports, addresses and Kubernetes hosting; loopback on free ports by default.</summary>
-    public SiloNetworkOptions Network { get; init; } = new();
+    public SiloNodeOptions Node { get; init; } = new();
 
     public string ClusterId { get; init; } = "protst";
 

@@ -6,6 +6,31 @@ namespace ProtSt.Cli.Commands;
 /// <summary><c>protst silo</c>: run a node that joins the cluster and offers its devices until stopped.</summary>
 internal static class SiloCommand
 {
+    // Beyond the silo's own shutdown timeout, for the web host and the process to wind down after it.
+    private static readonly TimeSpan ExitMargin = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How the program handles SIGTERM and Ctrl+C: System.CommandLine ends the process 2 s after the signal by default,
+    /// which would cut a silo's graceful leave short, so <c>protst silo</c> waits for Silo:ShutdownTimeout instead.
+    /// </summary>
+    public static InvocationConfiguration Invocation(ParseResult parse)
+    {
+        var invocation = new InvocationConfiguration();
+        if (parse.CommandResult.Command.Name == "silo")
+        {
+            try
+            {
+                invocation.ProcessTerminationTimeout = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []).Silo.ShutdownTimeout + ExitMargin;
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or InvalidDataException or FormatException)
+            {
+                // A bad configuration is reported by the command itself, with the usual message.
+            }
+        }
+
+        return invocation;
+    }
+
     public static Command Create()
     {
         var cluster = new Option<string?>("--cluster") { Description = "Redis connection string holding cluster membership (default: localhost clustering, a single node)." };
@@ -22,14 +47,14 @@ internal static class SiloCommand
             var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
             var deviceOptions = configuration.Devices;
             deviceOptions.Count = parse.GetValue(devices) ?? deviceOptions.Count;
-            var network = configuration.Silo;
-            network.SiloPort = parse.GetValue(siloPort) ?? network.SiloPort;
-            network.GatewayPort = parse.GetValue(gatewayPort) ?? network.GatewayPort;
-            network.Urls = parse.GetValue(urls) ?? network.Urls;
+            var node = configuration.Silo;
+            node.SiloPort = parse.GetValue(siloPort) ?? node.SiloPort;
+            node.GatewayPort = parse.GetValue(gatewayPort) ?? node.GatewayPort;
+            node.Urls = parse.GetValue(urls) ?? node.Urls;
             var app = SiloHost.Build(new SiloHostOptions
             {
                 Cluster = parse.GetValue(cluster),
-                Network = network,
+                Node = node,
                 ClusterId = configuration.ClusterId,
                 Devices = deviceOptions,
                 Monitoring = configuration.Monitoring,

@@ -2,8 +2,8 @@ using System.Net;
 
 namespace ProtSt.Silo;
 
-/// <summary>Where a silo host listens and what it tells the cluster; bound from the <c>Silo</c> configuration section (loopback unless configured).</summary>
-public sealed class SiloNetworkOptions
+/// <summary>Where a silo host listens, what address it gives the cluster and how long it may take to leave; bound from the <c>Silo</c> configuration section (loopback unless configured).</summary>
+public sealed class SiloNodeOptions
 {
     public const string SectionName = "Silo";
 
@@ -24,6 +24,9 @@ public sealed class SiloNetworkOptions
 
     /// <summary>Use Orleans' Kubernetes hosting (pod name, namespace and IP from POD_NAME, POD_NAMESPACE, POD_IP); only inside a pod.</summary>
     public bool Kubernetes { get; set; }
+
+    /// <summary>How long a stopping silo (SIGTERM, Ctrl+C) may take to leave the cluster and finish its in-flight calls; keep the pod's grace period longer.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The advertised address parsed, or null when none is configured.</summary>
     public IPAddress? ParsedAdvertisedAddress() => Parse(AdvertisedAddress, nameof(AdvertisedAddress));

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -118,18 +119,24 @@ public static class SiloHost
         }
     }
 
-    /// <summary>The addresses the host listens on, once started; a wildcard host is replaced by this machine's name.</summary>
-    public static IReadOnlyList<string> Addresses(IServer server) =>
-        [.. (server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []).Select(Browsable)];
+    /// <summary>
+    /// The addresses the host listens on, once started; a wildcard host is replaced by the silo's advertised address
+    /// (what other nodes reach it at, e.g. the pod IP), or by this machine's name when that is loopback.
+    /// </summary>
+    public static IReadOnlyList<string> Addresses(IServer server, IPAddress? advertised = null) =>
+        [.. (server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []).Select(a => Browsable(a, advertised))];
 
-    public static IReadOnlyList<string> Addresses(WebApplication app) => Addresses(app.Services.GetRequiredService<IServer>());
+    public static IReadOnlyList<string> Addresses(WebApplication app) =>
+        Addresses(app.Services.GetRequiredService<IServer>(), app.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.Endpoint.Address);
 
-    private static string Browsable(string address)
+    private static string Browsable(string address, IPAddress? advertised)
     {
         var uri = new UriBuilder(address.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal));
         if (uri.Host is "0.0.0.0" or "[::]")
         {
-            uri.Host = Dns.GetHostName();
+            uri.Host = advertised is null || IPAddress.IsLoopback(advertised) ? Dns.GetHostName()
+                : advertised.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{advertised}]"
+                : advertised.ToString();
         }
 
         return uri.Uri.GetLeftPart(UriPartial.Authority);

@@ -18,6 +18,9 @@ public sealed class DeployManifestTests
 {
     private static readonly string Root = Path.Combine(AppContext.BaseDirectory, "deploy");
 
+    // The claim holding the model folders (deploy/k8s/base/models-pvc.yaml).
+    private const string ModelsClaim = "protst-models";
+
     private static readonly Dockerfile Image = Dockerfile.Load(Path.Combine(Root, "container", "Dockerfile"));
 
     // What Orleans' Kubernetes hosting reads from the environment: POD_NAME, POD_NAMESPACE, POD_IP, ORLEANS_*.
@@ -222,7 +225,7 @@ public sealed class DeployManifestTests
                     Assert.NotNull(ConfigMapFile(configMap.Text("name")!, mount.Text("subPath")!));
                     configMounts++;
                 }
-                else if (volume.ContainsKey("persistentVolumeClaim"))
+                else if (volume.Map("persistentVolumeClaim").Text("claimName") == ModelsClaim)
                 {
                     // The model folders: read-only, where the image declares its volume.
                     Assert.Equal("true", mount.Text("readOnly"));

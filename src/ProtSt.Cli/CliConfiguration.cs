@@ -4,6 +4,7 @@ using ProtSt.Grains.Jobs;
 using ProtSt.Model.Hub;
 using ProtSt.Model.Inference;
 using ProtSt.Pipeline;
+using ProtSt.Silo;
 using ProtSt.Silo.Monitoring;
 using ProtSt.Training;
 
@@ -17,6 +18,12 @@ internal sealed class CliConfiguration
 {
     private readonly IConfiguration _configuration;
 
+    /// <summary>Where the defaults are read, relative to the program's folder (a container mounts its ConfigMap here).</summary>
+    public const string DefaultFile = "configs/protst.json";
+
+    /// <summary>The prefix of the environment variables read as configuration.</summary>
+    public const string EnvironmentPrefix = "PROTST_";
+
     private CliConfiguration(IConfiguration configuration) => _configuration = configuration;
 
     public InferenceOptions Inference => Bind<InferenceOptions>(InferenceOptions.SectionName);
@@ -24,6 +31,9 @@ internal sealed class CliConfiguration
     public ScreenOptions Screen => Bind<ScreenOptions>(ScreenOptions.SectionName);
 
     public DeviceOptions Devices => Bind<DeviceOptions>(DeviceOptions.SectionName);
+
+    /// <summary>Where <c>protst silo</c> listens and what address it advertises (loopback by default).</summary>
+    public SiloNodeOptions Silo => Bind<SiloNodeOptions>(SiloNodeOptions.SectionName);
 
     /// <summary>The Orleans cluster and service id shared by silos and clients.</summary>
     public string ClusterId => _configuration["ClusterId"] ?? "protst";
@@ -39,7 +49,7 @@ internal sealed class CliConfiguration
     public static CliConfiguration Load(IEnumerable<string> extraFiles)
     {
         var builder = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "configs", "protst.json"), optional: true);
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, DefaultFile), optional: true);
         foreach (var file in extraFiles)
         {
             if (!File.Exists(file))
@@ -50,8 +60,11 @@ internal sealed class CliConfiguration
             builder.AddJsonFile(Path.GetFullPath(file), optional: false);
         }
 
-        return new CliConfiguration(builder.AddEnvironmentVariables("PROTST_").Build());
+        return new CliConfiguration(builder.AddEnvironmentVariables(EnvironmentPrefix).Build());
     }
+
+    /// <summary>Options over a configuration built elsewhere (tests check deployment files with it).</summary>
+    public static CliConfiguration From(IConfiguration configuration) => new(configuration);
 
     private T Bind<T>(string section)
         where T : new()

@@ -14,4 +14,5 @@ var root = new RootCommand("protst: protein language models (ESM, ProtST) over w
     SiloCommand.Create(),
 };
 
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+return await parse.InvokeAsync(SiloCommand.Invocation(parse));

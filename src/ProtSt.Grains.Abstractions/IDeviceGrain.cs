@@ -10,6 +10,9 @@ public interface IDeviceGrain : IGrainWithStringKey
     /// <summary>Embeds prompts with the text tower of a zero-shot model (label prompts once per job, or a search query).</summary>
     Task<TextEmbeddingResult> EmbedTextAsync(TextEmbeddingRequest request);
 
+    /// <summary>Opens the model's sessions now rather than on the first batch (Devices:PreloadModel at silo start).</summary>
+    Task PreloadAsync(string modelDirectory);
+
     [AlwaysInterleave]
     Task<DeviceStats> GetStatsAsync();
 }

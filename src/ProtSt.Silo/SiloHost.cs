@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -15,7 +16,7 @@ using ProtSt.Silo.Monitoring;
 
 namespace ProtSt.Silo;
 
-/// <summary>Builds the silo host: one ASP.NET Core application carrying the silo, the job view, /metrics, /api/jobs, /dashboard and /healthz.</summary>
+/// <summary>Builds the silo host: one ASP.NET Core application carrying the silo, the job view, /metrics, /api/jobs, /dashboard, /healthz and /readyz.</summary>
 public static class SiloHost
 {
     /// <summary>Orleans' own instruments, exported beside ours.</summary>
@@ -24,29 +25,37 @@ public static class SiloHost
     public static WebApplication Build(SiloHostOptions options, string[]? args = null)
     {
         var builder = WebApplication.CreateBuilder(args ?? []);
-        builder.WebHost.UseUrls(options.Urls);
+        var node = options.Node;
+        builder.WebHost.UseUrls(node.Urls);
         builder.Logging.AddProtStConsole();
         builder.UseOrleans(silo =>
         {
-            var siloPort = options.SiloPort > 0 ? options.SiloPort : LoopbackPorts.Free();
-            var gatewayPort = options.GatewayPort > 0 ? options.GatewayPort : LoopbackPorts.Free();
+            var siloPort = node.SiloPort > 0 ? node.SiloPort : LoopbackPorts.Free();
+            var gatewayPort = node.GatewayPort > 0 ? node.GatewayPort : LoopbackPorts.Free();
             if (options.Cluster is { Length: > 0 } redis)
             {
                 silo.UseRedisClustering(redis)
-                    .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ClusterId))
-                    .ConfigureEndpoints(IPAddress.Loopback, siloPort, gatewayPort);
+                    .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ClusterId));
+                ConfigureEndpoints(silo, node, siloPort, gatewayPort);
+            }
+            else if (node.Kubernetes || node.AdvertisedAddress is { Length: > 0 })
+            {
+                // Localhost clustering keeps membership inside this process: other nodes could never join it.
+                throw new ArgumentException("Silo:Kubernetes and Silo:AdvertisedAddress need a shared membership store: give --cluster <redis>.");
             }
             else
             {
                 silo.UseLocalhostClustering(siloPort, gatewayPort);
             }
 
-            silo.AddProtSt(d => (d.Count, d.Inference) = (options.Devices.Count, options.Devices.Inference), options.Cluster);
+            silo.AddProtSt(d => (d.Count, d.Inference, d.PreloadModel) = (options.Devices.Count, options.Devices.Inference, options.Devices.PreloadModel), options.Cluster is { Length: > 0 } ? options.Cluster : null);
             silo.AddDashboard();
         });
 
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Monitoring));
         builder.Services.AddSingleton<JobReader>();
+        builder.Services.AddSingleton<SiloReadiness>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = node.ShutdownTimeout);
         builder.Services.AddSingleton<ProtStMetrics>();
         builder.Services.AddHostedService<MetricsRefresher>();
         builder.Services.AddHostedService<ViewRegistrar>();
@@ -66,24 +75,68 @@ public static class SiloHost
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapJobView();
         app.MapGet("/healthz", () => Results.Ok("ok"));
+        app.MapGet("/readyz", async (SiloReadiness readiness, CancellationToken cancellationToken) =>
+        {
+            var answer = await readiness.CheckAsync(cancellationToken);
+            return Results.Json(answer, statusCode: answer.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        });
 
         // The metrics instruments must exist before the first scrape, not when something first asks for them.
         _ = app.Services.GetRequiredService<ProtStMetrics>();
         return app;
     }
 
-    /// <summary>The addresses the host listens on, once started; a wildcard host is replaced by this machine's name.</summary>
-    public static IReadOnlyList<string> Addresses(IServer server) =>
-        [.. (server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []).Select(Browsable)];
+    private static void ConfigureEndpoints(ISiloBuilder silo, SiloNodeOptions node, int siloPort, int gatewayPort)
+    {
+        var advertised = node.ParsedAdvertisedAddress();
+        var listen = node.ParsedListenAddress();
+        if (node.Kubernetes)
+        {
+            // Kubernetes hosting post-configures whatever is left unset: the advertised address from POD_IP, listening
+            // on every interface, the silo name from POD_NAME; it also watches the pods of this cluster.
+            silo.Configure<EndpointOptions>(o =>
+            {
+                (o.SiloPort, o.GatewayPort) = (siloPort, gatewayPort);
+                if (advertised is not null)
+                {
+                    o.AdvertisedIPAddress = advertised;
+                }
 
-    public static IReadOnlyList<string> Addresses(WebApplication app) => Addresses(app.Services.GetRequiredService<IServer>());
+                if (listen is not null)
+                {
+                    (o.SiloListeningEndpoint, o.GatewayListeningEndpoint) = (new IPEndPoint(listen, siloPort), new IPEndPoint(listen, gatewayPort));
+                }
+            });
+            silo.UseKubernetesHosting();
+            return;
+        }
 
-    private static string Browsable(string address)
+        silo.ConfigureEndpoints(advertised ?? IPAddress.Loopback, siloPort, gatewayPort);
+        if (listen is not null)
+        {
+            silo.Configure<EndpointOptions>(o =>
+                (o.SiloListeningEndpoint, o.GatewayListeningEndpoint) = (new IPEndPoint(listen, siloPort), new IPEndPoint(listen, gatewayPort)));
+        }
+    }
+
+    /// <summary>
+    /// The addresses the host listens on, once started; a wildcard host is replaced by the silo's advertised address
+    /// (what other nodes reach it at, e.g. the pod IP), or by this machine's name when that is loopback.
+    /// </summary>
+    public static IReadOnlyList<string> Addresses(IServer server, IPAddress? advertised = null) =>
+        [.. (server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []).Select(a => Browsable(a, advertised))];
+
+    public static IReadOnlyList<string> Addresses(WebApplication app) =>
+        Addresses(app.Services.GetRequiredService<IServer>(), app.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.Endpoint.Address);
+
+    private static string Browsable(string address, IPAddress? advertised)
     {
         var uri = new UriBuilder(address.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal));
         if (uri.Host is "0.0.0.0" or "[::]")
         {
-            uri.Host = Dns.GetHostName();
+            uri.Host = advertised is null || IPAddress.IsLoopback(advertised) ? Dns.GetHostName()
+                : advertised.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{advertised}]"
+                : advertised.ToString();
         }
 
         return uri.Uri.GetLeftPart(UriPartial.Authority);

@@ -9,14 +9,8 @@ public sealed record SiloHostOptions
     /// <summary>A Redis connection string (e.g. <c>127.0.0.1:6379</c>) for cluster membership; null for localhost clustering.</summary>
     public string? Cluster { get; init; }
 
-    /// <summary>The silo-to-silo port; 0 picks a free one.</summary>
-    public int SiloPort { get; init; }
-
-    /// <summary>The client gateway port; 0 picks a free one.</summary>
-    public int GatewayPort { get; init; }
-
-    /// <summary>ASP.NET Core URLs for the job view, the API, /metrics and the dashboard; loopback by default.</summary>
-    public string Urls { get; init; } = "http://127.0.0.1:0";
+    /// <summary>Ports, addresses and Kubernetes hosting; loopback on free ports by default.</summary>
+    public SiloNodeOptions Node { get; init; } = new();
 
     public string ClusterId { get; init; } = "protst";
 

@@ -6,14 +6,39 @@ namespace ProtSt.Cli.Commands;
 /// <summary><c>protst silo</c>: run a node that joins the cluster and offers its devices until stopped.</summary>
 internal static class SiloCommand
 {
+    // Beyond the silo's own shutdown timeout, for the web host and the process to wind down after it.
+    private static readonly TimeSpan ExitMargin = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How the program handles SIGTERM and Ctrl+C: System.CommandLine ends the process 2 s after the signal by default,
+    /// which would cut a silo's graceful leave short, so <c>protst silo</c> waits for Silo:ShutdownTimeout instead.
+    /// </summary>
+    public static InvocationConfiguration Invocation(ParseResult parse)
+    {
+        var invocation = new InvocationConfiguration();
+        if (parse.CommandResult.Command.Name == "silo")
+        {
+            try
+            {
+                invocation.ProcessTerminationTimeout = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []).Silo.ShutdownTimeout + ExitMargin;
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or InvalidDataException or FormatException)
+            {
+                // A bad configuration is reported by the command itself, with the usual message.
+            }
+        }
+
+        return invocation;
+    }
+
     public static Command Create()
     {
         var cluster = new Option<string?>("--cluster") { Description = "Redis connection string holding cluster membership (default: localhost clustering, a single node)." };
         var devices = new Option<int?>("--devices") { Description = "Devices this silo offers (default from configs)." };
-        var siloPort = new Option<int>("--silo-port") { Description = "Silo-to-silo port (default: a free port)." };
-        var gatewayPort = new Option<int>("--gateway-port") { Description = "Client gateway port (default: a free port)." };
-        var urls = new Option<string>("--urls") { Description = "URLs for the job view, /metrics, the API and the dashboard (default: a free loopback port).", DefaultValueFactory = _ => "http://127.0.0.1:0" };
-        var command = new Command("silo", "Run a cluster node: an Orleans silo with its device grains, the job view at /, /metrics, /api/jobs, /dashboard and /healthz.")
+        var siloPort = new Option<int?>("--silo-port") { Description = "Silo-to-silo port (default: Silo:SiloPort, else a free port)." };
+        var gatewayPort = new Option<int?>("--gateway-port") { Description = "Client gateway port (default: Silo:GatewayPort, else a free port)." };
+        var urls = new Option<string?>("--urls") { Description = "URLs for the job view, /metrics, the API and the dashboard (default: Silo:Urls, else a free loopback port)." };
+        var command = new Command("silo", "Run a cluster node: an Orleans silo with its device grains, the job view at /, /metrics, /api/jobs, /dashboard, /healthz and /readyz.")
         {
             cluster, devices, siloPort, gatewayPort, urls,
         };
@@ -22,12 +47,14 @@ internal static class SiloCommand
             var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
             var deviceOptions = configuration.Devices;
             deviceOptions.Count = parse.GetValue(devices) ?? deviceOptions.Count;
+            var node = configuration.Silo;
+            node.SiloPort = parse.GetValue(siloPort) ?? node.SiloPort;
+            node.GatewayPort = parse.GetValue(gatewayPort) ?? node.GatewayPort;
+            node.Urls = parse.GetValue(urls) ?? node.Urls;
             var app = SiloHost.Build(new SiloHostOptions
             {
                 Cluster = parse.GetValue(cluster),
-                SiloPort = parse.GetValue(siloPort),
-                GatewayPort = parse.GetValue(gatewayPort),
-                Urls = parse.GetValue(urls)!,
+                Node = node,
                 ClusterId = configuration.ClusterId,
                 Devices = deviceOptions,
                 Monitoring = configuration.Monitoring,

@@ -68,6 +68,8 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
         return new TextEmbeddingResult(embedded.Count, embedded.Width, embedded.Features);
     }
 
+    public async Task PreloadAsync(string modelDirectory) => _ = await SessionFor(modelDirectory);
+
     public Task<DeviceStats> GetStatsAsync() =>
         Task.FromResult(new DeviceStats(this.GetPrimaryKeyString(), _batches, _sequences, _realTokens, _paddedTokens, _busy, _failures));
 

@@ -12,4 +12,7 @@ public sealed class DeviceOptions
 
     /// <summary>Session settings for each device; with several CPU devices, give each a share of the cores.</summary>
     public InferenceOptions Inference { get; set; } = new();
+
+    /// <summary>A model folder every device opens when the silo starts, so /readyz reports ready only once it is loaded; null opens models lazily, on a device's first batch.</summary>
+    public string? PreloadModel { get; set; }
 }

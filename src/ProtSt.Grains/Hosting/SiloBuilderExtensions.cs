@@ -27,6 +27,8 @@ public static class SiloBuilderExtensions
         }
 
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, DeviceRegistrar>();
+        builder.Services.AddSingleton<DevicePreload>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<DevicePreload>());
         builder.Services.AddSingleton<ModelCatalog>();
 
         // Tests and the scale benchmark register their own backend (simulated or faulty) before or after this call.

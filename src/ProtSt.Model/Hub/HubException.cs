@@ -1,6 +1,6 @@
 namespace ProtSt.Model.Hub;
 
-/// <summary>A model could not be downloaded: unknown repository, network failure, or a file that does not verify.</summary>
+/// <summary>A model could not be downloaded: unknown repository, node failure, or a file that does not verify.</summary>
 public sealed class HubException : Exception
 {
     public HubException(string message)

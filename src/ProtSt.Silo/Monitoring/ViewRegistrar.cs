@@ -16,7 +16,7 @@ internal sealed class ViewRegistrar(IServer server, IGrainFactory grains, ILocal
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
-        var addresses = SiloHost.Addresses(server);
+        var addresses = SiloHost.Addresses(server, silo.SiloAddress.Endpoint.Address);
         if (addresses.Count == 0)
         {
             return Task.CompletedTask;

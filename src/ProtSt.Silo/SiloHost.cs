@@ -11,7 +11,9 @@ using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using ProtSt.Grains.Hosting;
+using ProtSt.Grains.Security;
 using ProtSt.Silo.Monitoring;
+using ProtSt.Silo.Security;
 
 namespace ProtSt.Silo;
 
@@ -21,8 +23,18 @@ public static class SiloHost
     /// <summary>Orleans' own instruments, exported beside ours.</summary>
     public const string OrleansMeterName = "Microsoft.Orleans";
 
+    /// <summary>
+    /// Builds the host. One listening beyond loopback refuses to build without <c>Security:ApiKey</c> and
+    /// <c>Security:ModelRoots</c>, and then asks every HTTP request but the health probes for the key.
+    /// </summary>
     public static WebApplication Build(SiloHostOptions options, string[]? args = null)
     {
+        var exposed = ListenScope.BeyondLoopback(options.Urls);
+        if (exposed)
+        {
+            RequireExposable(options);
+        }
+
         var builder = WebApplication.CreateBuilder(args ?? []);
         builder.WebHost.UseUrls(options.Urls);
         builder.Logging.AddProtStConsole();
@@ -41,7 +53,7 @@ public static class SiloHost
                 silo.UseLocalhostClustering(siloPort, gatewayPort);
             }
 
-            silo.AddProtSt(d => (d.Count, d.Inference) = (options.Devices.Count, options.Devices.Inference));
+            silo.AddProtSt(d => (d.Count, d.Inference) = (options.Devices.Count, options.Devices.Inference), options.Security);
             silo.AddDashboard();
         });
 
@@ -62,6 +74,12 @@ public static class SiloHost
         });
 
         var app = builder.Build();
+        if (exposed)
+        {
+            // First in the pipeline, so static files, the dashboard and every endpoint are behind it.
+            app.UseMiddleware<ApiKeyGate>(options.Security.ApiKey!);
+        }
+
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapJobView();
@@ -77,6 +95,23 @@ public static class SiloHost
         [.. (server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []).Select(Browsable)];
 
     public static IReadOnlyList<string> Addresses(WebApplication app) => Addresses(app.Services.GetRequiredService<IServer>());
+
+    private static void RequireExposable(SiloHostOptions options)
+    {
+        if (!options.Security.HasApiKey)
+        {
+            throw new InvalidOperationException(
+                $"The host listens beyond loopback ({options.Urls}), so the job view, /api/jobs, /metrics and /dashboard need an API key: " +
+                $"set {SecurityOptions.ApiKeyName} (environment {SecurityOptions.ApiKeyEnvironmentName}), or listen on 127.0.0.1.");
+        }
+
+        if (options.Security.ModelRoots.All(string.IsNullOrWhiteSpace))
+        {
+            throw new InvalidOperationException(
+                $"The host listens beyond loopback ({options.Urls}), so its silo may open model folders only from configured roots: " +
+                $"set {SecurityOptions.ModelRootsName} (environment PROTST_Security__ModelRoots__0), or listen on 127.0.0.1.");
+        }
+    }
 
     private static string Browsable(string address)
     {

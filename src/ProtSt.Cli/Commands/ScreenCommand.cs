@@ -62,8 +62,8 @@ internal static class ScreenCommand
         var skipped = 0;
 
         await using IClusterConnection connection = request.Cluster is { Length: > 0 } redis
-            ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, ct)
-            : await EmbeddedSiloHost.StartAsync(deviceOptions, configuration.Monitoring, ct);
+            ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, configuration.Security.ApiKey, ct)
+            : await EmbeddedSiloHost.StartAsync(deviceOptions, configuration.Monitoring, configuration.Security, ct);
         var jobId = $"{request.JobPrefix}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         var view = await JobView.AddressAsync(connection.Grains, jobId);
         Console.WriteLine($"job view: {view ?? "none (no silo host in the cluster serves one)"}");

@@ -90,6 +90,15 @@ public sealed class HostSecurityTests(SiloHostFixture loopback, ExposedSiloHostF
     }
 
     [Fact]
+    public async Task The_key_redirect_stays_on_this_host()
+    {
+        using var http = exposed.Client();
+        using var response = await http.GetAsync(new Uri($"{exposed.Address.GetLeftPart(UriPartial.Authority)}//evil.example/?key={Key}"));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/", response.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
     public async Task A_wrong_key_of_the_same_length_is_refused_however_it_is_presented()
     {
         var wrong = new string('x', Key.Length);

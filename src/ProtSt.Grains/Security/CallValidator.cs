@@ -71,8 +71,10 @@ public sealed class CallValidator
         Id("job id", batch.JobId);
         Positive("device batch has {0} sequences", batch.BatchSize, nameof(SecurityOptions.MaxBatchSize), _options.MaxBatchSize);
 
+        Positive("device batch has sequences of {0} tokens", batch.SequenceLength, nameof(SecurityOptions.MaxSequenceResidues), int.MaxValue);
+
         // Two special tokens (<cls>, <eos>) surround the residues.
-        Positive("device batch has sequences of {0} tokens", batch.SequenceLength - 2, nameof(SecurityOptions.MaxSequenceResidues), _options.MaxSequenceResidues);
+        Limit("device batch has sequences of {0} residues", batch.SequenceLength - 2, nameof(SecurityOptions.MaxSequenceResidues), _options.MaxSequenceResidues);
         var cells = (long)batch.BatchSize * batch.SequenceLength;
         if (batch.InputIds is null || batch.AttentionMask is null || batch.InputIds.Length != cells || batch.AttentionMask.Length != cells)
         {

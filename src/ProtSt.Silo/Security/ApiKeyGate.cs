@@ -39,7 +39,9 @@ public sealed class ApiKeyGate(RequestDelegate next, string apiKey)
                 Path = "/",
             });
             var rest = context.Request.Query.Where(q => q.Key != QueryName).SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v)));
-            context.Response.Redirect(context.Request.PathBase + context.Request.Path + QueryString.Create(rest));
+            // Only ever to a path on this host: "//elsewhere" would be read by the browser as another host.
+            var path = (context.Request.PathBase + context.Request.Path).ToUriComponent();
+            context.Response.Redirect((path.StartsWith("//", StringComparison.Ordinal) || path.StartsWith("/\\", StringComparison.Ordinal) ? "/" : path) + QueryString.Create(rest));
             return;
         }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using ProtSt.Grains.Devices;
 using ProtSt.Grains.Jobs;
+using ProtSt.Grains.Security;
 using ProtSt.Model.Hub;
 using ProtSt.Model.Inference;
 using ProtSt.Pipeline;
@@ -39,6 +40,8 @@ internal sealed class CliConfiguration
     public string ClusterId => _configuration["ClusterId"] ?? "protst";
 
     public MonitoringOptions Monitoring => Bind<MonitoringOptions>(MonitoringOptions.SectionName);
+
+    public SecurityOptions Security => Bind<SecurityOptions>(SecurityOptions.SectionName);
 
     public HubOptions Hub => Bind<HubOptions>(HubOptions.SectionName);
 

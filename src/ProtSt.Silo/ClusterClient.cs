@@ -20,14 +20,15 @@ public sealed class ClusterClient : IClusterConnection
 
     public string Description { get; }
 
-    public static async Task<ClusterClient> ConnectAsync(string redis, string clusterId, CancellationToken cancellationToken)
+    /// <summary>Connects through the gateways listed in <paramref name="redis"/>, presenting <paramref name="apiKey"/> (if any) on every call.</summary>
+    public static async Task<ClusterClient> ConnectAsync(string redis, string clusterId, string? apiKey, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.AddProtStConsole();
         builder.UseOrleansClient(client => client
             .UseRedisClustering(redis)
             .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, clusterId))
-            .AddProtStClient());
+            .AddProtStClient(apiKey));
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
         return new ClusterClient(host, redis);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using ProtSt.Grains.Devices;
 using ProtSt.Grains.Hosting;
+using ProtSt.Grains.Security;
 using ProtSt.Silo.Monitoring;
 
 namespace ProtSt.Silo;
@@ -20,9 +21,10 @@ public sealed class EmbeddedSiloHost : IClusterConnection
 
     public string Description => "embedded in-process silo";
 
-    public static async Task<EmbeddedSiloHost> StartAsync(DeviceOptions devices, MonitoringOptions monitoring, CancellationToken cancellationToken)
+    /// <summary>Starts the host on loopback; <paramref name="security"/>'s model roots and size limits apply as on any silo.</summary>
+    public static async Task<EmbeddedSiloHost> StartAsync(DeviceOptions devices, MonitoringOptions monitoring, SecurityOptions security, CancellationToken cancellationToken)
     {
-        var app = SiloHost.Build(new SiloHostOptions { Devices = devices, Monitoring = monitoring });
+        var app = SiloHost.Build(new SiloHostOptions { Devices = devices, Monitoring = monitoring, Security = security });
         await app.StartAsync(cancellationToken);
         return new EmbeddedSiloHost(app);
     }

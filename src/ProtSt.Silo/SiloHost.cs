@@ -12,7 +12,9 @@ using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using ProtSt.Grains.Hosting;
+using ProtSt.Grains.Security;
 using ProtSt.Silo.Monitoring;
+using ProtSt.Silo.Security;
 
 namespace ProtSt.Silo;
 
@@ -22,8 +24,18 @@ public static class SiloHost
     /// <summary>Orleans' own instruments, exported beside ours.</summary>
     public const string OrleansMeterName = "Microsoft.Orleans";
 
+    /// <summary>
+    /// Builds the host. One listening beyond loopback refuses to build without <c>Security:ApiKey</c> and
+    /// <c>Security:ModelRoots</c>, and then asks every HTTP request but the health probes for the key.
+    /// </summary>
     public static WebApplication Build(SiloHostOptions options, string[]? args = null)
     {
+        var exposed = ListenScope.BeyondLoopback(options.Node.Urls);
+        if (exposed)
+        {
+            RequireExposable(options);
+        }
+
         var builder = WebApplication.CreateBuilder(args ?? []);
         var node = options.Node;
         builder.WebHost.UseUrls(node.Urls);
@@ -48,7 +60,10 @@ public static class SiloHost
                 silo.UseLocalhostClustering(siloPort, gatewayPort);
             }
 
-            silo.AddProtSt(d => (d.Count, d.Inference, d.PreloadModel) = (options.Devices.Count, options.Devices.Inference, options.Devices.PreloadModel), options.Cluster is { Length: > 0 } ? options.Cluster : null);
+            silo.AddProtSt(
+                d => (d.Count, d.Inference, d.PreloadModel) = (options.Devices.Count, options.Devices.Inference, options.Devices.PreloadModel),
+                options.Security,
+                options.Cluster is { Length: > 0 } ? options.Cluster : null);
             silo.AddDashboard();
         });
 
@@ -71,6 +86,12 @@ public static class SiloHost
         });
 
         var app = builder.Build();
+        if (exposed)
+        {
+            // First in the pipeline, so static files, the dashboard and every endpoint are behind it.
+            app.UseMiddleware<ApiKeyGate>(options.Security.ApiKey!);
+        }
+
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapJobView();
@@ -128,6 +149,23 @@ public static class SiloHost
 
     public static IReadOnlyList<string> Addresses(WebApplication app) =>
         Addresses(app.Services.GetRequiredService<IServer>(), app.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.Endpoint.Address);
+
+    private static void RequireExposable(SiloHostOptions options)
+    {
+        if (!options.Security.HasApiKey)
+        {
+            throw new InvalidOperationException(
+                $"The host listens beyond loopback ({options.Node.Urls}), so the job view, /api/jobs, /metrics and /dashboard need an API key: " +
+                $"set {SecurityOptions.ApiKeyName} (environment {SecurityOptions.ApiKeyEnvironmentName}), or listen on 127.0.0.1.");
+        }
+
+        if (options.Security.ModelRoots.All(string.IsNullOrWhiteSpace))
+        {
+            throw new InvalidOperationException(
+                $"The host listens beyond loopback ({options.Node.Urls}), so its silo may open model folders only from configured roots: " +
+                $"set {SecurityOptions.ModelRootsName} (environment PROTST_Security__ModelRoots__0), or listen on 127.0.0.1.");
+        }
+    }
 
     private static string Browsable(string address, IPAddress? advertised)
     {

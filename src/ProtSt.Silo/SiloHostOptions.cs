@@ -1,4 +1,5 @@
 using ProtSt.Grains.Devices;
+using ProtSt.Grains.Security;
 using ProtSt.Silo.Monitoring;
 
 namespace ProtSt.Silo;
@@ -17,4 +18,7 @@ public sealed record SiloHostOptions
     public DeviceOptions Devices { get; init; } = new();
 
     public MonitoringOptions Monitoring { get; init; } = new();
+
+    /// <summary>The API key, model roots and size limits; a host listening beyond loopback must have a key and roots.</summary>
+    public SecurityOptions Security { get; init; } = new();
 }

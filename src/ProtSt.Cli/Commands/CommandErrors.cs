@@ -1,3 +1,4 @@
+using ProtSt.Grains;
 using ProtSt.Model.Checkpoints;
 using ProtSt.Model.Configuration;
 using ProtSt.Model.Folders;
@@ -19,7 +20,7 @@ internal static class CommandErrors
         }
         catch (Exception e) when (e is CheckpointFormatException or ModelConfigException or ModelFolderException or InvalidInputException
             or InvalidSequenceException or HubException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or UnauthorizedAccessException or InvalidDataException
-            or ArgumentException or PlatformNotSupportedException)
+            or ArgumentException or PlatformNotSupportedException or RequestRefusedException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

@@ -99,8 +99,8 @@ internal static class ScreenCommand
         var skipped = checked((int)(resuming?.ShardSkipped ?? 0));
 
         await using IClusterConnection connection = request.Cluster is { Length: > 0 } redis
-            ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, ct)
-            : await EmbeddedSiloHost.StartAsync(deviceOptions, configuration.Monitoring, ct);
+            ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, configuration.Security.ApiKey, ct)
+            : await EmbeddedSiloHost.StartAsync(deviceOptions, configuration.Monitoring, configuration.Security, ct);
 
         // Each run gets its own aggregator (its figures are this run's); the output folder keeps the job's first id.
         var jobId = $"{request.JobPrefix}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";

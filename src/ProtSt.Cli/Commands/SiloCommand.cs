@@ -58,6 +58,7 @@ internal static class SiloCommand
                 ClusterId = configuration.ClusterId,
                 Devices = deviceOptions,
                 Monitoring = configuration.Monitoring,
+                Security = configuration.Security,
             });
             await app.StartAsync(ct);
             var addresses = SiloHost.Addresses(app);

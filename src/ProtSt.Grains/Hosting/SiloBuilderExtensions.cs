@@ -1,19 +1,22 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using ProtSt.Grains.Devices;
 using ProtSt.Grains.Placement;
+using ProtSt.Grains.Security;
 using ProtSt.Grains.Shards;
 
 namespace ProtSt.Grains.Hosting;
 
-/// <summary>Adds ProtSt's grains, device placement and device registration to a silo.</summary>
+/// <summary>Adds ProtSt's grains, device placement, device registration and the security checks on incoming calls to a silo.</summary>
 public static class SiloBuilderExtensions
 {
     /// <param name="builder">The silo.</param>
     /// <param name="configure">Sets the silo's device options.</param>
+    /// <param name="security">The cluster key, request size limits and model roots every ProtSt grain call is checked against.</param>
     /// <param name="redis">A Redis connection string for jobs' durable progress (clusters); null keeps it in memory.</param>
-    public static ISiloBuilder AddProtSt(this ISiloBuilder builder, Action<DeviceOptions>? configure = null, string? redis = null)
+    public static ISiloBuilder AddProtSt(this ISiloBuilder builder, Action<DeviceOptions>? configure = null, SecurityOptions? security = null, string? redis = null)
     {
         builder.AddPlacementDirector<DevicePlacementStrategy, DevicePlacementDirector>();
 
@@ -30,6 +33,21 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<DevicePreload>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<DevicePreload>());
         builder.Services.AddSingleton<ModelCatalog>();
+
+        // Sizes and model folders are checked, and the API key when one is set, before any ProtSt grain runs; the
+        // silo stamps its own outgoing calls (shards to devices, the host's API to the registry) with the same key.
+        if (security is not null)
+        {
+            builder.Services.AddSingleton(Options.Create(security));
+        }
+        else
+        {
+            builder.Services.AddOptions<SecurityOptions>();
+        }
+
+        builder.Services.AddSingleton<CallValidator>();
+        builder.AddIncomingGrainCallFilter<SecurityCallFilter>();
+        builder.Services.AddSingleton<IOutgoingGrainCallFilter>(services => new ClusterKeyStamp(services.GetRequiredService<IOptions<SecurityOptions>>().Value.ApiKey));
 
         // Tests and the scale benchmark register their own backend (simulated or faulty) before or after this call.
         builder.Services.TryAddSingleton<IDeviceBackendFactory, OnnxDeviceBackendFactory>();

@@ -189,7 +189,8 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
                     await watch;
                 }
             }
-            catch (Exception) when (attempt < options.ShardAttempts && !cancellationToken.IsCancellationRequested)
+            // A refusal (too large, a model folder outside the roots, no key) would only be refused again.
+            catch (Exception e) when (e is not RequestRefusedException && attempt < options.ShardAttempts && !cancellationToken.IsCancellationRequested)
             {
                 // Exponential backoff, capped: after a silo dies, membership takes seconds to agree and the device
                 // directory to refill; retrying at once would only use up the attempts.

@@ -23,7 +23,7 @@ public static class TextEmbedder
             {
                 return await grains.GetGrain<IDeviceGrain>(device).EmbedTextAsync(request).WaitAsync(cancellationToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException && !IsModelError(e))
+            catch (Exception e) when (e is not OperationCanceledException and not RequestRefusedException && !IsModelError(e))
             {
                 failures.Add($"{device}: {e.Message}");
             }

@@ -2,10 +2,13 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using ProtSt.Grains;
+using ProtSt.Grains.Security;
+using ProtSt.Silo.Security;
 
 namespace ProtSt.Silo.Monitoring;
 
@@ -22,19 +25,37 @@ public static class JobViewEndpoints
         var files = new ManifestEmbeddedFileProvider(typeof(JobViewEndpoints).Assembly, "wwwroot");
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files, RequestPath = "/view" });
         app.MapGet("/", () => Page(files, "index.html"));
-        app.MapGet("/jobs/{id}", (string id) => Page(files, "job.html"));
+        app.MapGet("/jobs/{id}", (string id, IOptions<SecurityOptions> security) =>
+            Refused(id, security) ?? Page(files, "job.html"));
 
         var api = app.MapGroup("/api/jobs");
         api.MapGet("/", async (JobReader jobs, CancellationToken cancellationToken) =>
             TypedResults.Ok((await jobs.ListAsync(cancellationToken)).Select(JobSummary.Of).ToList()));
-        api.MapGet("/{id}", async Task<IResult> (string id, JobReader jobs, CancellationToken cancellationToken) =>
-            await jobs.GetAsync(id, cancellationToken) is { } snapshot ? TypedResults.Ok(snapshot) : TypedResults.NotFound());
-        api.MapGet("/{id}/events", async Task<IResult> (string id, JobReader jobs, IOptions<MonitoringOptions> options, CancellationToken cancellationToken) =>
-            await jobs.GetAsync(id, cancellationToken) is { } first
+        api.MapGet("/{id}", async Task<IResult> (string id, JobReader jobs, IOptions<SecurityOptions> security, CancellationToken cancellationToken) =>
+        {
+            if (Refused(id, security) is { } refused)
+            {
+                return refused;
+            }
+
+            return await jobs.GetAsync(id, cancellationToken) is { } snapshot ? TypedResults.Ok(snapshot) : TypedResults.NotFound();
+        });
+        api.MapGet("/{id}/events", async Task<IResult> (string id, JobReader jobs, IOptions<MonitoringOptions> options, IOptions<SecurityOptions> security, CancellationToken cancellationToken) =>
+        {
+            if (Refused(id, security) is { } refused)
+            {
+                return refused;
+            }
+
+            return await jobs.GetAsync(id, cancellationToken) is { } first
                 ? TypedResults.ServerSentEvents(StreamAsync(first, jobs, options.Value.PushInterval, cancellationToken))
-                : TypedResults.NotFound());
+                : TypedResults.NotFound();
+        });
         return app;
     }
+
+    private static BadRequest<string>? Refused(string id, IOptions<SecurityOptions> security) =>
+        JobIdRule.Problem(id, security.Value.MaxIdLength) is { } problem ? TypedResults.BadRequest(problem) : null;
 
     private static IResult Page(ManifestEmbeddedFileProvider files, string name) =>
         Results.Stream(files.GetFileInfo(name).CreateReadStream(), "text/html; charset=utf-8");

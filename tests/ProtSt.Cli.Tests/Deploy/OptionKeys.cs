@@ -85,9 +85,6 @@ public static class OptionKeys
             }
         }
 
-        // The security branch adds Security (ApiKey, ModelRoots) to CliConfiguration; until it is merged, the manifests'
-        // Security variables are checked against the shape it binds. Once merged, the real class is found above.
-        sections.TryAdd(PendingSecurityOptions.SectionName, typeof(PendingSecurityOptions));
         return sections;
     }
 

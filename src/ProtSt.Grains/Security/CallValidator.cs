@@ -1,0 +1,162 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using ProtSt.Grains.Shards;
+
+namespace ProtSt.Grains.Security;
+
+/// <summary>Checks the work a call asks of a silo against <see cref="SecurityOptions"/>: sizes, and model folders against the roots.</summary>
+public sealed class CallValidator
+{
+    private readonly SecurityOptions _options;
+    private readonly ModelRoots _roots;
+    private readonly ModelCatalog _catalog;
+
+    public CallValidator(IOptions<SecurityOptions> options, ModelCatalog catalog)
+    {
+        _options = options.Value;
+        _roots = new ModelRoots(_options.ModelRoots);
+        _catalog = catalog;
+    }
+
+    /// <summary>Throws <see cref="RequestRefusedException"/> if <paramref name="argument"/> is a request this silo must refuse.</summary>
+    public void Validate(object? argument)
+    {
+        switch (argument)
+        {
+            case ShardRequest shard:
+                Validate(shard);
+                break;
+            case DeviceBatch batch:
+                Validate(batch);
+                break;
+            case TextEmbeddingRequest text:
+                Validate(text);
+                break;
+        }
+    }
+
+    private void Validate(ShardRequest request)
+    {
+        Id("job id", request.JobId);
+        Limit("shard request has {0} records", request.Records?.Count ?? 0, nameof(SecurityOptions.MaxRecordsPerShard), _options.MaxRecordsPerShard);
+        foreach (var record in request.Records ?? [])
+        {
+            Id("record id", record.Id);
+            if (record.Sequence is null || record.Sequence.Length > _options.MaxSequenceResidues)
+            {
+                // Not a format string: the id is the client's text.
+                throw new RequestRefusedException(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"record '{record.Id}' has a sequence of {record.Sequence?.Length ?? 0} characters; the limit is {SecurityOptions.SectionName}:{nameof(SecurityOptions.MaxSequenceResidues)} = {_options.MaxSequenceResidues}"));
+            }
+        }
+
+        Positive("shard request asks for {0} tokens per batch", request.MaxTokensPerBatch, nameof(SecurityOptions.MaxTokensPerBatch), _options.MaxTokensPerBatch);
+        Positive("shard request asks for batches of {0} sequences", request.MaxBatchSize, nameof(SecurityOptions.MaxBatchSize), _options.MaxBatchSize);
+        if (request.Scoring is { } scoring)
+        {
+            Positive("label scoring has {0} labels", scoring.Labels, nameof(SecurityOptions.MaxLabels), _options.MaxLabels);
+            Positive("label scoring has features {0} wide", scoring.Width, nameof(SecurityOptions.MaxLabelFeatureWidth), _options.MaxLabelFeatureWidth);
+            if (scoring.LabelFeatures is null || scoring.LabelFeatures.Length != (long)scoring.Labels * scoring.Width)
+            {
+                throw new RequestRefusedException($"label scoring has {scoring.LabelFeatures?.Length ?? 0} values, not {scoring.Labels} labels x {scoring.Width}.");
+            }
+        }
+
+        Model(request.ModelDirectory);
+    }
+
+    private void Validate(DeviceBatch batch)
+    {
+        Id("job id", batch.JobId);
+        Positive("device batch has {0} sequences", batch.BatchSize, nameof(SecurityOptions.MaxBatchSize), _options.MaxBatchSize);
+
+        Positive("device batch has sequences of {0} tokens", batch.SequenceLength, nameof(SecurityOptions.MaxSequenceResidues), int.MaxValue);
+
+        // Two special tokens (<cls>, <eos>) surround the residues.
+        Limit("device batch has sequences of {0} residues", batch.SequenceLength - 2, nameof(SecurityOptions.MaxSequenceResidues), _options.MaxSequenceResidues);
+        var cells = (long)batch.BatchSize * batch.SequenceLength;
+        if (batch.InputIds is null || batch.AttentionMask is null || batch.InputIds.Length != cells || batch.AttentionMask.Length != cells)
+        {
+            throw new RequestRefusedException($"device batch of {batch.BatchSize} x {batch.SequenceLength} does not carry {cells} token ids and mask values.");
+        }
+
+        Model(batch.ModelDirectory);
+    }
+
+    private void Validate(TextEmbeddingRequest request)
+    {
+        Positive("text request has {0} prompts", request.Prompts?.Count ?? 0, nameof(SecurityOptions.MaxLabels), _options.MaxLabels);
+        foreach (var prompt in request.Prompts ?? [])
+        {
+            Limit("a prompt has {0} characters", prompt?.Length ?? 0, nameof(SecurityOptions.MaxPromptLength), _options.MaxPromptLength);
+        }
+
+        Model(request.ModelDirectory);
+    }
+
+    private void Model(string? directory)
+    {
+        if (string.IsNullOrWhiteSpace(directory))
+        {
+            throw new RequestRefusedException("the request names no model folder.");
+        }
+
+        if (!_roots.Confining)
+        {
+            return;
+        }
+
+        Confine(directory, directory);
+
+        // A fine-tuned folder runs the encoder of the folder its manifest names; that one must be inside too.
+        if (_catalog.Folder(directory).BaseModel is { } baseModel)
+        {
+            Confine(baseModel.Directory, $"{directory}'s base model {baseModel.Directory}");
+        }
+    }
+
+    private void Confine(string directory, string description)
+    {
+        if (!_roots.Contains(directory))
+        {
+            throw new RequestRefusedException(
+                $"model folder '{description}' is outside every folder of {SecurityOptions.ModelRootsName} (paths are compared with '..' and symlinks resolved).");
+        }
+    }
+
+    private void Id(string what, string? id)
+    {
+        if (string.IsNullOrEmpty(id))
+        {
+            throw new RequestRefusedException($"a {what} is empty.");
+        }
+
+        if (id.Length > _options.MaxIdLength)
+        {
+            throw new RequestRefusedException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"a {what} has {id.Length} characters; the limit is {SecurityOptions.SectionName}:{nameof(SecurityOptions.MaxIdLength)} = {_options.MaxIdLength}"));
+        }
+    }
+
+    private static void Positive(string format, int value, string option, int limit)
+    {
+        if (value <= 0)
+        {
+            throw new RequestRefusedException(string.Format(CultureInfo.InvariantCulture, format, value) + "; it must be positive");
+        }
+
+        Limit(format, value, option, limit);
+    }
+
+    private static void Limit(string format, int value, string option, int limit)
+    {
+        if (value > limit)
+        {
+            throw new RequestRefusedException(
+                string.Format(CultureInfo.InvariantCulture, format, value) +
+                string.Create(CultureInfo.InvariantCulture, $"; the limit is {SecurityOptions.SectionName}:{option} = {limit}"));
+        }
+    }
+}

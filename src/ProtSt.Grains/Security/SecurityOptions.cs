@@ -1,0 +1,53 @@
+namespace ProtSt.Grains.Security;
+
+/// <summary>
+/// Who may use a silo and how much one call may ask of it; bound from the <c>Security</c> configuration section
+/// (environment: <c>PROTST_Security__ApiKey</c>, <c>PROTST_Security__ModelRoots__0</c>, ...).
+/// </summary>
+public sealed class SecurityOptions
+{
+    public const string SectionName = "Security";
+
+    /// <summary>The option's name as it appears in error messages.</summary>
+    public const string ApiKeyName = "Security:ApiKey";
+
+    public const string ApiKeyEnvironmentName = "PROTST_Security__ApiKey";
+
+    public const string ModelRootsName = "Security:ModelRoots";
+
+    /// <summary>
+    /// The key HTTP callers and cluster clients present. Required when the host listens beyond loopback; when set,
+    /// silos also refuse grain calls that do not carry it. Null or empty: none.
+    /// </summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Folders silos may open model folders from (symlinks resolved); empty: any folder, allowed only on loopback hosts.</summary>
+    public List<string> ModelRoots { get; set; } = [];
+
+    /// <summary>Records in one shard request (the pipeline sends 256 by default).</summary>
+    public int MaxRecordsPerShard { get; set; } = 65_536;
+
+    /// <summary>Characters of one record's sequence (titin, the longest known protein, has about 35,000 residues).</summary>
+    public int MaxSequenceResidues { get; set; } = 100_000;
+
+    /// <summary>Characters of a record id or a job id.</summary>
+    public int MaxIdLength { get; set; } = 1_024;
+
+    /// <summary>Labels (and so prompts) of one zero-shot job.</summary>
+    public int MaxLabels { get; set; } = 4_096;
+
+    /// <summary>Width of one label feature vector (ProtST's is 512).</summary>
+    public int MaxLabelFeatureWidth { get; set; } = 8_192;
+
+    /// <summary>Characters of one text prompt.</summary>
+    public int MaxPromptLength { get; set; } = 4_096;
+
+    /// <summary>A shard's token budget per batch (the pipeline uses 4,096).</summary>
+    public int MaxTokensPerBatch { get; set; } = 1_048_576;
+
+    /// <summary>Sequences in one batch, whether planned by a shard or sent to a device (the pipeline uses 256).</summary>
+    public int MaxBatchSize { get; set; } = 65_536;
+
+    /// <summary>True when an API key is configured.</summary>
+    public bool HasApiKey => !string.IsNullOrWhiteSpace(ApiKey);
+}

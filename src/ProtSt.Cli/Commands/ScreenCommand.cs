@@ -65,9 +65,9 @@ internal static class ScreenCommand
             ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, ct)
             : await EmbeddedSiloHost.StartAsync(deviceOptions, configuration.Monitoring, ct);
         var jobId = $"{request.JobPrefix}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        var view = await JobView.AddressAsync(connection.Grains, jobId);
+        var view = await JobView.AddressAsync(connection.Grains, jobId, screen.ControlCallTimeout, ct);
         Console.WriteLine($"job view: {view ?? "none (no silo host in the cluster serves one)"}");
-        var task = await JobTask.ResolveAsync(request.Task, modelDirectory, connection.Grains, ct);
+        var task = await JobTask.ResolveAsync(request.Task, modelDirectory, connection.Grains, screen.TextEmbeddingTimeout, ct);
         await using var writer = new ScreenResultWriter(outputDirectory, task.Columns, withFeature: task.Task == ScreenTask.ZeroShot);
         var driver = new JobDriver(connection.Grains, screen, task.Labels);
         var records = SequenceInput.ReadAsync(inputPath, fail ? InvalidRecordPolicy.Fail : InvalidRecordPolicy.Skip, Report, ct);
@@ -95,7 +95,7 @@ internal static class ScreenCommand
             // The real pass reports the problem, with its policy.
         }
 
-        var snapshot = await WithProgressAsync(jobGrain, () => driver.RunAsync(jobId, modelDirectory, inputPath, expected, records, Write, Report, ct));
+        var snapshot = await WithProgressAsync(jobGrain, screen.ControlCallTimeout, () => driver.RunAsync(jobId, modelDirectory, inputPath, expected, records, Write, Report, ct));
         var accuracy = snapshot.Classification is { Labelled: > 0 } figures
             ? $", accuracy {figures.Accuracy:P1} on {figures.Labelled} labelled records"
             : string.Empty;
@@ -116,7 +116,7 @@ internal static class ScreenCommand
         return new ScreenOutcome(snapshot, modelDirectory, task, writer.Rows, skipped);
     }
 
-    private static async Task<JobSnapshot> WithProgressAsync(IJobGrain job, Func<Task<JobSnapshot>> run)
+    private static async Task<JobSnapshot> WithProgressAsync(IJobGrain job, TimeSpan callTimeout, Func<Task<JobSnapshot>> run)
     {
         if (!CommandErrors.Status.Profile.Capabilities.Interactive)
         {
@@ -132,7 +132,17 @@ internal static class ScreenCommand
                 var running = run();
                 while (await Task.WhenAny(running, Task.Delay(500)) != running)
                 {
-                    var s = await job.GetSnapshotAsync();
+                    JobSnapshot s;
+                    try
+                    {
+                        s = await job.GetSnapshotAsync().WaitAsync(callTimeout);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // The aggregator's silo may have died; the progress line waits for it, the job does not.
+                        continue;
+                    }
+
                     var eta = s.Eta is { } remaining ? $", ETA {remaining:hh\\:mm\\:ss}" : string.Empty;
                     var share = s.ExpectedRecords is > 0 and var total ? $" of {total} ({100.0 * s.Rows / total:F0}%)" : string.Empty;
                     var accuracy = s.Classification is { Labelled: > 0 } c ? $", accuracy {c.Accuracy:P1}" : string.Empty;

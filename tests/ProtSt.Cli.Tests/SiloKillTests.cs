@@ -11,11 +11,15 @@ namespace ProtSt.Cli.Tests;
 /// <summary>A real cluster of processes (Redis on a loopback port, three <c>protst silo</c> nodes) losing a silo to SIGKILL or SIGTERM mid-job.</summary>
 public sealed class SiloKillTests(ITestOutputHelper output)
 {
-    // Above the client's window (8 shards in flight × 256 records), so rows are written, and counted, while records are still being read.
-    private const int Count = 3000;
+    // Small shards (see Config) keep the job short yet many shards long: 24 of 64 records, at most 4 in flight, so rows
+    // are written, and counted, while most records are still to come.
+    private const int Count = 1500;
+    private const string Config = """{ "Screen": { "ShardSize": 64, "MaxShardsInFlight": 4 } }""";
 
-    // Membership needs some seconds to declare a killed silo dead, then the lost shards run again: well within this.
-    private static readonly TimeSpan AfterLoss = TimeSpan.FromSeconds(90);
+    // Membership needs some seconds to declare a killed silo dead, then the lost shards run again (about 20 s on this
+    // machine); the bounds are generous because the 2 cores are shared with other test runs.
+    private static readonly TimeSpan AfterLoss = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan UntilRows = TimeSpan.FromSeconds(180);
 
     [Fact]
     public Task A_silo_killed_mid_job_loses_nothing_and_duplicates_nothing() => LoseASiloAsync("KILL");
@@ -38,24 +42,25 @@ public sealed class SiloKillTests(ITestOutputHelper output)
             var model = scratch.Combine("model");
             Assert.Equal(0, (await Protst.RunAsync("model", "convert", Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "esm2-tiny"), "-o", model)).ExitCode);
             var random = new Random(17);
+            var config = scratch.Write("small-shards.json", Config);
             var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, Count).Select(i =>
                 $">P{i}\n{new string(Enumerable.Range(0, random.Next(30, 600)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())}\n")));
 
             // The clean run, on an embedded silo while the cluster starts: nothing lost.
-            var clean = await Protst.RunAsync("screen", "-i", fasta, "-m", model, "-o", scratch.Combine("clean"));
+            var clean = await Protst.RunAsync("screen", "-i", fasta, "-m", model, "-o", scratch.Combine("clean"), "--config", config);
             Assert.True(clean.ExitCode == 0, clean.Error);
-            var ready = await Task.WhenAll(silos.Select(s => Processes.WaitForLineAsync(s, "silo ready", TimeSpan.FromSeconds(120))));
+            var ready = await Task.WhenAll(silos.Select(s => Processes.WaitForLineAsync(s, "silo ready", TimeSpan.FromSeconds(180))));
             var views = ready.Select(lines => Regex.Match(lines[^1], @"job view (\S+)/,").Groups[1].Value).ToList();
             output.WriteLine($"clean run done and cluster ready after {started.Elapsed.TotalSeconds:F1} s");
 
-            var screen = Processes.StartProtst("screen", "--cluster", cluster, "-i", fasta, "-m", model, "-o", scratch.Combine("out"));
+            var screen = Processes.StartProtst("screen", "--cluster", cluster, "-i", fasta, "-m", model, "-o", scratch.Combine("out"), "--config", config);
             processes.Add(screen);
             var screenErrors = Processes.CollectErrors(screen);
-            var jobId = Regex.Match((await Processes.WaitForLineAsync(screen, "job view:", TimeSpan.FromSeconds(60)))[^1], @"/jobs/(\S+)").Groups[1].Value;
+            var jobId = Regex.Match((await Processes.WaitForLineAsync(screen, "job view:", TimeSpan.FromSeconds(120)))[^1], @"/jobs/(\S+)").Groups[1].Value;
             Assert.NotEmpty(jobId);
 
             // Lose the silo once rows are flowing, as any host that already knows the job reports them.
-            var rows = await FirstRowsAsync(views, jobId, screen, TimeSpan.FromSeconds(60));
+            var rows = await FirstRowsAsync(views, jobId, screen, UntilRows);
             Assert.False(screen.HasExited, $"the job ended before a silo could be lost under it: {screenErrors()}");
             Assert.True(rows < Count, $"the job had written all {rows} rows before the {signal}");
             var victim = silos[1];

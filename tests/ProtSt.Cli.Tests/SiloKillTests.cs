@@ -83,10 +83,10 @@ public sealed class SiloKillTests(ITestOutputHelper output)
             Assert.True(screen.ExitCode == 0, screenErrors());
             if (signal == "TERM")
             {
-                // A graceful leave ends the process, in bounded time.
-                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                // A graceful leave ends the process by itself, in bounded time, with success (143 would mean it was cut short).
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
                 await victim.WaitForExitAsync(wait.Token);
-                output.WriteLine($"the terminated silo exited with code {victim.ExitCode}");
+                Assert.Equal(0, victim.ExitCode);
             }
 
             var expected = await EmbeddingParquetReader.ReadAllAsync(scratch.Combine("clean", "embeddings.parquet"), CancellationToken.None);

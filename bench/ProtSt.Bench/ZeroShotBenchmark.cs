@@ -63,7 +63,7 @@ internal static class ZeroShotBenchmark
             async Task Cluster()
             {
                 // Label prompts are embedded on a device once per job, as every zero-shot job does.
-                var scoring = await TextEmbedder.EmbedLabelsAsync(cluster.Grains, model, prompts, manifest.LogitScale.Value, CancellationToken.None);
+                var scoring = await TextEmbedder.EmbedLabelsAsync(cluster.Grains, model, prompts, manifest.LogitScale.Value, new ScreenOptions().TextEmbeddingTimeout, CancellationToken.None);
                 var driver = new JobDriver(cluster.Grains, new ScreenOptions(), new JobLabels(labels.Names, scoring));
                 var row = 0;
                 await driver.RunAsync($"zero-shot-{run++}", model, "bench", records.Count, records.ToAsyncEnumerable(), r =>
@@ -75,7 +75,7 @@ internal static class ZeroShotBenchmark
 
             // Warm-up on a few sequences: arenas, kernels, grain activations.
             sessions.Run(EncodedBatch.Create([encoded[0]], tokenizer.PadId));
-            await TextEmbedder.EmbedLabelsAsync(cluster.Grains, model, prompts, manifest.LogitScale.Value, CancellationToken.None);
+            await TextEmbedder.EmbedLabelsAsync(cluster.Grains, model, prompts, manifest.LogitScale.Value, new ScreenOptions().TextEmbeddingTimeout, CancellationToken.None);
 
             var methods = new (string Name, Func<Task> Run)[]
             {

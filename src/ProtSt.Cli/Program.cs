@@ -14,5 +14,7 @@ var root = new RootCommand("protst: protein language models (ESM, ProtST) over w
     SiloCommand.Create(),
 };
 
+// SIGTERM and Ctrl+C cancel the command's token; SiloCommand.Invocation gives the command time to stop before
+// System.CommandLine ends the process (its default of 2 s turned a silo's graceful leave into a crash with code 143).
 var parse = root.Parse(args);
 return await parse.InvokeAsync(SiloCommand.Invocation(parse));

@@ -58,18 +58,49 @@ public static class Processes
         throw new InvalidOperationException($"Process {process.Id} exited (code {process.ExitCode}) before printing '{text}'.");
     }
 
-    /// <summary>Kills each process that is still running and waits, bounded, for it to go.</summary>
+    /// <summary>Kills every process that is still running, then waits, bounded, for them to go; one that will not die does not spare the others.</summary>
     public static async Task StopAsync(IEnumerable<Process> processes)
     {
-        foreach (var process in processes)
+        var all = processes.ToList();
+        foreach (var process in all)
         {
-            if (!process.HasExited)
+            try
             {
                 process.Kill(entireProcessTree: true);
             }
-
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await process.WaitForExitAsync(wait.Token);
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
         }
+
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await Task.WhenAll(all.Select(p => p.WaitForExitAsync(wait.Token)));
+    }
+
+    /// <summary>Sends a signal (e.g. KILL, TERM) to a process, as <c>kill -SIGNAL pid</c> would.</summary>
+    public static async Task SignalAsync(Process process, string signal)
+    {
+        using var kill = Start("kill", $"-{signal}", $"{process.Id}");
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await kill.WaitForExitAsync(wait.Token);
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {process.Id} failed with exit code {kill.ExitCode}.");
+        }
+    }
+
+    /// <summary>Collects a process's standard error from now on, so a failing test can show what the process said.</summary>
+    public static Func<string> CollectErrors(Process process)
+    {
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                lines.Enqueue(line);
+            }
+        };
+        return () => string.Join('\n', lines);
     }
 }

@@ -31,7 +31,7 @@ public sealed class ProtStThroughClusterTests(ClusterFixture fixture) : IDisposa
         var handAccuracy = labels.Zip(predictions).Count(pair => pair.First == pair.Second) / (double)labels.Length;
         var records = proteins.Select((sequence, i) => new SequenceRecord($"protein{i}", sequence, "golden", i + 1, labels[i].ToString(CultureInfo.InvariantCulture))).ToList();
 
-        var scoring = await TextEmbedder.EmbedLabelsAsync(fixture.Cluster.Client, model, prompts[..10], manifest.LogitScale!.Value, CancellationToken.None);
+        var scoring = await TextEmbedder.EmbedLabelsAsync(fixture.Cluster.Client, model, prompts[..10], manifest.LogitScale!.Value, new ScreenOptions().TextEmbeddingTimeout, CancellationToken.None);
         Assert.Equal((10, 32), (scoring.Labels, scoring.Width));
         Assertions.Close(scoring.LabelFeatures, expected.Get("text_feature").ReadFloat32().AsSpan(0, 10 * 32), Tolerance, "label features");
 

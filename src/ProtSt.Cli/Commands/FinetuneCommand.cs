@@ -186,7 +186,7 @@ internal static class FinetuneCommand
             ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, configuration.Security.ApiKey, ct)
             : await EmbeddedSiloHost.StartAsync(deviceOptions, configuration.Monitoring, configuration.Security, ct);
         var jobId = $"finetune-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        var view = await JobView.AddressAsync(connection.Grains, jobId);
+        var view = await JobView.AddressAsync(connection.Grains, jobId, configuration.Screen.ControlCallTimeout, ct);
         Console.WriteLine($"job view: {view ?? "none (no silo host in the cluster serves one)"}");
 
         // Split files may reuse ids; the job only needs them distinct, and rows come back in input order.

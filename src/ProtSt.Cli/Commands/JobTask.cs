@@ -10,7 +10,7 @@ internal sealed record JobTask(ScreenTask Task, ScoreColumns? Columns, JobLabels
     public static string DefaultLabelsPath => Path.Combine(AppContext.BaseDirectory, "configs", "labels", "subcellular-localization.tsv");
 
     /// <summary>Checks that the model can do the task and, for zero-shot, embeds the label prompts once on a device of the cluster.</summary>
-    public static async Task<JobTask> ResolveAsync(JobTaskRequest request, string modelDirectory, IGrainFactory grains, CancellationToken cancellationToken)
+    public static async Task<JobTask> ResolveAsync(JobTaskRequest request, string modelDirectory, IGrainFactory grains, TimeSpan textEmbeddingTimeout, CancellationToken cancellationToken)
     {
         var manifest = ModelFolder.Open(modelDirectory, verifyHashes: false).Manifest;
         var task = request.Task ?? manifest.Kind switch
@@ -31,7 +31,7 @@ internal sealed record JobTask(ScreenTask Task, ScoreColumns? Columns, JobLabels
 
                 var labels = LabelSet.Read(request.LabelsPath ?? DefaultLabelsPath);
                 var prompts = labels.Prompts(request.Field, request.PromptTemplate);
-                var scoring = await TextEmbedder.EmbedLabelsAsync(grains, modelDirectory, prompts, manifest.LogitScale!.Value, cancellationToken);
+                var scoring = await TextEmbedder.EmbedLabelsAsync(grains, modelDirectory, prompts, manifest.LogitScale!.Value, textEmbeddingTimeout, cancellationToken);
                 return new JobTask(task, new ScoreColumns(ScoreColumns.ZeroShotPrefix, labels.Names), new JobLabels(labels.Names, scoring));
 
             case ScreenTask.Classify:

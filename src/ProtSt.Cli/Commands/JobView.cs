@@ -8,10 +8,20 @@ internal static class JobView
     /// <summary>A person at a terminal can open the view after a short job; a script only wants the exit.</summary>
     public static bool InTerminal => !Console.IsInputRedirected && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
 
-    /// <summary>The job's page on one of the silo hosts that serve the view, or null when none does.</summary>
-    public static async Task<string?> AddressAsync(IGrainFactory grains, string jobId)
+    /// <summary>The job's page on one of the silo hosts that serve the view, or null when none does (or the registry does not answer in time).</summary>
+    public static async Task<string?> AddressAsync(IGrainFactory grains, string jobId, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var views = await grains.GetGrain<IJobRegistryGrain>(0).GetViewsAsync();
+        IReadOnlyList<string> views;
+        try
+        {
+            views = await grains.GetGrain<IJobRegistryGrain>(0).GetViewsAsync().WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // The registry's silo may have just died; the view is a convenience, the job does not need it.
+            return null;
+        }
+
         return views.Count > 0 ? $"{views[0]}/jobs/{Uri.EscapeDataString(jobId)}" : null;
     }
 

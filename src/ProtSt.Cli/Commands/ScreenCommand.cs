@@ -104,9 +104,9 @@ internal static class ScreenCommand
 
         // Each run gets its own aggregator (its figures are this run's); the output folder keeps the job's first id.
         var jobId = $"{request.JobPrefix}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        var view = await JobView.AddressAsync(connection.Grains, jobId);
+        var view = await JobView.AddressAsync(connection.Grains, jobId, screen.ControlCallTimeout, ct);
         Console.WriteLine($"job view: {view ?? "none (no silo host in the cluster serves one)"}");
-        var task = await JobTask.ResolveAsync(request.Task, modelDirectory, connection.Grains, ct);
+        var task = await JobTask.ResolveAsync(request.Task, modelDirectory, connection.Grains, screen.TextEmbeddingTimeout, ct);
         var withFeature = task.Task == ScreenTask.ZeroShot;
         await using var writer = resuming is null
             ? new ScreenResultWriter(outputDirectory, task.Columns, withFeature, screen.CheckpointRecords)
@@ -175,7 +175,7 @@ internal static class ScreenCommand
         JobSnapshot snapshot;
         try
         {
-            snapshot = await WithProgressAsync(jobGrain, () => driver.RunAsync(jobId, modelDirectory, inputPath, expected, records, Write, ReportFromShard, ct));
+            snapshot = await WithProgressAsync(jobGrain, screen.ControlCallTimeout, () => driver.RunAsync(jobId, modelDirectory, inputPath, expected, records, Write, ReportFromShard, ct));
         }
         catch (Exception)
         {
@@ -221,7 +221,7 @@ internal static class ScreenCommand
         Console.Error.WriteLine($"stopped with {keeper.Committed} records written; continue with: protst screen --resume {outputDirectory}");
     }
 
-    private static async Task<JobSnapshot> WithProgressAsync(IJobGrain job, Func<Task<JobSnapshot>> run)
+    private static async Task<JobSnapshot> WithProgressAsync(IJobGrain job, TimeSpan callTimeout, Func<Task<JobSnapshot>> run)
     {
         if (!CommandErrors.Status.Profile.Capabilities.Interactive)
         {
@@ -237,7 +237,17 @@ internal static class ScreenCommand
                 var running = run();
                 while (await Task.WhenAny(running, Task.Delay(500)) != running)
                 {
-                    var s = await job.GetSnapshotAsync();
+                    JobSnapshot s;
+                    try
+                    {
+                        s = await job.GetSnapshotAsync().WaitAsync(callTimeout);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // The aggregator's silo may have died; the progress line waits for it, the job does not.
+                        continue;
+                    }
+
                     var eta = s.Eta is { } remaining ? $", ETA {remaining:hh\\:mm\\:ss}" : string.Empty;
                     var share = s.ExpectedRecords is > 0 and var total ? $" of {total} ({100.0 * s.Rows / total:F0}%)" : string.Empty;
                     var accuracy = s.Classification is { Labelled: > 0 } c ? $", accuracy {c.Accuracy:P1}" : string.Empty;

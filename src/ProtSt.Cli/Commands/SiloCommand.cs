@@ -15,7 +15,8 @@ internal static class SiloCommand
     /// </summary>
     public static InvocationConfiguration Invocation(ParseResult parse)
     {
-        var invocation = new InvocationConfiguration();
+        // Every command gets time to finish its stop (a screen records its progress and stops its embedded silo).
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(45) };
         if (parse.CommandResult.Command.Name == "silo")
         {
             try

@@ -12,8 +12,6 @@ namespace ProtSt.Grains.Jobs;
 public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLabels? labels = null)
 {
     private const int AggregatorAttempts = 6;
-    private static readonly TimeSpan SiloWatchInterval = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan LocateTimeout = TimeSpan.FromSeconds(10);
 
     private readonly List<int> _actual = [];
     private readonly List<int> _predicted = [];
@@ -36,7 +34,7 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
         var model = Path.GetFullPath(modelDirectory);
         await AggregatorAsync(async () =>
         {
-            await job.StartAsync(new JobStart(model, inputDescription, expectedRecords, labels?.ClassNames));
+            await job.StartAsync(new JobStart(model, inputDescription, expectedRecords, labels?.ClassNames)).WaitAsync(options.ControlCallTimeout, cancellationToken);
             return true;
         }, cancellationToken);
 
@@ -84,7 +82,7 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
 
                 if (_rowsSinceReport >= options.ShardSize)
                 {
-                    await FlushRowCountsAsync(job);
+                    await FlushRowCountsAsync(job, cancellationToken);
                 }
             }
 
@@ -115,16 +113,17 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
             await EmitAsync(slots.Dequeue(), onRow);
         }
 
-        await FlushRowCountsAsync(job);
+        await FlushRowCountsAsync(job, cancellationToken);
         return await AggregatorAsync(async () =>
         {
-            await job.CompleteAsync();
-            return await job.GetSnapshotAsync();
+            await job.CompleteAsync().WaitAsync(options.ControlCallTimeout, cancellationToken);
+            return await job.GetSnapshotAsync().WaitAsync(options.ControlCallTimeout, cancellationToken);
         }, cancellationToken);
     }
 
-    // The aggregator lives on one silo; when that silo dies its calls fail until membership notices, then the grain
-    // reactivates elsewhere with fresh figures. Bounded retries, so a job's rows are never lost to its figures.
+    // The aggregator lives on one silo; when that silo dies its calls fail (or, through a gateway, go unanswered: hence
+    // the timeout on each call) until membership notices, then the grain reactivates elsewhere with fresh figures.
+    // Bounded retries, so a job's rows are never lost to its figures.
     private static async Task<T> AggregatorAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -177,11 +176,13 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
             try
             {
                 var shard = grains.GetGrain<IShardGrain>(key);
-                var silo = await shard.LocateAsync().WaitAsync(LocateTimeout, cancellationToken);
+                var silo = await shard.LocateAsync().WaitAsync(options.ControlCallTimeout, cancellationToken);
                 var watch = WatchAsync(silo, lost);
                 try
                 {
-                    return await shard.ProcessAsync(request, lost.Token);
+                    // WaitAsync: the driver stops waiting the moment the watch gives the silo up, whether or not the
+                    // runtime completes a cancelled call whose callee is gone.
+                    return await shard.ProcessAsync(request, lost.Token).WaitAsync(lost.Token);
                 }
                 finally
                 {
@@ -201,21 +202,24 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
 
     // A call to a grain on a silo that dies is answered by no one: the gateway that forwarded it does not fail it for
     // the client. So the driver watches the shard's silo in the membership and abandons the call once the silo is gone.
+    // The watch ends only with the call or with its silo: if it ended on a failed question, the call would be left to
+    // the 30-minute response timeout (the hang of the multi-process kill test, see docs/reliability.md).
     private async Task WatchAsync(string silo, CancellationTokenSource lost)
     {
         try
         {
             while (!lost.IsCancellationRequested)
             {
-                await Task.Delay(SiloWatchInterval, lost.Token);
+                await Task.Delay(options.SiloWatchInterval, lost.Token);
                 IReadOnlyList<string> active;
                 try
                 {
-                    active = await grains.GetGrain<IDeviceDirectoryGrain>(0).GetActiveSilosAsync().WaitAsync(LocateTimeout, lost.Token);
+                    active = await grains.GetGrain<IDeviceDirectoryGrain>(0).GetActiveSilosAsync().WaitAsync(options.ControlCallTimeout, lost.Token);
                 }
-                catch (TimeoutException)
+                catch (Exception e) when (e is not OperationCanceledException || !lost.IsCancellationRequested)
                 {
-                    // The directory may itself be moving off a dead silo; ask again next time.
+                    // The directory may itself be on the dead silo: until membership declares that silo dead, calls to
+                    // it time out or are rejected ("unable to connect"). Ask again next time.
                     continue;
                 }
 
@@ -266,23 +270,38 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
     }
 
     // Only the driver sees every output row (repeats never reach a shard), so it reports rows to the aggregator.
-    // A failed report is kept and sent with the next one: the aggregator may be moving off a dead silo.
-    private async Task FlushRowCountsAsync(IJobGrain job)
+    // A rejected report is kept and sent with the next one: the aggregator may be moving off a dead silo. A report
+    // that timed out may still arrive, so it is dropped rather than resent: figures may undercount, never overcount.
+    private async Task FlushRowCountsAsync(IJobGrain job, CancellationToken cancellationToken)
+    {
+        if (await ReportAsync(job.RecordRowsAsync(_rowsSinceReport, _failedSinceReport), cancellationToken))
+        {
+            (_rowsSinceReport, _failedSinceReport) = (0, 0);
+        }
+
+        if (_actual.Count > 0 && await ReportAsync(job.RecordPredictionsAsync([.. _actual], [.. _predicted]), cancellationToken))
+        {
+            _actual.Clear();
+            _predicted.Clear();
+        }
+    }
+
+    // True when the figures are done with (delivered, or maybe delivered late); false when they must be sent again.
+    private async Task<bool> ReportAsync(Task call, CancellationToken cancellationToken)
     {
         try
         {
-            await job.RecordRowsAsync(_rowsSinceReport, _failedSinceReport);
-            (_rowsSinceReport, _failedSinceReport) = (0, 0);
-            if (_actual.Count > 0)
-            {
-                await job.RecordPredictionsAsync([.. _actual], [.. _predicted]);
-                _actual.Clear();
-                _predicted.Clear();
-            }
+            await call.WaitAsync(options.ControlCallTimeout, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Counts stay pending; nothing the job writes depends on them.
+            // Nothing the job writes depends on these figures.
+            return false;
         }
     }
 

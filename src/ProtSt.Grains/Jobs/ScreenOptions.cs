@@ -20,6 +20,18 @@ public sealed record ScreenOptions
     /// <summary>Attempts at a whole shard when its grain's silo fails (backoff 0.5 s, 1 s, 2 s, ... up to 10 s).</summary>
     public int ShardAttempts { get; init; } = 6;
 
+    /// <summary>
+    /// Longest wait for a short call from the client (the aggregator, the device directory, a shard's location): a call
+    /// to a grain on a silo that dies is answered by no one, so a late answer counts as a lost call.
+    /// </summary>
+    public TimeSpan ControlCallTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the client checks that the silo of each shard in flight is still an active member.</summary>
+    public TimeSpan SiloWatchInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Longest wait for one device to embed a zero-shot job's label prompts before the next device is tried.</summary>
+    public TimeSpan TextEmbeddingTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
     public bool FailOnInvalid { get; init; }
 
     /// <summary>

@@ -2,13 +2,13 @@ namespace ProtSt.Grains.Jobs;
 
 /// <summary>
 /// Embeds prompts with a zero-shot model's text tower on any device of the cluster (label prompts once per job, or a
-/// search query), trying the next device when one fails.
+/// search query), trying the next device when one fails or does not answer in time (its silo may have died).
 /// </summary>
 public static class TextEmbedder
 {
-    public static async Task<TextEmbeddingResult> EmbedAsync(IGrainFactory grains, string modelDirectory, IReadOnlyList<string> prompts, CancellationToken cancellationToken)
+    public static async Task<TextEmbeddingResult> EmbedAsync(IGrainFactory grains, string modelDirectory, IReadOnlyList<string> prompts, TimeSpan callTimeout, CancellationToken cancellationToken)
     {
-        var devices = await grains.GetGrain<IDeviceDirectoryGrain>(0).GetDevicesAsync();
+        var devices = await grains.GetGrain<IDeviceDirectoryGrain>(0).GetDevicesAsync().WaitAsync(callTimeout, cancellationToken);
         if (devices.Count == 0)
         {
             throw new InvalidOperationException("No devices are registered in the cluster; start a silo with at least one device.");
@@ -21,7 +21,7 @@ public static class TextEmbedder
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                return await grains.GetGrain<IDeviceGrain>(device).EmbedTextAsync(request).WaitAsync(cancellationToken);
+                return await grains.GetGrain<IDeviceGrain>(device).EmbedTextAsync(request).WaitAsync(callTimeout, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException and not RequestRefusedException && !IsModelError(e))
             {
@@ -33,9 +33,9 @@ public static class TextEmbedder
     }
 
     /// <summary>Embeds a zero-shot job's label prompts and pairs them with the model's temperature.</summary>
-    public static async Task<LabelScoring> EmbedLabelsAsync(IGrainFactory grains, string modelDirectory, IReadOnlyList<string> prompts, double logitScale, CancellationToken cancellationToken)
+    public static async Task<LabelScoring> EmbedLabelsAsync(IGrainFactory grains, string modelDirectory, IReadOnlyList<string> prompts, double logitScale, TimeSpan callTimeout, CancellationToken cancellationToken)
     {
-        var result = await EmbedAsync(grains, modelDirectory, prompts, cancellationToken);
+        var result = await EmbedAsync(grains, modelDirectory, prompts, callTimeout, cancellationToken);
         return new LabelScoring(result.Features, result.Count, result.Width, logitScale);
     }
 

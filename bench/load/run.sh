@@ -8,18 +8,17 @@
 # proteome options go to `ProtSt.Bench proteome` (e.g. --mean-extra 100 for shorter proteins; see its usage).
 #
 # Prints a summary and leaves in the work folder: rss.tsv (seconds, client, silo1, silo2 in MiB, every 10 s),
-# client.log, silo1.log, silo2.log, and out/ (the screen's outputs).
+# client.log, cluster/ (deploy/local/cluster.sh's state: silo and Redis logs), and out/ (the screen's outputs).
 set -euo pipefail
 records=${1:-100000}
 work=${2:-$(mktemp -d -t protst-load.XXXXXX)}
 shift $(( $# < 2 ? $# : 2 ))
 root=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$work"
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cluster_dir="$work/cluster"
+cleanup() { PROTST_CLUSTER_DIR="$cluster_dir" "$root/deploy/local/cluster.sh" down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 peak_mib() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
 rss_mib() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "-"; }
 
@@ -27,25 +26,13 @@ dotnet build "$root/src/ProtSt.Cli" -c Release -o "$work/bin" -v quiet -nologo >
 dotnet run --project "$root/bench/ProtSt.Bench" -c Release -- proteome --records "$records" -o "$work/proteome.fasta" "$@"
 protst=(dotnet "$work/bin/protst.dll")
 
-port=$(free_port)
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no >"$work/redis.log" 2>&1 &
-pids+=($!)
-cluster="127.0.0.1:$port"
-silos=()
-for i in 1 2; do
-  "${protst[@]}" silo --cluster "$cluster" --devices 1 >"$work/silo$i.log" 2>&1 &
-  pids+=($!)
-  silos+=($!)
-done
-for i in 1 2; do
-  for _ in $(seq 1 120); do grep -q "silo ready" "$work/silo$i.log" && break; sleep 1; done
-  grep -q "silo ready" "$work/silo$i.log" || { echo "silo $i did not start; see $work/silo$i.log" >&2; exit 1; }
-done
+# The same local cluster users start: Redis and two silos of one device each, ready when /readyz says so.
+cluster=$(PROTST="${protst[*]}" PROTST_CLUSTER_DIR="$cluster_dir" "$root/deploy/local/cluster.sh" up 2 | sed -n 's/^cluster: //p')
+silos=($(cat "$cluster_dir"/silo-*.pid))
 
 start=$(date +%s)
 /usr/bin/time -f '%M' -o "$work/client.maxrss" "${protst[@]}" screen --cluster "$cluster" -i "$work/proteome.fasta" -o "$work/out" --keep-view false >"$work/client.log" 2>&1 &
 client=$!
-pids+=($client)
 echo -e "seconds\tclient_mib\tsilo1_mib\tsilo2_mib" >"$work/rss.tsv"
 while kill -0 "$client" 2>/dev/null; do
   # /usr/bin/time's child is the client program.

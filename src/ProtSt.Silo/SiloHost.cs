@@ -41,7 +41,7 @@ public static class SiloHost
                 silo.UseLocalhostClustering(siloPort, gatewayPort);
             }
 
-            silo.AddProtSt(d => (d.Count, d.Inference) = (options.Devices.Count, options.Devices.Inference));
+            silo.AddProtSt(options.Devices);
             silo.AddDashboard();
         });
 

@@ -12,4 +12,10 @@ public sealed class DeviceOptions
 
     /// <summary>Session settings for each device; with several CPU devices, give each a share of the cores.</summary>
     public InferenceOptions Inference { get; set; } = new();
+
+    /// <summary>What the devices compute on: ONNX Runtime (the default) or a simulated accelerator for scale tests.</summary>
+    public DeviceBackendKind Backend { get; set; } = DeviceBackendKind.Onnx;
+
+    /// <summary>The simulated devices' speed, output width and failure rate; read only when <see cref="Backend"/> is <c>Simulated</c>.</summary>
+    public SimulatedDeviceOptions Simulated { get; set; } = new();
 }

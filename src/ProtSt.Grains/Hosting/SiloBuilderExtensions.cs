@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using ProtSt.Grains.Devices;
 using ProtSt.Grains.Placement;
@@ -26,9 +27,18 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, DeviceRegistrar>();
         builder.Services.AddSingleton<ModelCatalog>();
 
-        // Tests and the scale benchmark register their own backend (simulated or faulty) before or after this call.
-        builder.Services.TryAddSingleton<IDeviceBackendFactory, OnnxDeviceBackendFactory>();
+        // Devices:Backend picks the backend; tests may register their own (faulty, slow) before this call.
+        builder.Services.TryAddSingleton<IDeviceBackendFactory>(services =>
+            services.GetRequiredService<IOptions<DeviceOptions>>().Value.Backend switch
+            {
+                DeviceBackendKind.Simulated => new SimulatedDeviceBackendFactory(services.GetRequiredService<TimeProvider>()),
+                _ => new OnnxDeviceBackendFactory(),
+            });
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }
+
+    /// <summary>Adds ProtSt with every device setting taken from <paramref name="devices"/> (count, sessions, backend, simulation).</summary>
+    public static ISiloBuilder AddProtSt(this ISiloBuilder builder, DeviceOptions devices) =>
+        builder.AddProtSt(o => (o.Count, o.Inference, o.Backend, o.Simulated) = (devices.Count, devices.Inference, devices.Backend, devices.Simulated));
 }

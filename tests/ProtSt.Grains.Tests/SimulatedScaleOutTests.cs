@@ -27,7 +27,10 @@ public sealed class SimulatedScaleOutTests
         // 40 µs per padded token: about 3 s of device time per device at the start, so the kill lands mid-job.
         var cluster = await OwnCluster.StartSimulatedAsync(3, new SimulatedDeviceOptions
         {
-            MicrosecondsPerPaddedToken = 40, EmbeddingWidth = Width, FailureRate = 0.1, Seed = 3,
+            MicrosecondsPerPaddedToken = 40,
+            EmbeddingWidth = Width,
+            FailureRate = 0.1,
+            Seed = 3,
         });
         try
         {

@@ -52,7 +52,10 @@ internal static class ScaleJob
             await Task.WhenAny(job, Task.Delay(20, cancellationToken));
             if (Volatile.Read(ref emitted) >= records.Count / 2 && !job.IsCompleted)
             {
-                var victim = cluster.SecondarySilos[^1];
+                // Not the aggregator's silo: a driver call in flight to an aggregator whose silo dies is answered by
+                // no one and waits out the 30-minute response timeout (the aggregator-call timeouts are separate work).
+                var aggregatorSilo = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(cluster.Client.GetGrain<IJobGrain>(jobId), cancellationToken);
+                var victim = cluster.SecondarySilos.Last(s => !s.SiloAddress.Equals(aggregatorSilo));
                 killed = victim.SiloAddress.ToParsableString();
                 killedAt = Stopwatch.GetTimestamp();
                 await cluster.KillSiloAsync(victim, cancellationToken);

@@ -30,12 +30,22 @@ internal static class BenchInput
             return (sequences, $"{fasta} (lengths {minLength}-{maxLength})");
         }
 
-        var random = new Random(1234);
+        return ([.. Synthetic(count, seed: 1234, minLength: 79, meanExtra: 420, maxLength: 1999)], "synthetic (seed 1234, lengths 79-1999, exponential around 500)");
+    }
+
+    /// <summary>
+    /// Seeded random proteins: lengths <paramref name="minLength"/> plus an exponential tail of mean
+    /// <paramref name="meanExtra"/>, capped at <paramref name="maxLength"/> (the skew of real proteomes), residues uniform.
+    /// </summary>
+    public static IEnumerable<string> Synthetic(int count, int seed, int minLength, int meanExtra, int maxLength)
+    {
         const string Residues = "ACDEFGHIKLMNPQRSTVWY";
-        var synthetic = Enumerable.Range(0, count)
-            .Select(_ => new string(Enumerable.Range(0, (int)Math.Min(1999, 79 + (-420 * Math.Log(random.NextDouble())))).Select(_ => Residues[random.Next(20)]).ToArray()))
-            .ToList();
-        return (synthetic, "synthetic (seed 1234, lengths 79-1999, exponential around 500)");
+        var random = new Random(seed);
+        for (var i = 0; i < count; i++)
+        {
+            var length = (int)Math.Min(maxLength, minLength + (-meanExtra * Math.Log(random.NextDouble())));
+            yield return new string(Enumerable.Range(0, length).Select(_ => Residues[random.Next(20)]).ToArray());
+        }
     }
 
     private static string? FindShared(string relative)

@@ -41,7 +41,7 @@ public static class SiloHost
                 silo.UseLocalhostClustering(siloPort, gatewayPort);
             }
 
-            silo.AddProtSt(options.Devices);
+            silo.AddProtSt(options.Devices, options.Cluster);
             silo.AddDashboard();
         });
 

@@ -47,6 +47,12 @@ public sealed class ClusterProcessTests
                 Assert.True(job.RootElement.GetProperty("completed").GetBoolean());
                 Assert.Equal(300, job.RootElement.GetProperty("rows").GetInt64());
             }
+
+            // The job's progress went to the cluster's Redis grain storage, complete (what --resume would read).
+            var keys = await Protst.ToolAsync("redis-cli", "-p", $"{redisPort}", "--scan", "--pattern", "*jobprogress*");
+            var key = Assert.Single(keys.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            var stored = await Protst.ToolAsync("redis-cli", "-p", $"{redisPort}", "--raw", "hgetall", key);
+            Assert.Contains(JsonDocument.Parse(await File.ReadAllTextAsync(scratch.Combine("out", "progress.json"))).RootElement.GetProperty("job_id").GetString()!, stored, StringComparison.Ordinal);
         }
         finally
         {

@@ -5,12 +5,19 @@ namespace ProtSt.Cli.Tests;
 /// <summary>Long-running processes a test starts (servers, silos, a screen that keeps its view open) and waits on.</summary>
 public static class Processes
 {
-    public static Process Start(string fileName, params string[] args)
+    public static Process Start(string fileName, params string[] args) => Start(null, fileName, args);
+
+    public static Process Start(IReadOnlyDictionary<string, string>? environment, string fileName, params string[] args)
     {
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
         }
 
         try
@@ -27,7 +34,10 @@ public static class Processes
     }
 
     /// <summary>The <c>protst</c> program under test, as a long-running process.</summary>
-    public static Process StartProtst(params string[] args) => Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "protst.dll"), .. args]);
+    public static Process StartProtst(params string[] args) => StartProtst(null, args);
+
+    public static Process StartProtst(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        Start(environment, "dotnet", [Path.Combine(AppContext.BaseDirectory, "protst.dll"), .. args]);
 
     /// <summary>Reads standard output until a line contains <paramref name="text"/>, returns that line and every line before it, and keeps draining after.</summary>
     public static async Task<IReadOnlyList<string>> WaitForLineAsync(Process process, string text, TimeSpan timeout)

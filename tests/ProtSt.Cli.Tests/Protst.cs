@@ -33,4 +33,21 @@ public static class Protst
     }
 
     public static Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) => RunAsync(null, args);
+
+    /// <summary>Runs another program a test inspects state with (e.g. redis-cli) and returns its output; it must succeed.</summary>
+    public static async Task<string> ToolAsync(string fileName, params string[] args)
+    {
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+        return process.ExitCode == 0 ? await output : throw new InvalidOperationException($"{fileName} exited with {process.ExitCode}: {await error}");
+    }
 }

@@ -13,9 +13,10 @@ internal static class ScreenCommand
 {
     public static Command Create()
     {
-        var input = new Option<string>("--input", "-i") { Description = "Input FASTA, CSV or TSV (with a header: id and sequence or prot_seq columns), plain or gzip-compressed.", Required = true };
+        var input = new Option<string>("--input", "-i") { Description = "Input FASTA, CSV or TSV (with a header: id and sequence or prot_seq columns), plain or gzip-compressed." };
         var model = new Option<string?>("--model", "-m") { Description = "A converted model folder (default: the built-in untrained demo model)." };
-        var output = new Option<string>("--output", "-o") { Description = "Output folder: results.tsv, embeddings.parquet, and failures.tsv for records the devices failed on.", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder: results.tsv, embeddings.parquet, failures.tsv for records the devices failed on, and progress.json for --resume." };
+        var resume = new Option<string?>("--resume") { Description = "Continue the stopped job whose output folder this is: rows already written are kept and not computed again; input, model and task come from its progress.json." };
         var onInvalid = new Option<string>("--on-invalid") { Description = "skip (report with file and line, continue) or fail.", DefaultValueFactory = _ => "fail" };
         onInvalid.AcceptOnlyFromAmong("skip", "fail");
         var devices = new Option<int?>("--devices") { Description = "Devices of the embedded silo (default from configs: one device using all cores)." };
@@ -24,7 +25,7 @@ internal static class ScreenCommand
         var task = new TaskOptions(embedAllowed: true);
         var command = new Command("screen", "Screen a proteome through the cluster: one row and one embedding per record, and zero-shot scores or class probabilities for ProtST models.")
         {
-            input, model, output, onInvalid, devices, cluster, keepView,
+            input, model, output, resume, onInvalid, devices, cluster, keepView,
         };
         foreach (var option in task.All)
         {
@@ -33,16 +34,44 @@ internal static class ScreenCommand
 
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            var job = new ScreenJob(
-                parse.GetValue(input)!,
-                parse.GetValue(model),
-                parse.GetValue(output)!,
-                task.Read(parse),
-                parse.GetValue(onInvalid) == "fail",
-                parse.GetValue(devices),
-                parse.GetValue(cluster),
-                "screen",
-                parse.GetValue(keepView));
+            ScreenJob job;
+            if (parse.GetValue(resume) is { } folder)
+            {
+                var fixedByTheJob = new Option[] { input, model, output, onInvalid }.Concat(task.All).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (fixedByTheJob.Count > 0)
+                {
+                    throw new ArgumentException($"--resume continues the job as it was started; leave out {string.Join(", ", fixedByTheJob)} (they come from {Path.Combine(folder, ScreenProgress.FileName)}).");
+                }
+
+                var progress = ScreenProgress.Read(folder)
+                    ?? throw new FileNotFoundException($"'{folder}' has no {ScreenProgress.FileName}: it is not the output folder of a screen that can be resumed.", Path.Combine(folder, ScreenProgress.FileName));
+                if (progress.Complete)
+                {
+                    Console.WriteLine($"job {progress.JobId} in {Path.GetFullPath(folder)} is complete ({progress.Files.Rows} rows, {progress.Files.Failures} failed); nothing to resume.");
+                    return 0;
+                }
+
+                job = ScreenJob.Resuming(progress, folder, parse.GetValue(devices), parse.GetValue(cluster), parse.GetValue(keepView));
+            }
+            else
+            {
+                if (parse.GetValue(input) is null || parse.GetValue(output) is null)
+                {
+                    throw new ArgumentException("screen needs --input and --output (or --resume <output folder> to continue a stopped job).");
+                }
+
+                job = new ScreenJob(
+                    parse.GetValue(input)!,
+                    parse.GetValue(model),
+                    parse.GetValue(output)!,
+                    task.Read(parse),
+                    parse.GetValue(onInvalid) == "fail",
+                    parse.GetValue(devices),
+                    parse.GetValue(cluster),
+                    "screen",
+                    parse.GetValue(keepView));
+            }
+
             await RunAsync(job, CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []), ct);
             return 0;
         }));
@@ -52,6 +81,8 @@ internal static class ScreenCommand
     /// <summary>Runs one job through the cluster and writes its outputs; shared by <c>screen</c> and <c>eval</c>.</summary>
     public static async Task<ScreenOutcome> RunAsync(ScreenJob request, CliConfiguration configuration, CancellationToken ct)
     {
+        var resuming = request.ResumeFrom;
+        resuming?.CheckUnchanged();
         var modelDirectory = ModelChoice.Resolve(request.Model, configuration.Inference.VerifyModelHash);
         var fail = request.FailOnInvalid;
         var screen = configuration.Screen with { FailOnInvalid = fail };
@@ -59,18 +90,48 @@ internal static class ScreenCommand
         deviceOptions.Count = request.Devices ?? deviceOptions.Count;
         var inputPath = request.Input;
         var outputDirectory = request.Output;
-        var skipped = 0;
+        if (resuming is null && ScreenProgress.Read(outputDirectory) is { Complete: false } unfinished)
+        {
+            throw new InvalidOperationException(
+                $"'{outputDirectory}' holds the unfinished job {unfinished.JobId} ({unfinished.Records} records written); continue it with --resume {outputDirectory}, or choose another output folder.");
+        }
+
+        var skipped = checked((int)(resuming?.ShardSkipped ?? 0));
 
         await using IClusterConnection connection = request.Cluster is { Length: > 0 } redis
             ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, ct)
             : await EmbeddedSiloHost.StartAsync(deviceOptions, configuration.Monitoring, ct);
+
+        // Each run gets its own aggregator (its figures are this run's); the output folder keeps the job's first id.
         var jobId = $"{request.JobPrefix}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         var view = await JobView.AddressAsync(connection.Grains, jobId);
         Console.WriteLine($"job view: {view ?? "none (no silo host in the cluster serves one)"}");
         var task = await JobTask.ResolveAsync(request.Task, modelDirectory, connection.Grains, ct);
-        await using var writer = new ScreenResultWriter(outputDirectory, task.Columns, withFeature: task.Task == ScreenTask.ZeroShot);
+        var withFeature = task.Task == ScreenTask.ZeroShot;
+        await using var writer = resuming is null
+            ? new ScreenResultWriter(outputDirectory, task.Columns, withFeature, screen.CheckpointRecords)
+            : ScreenResultWriter.Resume(outputDirectory, resuming.Files, task.Columns, withFeature, screen.CheckpointRecords);
+        var progress = resuming ?? new ScreenProgress(
+            ScreenProgress.CurrentFormat, jobId, request.JobPrefix, Path.GetFullPath(inputPath), Model.Folders.FileHash.Sha256(inputPath), Path.GetFullPath(modelDirectory),
+            ScreenRecord.ManifestHash(modelDirectory), request.Task, fail, Records: 0, ShardSkipped: 0, Complete: false, Files: await writer.CheckpointAsync(ct));
+        var clusterProgress = request.Cluster is null ? null : new ClusterProgress(connection.Grains.GetGrain<IJobProgressGrain>(progress.JobId), outputDirectory);
+        var keeper = new ScreenProgressKeeper(outputDirectory, progress, writer, screen.CheckpointRecords, screen.CheckpointInterval, clusterProgress is null ? null : clusterProgress.SaveAsync);
+        if (resuming is null)
+        {
+            await keeper.CheckpointAsync(complete: false, ct);
+        }
+        else
+        {
+            Console.WriteLine($"resuming job {resuming.JobId}: {resuming.Records} records already written are kept ({resuming.Files.Rows} rows, {resuming.Files.Failures} failed).");
+            if (clusterProgress is not null && await clusterProgress.GetAsync() is { } stored)
+            {
+                Console.WriteLine($"the cluster's record of the job: {stored.Records} records committed at {stored.UpdatedAt:u} in {stored.Host}:{stored.OutputFolder}.");
+            }
+        }
+
         var driver = new JobDriver(connection.Grains, screen, task.Labels);
-        var records = SequenceInput.ReadAsync(inputPath, fail ? InvalidRecordPolicy.Fail : InvalidRecordPolicy.Skip, Report, ct);
+        var records = SequenceInput.ReadAsync(inputPath, fail ? InvalidRecordPolicy.Fail : InvalidRecordPolicy.Skip, Report, ct)
+            .Skip(checked((int)progress.Records));
 
         void Report(InputProblem problem)
         {
@@ -78,9 +139,25 @@ internal static class ScreenCommand
             Console.Error.WriteLine($"skipped: {problem}");
         }
 
-        ValueTask Write(ShardRow row) => row.DeviceError is { } error
-            ? writer.WriteFailureAsync(row.Id, row.Length, error, ct)
-            : writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, row.Feature, task.Columns is null ? null : row.Scores, ct);
+        void ReportFromShard(InputProblem problem)
+        {
+            keeper.ShardSkipped();
+            Report(problem);
+        }
+
+        async ValueTask Write(ShardRow row)
+        {
+            if (row.DeviceError is { } error)
+            {
+                await writer.WriteFailureAsync(row.Id, row.Length, error, ct);
+            }
+            else
+            {
+                await writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, row.Feature, task.Columns is null ? null : row.Scores, ct);
+            }
+
+            await keeper.WrittenAsync(ct);
+        }
 
         var jobGrain = connection.Grains.GetGrain<IJobGrain>(jobId);
 
@@ -88,25 +165,39 @@ internal static class ScreenCommand
         long? expected = null;
         try
         {
-            expected = await SequenceInput.CountAsync(inputPath, ct);
+            expected = await SequenceInput.CountAsync(inputPath, ct) - progress.Records;
         }
         catch (InvalidInputException)
         {
             // The real pass reports the problem, with its policy.
         }
 
-        var snapshot = await WithProgressAsync(jobGrain, () => driver.RunAsync(jobId, modelDirectory, inputPath, expected, records, Write, Report, ct));
+        JobSnapshot snapshot;
+        try
+        {
+            snapshot = await WithProgressAsync(jobGrain, () => driver.RunAsync(jobId, modelDirectory, inputPath, expected, records, Write, ReportFromShard, ct));
+        }
+        catch (Exception)
+        {
+            // Whatever stopped the job (Ctrl+C, a lost cluster, an invalid record under --on-invalid fail), the rows
+            // written so far stay usable and are not computed again.
+            await StopResumablyAsync(keeper, outputDirectory);
+            throw;
+        }
+
+        await keeper.CheckpointAsync(complete: true, ct);
         var accuracy = snapshot.Classification is { Labelled: > 0 } figures
             ? $", accuracy {figures.Accuracy:P1} on {figures.Labelled} labelled records"
             : string.Empty;
+        var resumed = resuming is null ? string.Empty : $" (resumed: {resuming.Records} of them from the stopped run)";
         Console.WriteLine(
-            $"screened {writer.Rows} records ({snapshot.SequencesComputed} distinct sequences, {snapshot.Residues} residues) in {snapshot.Elapsed.TotalSeconds:F1} s: " +
-            $"{writer.Rows / Math.Max(snapshot.Elapsed.TotalSeconds, 1e-9):F1} records/s, {snapshot.ResiduesPerSecond:F0} residues/s, " +
+            $"screened {writer.Rows} records{resumed} ({snapshot.SequencesComputed} distinct sequences, {snapshot.Residues} residues in this run) in {snapshot.Elapsed.TotalSeconds:F1} s: " +
+            $"{snapshot.Rows / Math.Max(snapshot.Elapsed.TotalSeconds, 1e-9):F1} records/s, {snapshot.ResiduesPerSecond:F0} residues/s, " +
             $"padding efficiency {(double)snapshot.RealTokens / Math.Max(1, snapshot.PaddedTokens):P1} on {snapshot.Devices.Count} device(s) of the {connection.Description}" +
             accuracy + (skipped > 0 ? $", {skipped} skipped" : string.Empty) +
             (writer.Failures > 0 ? $", {writer.Failures} failed on the devices (see {ScreenResultWriter.FailuresFile})" : string.Empty) + $"; wrote {Path.GetFullPath(outputDirectory)}");
         var taskName = task.Task switch { ScreenTask.ZeroShot => "zero-shot", ScreenTask.Classify => "classify", _ => "embed" };
-        new ScreenRecord(jobId, Path.GetFullPath(modelDirectory), ScreenRecord.ManifestHash(modelDirectory), taskName, Path.GetFullPath(inputPath), writer.Rows, task.Labels?.ClassNames)
+        new ScreenRecord(progress.JobId, Path.GetFullPath(modelDirectory), ScreenRecord.ManifestHash(modelDirectory), taskName, Path.GetFullPath(inputPath), writer.Rows, task.Labels?.ClassNames)
             .Write(outputDirectory);
         if (connection is EmbeddedSiloHost && view is not null && (request.KeepView ?? JobView.InTerminal))
         {
@@ -114,6 +205,20 @@ internal static class ScreenCommand
         }
 
         return new ScreenOutcome(snapshot, modelDirectory, task, writer.Rows, skipped);
+    }
+
+    private static async Task StopResumablyAsync(ScreenProgressKeeper keeper, string outputDirectory)
+    {
+        try
+        {
+            await keeper.CheckpointAsync(complete: false, CancellationToken.None);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"warning: could not record the job's progress ({e.Message}); --resume continues from the previous checkpoint.");
+        }
+
+        Console.Error.WriteLine($"stopped with {keeper.Committed} records written; continue with: protst screen --resume {outputDirectory}");
     }
 
     private static async Task<JobSnapshot> WithProgressAsync(IJobGrain job, Func<Task<JobSnapshot>> run)

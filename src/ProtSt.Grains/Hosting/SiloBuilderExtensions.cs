@@ -11,7 +11,10 @@ namespace ProtSt.Grains.Hosting;
 /// <summary>Adds ProtSt's grains, device placement and device registration to a silo.</summary>
 public static class SiloBuilderExtensions
 {
-    public static ISiloBuilder AddProtSt(this ISiloBuilder builder, Action<DeviceOptions>? configure = null)
+    /// <param name="builder">The silo.</param>
+    /// <param name="configure">Sets the silo's device options.</param>
+    /// <param name="redis">A Redis connection string for jobs' durable progress (clusters); null keeps it in memory.</param>
+    public static ISiloBuilder AddProtSt(this ISiloBuilder builder, Action<DeviceOptions>? configure = null, string? redis = null)
     {
         builder.AddPlacementDirector<DevicePlacementStrategy, DevicePlacementDirector>();
 
@@ -35,10 +38,22 @@ public static class SiloBuilderExtensions
                 _ => new OnnxDeviceBackendFactory(),
             });
         builder.Services.AddSingleton(TimeProvider.System);
+        if (redis is null)
+        {
+            builder.AddMemoryGrainStorage(JobStorage.Name);
+        }
+        else
+        {
+            builder.AddRedisGrainStorage(JobStorage.Name, o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis));
+        }
+
         return builder;
     }
 
     /// <summary>Adds ProtSt with every device setting taken from <paramref name="devices"/> (count, sessions, backend, simulation).</summary>
-    public static ISiloBuilder AddProtSt(this ISiloBuilder builder, DeviceOptions devices) =>
-        builder.AddProtSt(o => (o.Count, o.Inference, o.Backend, o.Simulated) = (devices.Count, devices.Inference, devices.Backend, devices.Simulated));
+    /// <param name="builder">The silo.</param>
+    /// <param name="devices">The silo's device options.</param>
+    /// <param name="redis">A Redis connection string for jobs' durable progress (clusters); null keeps it in memory.</param>
+    public static ISiloBuilder AddProtSt(this ISiloBuilder builder, DeviceOptions devices, string? redis = null) =>
+        builder.AddProtSt(o => (o.Count, o.Inference, o.Backend, o.Simulated) = (devices.Count, devices.Inference, devices.Backend, devices.Simulated), redis);
 }

@@ -6,6 +6,8 @@ namespace ProtSt.Pipeline;
 /// <summary>
 /// Writes embeddings to Parquet (<c>id</c> string, <c>embedding</c> list of float, and for ProtST models a
 /// <c>feature</c> list of float: the projected protein feature), one row group per block of rows so memory stays bounded.
+/// A checkpoint closes the file (a valid Parquet file up to there) and later rows are appended as new row groups, so a
+/// job stopped at any moment can be resumed from its last checkpoint.
 /// </summary>
 public sealed class EmbeddingParquetWriter : IEmbeddingWriter
 {
@@ -24,15 +26,88 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
     private readonly VectorColumn _embedding = new(EmbeddingColumn);
     private readonly VectorColumn? _feature;
     private ParquetWriter? _writer;
+    private ParquetSchema _writeSchema;
+
+    // After a checkpoint the file on disk is complete; the next row group is appended to it.
+    private bool _closed;
     private bool _disposed;
 
     public EmbeddingParquetWriter(string path, int rowGroupSize = 4096, bool withFeature = false)
+        : this(new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read), rowGroupSize, withFeature, closed: false)
+    {
+    }
+
+    private EmbeddingParquetWriter(Stream stream, int rowGroupSize, bool withFeature, bool closed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupSize, 1);
-        _stream = File.Create(path);
+        _stream = stream;
         _rowGroupSize = rowGroupSize;
+        _closed = closed;
         _feature = withFeature ? new VectorColumn(FeatureColumn) : null;
         _schema = _feature is null ? new ParquetSchema(_idField, _embedding.Field) : new ParquetSchema(_idField, _embedding.Field, _feature.Field);
+        _writeSchema = _schema;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="path"/> back as it stood at <paramref name="checkpoint"/> (whatever a crash left after it is
+    /// dropped) and returns a writer that appends to it.
+    /// </summary>
+    public static EmbeddingParquetWriter Resume(string path, ParquetCheckpoint checkpoint, int rowGroupSize = 4096, bool withFeature = false)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        try
+        {
+            if (stream.Length < checkpoint.DataLength)
+            {
+                throw new InvalidDataException($"{path} holds {stream.Length} bytes, fewer than the {checkpoint.DataLength} its checkpoint recorded; it was changed after the job stopped.");
+            }
+
+            stream.SetLength(checkpoint.DataLength);
+            stream.Position = checkpoint.DataLength;
+            stream.Write(checkpoint.Footer);
+            stream.Flush(flushToDisk: true);
+            return new EmbeddingParquetWriter(stream, rowGroupSize, withFeature, closed: true);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes every buffered row, completes the file (footer included) and forces it to disk; later rows are appended.
+    /// Returns what <see cref="Resume"/> needs to put the file back to this point.
+    /// </summary>
+    public async Task<ParquetCheckpoint> CheckpointAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await FlushAsync(cancellationToken);
+        if (!_closed)
+        {
+            _writer ??= await ParquetWriter.CreateAsync(_schema, _stream, cancellationToken: cancellationToken);
+            await _writer.DisposeAsync();
+            _writer = null;
+            _closed = true;
+        }
+
+        await _stream.FlushAsync(cancellationToken);
+        if (_stream is FileStream file)
+        {
+            file.Flush(flushToDisk: true);
+        }
+
+        // The file ends with the footer, its 4-byte little-endian length and the magic "PAR1".
+        var tail = new byte[8];
+        _stream.Position = _stream.Length - tail.Length;
+        await _stream.ReadExactlyAsync(tail, cancellationToken);
+        var footerLength = BitConverter.ToInt32(tail, 0);
+        var dataLength = _stream.Length - tail.Length - footerLength;
+        var footer = new byte[footerLength + tail.Length];
+        _stream.Position = dataLength;
+        await _stream.ReadExactlyAsync(footer, cancellationToken);
+        _stream.Position = _stream.Length;
+        return new ParquetCheckpoint(dataLength, footer);
     }
 
     public ValueTask WriteAsync(string id, ReadOnlyMemory<float> vector, CancellationToken cancellationToken) =>
@@ -73,9 +148,12 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
         {
             await FlushAsync(CancellationToken.None);
 
-            // An empty input still yields a valid file with the schema.
-            _writer ??= await ParquetWriter.CreateAsync(_schema, _stream);
-            await _writer.DisposeAsync();
+            // An empty input still yields a valid file with the schema; a closed file is complete already.
+            if (!_closed)
+            {
+                _writer ??= await ParquetWriter.CreateAsync(_schema, _stream);
+                await _writer.DisposeAsync();
+            }
         }
         finally
         {
@@ -90,19 +168,37 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
             return;
         }
 
-        _writer ??= await ParquetWriter.CreateAsync(_schema, _stream, cancellationToken: cancellationToken);
+        if (_writer is null)
+        {
+            // Appending must use the schema as the file states it: Parquet.Net reads a repeated float column back as
+            // nullable and refuses an append under the (physically identical) schema it was written with.
+            var schema = _schema;
+            if (_closed)
+            {
+                _stream.Position = 0;
+                await using var existing = await ParquetReader.CreateAsync(_stream, leaveStreamOpen: true, cancellationToken: cancellationToken);
+                schema = existing.Schema;
+            }
+
+            _writer = await ParquetWriter.CreateAsync(schema, _stream, append: _closed, cancellationToken: cancellationToken);
+            _writeSchema = schema;
+            _closed = false;
+        }
+
         using (var group = _writer.CreateRowGroup())
         {
-            await group.WriteAsync(_idField, _ids, null);
-            await _embedding.WriteAsync(group, cancellationToken);
+            await group.WriteAsync(Field(_idField.Name), _ids, null);
+            await _embedding.WriteAsync(group, Field(_embedding.Field.Name), cancellationToken);
             if (_feature is not null)
             {
-                await _feature.WriteAsync(group, cancellationToken);
+                await _feature.WriteAsync(group, Field(_feature.Field.Name), cancellationToken);
             }
         }
 
         _ids.Clear();
     }
+
+    private DataField Field(string name) => _writeSchema.DataFields.First(f => f.Name == name);
 
     /// <summary>
     /// One list-of-float column buffered for the current row group. The buffers are kept from one row group to the next:
@@ -134,9 +230,9 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
             _count += vector.Length;
         }
 
-        public async Task WriteAsync(ParquetRowGroupWriter group, CancellationToken cancellationToken)
+        public async Task WriteAsync(ParquetRowGroupWriter group, DataField field, CancellationToken cancellationToken)
         {
-            await group.WriteAsync<float>(Field, _values.AsMemory(0, _count), _repetitionLevels.AsMemory(0, _count), null, cancellationToken);
+            await group.WriteAsync<float>(field, _values.AsMemory(0, _count), _repetitionLevels.AsMemory(0, _count), null, cancellationToken);
             _count = 0;
         }
     }

@@ -16,32 +16,53 @@ public sealed class ScreenResultWriter : IAsyncDisposable
     public const string EmbeddingsFile = "embeddings.parquet";
     public const string FailuresFile = "failures.tsv";
 
+    /// <summary>Rows per Parquet row group between checkpoints.</summary>
+    public const int DefaultRowGroupSize = 4096;
+
+    private const string FailuresHeader = "id\tlength\terror";
+
     private readonly StreamWriter _results;
     private readonly StreamWriter _failures;
     private readonly EmbeddingParquetWriter _embeddings;
     private readonly ScoreColumns? _scores;
     private readonly StringBuilder _line = new();
 
-    public ScreenResultWriter(string directory, ScoreColumns? scores = null, bool withFeature = false)
+    public ScreenResultWriter(string directory, ScoreColumns? scores = null, bool withFeature = false, int rowGroupSize = DefaultRowGroupSize)
     {
-        if (scores is not null)
-        {
-            foreach (var name in scores.ClassNames)
-            {
-                CheckField(name, "Class name");
-            }
-        }
-
+        CheckClassNames(scores);
         Directory.CreateDirectory(directory);
         _scores = scores;
-        _results = new StreamWriter(Path.Combine(directory, ResultsFile), append: false, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
-        _results.WriteLine(scores is null
-            ? "id\tlength\ttruncated"
-            : "id\tlength\ttruncated\tlabel\t" + string.Join('\t', scores.ClassNames.Select(n => scores.Prefix + n)));
-        _failures = new StreamWriter(Path.Combine(directory, FailuresFile), append: false, new UTF8Encoding(false), 1 << 12) { NewLine = "\n" };
-        _failures.WriteLine("id\tlength\terror");
-        _embeddings = new EmbeddingParquetWriter(Path.Combine(directory, EmbeddingsFile), withFeature: withFeature);
+        _results = Open(Path.Combine(directory, ResultsFile), FileMode.Create, 1 << 16);
+        _results.WriteLine(Header(scores));
+        _failures = Open(Path.Combine(directory, FailuresFile), FileMode.Create, 1 << 12);
+        _failures.WriteLine(FailuresHeader);
+        _embeddings = new EmbeddingParquetWriter(Path.Combine(directory, EmbeddingsFile), rowGroupSize, withFeature);
     }
+
+    private ScreenResultWriter(string directory, ScreenFilesCheckpoint checkpoint, ScoreColumns? scores, bool withFeature, int rowGroupSize)
+    {
+        CheckClassNames(scores);
+        _scores = scores;
+        var results = Path.Combine(directory, ResultsFile);
+        var header = File.ReadLines(results).FirstOrDefault();
+        if (header != Header(scores))
+        {
+            throw new InvalidDataException($"{results} has the columns '{header}', not the '{Header(scores)}' this job writes; it was not written by the same job.");
+        }
+
+        _results = Reopen(results, checkpoint.ResultsBytes, 1 << 16);
+        _failures = Reopen(Path.Combine(directory, FailuresFile), checkpoint.FailuresBytes, 1 << 12);
+        _embeddings = EmbeddingParquetWriter.Resume(Path.Combine(directory, EmbeddingsFile), checkpoint.Embeddings, rowGroupSize, withFeature);
+        (Rows, Failures) = (checkpoint.Rows, checkpoint.Failures);
+    }
+
+    /// <summary>
+    /// Continues the outputs in <paramref name="directory"/> from <paramref name="checkpoint"/>: rows written after it (by a
+    /// job that then died) are dropped, the rest are kept, and new rows follow them.
+    /// </summary>
+    public static ScreenResultWriter Resume(
+        string directory, ScreenFilesCheckpoint checkpoint, ScoreColumns? scores = null, bool withFeature = false, int rowGroupSize = DefaultRowGroupSize) =>
+        new(directory, checkpoint, scores, withFeature, rowGroupSize);
 
     public long Rows { get; private set; }
 
@@ -87,11 +108,57 @@ public sealed class ScreenResultWriter : IAsyncDisposable
         Rows++;
     }
 
+    /// <summary>
+    /// Makes everything written so far durable (flushed to disk, the Parquet file complete) and returns where each file
+    /// stands, for <see cref="Resume"/>.
+    /// </summary>
+    public async Task<ScreenFilesCheckpoint> CheckpointAsync(CancellationToken cancellationToken)
+    {
+        var embeddings = await _embeddings.CheckpointAsync(cancellationToken);
+        return new ScreenFilesCheckpoint(Rows, Failures, await DurableLengthAsync(_results, cancellationToken), await DurableLengthAsync(_failures, cancellationToken), embeddings);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _results.DisposeAsync();
         await _failures.DisposeAsync();
         await _embeddings.DisposeAsync();
+    }
+
+    private static string Header(ScoreColumns? scores) => scores is null
+        ? "id\tlength\ttruncated"
+        : "id\tlength\ttruncated\tlabel\t" + string.Join('\t', scores.ClassNames.Select(n => scores.Prefix + n));
+
+    private static void CheckClassNames(ScoreColumns? scores)
+    {
+        foreach (var name in scores?.ClassNames ?? [])
+        {
+            CheckField(name, "Class name");
+        }
+    }
+
+    private static StreamWriter Open(string path, FileMode mode, int bufferSize) =>
+        new(new FileStream(path, mode, FileAccess.Write, FileShare.Read), new UTF8Encoding(false), bufferSize) { NewLine = "\n" };
+
+    private static StreamWriter Reopen(string path, long length, int bufferSize)
+    {
+        var writer = Open(path, FileMode.Open, bufferSize);
+        if (writer.BaseStream.Length < length)
+        {
+            writer.Dispose();
+            throw new InvalidDataException($"{path} holds {new FileInfo(path).Length} bytes, fewer than the {length} its checkpoint recorded; it was changed after the job stopped.");
+        }
+
+        writer.BaseStream.SetLength(length);
+        writer.BaseStream.Position = length;
+        return writer;
+    }
+
+    private static async Task<long> DurableLengthAsync(StreamWriter writer, CancellationToken cancellationToken)
+    {
+        await writer.FlushAsync(cancellationToken);
+        ((FileStream)writer.BaseStream).Flush(flushToDisk: true);
+        return writer.BaseStream.Position;
     }
 
     private static void CheckField(string value, string what)

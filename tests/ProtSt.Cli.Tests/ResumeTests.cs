@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ProtSt.Model.Tests.Support;
+using ProtSt.Pipeline;
+
+namespace ProtSt.Cli.Tests;
+
+/// <summary><c>protst screen --resume</c>: a screen killed halfway continues from its output folder's last checkpoint.</summary>
+public sealed class ResumeTests
+{
+    private const int Records = 4000;
+
+    private static readonly Dictionary<string, string> SmallCheckpoints = new() { ["PROTST_Screen__CheckpointRecords"] = "250" };
+
+    private static string Golden(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", name);
+
+    [Fact]
+    public async Task A_screen_killed_halfway_resumes_without_recomputing_written_rows_and_ends_equal_to_a_clean_run()
+    {
+        using var scratch = new TempDirectory();
+        var random = new Random(11);
+        var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, Records).Select(i =>
+            $">S{i}\n{new string(Enumerable.Range(0, random.Next(30, 300)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())}\n")));
+        var model = scratch.Combine("model");
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", model)).ExitCode);
+        var clean = await Protst.RunAsync(SmallCheckpoints, "screen", "-i", fasta, "-m", model, "-o", scratch.Combine("clean"), "--keep-view", "false");
+        Assert.True(clean.ExitCode == 0, clean.Error);
+
+        // SIGKILL once a few checkpoints are down: no handler runs, whatever is in buffers is lost.
+        var died = scratch.Combine("died");
+        using (var screen = Processes.StartProtst(SmallCheckpoints, "screen", "-i", fasta, "-m", model, "-o", died, "--keep-view", "false"))
+        {
+            try
+            {
+                var deadline = Stopwatch.StartNew();
+                while (CommittedRecords(died) < 750)
+                {
+                    Assert.False(screen.HasExited, "the screen ended before it could be killed");
+                    Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(2), "no checkpoint of 750 records within 2 minutes");
+                    await Task.Delay(50);
+                }
+
+                screen.Kill();
+            }
+            finally
+            {
+                await Processes.StopAsync([screen]);
+            }
+        }
+
+        var committed = CommittedRecords(died);
+        Assert.InRange(committed, 750, Records - 1);
+
+        // The folder is guarded: a new job there is refused, and --resume takes nothing that would change the job.
+        var overwrite = await Protst.RunAsync("screen", "-i", fasta, "-m", model, "-o", died, "--keep-view", "false");
+        Assert.Equal(1, overwrite.ExitCode);
+        Assert.Contains("holds the unfinished job", overwrite.Error, StringComparison.Ordinal);
+        var mixed = await Protst.RunAsync("screen", "--resume", died, "-i", fasta);
+        Assert.Equal(1, mixed.ExitCode);
+        Assert.Contains("leave out --input", mixed.Error, StringComparison.Ordinal);
+
+        var resumed = await Protst.RunAsync(SmallCheckpoints, "screen", "--resume", died, "--keep-view", "false");
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.Contains($"resuming job ", resumed.Output, StringComparison.Ordinal);
+        Assert.Contains($"{committed} records already written are kept", resumed.Output, StringComparison.Ordinal);
+
+        // Only the records after the checkpoint were computed (every sequence here is distinct).
+        Assert.Contains($"screened {Records} records (resumed: {committed} of them from the stopped run) ({Records - committed} distinct sequences", resumed.Output, StringComparison.Ordinal);
+
+        Assert.Equal(await File.ReadAllTextAsync(scratch.Combine("clean", ScreenResultWriter.ResultsFile)), await File.ReadAllTextAsync(Path.Combine(died, ScreenResultWriter.ResultsFile)));
+        Assert.Equal(await File.ReadAllTextAsync(scratch.Combine("clean", ScreenResultWriter.FailuresFile)), await File.ReadAllTextAsync(Path.Combine(died, ScreenResultWriter.FailuresFile)));
+        var expected = await EmbeddingParquetReader.ReadAllAsync(scratch.Combine("clean", ScreenResultWriter.EmbeddingsFile), CancellationToken.None);
+        var actual = await EmbeddingParquetReader.ReadAllAsync(Path.Combine(died, ScreenResultWriter.EmbeddingsFile), CancellationToken.None);
+        Assert.Equal(expected.Select(r => r.Id), actual.Select(r => r.Id));
+
+        // Batches differ between runs (padding), so values agree to float rounding, not bit for bit.
+        var worst = expected.Zip(actual, (e, a) => e.Vector.Zip(a.Vector, (x, y) => Math.Abs(x - y)).Max()).Max();
+        Assert.True(worst <= 1e-5, $"max |diff| {worst}");
+
+        var again = await Protst.RunAsync("screen", "--resume", died);
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("is complete", again.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Resume_refuses_a_changed_input_and_a_folder_without_progress()
+    {
+        using var scratch = new TempDirectory();
+        var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, 40).Select(i => $">Q{i}\nMKVLAAGICDE{new string('L', i + 5)}\n")));
+        var model = scratch.Combine("model");
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", model)).ExitCode);
+        var output = scratch.Combine("out");
+        Assert.Equal(0, (await Protst.RunAsync("screen", "-i", fasta, "-m", model, "-o", output, "--keep-view", "false")).ExitCode);
+
+        // Mark the job unfinished, then change its input: the rows written would not belong to it.
+        var progress = Path.Combine(output, "progress.json");
+        await File.WriteAllTextAsync(progress, (await File.ReadAllTextAsync(progress)).Replace("\"complete\": true", "\"complete\": false", StringComparison.Ordinal));
+        await File.AppendAllTextAsync(fasta, ">extra\nMKV\n");
+        var changed = await Protst.RunAsync("screen", "--resume", output);
+        Assert.Equal(1, changed.ExitCode);
+        Assert.Contains("changed since the job started", changed.Error, StringComparison.Ordinal);
+
+        var none = await Protst.RunAsync("screen", "--resume", scratch.Path);
+        Assert.Equal(1, none.ExitCode);
+        Assert.Contains("has no progress.json", none.Error, StringComparison.Ordinal);
+    }
+
+    private static long CommittedRecords(string directory)
+    {
+        try
+        {
+            using var progress = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(directory, "progress.json")));
+            return progress.RootElement.GetProperty("records").GetInt64();
+        }
+        catch (Exception e) when (e is IOException or JsonException)
+        {
+            return 0;
+        }
+    }
+}

@@ -15,7 +15,7 @@ public sealed record ScreenOptions
 
     /// <summary>
     /// Shards kept in flight per device in the cluster when that is more than <see cref="MaxShardsInFlight"/>: a fixed
-    /// window of 8 shards left a third of 32 simulated devices idle (docs/benchmarks.md, scale-out); 0 disables it.
+    /// window of 8 shards left 10–30% of 32 simulated devices' time idle on a busy host (docs/benchmarks.md); 0 disables it.
     /// </summary>
     public double ShardsInFlightPerDevice { get; init; } = 0.5;
 

@@ -13,4 +13,9 @@ internal sealed class BenchArguments(string[] args)
 
     public int Int(string name, int fallback) =>
         String(name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+
+    public double Double(string name, double fallback) =>
+        String(name) is { } value ? double.Parse(value, CultureInfo.InvariantCulture) : fallback;
+
+    public bool Has(string name) => Array.IndexOf(args, name) >= 0;
 }

@@ -1,4 +1,5 @@
 using ProtSt.Bench;
+using ProtSt.Bench.Scale;
 
 // Each benchmark measures its alternatives in one process, interleaved, and reports ratios: absolute figures depend
 // on the machine, ratios on the code.
@@ -9,6 +10,7 @@ return name switch
     "screen-methods" => await ScreenMethodsBenchmark.RunAsync(args[1..]),
     "zero-shot" => await ZeroShotBenchmark.RunAsync(args[1..]),
     "head-train" => await HeadTrainBenchmark.RunAsync(args[1..]),
+    "scale" => await ScaleBenchmark.RunAsync(args[1..]),
     "proteome" => await ProteomeCommand.RunAsync(args[1..]),
     _ => Usage(),
 };
@@ -17,6 +19,7 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run --project bench/ProtSt.Bench -c Release -- graph-variants|screen-methods|zero-shot [--sequences N] [--fasta PATH | --input PATH] [--repeats N] [--protein-layers N]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- head-train [--rows N] [--hidden H] [--epochs N] [--batch N]");
+    Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- scale [--silos 1,2,4,8,16] [--devices-per-silo 2] [--per-device K] [--us-per-token 20] [--batch-overhead-ms 0] [--width 1280] [--max-tokens N] [--shard-size N] [--shards-in-flight N] [--failure-rate 0.01] [--failure-silos N] [--no-failure-run]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- proteome -o FILE.fasta [--records N] [--seed S] [--min-length L] [--mean-extra M] [--max-length L]");
     return 2;
 }

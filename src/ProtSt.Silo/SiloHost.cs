@@ -60,10 +60,7 @@ public static class SiloHost
                 silo.UseLocalhostClustering(siloPort, gatewayPort);
             }
 
-            silo.AddProtSt(
-                d => (d.Count, d.Inference, d.PreloadModel) = (options.Devices.Count, options.Devices.Inference, options.Devices.PreloadModel),
-                options.Security,
-                options.Cluster is { Length: > 0 } ? options.Cluster : null);
+            silo.AddProtSt(options.Devices, options.Security, options.Cluster is { Length: > 0 } ? options.Cluster : null);
             silo.AddDashboard();
         });
 

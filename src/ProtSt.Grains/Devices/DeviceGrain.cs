@@ -32,8 +32,8 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
         DeviceComputation output;
         try
         {
-            // The ONNX Runtime call blocks for the whole batch; run it off the grain scheduler so the silo stays responsive.
-            var run = Task.Run(() => session.Run(encoded));
+            // The backend keeps blocking work (ONNX Runtime) off the grain scheduler itself; a simulated device just waits.
+            var run = session.RunAsync(encoded, CancellationToken.None).AsTask();
             _running = run;
             output = await run;
         }
@@ -61,7 +61,7 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
 
         var session = await SessionFor(request.ModelDirectory);
         var stopwatch = Stopwatch.StartNew();
-        var run = Task.Run(() => session.EmbedText(request.Prompts));
+        var run = session.EmbedTextAsync(request.Prompts, CancellationToken.None).AsTask();
         _running = run;
         var embedded = await run;
         _busy += stopwatch.Elapsed;

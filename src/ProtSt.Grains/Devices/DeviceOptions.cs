@@ -15,4 +15,10 @@ public sealed class DeviceOptions
 
     /// <summary>A model folder every device opens when the silo starts, so /readyz reports ready only once it is loaded; null opens models lazily, on a device's first batch.</summary>
     public string? PreloadModel { get; set; }
+
+    /// <summary>What the devices compute on: ONNX Runtime (the default) or a simulated accelerator for scale tests.</summary>
+    public DeviceBackendKind Backend { get; set; } = DeviceBackendKind.Onnx;
+
+    /// <summary>The simulated devices' speed, output width and failure rate; read only when <see cref="Backend"/> is <c>Simulated</c>.</summary>
+    public SimulatedDeviceOptions Simulated { get; set; } = new();
 }

@@ -11,9 +11,12 @@ public interface IDeviceBackend : IDisposable
     /// <summary>The model folder this backend serves (full path).</summary>
     string ModelDirectory { get; }
 
-    /// <summary>Computes one batch: mean embeddings and, for models with a head, its outputs.</summary>
-    DeviceComputation Run(EncodedBatch batch);
+    /// <summary>
+    /// Computes one batch: mean embeddings and, for models with a head, its outputs. Called on the grain scheduler:
+    /// a backend that blocks (ONNX Runtime) moves its work to the thread pool, one that waits (a simulated device) awaits.
+    /// </summary>
+    ValueTask<DeviceComputation> RunAsync(EncodedBatch batch, CancellationToken cancellationToken);
 
-    /// <summary>Embeds prompts with the model's text tower.</summary>
-    DeviceTextComputation EmbedText(IReadOnlyList<string> prompts);
+    /// <summary>Embeds prompts with the model's text tower; called on the grain scheduler, like <see cref="RunAsync"/>.</summary>
+    ValueTask<DeviceTextComputation> EmbedTextAsync(IReadOnlyList<string> prompts, CancellationToken cancellationToken);
 }

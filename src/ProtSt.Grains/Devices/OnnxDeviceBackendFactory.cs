@@ -13,17 +13,24 @@ public sealed class OnnxDeviceBackendFactory : IDeviceBackendFactory
     {
         public string ModelDirectory => sessions.Folder.Directory;
 
-        public DeviceComputation Run(EncodedBatch batch)
-        {
-            var (encoder, head) = sessions.Run(batch);
-            return new DeviceComputation(encoder.HiddenSize, encoder.MeanResidueEmbeddings, sessions.Head?.OutputWidth ?? 0, head);
-        }
+        // An ONNX Runtime call blocks for the whole batch; it runs on the thread pool so the silo's scheduler stays responsive.
+        public async ValueTask<DeviceComputation> RunAsync(EncodedBatch batch, CancellationToken cancellationToken) =>
+            await Task.Run(
+                () =>
+                {
+                    var (encoder, head) = sessions.Run(batch);
+                    return new DeviceComputation(encoder.HiddenSize, encoder.MeanResidueEmbeddings, sessions.Head?.OutputWidth ?? 0, head);
+                },
+                cancellationToken);
 
-        public DeviceTextComputation EmbedText(IReadOnlyList<string> prompts)
-        {
-            var embedded = sessions.Text.Embed(prompts);
-            return new DeviceTextComputation(embedded.Count, embedded.FeatureWidth, embedded.Features);
-        }
+        public async ValueTask<DeviceTextComputation> EmbedTextAsync(IReadOnlyList<string> prompts, CancellationToken cancellationToken) =>
+            await Task.Run(
+                () =>
+                {
+                    var embedded = sessions.Text.Embed(prompts);
+                    return new DeviceTextComputation(embedded.Count, embedded.FeatureWidth, embedded.Features);
+                },
+                cancellationToken);
 
         public void Dispose() => sessions.Dispose();
     }

@@ -21,7 +21,7 @@ public sealed class EmbeddedCluster : IClusterConnection
         builder.Logging.AddProtStConsole();
         builder.UseOrleans(silo => silo
             .UseLocalhostClustering(siloPort: LoopbackPorts.Free(), gatewayPort: LoopbackPorts.Free())
-            .AddProtSt(o => (o.Count, o.Inference) = (devices.Count, devices.Inference)));
+            .AddProtSt(devices));
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
         return new EmbeddedCluster(host);

@@ -49,8 +49,13 @@ public static class SiloBuilderExtensions
         builder.AddIncomingGrainCallFilter<SecurityCallFilter>();
         builder.Services.AddSingleton<IOutgoingGrainCallFilter>(services => new ClusterKeyStamp(services.GetRequiredService<IOptions<SecurityOptions>>().Value.ApiKey));
 
-        // Tests and the scale benchmark register their own backend (simulated or faulty) before or after this call.
-        builder.Services.TryAddSingleton<IDeviceBackendFactory, OnnxDeviceBackendFactory>();
+        // Devices:Backend picks the backend; tests may register their own (faulty, slow) before this call.
+        builder.Services.TryAddSingleton<IDeviceBackendFactory>(services =>
+            services.GetRequiredService<IOptions<DeviceOptions>>().Value.Backend switch
+            {
+                DeviceBackendKind.Simulated => new SimulatedDeviceBackendFactory(services.GetRequiredService<TimeProvider>()),
+                _ => new OnnxDeviceBackendFactory(),
+            });
         builder.Services.AddSingleton(TimeProvider.System);
         if (redis is null)
         {
@@ -63,4 +68,15 @@ public static class SiloBuilderExtensions
 
         return builder;
     }
+
+    /// <summary>Adds ProtSt with every device setting taken from <paramref name="devices"/> (count, sessions, preload, backend, simulation).</summary>
+    /// <param name="builder">The silo.</param>
+    /// <param name="devices">The silo's device options.</param>
+    /// <param name="security">The cluster key, request size limits and model roots every ProtSt grain call is checked against.</param>
+    /// <param name="redis">A Redis connection string for jobs' durable progress (clusters); null keeps it in memory.</param>
+    public static ISiloBuilder AddProtSt(this ISiloBuilder builder, DeviceOptions devices, SecurityOptions? security = null, string? redis = null) =>
+        builder.AddProtSt(
+            o => (o.Count, o.Inference, o.PreloadModel, o.Backend, o.Simulated) = (devices.Count, devices.Inference, devices.PreloadModel, devices.Backend, devices.Simulated),
+            security,
+            redis);
 }

@@ -43,7 +43,7 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
         var knownOrder = new Queue<UInt128>();
         var chunk = new List<(ShardRecord Record, TaskCompletionSource<ShardRow> Row)>(options.ShardSize);
         var shardIndex = 0;
-        var window = options.MaxShardsInFlight * options.ShardSize;
+        var window = await ShardsInFlightAsync(cancellationToken) * options.ShardSize;
 
         try
         {
@@ -119,6 +119,21 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
             await job.CompleteAsync().WaitAsync(options.ControlCallTimeout, cancellationToken);
             return await job.GetSnapshotAsync().WaitAsync(options.ControlCallTimeout, cancellationToken);
         }, cancellationToken);
+    }
+
+    // Enough shards in flight to keep every device of the cluster (as it is at the job's start) fed; at least the
+    // configured number, which is also the answer when the directory cannot be asked.
+    private async Task<int> ShardsInFlightAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var devices = await grains.GetGrain<IDeviceDirectoryGrain>(0).GetDevicesAsync().WaitAsync(options.ControlCallTimeout, cancellationToken);
+            return Math.Max(options.MaxShardsInFlight, (int)Math.Ceiling(devices.Count * options.ShardsInFlightPerDevice));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return options.MaxShardsInFlight;
+        }
     }
 
     // The aggregator lives on one silo; when that silo dies its calls fail (or, through a gateway, go unanswered: hence

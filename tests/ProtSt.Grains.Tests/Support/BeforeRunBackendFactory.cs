@@ -12,19 +12,20 @@ public abstract class BeforeRunBackendFactory : IDeviceBackendFactory
         new Backend(_inner.Open(modelDirectory, deviceKey, options), this);
 
     /// <summary>Called with each batch before the real computation; throwing fails the batch as a device error would.</summary>
-    protected abstract void BeforeRun(EncodedBatch batch);
+    protected abstract ValueTask BeforeRunAsync(EncodedBatch batch, CancellationToken cancellationToken);
 
     private sealed class Backend(IDeviceBackend inner, BeforeRunBackendFactory hook) : IDeviceBackend
     {
         public string ModelDirectory => inner.ModelDirectory;
 
-        public DeviceComputation Run(EncodedBatch batch)
+        public async ValueTask<DeviceComputation> RunAsync(EncodedBatch batch, CancellationToken cancellationToken)
         {
-            hook.BeforeRun(batch);
-            return inner.Run(batch);
+            await hook.BeforeRunAsync(batch, cancellationToken);
+            return await inner.RunAsync(batch, cancellationToken);
         }
 
-        public DeviceTextComputation EmbedText(IReadOnlyList<string> prompts) => inner.EmbedText(prompts);
+        public ValueTask<DeviceTextComputation> EmbedTextAsync(IReadOnlyList<string> prompts, CancellationToken cancellationToken) =>
+            inner.EmbedTextAsync(prompts, cancellationToken);
 
         public void Dispose() => inner.Dispose();
     }

@@ -11,7 +11,7 @@ public sealed class FaultyBackendFactory : BeforeRunBackendFactory
     public const int MaxRows = 8;
     public const int PoisonResidues = 123;
 
-    protected override void BeforeRun(EncodedBatch batch)
+    protected override ValueTask BeforeRunAsync(EncodedBatch batch, CancellationToken cancellationToken)
     {
         if (batch.BatchSize > MaxRows)
         {
@@ -31,5 +31,7 @@ public sealed class FaultyBackendFactory : BeforeRunBackendFactory
                 throw new InvalidOperationException("injected: ONNX Runtime error\ton a poison sequence");
             }
         }
+
+        return ValueTask.CompletedTask;
     }
 }

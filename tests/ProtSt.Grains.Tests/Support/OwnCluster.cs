@@ -1,3 +1,5 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using ProtSt.Grains.Devices;
@@ -20,6 +22,35 @@ public static class OwnCluster
         return cluster;
     }
 
+    /// <summary>
+    /// A cluster whose silos, 2 devices each, are configured as production silos are: <c>Devices:Backend</c> =
+    /// <c>Simulated</c> and the <c>Devices:Simulated</c> settings, passed as configuration and bound by each silo.
+    /// </summary>
+    public static async Task<TestCluster> StartSimulatedAsync(short silos, SimulatedDeviceOptions simulated)
+    {
+        var builder = new TestClusterBuilder(silos);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Devices:Count"] = "2",
+            ["Devices:Backend"] = nameof(DeviceBackendKind.Simulated),
+            ["Devices:Simulated:MicrosecondsPerPaddedToken"] = simulated.MicrosecondsPerPaddedToken.ToString(CultureInfo.InvariantCulture),
+            ["Devices:Simulated:BatchOverheadMilliseconds"] = simulated.BatchOverheadMilliseconds.ToString(CultureInfo.InvariantCulture),
+            ["Devices:Simulated:EmbeddingWidth"] = simulated.EmbeddingWidth.ToString(CultureInfo.InvariantCulture),
+            ["Devices:Simulated:FailureRate"] = simulated.FailureRate.ToString(CultureInfo.InvariantCulture),
+            ["Devices:Simulated:Seed"] = simulated.Seed.ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in settings)
+        {
+            builder.Properties[key] = value;
+        }
+
+        builder.AddSiloBuilderConfigurator<ConfiguredSiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
     /// <summary>Random protein sequences of <paramref name="count"/> records, none of the poison length.</summary>
     public static List<Pipeline.SequenceRecord> Proteome(int count, int seed, int maxLength = 300)
     {
@@ -36,6 +67,16 @@ public static class OwnCluster
     private sealed class ClientConfigurator : IClientBuilderConfigurator
     {
         public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder clientBuilder) => clientBuilder.AddProtStClient();
+    }
+
+    private sealed class ConfiguredSiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            var devices = new DeviceOptions();
+            siloBuilder.Configuration.GetSection(DeviceOptions.SectionName).Bind(devices);
+            siloBuilder.AddProtSt(devices);
+        }
     }
 
     private sealed class SiloConfigurator<TBackend> : ISiloConfigurator

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using ProtSt.Grains;
+using ProtSt.Grains.Devices;
+using ProtSt.Grains.Jobs;
+using ProtSt.Pipeline;
+
+namespace ProtSt.Bench.Scale;
+
+/// <summary>Runs one job through the real JobDriver into the real ScreenResultWriter and measures where the time went.</summary>
+internal static class ScaleJob
+{
+    // The machine's 1-minute load average (Linux); NaN elsewhere.
+    private static double LoadAverage() =>
+        File.Exists("/proc/loadavg") ? double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) : double.NaN;
+
+    /// <summary>
+    /// Screens <paramref name="records"/> into <paramref name="output"/>. With <paramref name="killAtHalf"/>, a secondary
+    /// silo is killed once half the rows are written; its devices count as available only until then.
+    /// </summary>
+    public static async Task<ScaleFigures> RunAsync(
+        ScaleCluster scale, string jobId, string model, IReadOnlyList<SequenceRecord> records, ScreenOptions screen,
+        SimulatedDeviceOptions simulated, string output, bool killAtHalf, CancellationToken cancellationToken)
+    {
+        var cluster = scale.Cluster;
+        var silos = cluster.Silos.Count;
+        scale.Reset();
+        CallTimings.Reset();
+        var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        var pauseBefore = GC.GetTotalPauseDuration();
+        var gen2Before = GC.CollectionCount(2);
+
+        long writerTicks = 0;
+        var emitted = 0;
+        var start = Stopwatch.GetTimestamp();
+        var writer = new ScreenResultWriter(output);
+        var driver = new JobDriver(cluster.Client, screen);
+        var job = driver.RunAsync(jobId, model, "synthetic", records.Count, records.ToAsyncEnumerable(), async row =>
+        {
+            var began = Stopwatch.GetTimestamp();
+            await (row.DeviceError is { } error
+                ? writer.WriteFailureAsync(row.Id, row.Length, error, cancellationToken)
+                : writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, cancellationToken));
+            writerTicks += Stopwatch.GetTimestamp() - began;
+            Interlocked.Increment(ref emitted);
+        }, null, cancellationToken);
+
+        string? killed = null;
+        long killedAt = 0;
+        while (killAtHalf && killed is null && !job.IsCompleted)
+        {
+            await Task.WhenAny(job, Task.Delay(20, cancellationToken));
+            if (Volatile.Read(ref emitted) >= records.Count / 2 && !job.IsCompleted)
+            {
+                // Not the aggregator's silo: a driver call in flight to an aggregator whose silo dies is answered by
+                // no one and waits out the 30-minute response timeout (the aggregator-call timeouts are separate work).
+                var aggregatorSilo = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(cluster.Client.GetGrain<IJobGrain>(jobId), cancellationToken);
+                var victim = cluster.SecondarySilos.Last(s => !s.SiloAddress.Equals(aggregatorSilo));
+                killed = victim.SiloAddress.ToParsableString();
+                killedAt = Stopwatch.GetTimestamp();
+                await cluster.KillSiloAsync(victim, cancellationToken);
+            }
+        }
+
+        if (killAtHalf && killed is null)
+        {
+            throw new InvalidOperationException("The job ended before half its rows were written; nothing was killed.");
+        }
+
+        // The rows are counted from the writer: the aggregator's figures restart if its silo is the one killed.
+        await job;
+        var writerStarted = Stopwatch.GetTimestamp();
+        await writer.DisposeAsync();
+        var end = Stopwatch.GetTimestamp();
+        writerTicks += end - writerStarted;
+
+        var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+        var wall = Stopwatch.GetElapsedTime(start, end).TotalSeconds;
+        var secondsPerToken = simulated.MicrosecondsPerPaddedToken / 1e6;
+        double available = 0, busy = 0, idleStart = 0, idleEnd = 0, failed = 0, scheduled = 0;
+        long real = 0, padded = 0, batches = 0, failedBatches = 0;
+        var devices = 0;
+        foreach (var (silo, activity) in scale.Activity())
+        {
+            devices++;
+            var aliveUntil = silo == killed ? killedAt : end;
+            available += Stopwatch.GetElapsedTime(start, aliveUntil).TotalSeconds;
+            busy += activity.Busy.TotalSeconds;
+            scheduled += activity.Scheduled.TotalSeconds;
+            failed += activity.ScheduledOnFailedBatches.TotalSeconds;
+            real += activity.RealTokens;
+            padded += activity.PaddedTokens;
+            batches += activity.Batches;
+            failedBatches += activity.FailedBatches;
+            if (activity.Batches == 0)
+            {
+                idleStart += Stopwatch.GetElapsedTime(start, aliveUntil).TotalSeconds;
+                continue;
+            }
+
+            idleStart += Math.Max(0, Stopwatch.GetElapsedTime(start, activity.FirstStart).TotalSeconds);
+
+            // A batch still running on a killed silo's device ends after the kill; it counts as busy, not idle.
+            idleEnd += Math.Max(0, Stopwatch.GetElapsedTime(activity.LastEnd, aliveUntil).TotalSeconds);
+        }
+
+        var useful = real * secondsPerToken;
+        var padding = (padded - real) * secondsPerToken;
+        var overhead = scheduled - failed - (padded * secondsPerToken);
+        var lateness = busy - scheduled;
+        var mid = available - busy - idleStart - idleEnd;
+        var aggregator = CallTimings.Of(nameof(IJobGrain));
+        var deviceCalls = CallTimings.Of(nameof(IDeviceGrain), nameof(IDeviceGrain.RunAsync));
+        var shards = CallTimings.Of(nameof(IShardGrain), nameof(IShardGrain.ProcessAsync));
+        return new ScaleFigures(
+            silos, devices, records.Count, writer.Rows, writer.Failures, wall, real, padded, available,
+            useful, padding, overhead, failed, lateness, idleStart, idleEnd, mid, batches, failedBatches,
+            (double)writerTicks / Stopwatch.Frequency, aggregator.Calls, aggregator.Seconds, deviceCalls.Calls, deviceCalls.Seconds,
+            shards.Calls, shards.Seconds, cpu, (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds, GC.CollectionCount(2) - gen2Before,
+            LoadAverage());
+    }
+}

@@ -7,6 +7,9 @@ public interface IDeviceDirectoryGrain : IGrainWithIntegerKey
 {
     Task RegisterAsync(string siloAddress, int deviceCount);
 
+    /// <summary>Takes a leaving silo's devices off the list, so no shard picks them while the silo drains.</summary>
+    Task UnregisterAsync(string siloAddress);
+
     [AlwaysInterleave]
     Task<IReadOnlyList<string>> GetDevicesAsync();
 

@@ -16,6 +16,12 @@ internal sealed class DeviceDirectoryGrain(IClusterMembershipService membership)
         return Task.CompletedTask;
     }
 
+    public Task UnregisterAsync(string siloAddress)
+    {
+        _devicesBySilo.Remove(siloAddress);
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<string>> GetDevicesAsync()
     {
         var active = ActiveSilos.Of(membership);

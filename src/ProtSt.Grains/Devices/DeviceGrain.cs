@@ -13,7 +13,7 @@ namespace ProtSt.Grains.Devices;
 [DevicePlacement]
 [Immovable]
 [KeepAlive]
-internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBackendFactory backends) : Grain, IDeviceGrain, IDisposable
+internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBackendFactory backends, DeviceDrain drain) : Grain, IDeviceGrain, IDisposable
 {
     private IDeviceBackend? _session;
     private Task _running = Task.CompletedTask;
@@ -25,6 +25,24 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
     private TimeSpan _busy;
 
     public async Task<DeviceBatchResult> RunAsync(DeviceBatch batch)
+    {
+        // A lost call to the shard (not a device error): it moves the batch to another device.
+        if (!drain.TryEnter())
+        {
+            throw new InvalidOperationException($"Device {this.GetPrimaryKeyString()} is leaving with its silo and takes no new batch.");
+        }
+
+        try
+        {
+            return await ComputeAsync(batch);
+        }
+        finally
+        {
+            drain.Exit();
+        }
+    }
+
+    private async Task<DeviceBatchResult> ComputeAsync(DeviceBatch batch)
     {
         var session = await SessionFor(batch.ModelDirectory);
         var encoded = EncodedBatch.FromPadded(batch.InputIds, batch.AttentionMask, batch.BatchSize, batch.SequenceLength);

@@ -21,4 +21,10 @@ public sealed class DeviceOptions
 
     /// <summary>The simulated devices' speed, output width and failure rate; read only when <see cref="Backend"/> is <c>Simulated</c>.</summary>
     public SimulatedDeviceOptions Simulated { get; set; } = new();
+
+    /// <summary>
+    /// How long a leaving silo (SIGTERM, host stop) waits for the batches its devices are running; the silo takes its
+    /// devices out of the directory and refuses new batches first. Keep it under <c>Silo:ShutdownTimeout</c>.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -33,6 +33,7 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<DevicePreload>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<DevicePreload>());
         builder.Services.AddSingleton<ModelCatalog>();
+        builder.Services.AddSingleton<DeviceDrain>();
 
         // Sizes and model folders are checked, and the API key when one is set, before any ProtSt grain runs; the
         // silo stamps its own outgoing calls (shards to devices, the host's API to the registry) with the same key.

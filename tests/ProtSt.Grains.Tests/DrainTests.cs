@@ -1,0 +1,75 @@
+using ProtSt.Grains.Tests.Support;
+using ProtSt.Model.Demo;
+using ProtSt.Model.Tests.Support;
+
+namespace ProtSt.Grains.Tests;
+
+/// <summary>A silo that leaves gracefully finishes the batches its devices are running and takes no new ones.</summary>
+public sealed class DrainTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_leaving_silo_delivers_its_running_batch_refuses_new_ones_and_leaves_the_directory_first()
+    {
+        using var scratch = new TempDirectory();
+        var model = DemoModel.Ensure(scratch.Combine("cache"));
+        GatedBackendFactory.Close();
+        var cluster = await OwnCluster.StartAsync<GatedBackendFactory>(2);
+        try
+        {
+            var leaving = cluster.SecondarySilos[0];
+            var address = leaving.SiloAddress.ToParsableString();
+            var directory = cluster.Client.GetGrain<IDeviceDirectoryGrain>(0);
+            var device = (await WaitForAsync(directory.GetDevicesAsync, d => d.Any(k => DeviceKey.Parse(k).SiloAddress == address))).First(k => DeviceKey.Parse(k).SiloAddress == address);
+
+            // <cls> A L K <eos>: one short sequence for the demo model.
+            var batch = new DeviceBatch("drain", model, [0, 5, 4, 15, 2], [1, 1, 1, 1, 1], 1, 5);
+            var running = cluster.Client.GetGrain<IDeviceGrain>(device).RunAsync(batch);
+            await GatedBackendFactory.Entered.WaitAsync(Bound);
+
+            var stopping = cluster.StopSiloAsync(leaving);
+
+            // The devices leave the directory while the batch still runs, so new shards never pick them.
+            await WaitForAsync(directory.GetDevicesAsync, d => d.All(k => DeviceKey.Parse(k).SiloAddress != address));
+            Assert.False(running.IsCompleted);
+
+            // A batch sent now waits behind the running one (a device runs one at a time) and is then refused, not failed
+            // as a device error: shards move such a batch to another device.
+            var late = cluster.Client.GetGrain<IDeviceGrain>(device).RunAsync(batch);
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.False(stopping.IsCompleted, "the silo stopped before the batch it was running had finished");
+
+            GatedBackendFactory.Open();
+            var result = await running.WaitAsync(Bound);
+            Assert.Equal(1, result.MeanEmbeddings.Length / result.HiddenSize);
+            Assert.All(result.MeanEmbeddings, v => Assert.True(float.IsFinite(v)));
+            var refused = await Assert.ThrowsAnyAsync<Exception>(() => late.WaitAsync(Bound));
+            Assert.IsNotType<DeviceFailedException>(refused);
+            Assert.Contains("is leaving with its silo", refused.Message, StringComparison.Ordinal);
+            await stopping.WaitAsync(Bound);
+        }
+        finally
+        {
+            GatedBackendFactory.Open();
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> WaitForAsync(Func<Task<IReadOnlyList<string>>> read, Func<IReadOnlyList<string>, bool> done)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the device directory did not reach the expected state within 60 s");
+            await Task.Delay(100);
+        }
+    }
+}

@@ -49,12 +49,24 @@ public sealed class SimulatedDeviceBackendFactory(TimeProvider time) : IDeviceBa
 
         public string ModelDirectory => modelDirectory;
 
+        private static readonly TimeSpan TimerResolution = TimeSpan.FromMilliseconds(1);
+
+        // The runtime's timers count whole milliseconds of a coarse clock and can fire a little early; a simulated
+        // device must never be faster than configured, or the benchmark's ideal would not be an upper bound.
+        private async Task WaitAsync(long start, TimeSpan scheduled, CancellationToken cancellationToken)
+        {
+            for (var remaining = scheduled; remaining > TimeSpan.Zero; remaining = scheduled - time.GetElapsedTime(start))
+            {
+                await Task.Delay(remaining < TimerResolution ? TimerResolution : remaining, time, cancellationToken);
+            }
+        }
+
         public async ValueTask<DeviceComputation> RunAsync(EncodedBatch batch, CancellationToken cancellationToken)
         {
             var start = time.GetTimestamp();
             var scheduled = options.TimeFor(batch.PaddedTokens);
             var fails = options.FailureRate > 0 && _failures.NextDouble() < options.FailureRate;
-            await Task.Delay(scheduled, time, cancellationToken);
+            await WaitAsync(start, scheduled, cancellationToken);
             var width = options.EmbeddingWidth;
             var embeddings = new float[batch.BatchSize * width];
             if (!fails)

@@ -59,7 +59,7 @@ internal static class EvalCommand
             }
 
             var outcome = await ScreenCommand.RunAsync(
-                new ScreenJob(inputPath, parse.GetValue(model), outputDirectory, taskRequest, fail, parse.GetValue(devices), parse.GetValue(cluster), "eval", KeepView: false),
+                new ScreenJob(inputPath, parse.GetValue(model), outputDirectory, taskRequest, fail, parse.GetValue(devices), parse.GetValue(cluster), "eval", KeepView: false, Resumable: false),
                 configuration,
                 ct);
             var labels = outcome.Task.Labels!;

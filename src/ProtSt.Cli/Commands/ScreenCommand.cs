@@ -90,7 +90,7 @@ internal static class ScreenCommand
         deviceOptions.Count = request.Devices ?? deviceOptions.Count;
         var inputPath = request.Input;
         var outputDirectory = request.Output;
-        if (resuming is null && ScreenProgress.Read(outputDirectory) is { Complete: false } unfinished)
+        if (resuming is null && request.Resumable && ScreenProgress.Read(outputDirectory) is { Complete: false } unfinished)
         {
             throw new InvalidOperationException(
                 $"'{outputDirectory}' holds the unfinished job {unfinished.JobId} ({unfinished.Records} records written); continue it with --resume {outputDirectory}, or choose another output folder.");
@@ -181,7 +181,7 @@ internal static class ScreenCommand
         {
             // Whatever stopped the job (Ctrl+C, a lost cluster, an invalid record under --on-invalid fail), the rows
             // written so far stay usable and are not computed again.
-            await StopResumablyAsync(keeper, outputDirectory);
+            await StopResumablyAsync(keeper, outputDirectory, request.Resumable);
             throw;
         }
 
@@ -207,7 +207,7 @@ internal static class ScreenCommand
         return new ScreenOutcome(snapshot, modelDirectory, task, writer.Rows, skipped);
     }
 
-    private static async Task StopResumablyAsync(ScreenProgressKeeper keeper, string outputDirectory)
+    private static async Task StopResumablyAsync(ScreenProgressKeeper keeper, string outputDirectory, bool hint)
     {
         try
         {
@@ -218,7 +218,10 @@ internal static class ScreenCommand
             Console.Error.WriteLine($"warning: could not record the job's progress ({e.Message}); --resume continues from the previous checkpoint.");
         }
 
-        Console.Error.WriteLine($"stopped with {keeper.Committed} records written; continue with: protst screen --resume {outputDirectory}");
+        if (hint)
+        {
+            Console.Error.WriteLine($"stopped with {keeper.Committed} records written; continue with: protst screen --resume {outputDirectory}");
+        }
     }
 
     private static async Task<JobSnapshot> WithProgressAsync(IJobGrain job, TimeSpan callTimeout, Func<Task<JobSnapshot>> run)

@@ -42,34 +42,6 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
         }
     }
 
-    private async Task<DeviceBatchResult> ComputeAsync(DeviceBatch batch)
-    {
-        var session = await SessionFor(batch.ModelDirectory);
-        var encoded = EncodedBatch.FromPadded(batch.InputIds, batch.AttentionMask, batch.BatchSize, batch.SequenceLength);
-        var stopwatch = Stopwatch.StartNew();
-        DeviceComputation output;
-        try
-        {
-            // The backend keeps blocking work (ONNX Runtime) off the grain scheduler itself; a simulated device just waits.
-            var run = session.RunAsync(encoded, CancellationToken.None).AsTask();
-            _running = run;
-            output = await run;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            _failures++;
-            throw new DeviceFailedException($"Device {this.GetPrimaryKeyString()} failed on a batch of {batch.BatchSize} x {batch.SequenceLength}: {e.Message}");
-        }
-
-        var busy = stopwatch.Elapsed;
-        _batches++;
-        _sequences += batch.BatchSize;
-        _realTokens += encoded.RealTokens;
-        _paddedTokens += encoded.PaddedTokens;
-        _busy += busy;
-        return new DeviceBatchResult(this.GetPrimaryKeyString(), output.HiddenSize, output.MeanEmbeddings, busy, output.HeadWidth, output.HeadOutputs);
-    }
-
     public async Task<TextEmbeddingResult> EmbedTextAsync(TextEmbeddingRequest request)
     {
         if (request.Prompts.Count == 0)
@@ -99,6 +71,34 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
         {
             _ = _running.ContinueWith(_ => session.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
+    }
+
+    private async Task<DeviceBatchResult> ComputeAsync(DeviceBatch batch)
+    {
+        var session = await SessionFor(batch.ModelDirectory);
+        var encoded = EncodedBatch.FromPadded(batch.InputIds, batch.AttentionMask, batch.BatchSize, batch.SequenceLength);
+        var stopwatch = Stopwatch.StartNew();
+        DeviceComputation output;
+        try
+        {
+            // The backend keeps blocking work (ONNX Runtime) off the grain scheduler itself; a simulated device just waits.
+            var run = session.RunAsync(encoded, CancellationToken.None).AsTask();
+            _running = run;
+            output = await run;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _failures++;
+            throw new DeviceFailedException($"Device {this.GetPrimaryKeyString()} failed on a batch of {batch.BatchSize} x {batch.SequenceLength}: {e.Message}");
+        }
+
+        var busy = stopwatch.Elapsed;
+        _batches++;
+        _sequences += batch.BatchSize;
+        _realTokens += encoded.RealTokens;
+        _paddedTokens += encoded.PaddedTokens;
+        _busy += busy;
+        return new DeviceBatchResult(this.GetPrimaryKeyString(), output.HiddenSize, output.MeanEmbeddings, busy, output.HeadWidth, output.HeadOutputs);
     }
 
     private async Task<IDeviceBackend> SessionFor(string modelDirectory)

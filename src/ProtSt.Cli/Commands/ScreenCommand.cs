@@ -118,7 +118,8 @@ internal static class ScreenCommand
         var keeper = new ScreenProgressKeeper(outputDirectory, progress, writer, screen.CheckpointRecords, screen.CheckpointInterval, clusterProgress is null ? null : clusterProgress.SaveAsync);
         if (resuming is null)
         {
-            await keeper.CheckpointAsync(complete: false, ct);
+            // The record just built holds the new files' first checkpoint; a second one would close them again for nothing.
+            progress.Write(outputDirectory);
         }
         else
         {

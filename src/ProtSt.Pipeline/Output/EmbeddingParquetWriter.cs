@@ -54,16 +54,9 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
     /// </summary>
     public static EmbeddingParquetWriter Resume(string path, ParquetCheckpoint checkpoint, int rowGroupSize = 4096, bool withFeature = false)
     {
-        var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        var stream = CheckpointedFile.OpenAt(path, checkpoint.DataLength, FileAccess.ReadWrite);
         try
         {
-            if (stream.Length < checkpoint.DataLength)
-            {
-                throw new InvalidDataException($"{path} holds {stream.Length} bytes, fewer than the {checkpoint.DataLength} its checkpoint recorded; it was changed after the job stopped.");
-            }
-
-            stream.SetLength(checkpoint.DataLength);
-            stream.Position = checkpoint.DataLength;
             stream.Write(checkpoint.Footer);
             stream.Flush(flushToDisk: true);
             return new EmbeddingParquetWriter(stream, rowGroupSize, withFeature, closed: true);

@@ -138,21 +138,12 @@ public sealed class ScreenResultWriter : IAsyncDisposable
     }
 
     private static StreamWriter Open(string path, FileMode mode, int bufferSize) =>
-        new(new FileStream(path, mode, FileAccess.Write, FileShare.Read), new UTF8Encoding(false), bufferSize) { NewLine = "\n" };
+        Writer(new FileStream(path, mode, FileAccess.Write, FileShare.Read), bufferSize);
 
-    private static StreamWriter Reopen(string path, long length, int bufferSize)
-    {
-        var writer = Open(path, FileMode.Open, bufferSize);
-        if (writer.BaseStream.Length < length)
-        {
-            writer.Dispose();
-            throw new InvalidDataException($"{path} holds {new FileInfo(path).Length} bytes, fewer than the {length} its checkpoint recorded; it was changed after the job stopped.");
-        }
+    private static StreamWriter Reopen(string path, long length, int bufferSize) =>
+        Writer(CheckpointedFile.OpenAt(path, length, FileAccess.Write), bufferSize);
 
-        writer.BaseStream.SetLength(length);
-        writer.BaseStream.Position = length;
-        return writer;
-    }
+    private static StreamWriter Writer(FileStream stream, int bufferSize) => new(stream, new UTF8Encoding(false), bufferSize) { NewLine = "\n" };
 
     private static async Task<long> DurableLengthAsync(StreamWriter writer, CancellationToken cancellationToken)
     {

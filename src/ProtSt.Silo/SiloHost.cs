@@ -13,6 +13,7 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Security;
+using ProtSt.Silo.Membership;
 using ProtSt.Silo.Monitoring;
 using ProtSt.Silo.Security;
 
@@ -49,6 +50,8 @@ public static class SiloHost
                 silo.UseRedisClustering(redis)
                     .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ClusterId));
                 ConfigureEndpoints(silo, node, siloPort, gatewayPort);
+                silo.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<MembershipRejoin>(services, node));
+                silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<MembershipRejoin>());
             }
             else if (node.Kubernetes || node.AdvertisedAddress is { Length: > 0 })
             {

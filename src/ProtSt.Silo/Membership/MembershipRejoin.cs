@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Clustering.Redis;
 using Orleans.Configuration;
+using ProtSt.Grains.Hosting;
 using StackExchange.Redis;
 
 namespace ProtSt.Silo.Membership;
@@ -34,11 +35,10 @@ internal sealed partial class MembershipRejoin(
     // table older than the view a silo holds would be ignored by that silo.
     private const int VersionHeadroom = 1000;
 
-    private readonly CancellationTokenSource _stopping = new();
     private HashEntry[] _lastRead = [];
     private IConnectionMultiplexer? _connection;
     private bool _sharedConnection;
-    private Task? _loop;
+    private PeriodicAnnouncement? _checks;
     private bool _disposed;
 
     /// <summary>Why this silo is not known to be in the membership table, or null when its row was there at the last check.</summary>
@@ -50,36 +50,22 @@ internal sealed partial class MembershipRejoin(
     private async Task StartAsync(CancellationToken cancellationToken)
     {
         (_connection, _sharedConnection) = await redis.Value.CreateMultiplexer(redis.Value);
-        _loop = Task.Run(CheckRepeatedlyAsync, CancellationToken.None);
+
+        // Each Redis call below is bounded by the interval, so a stop waits for one check at most.
+        _checks = new PeriodicAnnouncement(CheckOnceAsync, logger, node.MembershipCheckInterval);
+        await _checks.StartAsync();
     }
 
     // The Active stage stops first: a leaving silo must not write itself back.
     private async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
-        if (_loop is not null)
+        if (_checks is not null)
         {
-            await _loop.WaitAsync(cancellationToken);
+            await _checks.DisposeAsync();
         }
     }
 
-    private async Task CheckRepeatedlyAsync()
-    {
-        try
-        {
-            await CheckOnceAsync(_stopping.Token);
-            using var timer = new PeriodicTimer(node.MembershipCheckInterval);
-            while (await timer.WaitForNextTickAsync(_stopping.Token))
-            {
-                await CheckOnceAsync(_stopping.Token);
-            }
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task CheckOnceAsync(CancellationToken cancellationToken)
+    private async Task CheckOnceAsync()
     {
         // Joining and leaving are Orleans' business; only an active member's lost row is ours.
         if (membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress) != SiloStatus.Active)
@@ -92,9 +78,9 @@ internal sealed partial class MembershipRejoin(
         HashEntry[] read;
         try
         {
-            read = await database.HashGetAllAsync(key).WaitAsync(node.MembershipCheckInterval, cancellationToken);
+            read = await database.HashGetAllAsync(key).WaitAsync(node.MembershipCheckInterval);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
             if (Problem is null)
             {
@@ -117,13 +103,13 @@ internal sealed partial class MembershipRejoin(
         LogMissing(logger, silo.SiloAddress);
         try
         {
-            if (await RestoreAsync(database, key, read, cancellationToken))
+            if (await RestoreAsync(database, key, read))
             {
                 Problem = null;
                 LogRestored(logger, silo.SiloAddress);
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
             Problem = $"{missing}, and writing it back failed: {e.Message}";
             LogRestoreFailed(logger, e);
@@ -132,7 +118,7 @@ internal sealed partial class MembershipRejoin(
 
     // Writes the rows of the last good read that are missing now, and the counter, in one transaction conditioned on
     // the counter read: any concurrent membership write changes the counter, and then the next check tries again.
-    private async Task<bool> RestoreAsync(IDatabase database, RedisKey key, HashEntry[] now, CancellationToken cancellationToken)
+    private async Task<bool> RestoreAsync(IDatabase database, RedisKey key, HashEntry[] now)
     {
         var counter = now.FirstOrDefault(e => e.Name == VersionField).Value;
         var version = counter.HasValue && int.TryParse(counter.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
@@ -144,7 +130,7 @@ internal sealed partial class MembershipRejoin(
         var write = database.CreateTransaction();
         write.AddCondition(counter.HasValue ? Condition.HashEqual(key, VersionField, counter) : Condition.HashNotExists(key, VersionField));
         _ = write.HashSetAsync(key, [new HashEntry(VersionField, restored.ToString(CultureInfo.InvariantCulture)), .. rows]);
-        if (!await write.ExecuteAsync().WaitAsync(node.MembershipCheckInterval, cancellationToken))
+        if (!await write.ExecuteAsync().WaitAsync(node.MembershipCheckInterval))
         {
             return false;
         }
@@ -155,8 +141,8 @@ internal sealed partial class MembershipRejoin(
         }
 
         // The store lost its data before this silo had read its own row: Orleans writes a fresh one.
-        return await table.InsertRowAsync(NewEntry(), new TableVersion(restored + 1, restored.ToString(CultureInfo.InvariantCulture)), cancellationToken)
-            .WaitAsync(node.MembershipCheckInterval, cancellationToken);
+        return await table.InsertRowAsync(NewEntry(), new TableVersion(restored + 1, restored.ToString(CultureInfo.InvariantCulture)))
+            .WaitAsync(node.MembershipCheckInterval);
     }
 
     private static RedisValue Row(SiloAddress address) => address.ToString();
@@ -182,18 +168,11 @@ internal sealed partial class MembershipRejoin(
         }
 
         _disposed = true;
-        await _stopping.CancelAsync();
-        if (_loop is not null)
-        {
-            await _loop;
-        }
-
+        await StopAsync(CancellationToken.None);
         if (_connection is not null && !_sharedConnection)
         {
             await _connection.DisposeAsync();
         }
-
-        _stopping.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} is active but not in the membership table (the store lost its data); writing the table back")]

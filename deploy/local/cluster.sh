@@ -87,16 +87,17 @@ start_redis() {
     die "could not start $redis_server on a free loopback port; see $state/redis.log"
 }
 
-# Stops one process we started: SIGTERM (silos leave the cluster gracefully), SIGKILL after 30 s.
+# Stops one process we started: SIGTERM (silos leave the cluster gracefully), SIGKILL after 70 s. A silo stops within
+# Silo:ShutdownTimeout (60 s by default) even when Redis is already gone, so only a hung process is killed.
 stop_pid() {
     local pid=$1 what=$2
     runs "$pid" "$what" || return 0
     kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 300); do
+    for _ in $(seq 1 700); do
         runs "$pid" "$what" || return 0
         sleep 0.1
     done
-    echo "cluster.sh: $what (pid $pid) did not stop in 30 s; killing it" >&2
+    echo "cluster.sh: $what (pid $pid) did not stop in 70 s; killing it" >&2
     kill -KILL "$pid" 2>/dev/null || true
 }
 

@@ -1,7 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Runtime.Messaging;
 using ProtSt.Grains.Hosting;
+using StackExchange.Redis;
 
 namespace ProtSt.Silo;
 
@@ -20,18 +23,57 @@ public sealed class ClusterClient : IClusterConnection
 
     public string Description { get; }
 
-    /// <summary>Connects through the gateways listed in <paramref name="redis"/>, presenting <paramref name="apiKey"/> (if any) on every call.</summary>
-    public static async Task<ClusterClient> ConnectAsync(string redis, string clusterId, string? apiKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects through the gateways listed in <paramref name="redis"/>, presenting <paramref name="apiKey"/> (if any) on
+    /// every call, waiting up to <paramref name="patience"/> for a silo to accept; a Redis that does not answer or a
+    /// cluster with no reachable silo is a <see cref="ClusterUnavailableException"/>.
+    /// </summary>
+    public static async Task<ClusterClient> ConnectAsync(string redis, string clusterId, string? apiKey, TimeSpan patience, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.AddProtStConsole();
+
+        // The host logs a failed start with its stack trace; the failure is reported below, once, in words.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.UseOrleansClient(client => client
             .UseRedisClustering(redis)
             .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, clusterId))
+            .UseConnectionRetryFilter(new GatewayWait(patience, TimeProvider.System))
             .AddProtStClient(apiKey));
         var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-        return new ClusterClient(host, redis);
+        var shown = Redacted(redis);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+        {
+            host.Dispose();
+            throw new ClusterUnavailableException(
+                $"the cluster's membership store (Redis at {shown}) does not answer: is Redis running there, and is --cluster right?", e);
+        }
+        catch (Exception e) when (e is SiloUnavailableException or ConnectionFailedException or OrleansMessageRejectionException)
+        {
+            host.Dispose();
+            throw new ClusterUnavailableException(
+                $"no silo of the cluster at {shown} (cluster id '{clusterId}') accepted a connection within {patience.TotalSeconds:0.#} s: " +
+                $"start one with: protst silo --cluster {shown}", e);
+        }
+
+        return new ClusterClient(host, shown);
+    }
+
+    // A connection string may carry Redis's password; messages and the job summary must not.
+    private static string Redacted(string redis)
+    {
+        try
+        {
+            return ConfigurationOptions.Parse(redis).ToString(includePassword: false);
+        }
+        catch (ArgumentException)
+        {
+            return redis;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -13,6 +13,7 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Security;
+using ProtSt.Silo.Membership;
 using ProtSt.Silo.Monitoring;
 using ProtSt.Silo.Security;
 
@@ -25,8 +26,8 @@ public static class SiloHost
     public const string OrleansMeterName = "Microsoft.Orleans";
 
     /// <summary>
-    /// Builds the host. One listening beyond loopback refuses to build without <c>Security:ApiKey</c> and
-    /// <c>Security:ModelRoots</c>, and then asks every HTTP request but the health probes for the key.
+    /// Builds the host. One listening beyond loopback refuses to build without <c>Security:ApiKey</c> (a strong one:
+    /// <see cref="ApiKeyRule"/>) and <c>Security:ModelRoots</c>, and then asks every HTTP request but the health probes for the key.
     /// </summary>
     public static WebApplication Build(SiloHostOptions options, string[]? args = null)
     {
@@ -49,6 +50,8 @@ public static class SiloHost
                 silo.UseRedisClustering(redis)
                     .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ClusterId));
                 ConfigureEndpoints(silo, node, siloPort, gatewayPort);
+                silo.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<MembershipRejoin>(services, node));
+                silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<MembershipRejoin>());
             }
             else if (node.Kubernetes || node.AdvertisedAddress is { Length: > 0 })
             {
@@ -154,6 +157,13 @@ public static class SiloHost
             throw new InvalidOperationException(
                 $"The host listens beyond loopback ({options.Node.Urls}), so the job view, /api/jobs, /metrics and /dashboard need an API key: " +
                 $"set {SecurityOptions.ApiKeyName} (environment {SecurityOptions.ApiKeyEnvironmentName}), or listen on 127.0.0.1.");
+        }
+
+        if (ApiKeyRule.Problem(options.Security.ApiKey!) is { } weak)
+        {
+            throw new InvalidOperationException(
+                $"The host listens beyond loopback ({options.Node.Urls}), and its {SecurityOptions.ApiKeyName} is refused: {weak}. " +
+                $"Use a random key of at least {ApiKeyRule.MinimumLength} characters, e.g. from: openssl rand -hex 32.");
         }
 
         if (options.Security.ModelRoots.All(string.IsNullOrWhiteSpace))

@@ -28,6 +28,9 @@ public sealed class SiloNodeOptions
     /// <summary>How long a stopping silo (SIGTERM, Ctrl+C) may take to leave the cluster and finish its in-flight calls; keep the pod's grace period longer.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How often an active silo of a Redis cluster checks that its row is still in the membership table (and writes the table back when the store lost it); /readyz follows the last check.</summary>
+    public TimeSpan MembershipCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The advertised address parsed, or null when none is configured.</summary>
     public IPAddress? ParsedAdvertisedAddress() => Parse(AdvertisedAddress, nameof(AdvertisedAddress));
 

@@ -2,15 +2,18 @@ using Microsoft.Extensions.Options;
 using ProtSt.Grains;
 using ProtSt.Grains.Devices;
 using ProtSt.Grains.Hosting;
+using ProtSt.Silo.Membership;
 
 namespace ProtSt.Silo;
 
 /// <summary>
-/// Decides /readyz: the silo is an active member, the directory lists its devices, each device grain answers, and
+/// Decides /readyz: the silo is an active member (in a Redis cluster: its row is in the membership table), the directory
+/// lists its devices, each device grain answers, and
 /// the preloaded model (if one is configured) is open on all of them.
 /// </summary>
 internal sealed class SiloReadiness(
-    IClusterMembershipService membership, ILocalSiloDetails silo, IGrainFactory grains, IOptions<DeviceOptions> devices, DevicePreload preload)
+    IClusterMembershipService membership, ILocalSiloDetails silo, IGrainFactory grains, IOptions<DeviceOptions> devices, DevicePreload preload,
+    MembershipRejoin? rejoin = null)
 {
     // A probe must answer quickly; a cluster that cannot answer a read within this is not ready to take work.
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(3);
@@ -21,6 +24,13 @@ internal sealed class SiloReadiness(
         if (status != SiloStatus.Active)
         {
             return Readiness.No($"silo is {status}, not an active member");
+        }
+
+        // Orleans' own view of the membership keeps saying active when the store lost the table; clients find the
+        // silo only through the table.
+        if (rejoin?.Problem is { } problem)
+        {
+            return Readiness.No(problem);
         }
 
         var address = silo.SiloAddress.ToParsableString();

@@ -1,10 +1,8 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Tests.Support;
-using ProtSt.Silo;
 
 namespace ProtSt.Cli.Tests;
 
@@ -33,45 +31,20 @@ public sealed class SiloReadinessProcessTests
         {
             var ready = await Processes.WaitForLineAsync(silo, "silo ready", Patience);
             using var http = new HttpClient { BaseAddress = new Uri(Regex.Match(ready[^1], @"job view (\S+)/,").Groups[1].Value), Timeout = TimeSpan.FromSeconds(30) };
-            var failing = await WaitForAsync(http, a => a.Reason?.Contains("failed", StringComparison.Ordinal) == true);
+            var failing = await ReadinessProbe.WaitForAsync(http, a => a.Reason?.Contains("failed", StringComparison.Ordinal) == true, Patience);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, failing.Status);
             Assert.Contains(model, failing.Answer.Reason, StringComparison.Ordinal);
             Assert.Contains("model.onnx", failing.Answer.Reason, StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode);
 
             File.Move(graph + ".away", graph);
-            var loaded = await WaitForAsync(http, a => a.Ready);
+            var loaded = await ReadinessProbe.WaitForAsync(http, a => a.Ready, Patience);
             Assert.Equal(HttpStatusCode.OK, loaded.Status);
             Assert.Null(loaded.Answer.Reason);
         }
         finally
         {
             await Processes.StopAsync([silo]);
-        }
-    }
-
-    private static async Task<(HttpStatusCode Status, Readiness Answer)> WaitForAsync(HttpClient http, Func<Readiness, bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        var seen = new List<string?>();
-        while (true)
-        {
-            using var response = await http.GetAsync(new Uri("/readyz", UriKind.Relative), timeout.Token);
-            var answer = (await response.Content.ReadFromJsonAsync<Readiness>(JsonSerializerOptions.Web, timeout.Token))!;
-            if (condition(answer))
-            {
-                return (response.StatusCode, answer);
-            }
-
-            seen.Add(answer.Reason);
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(250), timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"/readyz did not reach the expected state within {Patience}; it said: {string.Join(" | ", seen.Distinct())}");
-            }
         }
     }
 }

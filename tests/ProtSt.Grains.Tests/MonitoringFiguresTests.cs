@@ -62,6 +62,22 @@ public sealed class MonitoringFiguresTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_batch_no_device_computed_leaves_the_queue_but_names_no_device()
+    {
+        var job = fixture.Cluster.Client.GetGrain<IJobGrain>("not-computed-job");
+        await job.StartAsync(new JobStart("model", "input", 3));
+        await job.ReportPlannedAsync(2);
+        await job.ReportAsync(new BatchReport("silo-a#0", 2, 60, 62, 64, TimeSpan.FromMilliseconds(5)));
+        await job.ReportAsync(BatchReport.NotComputed);
+
+        // Reports are one-way: an empty queue means both have arrived.
+        var snapshot = await WaitForAsync(job, s => s.QueuedBatches == 0 && s.SequencesComputed == 2);
+        var device = Assert.Single(snapshot.Devices);
+        Assert.Equal("silo-a#0", device.DeviceKey);
+        Assert.Equal(1, device.Batches);
+    }
+
+    [Fact]
     public async Task View_addresses_of_silos_that_left_are_not_offered()
     {
         var registry = fixture.Cluster.Client.GetGrain<IJobRegistryGrain>(0);

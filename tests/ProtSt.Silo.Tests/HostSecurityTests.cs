@@ -138,6 +138,41 @@ public sealed class HostSecurityTests(SiloHostFixture loopback, ExposedSiloHostF
     }
 
     [Theory]
+    [InlineData("change-me", "it is a placeholder (it contains 'change-me')")]
+    [InlineData("CHANGE-ME-BEFORE-DEPLOYING-THIS-CLUSTER-0123", "it is a placeholder (it contains 'change-me')")]
+    [InlineData("<your api key, at least 32 characters>", "it contains whitespace")]
+    [InlineData("k", "it has 1 characters, fewer than 32")]
+    [InlineData("0123456789abcdef0123456789abcde", "it has 31 characters, fewer than 32")]
+    [InlineData("abababababababababababababababababababab", "it repeats fewer than 8 different characters")]
+    [InlineData("0123456789abcdef0123456789abcdef\n", "it contains whitespace or control characters")]
+    public void A_host_beyond_loopback_does_not_start_with_a_weak_key(string key, string reason)
+    {
+        key = key.Replace("\\n", "\n", StringComparison.Ordinal);
+        var refused = Assert.Throws<InvalidOperationException>(() => SiloHost.Build(new SiloHostOptions
+        {
+            Node = new SiloNodeOptions { Urls = "http://0.0.0.0:0" },
+            Security = new SecurityOptions { ApiKey = key, ModelRoots = [Path.GetTempPath()] },
+        }));
+        Assert.Contains($"its Security:ApiKey is refused: {reason}", refused.Message, StringComparison.Ordinal);
+        if (key.Length >= ApiKeyRule.MinimumLength)
+        {
+            // A key long enough to be someone's real secret is not echoed into logs (short ones are the placeholder word itself).
+            Assert.DoesNotContain(key, refused.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_host_beyond_loopback_starts_with_a_random_key()
+    {
+        await using var app = SiloHost.Build(new SiloHostOptions
+        {
+            Node = new SiloNodeOptions { Urls = "http://0.0.0.0:0" },
+            Security = new SecurityOptions { ApiKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)), ModelRoots = [Path.GetTempPath()] },
+        });
+        Assert.NotNull(app);
+    }
+
+    [Theory]
     [InlineData("http://127.0.0.1:0", false)]
     [InlineData("http://localhost:5000", false)]
     [InlineData("http://[::1]:0", false)]

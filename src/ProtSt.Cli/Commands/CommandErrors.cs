@@ -5,6 +5,7 @@ using ProtSt.Model.Folders;
 using ProtSt.Model.Hub;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
+using ProtSt.Silo;
 using Spectre.Console;
 
 namespace ProtSt.Cli.Commands;
@@ -20,7 +21,7 @@ internal static class CommandErrors
         }
         catch (Exception e) when (e is CheckpointFormatException or ModelConfigException or ModelFolderException or InvalidInputException
             or InvalidSequenceException or HubException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or UnauthorizedAccessException or InvalidDataException
-            or ArgumentException or PlatformNotSupportedException or RequestRefusedException)
+            or ArgumentException or PlatformNotSupportedException or RequestRefusedException or ClusterUnavailableException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

@@ -183,7 +183,7 @@ internal static class FinetuneCommand
         var deviceOptions = configuration.Devices;
         deviceOptions.Count = devices ?? deviceOptions.Count;
         await using IClusterConnection connection = cluster is { Length: > 0 } redis
-            ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, configuration.Security.ApiKey, ct)
+            ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, configuration.Security.ApiKey, configuration.Screen.ConnectTimeout, ct)
             : await EmbeddedSiloHost.StartAsync(deviceOptions, configuration.Monitoring, configuration.Security, ct);
         var jobId = $"finetune-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         var view = await JobView.AddressAsync(connection.Grains, jobId, configuration.Screen.ControlCallTimeout, ct);

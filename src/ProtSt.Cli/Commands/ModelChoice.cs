@@ -24,6 +24,12 @@ internal static class ModelChoice
 
     private static string EnsureDemoModel()
     {
+        // The line is for the run that generates the model; later runs find it in the cache and say nothing.
+        if (DemoModel.Find() is { } cached)
+        {
+            return cached;
+        }
+
         string? path = null;
         CommandErrors.Status.Status().Start("preparing the built-in demo model (first run only)...", _ => path = DemoModel.Ensure());
         return path!;

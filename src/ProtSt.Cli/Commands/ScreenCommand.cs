@@ -90,6 +90,7 @@ internal static class ScreenCommand
         deviceOptions.Count = request.Devices ?? deviceOptions.Count;
         var inputPath = request.Input;
         var outputDirectory = request.Output;
+        OutputFolder.Check(outputDirectory);
         if (resuming is null && request.Resumable && ScreenProgress.Read(outputDirectory) is { Complete: false } unfinished)
         {
             throw new InvalidOperationException(
@@ -99,7 +100,7 @@ internal static class ScreenCommand
         var skipped = checked((int)(resuming?.ShardSkipped ?? 0));
 
         await using IClusterConnection connection = request.Cluster is { Length: > 0 } redis
-            ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, configuration.Security.ApiKey, ct)
+            ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, configuration.Security.ApiKey, configuration.Screen.ConnectTimeout, ct)
             : await EmbeddedSiloHost.StartAsync(deviceOptions, configuration.Monitoring, configuration.Security, ct);
 
         // Each run gets its own aggregator (its figures are this run's); the output folder keeps the job's first id.
@@ -178,11 +179,11 @@ internal static class ScreenCommand
         {
             snapshot = await WithProgressAsync(jobGrain, screen.ControlCallTimeout, () => driver.RunAsync(jobId, modelDirectory, inputPath, expected, records, Write, ReportFromShard, ct));
         }
-        catch (Exception)
+        catch (Exception e)
         {
             // Whatever stopped the job (Ctrl+C, a lost cluster, an invalid record under --on-invalid fail), the rows
             // written so far stay usable and are not computed again.
-            await StopResumablyAsync(keeper, outputDirectory, request.Resumable);
+            await StopResumablyAsync(keeper, outputDirectory, request.Resumable && ResumeHint.Helps(e));
             throw;
         }
 

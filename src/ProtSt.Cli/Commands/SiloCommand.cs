@@ -75,8 +75,22 @@ internal static class SiloCommand
             {
             }
 
-            // Graceful leave: the silo announces it is going and finishes what it can before stopping.
-            await app.StopAsync(CancellationToken.None);
+            // Graceful leave: the silo announces it is going and finishes what it can before stopping. Orleans retries
+            // recording the leave for as long as its membership store does not answer (70 s, then a kill, exit 143),
+            // so the stop is abandoned at Silo:ShutdownTimeout: the other silos declare this one dead by probing.
+            using var deadline = new CancellationTokenSource(node.ShutdownTimeout);
+            try
+            {
+                await app.StopAsync(deadline.Token).WaitAsync(node.ShutdownTimeout);
+            }
+            catch (TimeoutException)
+            {
+                Console.Error.WriteLine(
+                    $"error: the silo did not finish leaving the cluster within Silo:ShutdownTimeout ({node.ShutdownTimeout.TotalSeconds:0.#} s; is its membership store reachable?); " +
+                    "it stopped without recording its leave, and the other silos will declare it dead.");
+                return 1;
+            }
+
             return 0;
         }));
         return command;

@@ -4,11 +4,15 @@ namespace ProtSt.Grains.Hosting;
 
 /// <summary>
 /// Tells a directory grain something about this silo now and again every few seconds until stopped: directories keep
-/// their lists in memory, so if a directory's silo dies it is re-activated elsewhere empty and refills from these.
+/// their lists in memory, so if a directory's silo dies it is re-activated elsewhere empty and refills from these. The
+/// silo host's membership check runs on it too.
 /// </summary>
-public sealed class PeriodicAnnouncement(Func<Task> announce, ILogger logger) : IAsyncDisposable
+/// <param name="announce">What to tell, once at start and then every <paramref name="interval"/>.</param>
+/// <param name="logger">Where failed announcements are noted (debug level: the next tick tries again).</param>
+/// <param name="interval">The time between announcements; 3 s when null.</param>
+public sealed class PeriodicAnnouncement(Func<Task> announce, ILogger logger, TimeSpan? interval = null) : IAsyncDisposable
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(3);
+    private readonly TimeSpan _interval = interval ?? TimeSpan.FromSeconds(3);
 
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
@@ -41,7 +45,7 @@ public sealed class PeriodicAnnouncement(Func<Task> announce, ILogger logger) : 
 
     private async Task RepeatAsync()
     {
-        using var timer = new PeriodicTimer(Interval);
+        using var timer = new PeriodicTimer(_interval);
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token))
@@ -55,7 +59,7 @@ public sealed class PeriodicAnnouncement(Func<Task> announce, ILogger logger) : 
                     // The directory may be moving after a silo failure; the next tick tries again.
                     if (logger.IsEnabled(LogLevel.Debug))
                     {
-                        logger.LogDebug(e, "Announcement failed; retrying in {Interval}", Interval);
+                        logger.LogDebug(e, "Announcement failed; retrying in {Interval}", _interval);
                     }
                 }
             }

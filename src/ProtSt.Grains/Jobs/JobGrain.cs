@@ -56,6 +56,12 @@ internal sealed class JobGrain(TimeProvider time, IClusterMembershipService memb
         _realTokens += report.RealTokens;
         _paddedTokens += report.PaddedTokens;
         _reportedBatches++;
+        if (!report.Computed)
+        {
+            // Only the queue moves: a device named "" would appear in the job's figures and /metrics.
+            return Task.CompletedTask;
+        }
+
         var now = time.GetTimestamp();
         _recent.Enqueue((now, report.Sequences));
         _series.Add(time.GetElapsedTime(_started, now), report.Sequences, report.Residues);

@@ -32,6 +32,12 @@ public sealed record ScreenOptions
     /// </summary>
     public TimeSpan ControlCallTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long <c>--cluster</c> clients wait for a silo of the cluster to accept their connection (silos may be
+    /// starting beside the client) before saying that none is reachable.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>How often the client checks that the silo of each shard in flight is still an active member.</summary>
     public TimeSpan SiloWatchInterval { get; init; } = TimeSpan.FromSeconds(2);
 

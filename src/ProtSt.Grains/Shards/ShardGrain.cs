@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using ProtSt.Model.Folders;
 using ProtSt.Model.Inference;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
@@ -138,7 +139,7 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
         {
             logger.LogWarning("Sequence {Index} of shard {Shard} failed alone on the devices; reporting it: {Error}", indices[0], request.ShardIndex, e.Message);
             result[indices[0]] = new Computed(null, null, e.Message.ReplaceLineEndings(" ").Replace('\t', ' '));
-            await job.ReportAsync(new BatchReport(string.Empty, 0, 0, 0, 0, TimeSpan.Zero));
+            await job.ReportAsync(BatchReport.NotComputed);
             return;
         }
 
@@ -160,9 +161,11 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
     {
         var tried = new HashSet<string>(StringComparer.Ordinal);
         var deviceFailures = 0;
+        Exception? last = null;
+        var folderFailures = 0;
         for (var attempt = 1; ; attempt++)
         {
-            var device = PickDevice(load, tried);
+            var device = PickDevice(load, tried) ?? throw NoDeviceLeft(last, folderFailures == tried.Count);
             var suspect = false;
             load.AddOrUpdate(device, 1, (_, n) => n + 1);
             try
@@ -174,6 +177,8 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
             {
                 logger.LogWarning(e, "Batch of {Size} failed on {Device} (attempt {Attempt}); retrying on another device", batch.BatchSize, device, attempt);
                 tried.Add(device);
+                last = e;
+                folderFailures += e is ModelFolderException ? 1 : 0;
 
                 // A lost call makes the device suspect for the rest of the shard; a device error may be the batch's fault.
                 suspect = e is not DeviceFailedException;
@@ -212,18 +217,25 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
         }
     }
 
-    private static string PickDevice(ConcurrentDictionary<string, int> load, HashSet<string> tried)
+    private static string? PickDevice(ConcurrentDictionary<string, int> load, HashSet<string> tried)
     {
         var candidates = load.Where(entry => !tried.Contains(entry.Key)).ToList();
         if (candidates.Count == 0)
         {
-            throw new InvalidOperationException("Every device available to this shard has failed.");
+            return null;
         }
 
         var least = candidates.Min(entry => entry.Value);
         var ties = candidates.Where(entry => entry.Value == least).ToList();
         return ties[Random.Shared.Next(ties.Count)].Key;
     }
+
+    // The cause goes to the client: before, it was only in this silo's log. A model folder that no device could open
+    // (its manifest disagrees with its graph, a file is missing) fails the same way on a retry, so it is refused.
+    private static Exception NoDeviceLeft(Exception? last, bool everyDeviceFailedToOpenTheModel) =>
+        last is null ? new InvalidOperationException("No device is left to this shard: every device it knew of has failed or left.")
+        : everyDeviceFailedToOpenTheModel ? new RequestRefusedException($"No device could open the model folder: {last.Message}", last)
+        : new InvalidOperationException($"Every device available to this shard has failed; the last error: {last.Message}", last);
 
     /// <summary>One distinct sequence's outputs, or the device error it failed with alone.</summary>
     private readonly record struct Computed(float[]? Embedding, float[]? Head, string? DeviceError);

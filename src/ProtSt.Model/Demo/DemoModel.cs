@@ -12,16 +12,23 @@ public static class DemoModel
             ? home
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "protst");
 
+    /// <summary>The converted demo model folder if an earlier run generated it, else null.</summary>
+    public static string? Find(string? cacheRoot = null, DemoModelSpec? spec = null)
+    {
+        var target = Target(cacheRoot, spec ?? DemoModelSpec.Default);
+        return File.Exists(Path.Combine(target, ModelManifest.FileName)) ? target : null;
+    }
+
     /// <summary>Returns the converted demo model folder, creating it if needed. Safe when several processes race.</summary>
     public static string Ensure(string? cacheRoot = null, DemoModelSpec? spec = null)
     {
         spec ??= DemoModelSpec.Default;
-        var name = string.Create(CultureInfo.InvariantCulture, $"demo-esm2-{spec.Layers}x{spec.HiddenSize}h{spec.Heads}-s{spec.Seed}-v{ModelConverter.Version}");
-        var target = Path.Combine(cacheRoot ?? DefaultCacheRoot, name);
-        if (File.Exists(Path.Combine(target, ModelManifest.FileName)))
+        if (Find(cacheRoot, spec) is { } found)
         {
-            return target;
+            return found;
         }
+
+        var target = Target(cacheRoot, spec);
 
         // Build beside the target and rename into place, so a half-written model is never seen under the final name.
         var staging = target + ".tmp-" + Guid.NewGuid().ToString("N");
@@ -49,4 +56,9 @@ public static class DemoModel
 
         return target;
     }
+
+    private static string Target(string? cacheRoot, DemoModelSpec spec) =>
+        Path.Combine(
+            cacheRoot ?? DefaultCacheRoot,
+            string.Create(CultureInfo.InvariantCulture, $"demo-esm2-{spec.Layers}x{spec.HiddenSize}h{spec.Heads}-s{spec.Seed}-v{ModelConverter.Version}"));
 }

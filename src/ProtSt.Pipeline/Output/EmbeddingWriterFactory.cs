@@ -7,7 +7,7 @@ public static class EmbeddingWriterFactory
     {
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory)
         {
-            Directory.CreateDirectory(directory);
+            OutputFolder.Create(directory);
         }
 
         return format switch

@@ -30,7 +30,7 @@ public sealed class ScreenResultWriter : IAsyncDisposable
     public ScreenResultWriter(string directory, ScoreColumns? scores = null, bool withFeature = false, int rowGroupSize = DefaultRowGroupSize)
     {
         CheckClassNames(scores);
-        Directory.CreateDirectory(directory);
+        OutputFolder.Create(directory);
         _scores = scores;
         _results = Open(Path.Combine(directory, ResultsFile), FileMode.Create, 1 << 16);
         _results.WriteLine(Header(scores));

@@ -307,6 +307,40 @@ public sealed class DeployManifestTests
         }
     }
 
+    [Fact]
+    public void No_manifest_ships_an_api_key_and_every_referenced_secret_is_generated_from_a_file_the_user_writes()
+    {
+        // A key in the repository would be a key every deployment shares (the old secret.yaml said change-me).
+        var shipped = Documents().Where(d => d.Document.Text("kind") == "Secret").Select(d => d.File).ToList();
+        Assert.True(shipped.Count == 0, $"Secrets with values in the manifests: {string.Join(", ", shipped)}");
+
+        var generated = new Dictionary<string, Dictionary<string, object?>>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(Root, "k8s"), "kustomization.yaml", SearchOption.AllDirectories))
+        {
+            foreach (var generator in Assert.Single(Yaml.LoadAll(file)).Maps("secretGenerator"))
+            {
+                generated[generator.Text("name")!] = generator;
+            }
+        }
+
+        var referenced = Documents().SelectMany(d => SecretNames(d.Document)).ToHashSet(StringComparer.Ordinal);
+        Assert.Contains("protst-api-key", referenced);
+        foreach (var name in referenced)
+        {
+            Assert.True(generated.TryGetValue(name, out var generator), $"the manifests use the Secret {name}, which no kustomization generates");
+            Assert.Empty(generator.Strings("literals"));
+            Assert.NotEmpty(generator.Strings("envs").Concat(generator.Strings("files")));
+        }
+    }
+
+    private static IEnumerable<string> SecretNames(object? node) => node switch
+    {
+        Dictionary<string, object?> map => (map.Map("secretKeyRef")?.Text("name") is { } name ? [name] : Enumerable.Empty<string>())
+            .Concat(map.Values.SelectMany(SecretNames)),
+        List<object?> list => list.SelectMany(SecretNames),
+        _ => [],
+    };
+
     private static string? VariableProblem(string name) =>
         KubernetesVariables.Contains(name) ? null
         : name.StartsWith(CliConfiguration.EnvironmentPrefix, StringComparison.Ordinal) ? OptionKeys.Check(name)

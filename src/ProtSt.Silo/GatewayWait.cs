@@ -1,0 +1,28 @@
+using Orleans.Runtime.Messaging;
+
+namespace ProtSt.Silo;
+
+/// <summary>
+/// Lets a client retry connecting, once a second, while no gateway is listed or none accepts, for at most the given
+/// time (Orleans' default retries for 180 s): silos may be starting beside the client, but a script should not wait
+/// minutes to learn that none is.
+/// </summary>
+internal sealed class GatewayWait(TimeSpan patience, TimeProvider time) : IClientConnectionRetryFilter
+{
+    private static readonly TimeSpan Pause = TimeSpan.FromSeconds(1);
+
+    private readonly long _started = time.GetTimestamp();
+
+    public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested
+            || exception is not (SiloUnavailableException or ConnectionFailedException or OrleansMessageRejectionException)
+            || time.GetElapsedTime(_started) + Pause > patience)
+        {
+            return false;
+        }
+
+        await Task.Delay(Pause, time, cancellationToken);
+        return true;
+    }
+}

@@ -3,8 +3,7 @@ using DataType = Onnx.TensorProto.Types.DataType;
 namespace ProtSt.Model.Onnx;
 
 /// <summary>
-/// x · W with W quantized symmetrically per output column: q = round(W / s) in [-127, 127], s = max|W[:, n]| / 127,
-/// emitted with the builder's <see cref="Int8Scheme"/>.
+/// x · W with W quantized symmetrically per output column (<see cref="Int8Weights"/>), emitted with the builder's <see cref="Int8Scheme"/>.
 /// </summary>
 internal static class Int8MatMul
 {
@@ -12,7 +11,7 @@ internal static class Int8MatMul
 
     public static string Emit(OnnxGraphBuilder g, string x, string name, float[] weight, long inFeatures, long outFeatures)
     {
-        var (quantized, scales) = Quantize(weight, inFeatures, outFeatures);
+        var (quantized, scales) = Int8Weights.Quantize(weight, inFeatures, outFeatures);
         return g.Int8Scheme switch
         {
             Int8Scheme.DynamicQuantizeMatMul => g.MicrosoftNode(
@@ -22,37 +21,6 @@ internal static class Int8MatMul
             Int8Scheme.MatMulNBits => MatMulNBits(g, x, name, quantized, scales, inFeatures, outFeatures),
             _ => throw new ArgumentOutOfRangeException(nameof(g), g.Int8Scheme, "Unknown int8 scheme."),
         };
-    }
-
-    /// <summary>Per-column symmetric quantization of a [in, out] weight.</summary>
-    public static (sbyte[] Quantized, float[] Scales) Quantize(float[] weight, long inFeatures, long outFeatures)
-    {
-        var scales = new float[outFeatures];
-        for (long k = 0; k < inFeatures; k++)
-        {
-            for (long n = 0; n < outFeatures; n++)
-            {
-                scales[n] = Math.Max(scales[n], Math.Abs(weight[(k * outFeatures) + n]));
-            }
-        }
-
-        for (var n = 0; n < scales.Length; n++)
-        {
-            // An all-zero column quantizes to zeros under any scale; 1 keeps the division finite.
-            scales[n] = scales[n] > 0 ? scales[n] / 127f : 1f;
-        }
-
-        var quantized = new sbyte[weight.Length];
-        for (long k = 0; k < inFeatures; k++)
-        {
-            for (long n = 0; n < outFeatures; n++)
-            {
-                var index = (k * outFeatures) + n;
-                quantized[index] = (sbyte)Math.Clamp(MathF.Round(weight[index] / scales[n], MidpointRounding.ToEven), -127f, 127f);
-            }
-        }
-
-        return (quantized, scales);
     }
 
     private static string MatMulInteger(OnnxGraphBuilder g, string x, string name, sbyte[] quantized, float[] scales, long inFeatures, long outFeatures)

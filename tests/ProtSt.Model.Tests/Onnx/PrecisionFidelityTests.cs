@@ -158,7 +158,7 @@ public sealed class PrecisionFidelityTests(ITestOutputHelper output)
     public void Int8_quantization_is_symmetric_per_output_column()
     {
         // [in 2, out 3]: column 0 spans ±1, column 1 is zero, column 2 peaks at 254.
-        var (quantized, scales) = Int8MatMul.Quantize([1f, 0f, 254f, -0.5f, 0f, -127f], 2, 3);
+        var (quantized, scales) = Int8Weights.Quantize([1f, 0f, 254f, -0.5f, 0f, -127f], 2, 3);
         Assert.Equal([1f / 127, 1f, 2f], scales);
         Assert.Equal(new sbyte[] { 127, 0, 127, -64, 0, -64 }, quantized);
     }

@@ -153,7 +153,7 @@ public static class EsmGraphBuilder
             var a = LayerNorm(x, EsmEncoderWeights.Layer(0, "attention.LayerNorm"));
             for (var i = 0; i < config.NumLayers; i++)
             {
-                var qkv = g.Node("Add", [_ops.MatMul(a, w.Prefix + EsmEncoderWeights.Layer(i, "attention.self.qkv.weight"), PackedQkvWeight(i), _d, 3 * _d), PackedQkvBias(i)]);
+                var qkv = _ops.MatMul(a, w.Prefix + EsmEncoderWeights.Layer(i, "attention.self.qkv.weight"), PackedQkvWeight(i), _d, 3 * _d, PackedQkvBias(i));
                 var parts = g.NodeWithOutputs("Split", [qkv, splitSizes], [g.Fresh("q"), g.Fresh("k"), g.Fresh("v")], null, Attributes.Int("axis", -1));
                 var (q, k, v) = (parts[0], parts[1], parts[2]);
                 if (cos.Length > 0)

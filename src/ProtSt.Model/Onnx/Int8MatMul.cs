@@ -9,18 +9,24 @@ internal static class Int8MatMul
 {
     private const int MaxNBitsBlock = 256;
 
-    public static string Emit(OnnxGraphBuilder g, string x, string name, float[] weight, long inFeatures, long outFeatures)
+    /// <summary>x · W + <paramref name="bias"/> (when given), W being [in, out] float32 values to quantize.</summary>
+    public static string Emit(OnnxGraphBuilder g, string x, string name, float[] weight, long inFeatures, long outFeatures, string? bias)
     {
         var (quantized, scales) = Int8Weights.Quantize(weight, inFeatures, outFeatures);
-        return g.Int8Scheme switch
+        if (g.Int8Scheme == Int8Scheme.DynamicQuantizeMatMul)
         {
-            Int8Scheme.DynamicQuantizeMatMul => g.MicrosoftNode(
-                "DynamicQuantizeMatMul",
-                [x, g.Int8Constant(name + ".int8", quantized, inFeatures, outFeatures), g.FloatConstant(name + ".scale", scales, outFeatures)]),
+            // The bias is the operator's optional fifth input (after an absent zero point): one node, no extra pass.
+            IReadOnlyList<string> inputs = [x, g.Int8Constant(name + ".int8", quantized, inFeatures, outFeatures), g.FloatConstant(name + ".scale", scales, outFeatures)];
+            return g.MicrosoftNode("DynamicQuantizeMatMul", bias is null ? inputs : [.. inputs, string.Empty, bias]);
+        }
+
+        var product = g.Int8Scheme switch
+        {
             Int8Scheme.MatMulInteger => MatMulInteger(g, x, name, quantized, scales, inFeatures, outFeatures),
             Int8Scheme.MatMulNBits => MatMulNBits(g, x, name, quantized, scales, inFeatures, outFeatures),
             _ => throw new ArgumentOutOfRangeException(nameof(g), g.Int8Scheme, "Unknown int8 scheme."),
         };
+        return bias is null ? product : g.Node("Add", [product, bias]);
     }
 
     private static string MatMulInteger(OnnxGraphBuilder g, string x, string name, sbyte[] quantized, float[] scales, long inFeatures, long outFeatures)

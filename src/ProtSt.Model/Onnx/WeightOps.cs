@@ -10,23 +10,22 @@ internal sealed class WeightOps(OnnxGraphBuilder g, PrefixedWeights w, bool keep
     private readonly Dictionary<string, string> _vectors = new(StringComparer.Ordinal);
 
     public string Linear(string x, string layer, long outFeatures, long inFeatures) =>
-        g.Node("Add", [MatMul(x, layer, outFeatures, inFeatures), Vector(layer + ".bias", outFeatures)]);
+        MatMul(x, w.Prefix + layer + ".weight_t", Transposed(layer, outFeatures, inFeatures), inFeatures, outFeatures, Vector(layer + ".bias", outFeatures));
 
     /// <summary>x · Wᵀ for the Hugging Face Linear <paramref name="layer"/> (no bias).</summary>
     public string MatMul(string x, string layer, long outFeatures, long inFeatures) =>
         MatMul(x, w.Prefix + layer + ".weight_t", Transposed(layer, outFeatures, inFeatures), inFeatures, outFeatures);
 
-    /// <summary>x · W for a weight already laid out [in, out]; int8 models quantize it per output column.</summary>
-    public string MatMul(string x, string name, float[] weight, long inFeatures, long outFeatures)
+    /// <summary>x · W (+ <paramref name="bias"/>) for a weight already laid out [in, out]; int8 models quantize it per output column.</summary>
+    public string MatMul(string x, string name, float[] weight, long inFeatures, long outFeatures, string? bias = null)
     {
-        if (keepFloat)
+        if (!keepFloat && g.Precision == WeightPrecision.Int8)
         {
-            return g.Node("MatMul", [x, g.FloatWeight(name, weight, inFeatures, outFeatures)]);
+            return Int8MatMul.Emit(g, x, name, weight, inFeatures, outFeatures, bias);
         }
 
-        return g.Precision == WeightPrecision.Int8
-            ? Int8MatMul.Emit(g, x, name, weight, inFeatures, outFeatures)
-            : g.Node("MatMul", [x, g.Weight(name, weight, inFeatures, outFeatures)]);
+        var product = g.Node("MatMul", [x, keepFloat ? g.FloatWeight(name, weight, inFeatures, outFeatures) : g.Weight(name, weight, inFeatures, outFeatures)]);
+        return bias is null ? product : g.Node("Add", [product, bias]);
     }
 
     /// <summary>A Linear weight transposed from Hugging Face's [out, in] to the [in, out] MatMul wants.</summary>

@@ -13,7 +13,8 @@ namespace ProtSt.Bench;
 /// <summary>
 /// fp32 against int8 (and fp16) on an ESM-1b-width encoder, in one process: (1) the GEMM ceiling, float32 MatMul and
 /// int8 DynamicQuantizeMatMul; (2) the int8 operator candidates on a one-layer model over the same batches; (3) DeepLoc
-/// sequences through the cluster as users run it (embedded silo, one device), precisions interleaved pass by pass,
+/// sequences through the cluster as users run it (an embedded silo with one device per precision, so each keeps its
+/// session as a user's screen does), precisions interleaved pass by pass,
 /// with the cosine of each precision's mean embeddings to fp32's.
 /// </summary>
 internal static class PrecisionBenchmark
@@ -35,8 +36,9 @@ internal static class PrecisionBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"GEMM peak, [{budget} x 1280] x [1280 x 5120]: float32 MatMul {fp32Peak:F0} GFLOP/s, int8 DynamicQuantizeMatMul {int8Peak:F0} GFLOP/s ({int8Peak / fp32Peak:F2}x)"));
 
-        using (var oneLayer = new BenchModel(width with { Layers = 1 }))
+        if (!arguments.Has("--no-candidates"))
         {
+            using var oneLayer = new BenchModel(width with { Layers = 1 });
             Console.WriteLine();
             Console.WriteLine($"int8 candidates, {oneLayer.Description}, bare session over the planned batches:");
             await CandidatesAsync(oneLayer, sequences, budget, repeats);
@@ -98,14 +100,22 @@ internal static class PrecisionBenchmark
         List<(string Name, string Folder)> precisions, IReadOnlyList<string> sequences, int budget, int repeats, (double Fp32, double Int8) peaks, int layers)
     {
         var records = sequences.Select((s, i) => new SequenceRecord($"S{i}", s, "bench", i + 1)).ToList();
-        await using var cluster = await EmbeddedCluster.StartAsync(new DeviceOptions { Count = 1 }, CancellationToken.None);
-        var driver = new JobDriver(cluster.Grains, new ScreenOptions { MaxTokensPerBatch = budget });
+
+        // One embedded cluster per precision: a device grain keeps one model's session, so sharing one device would
+        // reopen (hash, optimize, prepack) a model on every pass, which a user's screen pays once.
+        var clusters = new List<EmbeddedCluster>();
+        foreach (var _ in precisions)
+        {
+            clusters.Add(await EmbeddedCluster.StartAsync(new DeviceOptions { Count = 1 }, CancellationToken.None));
+        }
+
+        var drivers = clusters.Select(c => new JobDriver(c.Grains, new ScreenOptions { MaxTokensPerBatch = budget })).ToList();
         var embeddings = precisions.Select(_ => new float[records.Count][]).ToArray();
         var run = 0;
         Func<Task> Screen(int p) => async () =>
         {
             var rows = 0;
-            await driver.RunAsync($"precision-{run++}", precisions[p].Folder, "bench", records.Count, records.ToAsyncEnumerable(), row =>
+            await drivers[p].RunAsync($"precision-{run++}", precisions[p].Folder, "bench", records.Count, records.ToAsyncEnumerable(), row =>
             {
                 embeddings[p][int.Parse(row.Id.AsSpan(1), CultureInfo.InvariantCulture)] = row.Embedding ?? throw new InvalidOperationException($"{row.Id}: {row.Error ?? row.DeviceError}");
                 rows++;
@@ -123,14 +133,22 @@ internal static class PrecisionBenchmark
             await Screen(p)();
         }
 
-        var seconds = await InterleavedPasses.MeasureAsync(precisions.Select((p, i) => (p.Name, Screen(i))).ToList(), repeats);
+        // The same int8 model in a bare session over the planner's batches: what the cluster adds to int8's pass.
+        using var bare = EncoderSession.Open(precisions[1].Folder);
+        var batches = Plan(bare, sequences, budget);
+        bare.Run(batches[^1]);
+        var methods = precisions.Select((p, i) => (p.Name, Screen(i))).ToList();
+        methods.Add(("int8, bare session", () => { batches.ForEach(b => bare.Run(b)); return Task.CompletedTask; }));
+        var seconds = await InterleavedPasses.MeasureAsync(methods, repeats);
+        foreach (var cluster in clusters)
+        {
+            await cluster.DisposeAsync();
+        }
 
-        using var session = EncoderSession.Open(precisions[0].Folder);
-        var tokenizer = session.Folder.CreateTokenizer();
-        var encoded = sequences.Select(tokenizer.Encode).ToList();
-        var residues = encoded.Sum(e => (long)e.ResidueCount);
-        var paddedTokens = Plan(session, sequences, budget).Sum(b => (long)b.PaddedTokens);
+        var residues = batches.Sum(b => b.RealTokens - (2L * b.BatchSize));
+        var paddedTokens = batches.Sum(b => b.PaddedTokens);
         var linearFlops = 24.0 * 1280 * 1280 * layers * paddedTokens;
+        var attentionFlops = 4.0 * 1280 * layers * batches.Sum(b => (double)b.PaddedTokens * b.SequenceLength);
 
         Console.WriteLine("| precision | seconds per pass | sequences/s | residues/s | vs fp32 | min / median cosine to fp32 | Linear GFLOP/s |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
@@ -146,6 +164,10 @@ internal static class PrecisionBenchmark
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{paddedTokens} padded tokens; Linear work {linearFlops / 1e12:F2} TFLOP per pass: at the measured peaks {linearFlops / peaks.Fp32 / 1e9:F2} s fp32 ({linearFlops / peaks.Fp32 / 1e9 / seconds[0]:P0} of its pass), {linearFlops / peaks.Int8 / 1e9:F2} s int8 ({linearFlops / peaks.Int8 / 1e9 / seconds[1]:P0} of its pass)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"attention (QK^T, PV; float32 at every precision) {attentionFlops / 1e12:F3} TFLOP per pass: {attentionFlops / peaks.Fp32 / 1e9:F2} s at the float32 peak ({attentionFlops / peaks.Fp32 / 1e9 / seconds[1]:P0} of int8's pass)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"int8 bare session {seconds[^1]:F2} s per pass: the cluster adds {seconds[1] - seconds[^1]:F2} s ({(seconds[1] - seconds[^1]) / seconds[1]:P0} of int8's pass)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"int8 / fp32 end to end: {seconds[0] / seconds[1]:F2}x over {repeats} interleaved passes"));
     }
 

@@ -17,15 +17,16 @@ internal sealed class BenchModel : IDisposable
 
     public DemoModelSpec Spec { get; }
 
-    public string Description => $"untrained ESM-2 {Spec.Layers} layers x {Spec.HiddenSize} wide, {Spec.Heads} heads, fp32";
+    public string Description => $"untrained {(Spec.Esm1b ? "ESM-1b" : "ESM-2")} {Spec.Layers} layers x {Spec.HiddenSize} wide, {Spec.Heads} heads, {Spec.IntermediateSize} feed-forward";
 
-    /// <summary>Converts the checkpoint with the given graph variant; returns the model folder.</summary>
-    public string Convert(GraphVariant variant = GraphVariant.Fused)
+    /// <summary>Converts the checkpoint with the given graph variant and precision; returns the model folder.</summary>
+    public string Convert(GraphVariant variant = GraphVariant.Fused, WeightPrecision precision = WeightPrecision.Fp32, Int8Scheme int8Scheme = Int8Scheme.DynamicQuantizeMatMul)
     {
-        var directory = Path.Combine(_scratch, variant.ToString());
+        var name = precision == WeightPrecision.Int8 ? $"{variant}-{precision}-{int8Scheme}" : $"{variant}-{precision}";
+        var directory = Path.Combine(_scratch, name);
         if (!File.Exists(Path.Combine(directory, ModelManifest.FileName)))
         {
-            ModelConverter.Convert(Path.Combine(_scratch, "checkpoint"), directory, new ConvertOptions { Variant = variant });
+            ModelConverter.Convert(Path.Combine(_scratch, "checkpoint"), directory, new ConvertOptions { Variant = variant, Precision = precision, Int8Scheme = int8Scheme });
         }
 
         return directory;

@@ -9,6 +9,7 @@ return name switch
     "graph-variants" => await GraphVariantBenchmark.RunAsync(args[1..]),
     "screen-methods" => await ScreenMethodsBenchmark.RunAsync(args[1..]),
     "zero-shot" => await ZeroShotBenchmark.RunAsync(args[1..]),
+    "precision" => await PrecisionBenchmark.RunAsync(args[1..]),
     "head-train" => await HeadTrainBenchmark.RunAsync(args[1..]),
     "scale" => await ScaleBenchmark.RunAsync(args[1..]),
     "proteome" => await ProteomeCommand.RunAsync(args[1..]),
@@ -18,6 +19,7 @@ return name switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run --project bench/ProtSt.Bench -c Release -- graph-variants|screen-methods|zero-shot [--sequences N] [--fasta PATH | --input PATH] [--repeats N] [--protein-layers N]");
+    Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- precision [--sequences N] [--layers N] [--repeats N] [--max-tokens N] [--fasta PATH] [--no-fp16] [--no-candidates]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- head-train [--rows N] [--hidden H] [--epochs N] [--batch N]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- scale [--silos 1,2,4,8,16] [--devices-per-silo 2] [--per-device K] [--us-per-token 20] [--batch-overhead-ms 0] [--width 1280] [--max-tokens N] [--shard-size N] [--shards-in-flight N] [--failure-rate 0.01] [--failure-silos N] [--no-failure-run]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- proteome -o FILE.fasta [--records N] [--seed S] [--min-length L] [--mean-extra M] [--max-length L]");

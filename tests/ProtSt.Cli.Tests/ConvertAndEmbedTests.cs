@@ -80,15 +80,18 @@ public sealed class ConvertAndEmbedTests
         Assert.Contains($"error: {fasta}:3: bad: character '1' at residue 3", fail.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Fp16_conversion_is_recorded_in_the_manifest()
+    [Theory]
+    [InlineData("fp16", null)]
+    [InlineData("int8", "int8 symmetric per output channel, com.microsoft.DynamicQuantizeMatMul")]
+    public async Task Reduced_precision_conversion_is_recorded_in_the_manifest(string dtype, string? quantization)
     {
         using var scratch = new TempDirectory();
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm1b-tiny"), "-o", scratch.Combine("model"), "--dtype", "fp16")).ExitCode);
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm1b-tiny"), "-o", scratch.Combine("model"), "--dtype", dtype)).ExitCode);
         var info = await Protst.RunAsync("model", "info", scratch.Combine("model"));
         Assert.Equal(0, info.ExitCode);
         using var manifest = JsonDocument.Parse(info.Output);
-        Assert.Equal("fp16", manifest.RootElement.GetProperty("weight_precision").GetString());
+        Assert.Equal(dtype, manifest.RootElement.GetProperty("weight_precision").GetString());
+        Assert.Equal(quantization, manifest.RootElement.GetProperty("quantization").GetString());
         Assert.Equal("esm1b", manifest.RootElement.GetProperty("architecture").GetString());
     }
 

@@ -51,8 +51,12 @@ internal static class ModelCommand
     {
         var source = new Argument<string>("checkpoint") { Description = "A Hugging Face model folder (config.json + model.safetensors, sharded safetensors, or pytorch_model.bin)." };
         var output = new Option<string>("--output", "-o") { Description = "The model folder to write.", Required = true };
-        var dtype = new Option<string>("--dtype") { Description = "Weight storage precision.", DefaultValueFactory = _ => "fp32" };
-        dtype.AcceptOnlyFromAmong("fp32", "fp16");
+        var dtype = new Option<string>("--dtype")
+        {
+            Description = "fp32; fp16 (float16 weights and compute, float32 LayerNorm/softmax/pooling); int8 (encoder Linear weights quantized per output channel, for CPUs).",
+            DefaultValueFactory = _ => "fp32",
+        };
+        dtype.AcceptOnlyFromAmong("fp32", "fp16", "int8");
         var graph = new Option<string>("--graph") { Description = "fused (ONNX Runtime fused operators, faster) or plain (standard ONNX operators).", DefaultValueFactory = _ => "fused" };
         graph.AcceptOnlyFromAmong("fused", "plain");
         var textVocabulary = new Option<string?>("--text-vocab") { Description = "ProtST zero-shot: the text tower's WordPiece vocab.txt, when the checkpoint folder has none." };
@@ -66,7 +70,7 @@ internal static class ModelCommand
             var started = TimeProvider.System.GetTimestamp();
             var manifest = ModelConverter.Convert(parse.GetValue(source)!, parse.GetValue(output)!, new ConvertOptions
             {
-                Precision = parse.GetValue(dtype) == "fp16" ? WeightPrecision.Fp16 : WeightPrecision.Fp32,
+                Precision = Enum.Parse<WeightPrecision>(parse.GetValue(dtype)!, ignoreCase: true),
                 Variant = parse.GetValue(graph) == "plain" ? GraphVariant.Plain : GraphVariant.Fused,
                 TextVocabulary = parse.GetValue(textVocabulary),
                 Labels = parse.GetValue(labels) is { } path ? LabelSet.Read(path).Names : null,

@@ -7,6 +7,9 @@ public sealed record ConvertOptions
 {
     public WeightPrecision Precision { get; init; } = WeightPrecision.Fp32;
 
+    /// <summary>The operators an int8 model's quantized MatMuls run with; the default measured fastest (docs/benchmarks.md).</summary>
+    public Int8Scheme Int8Scheme { get; init; } = Int8Scheme.DynamicQuantizeMatMul;
+
     /// <summary>The graph flavour; fused is the default because it measured faster (docs/benchmarks.md).</summary>
     public GraphVariant Variant { get; init; } = GraphVariant.Fused;
 

@@ -60,6 +60,7 @@ public static class ModelConverter
         {
             Variant = options.Variant,
             Precision = options.Precision,
+            Int8Scheme = options.Int8Scheme,
             MaxTokens = config.MaxResidues + 2,
             PoolingEpsilon = poolingEpsilon,
             ProducerVersion = Version,
@@ -96,6 +97,7 @@ public static class ModelConverter
             Vocabulary = vocabulary,
             PadTokenId = config.PadTokenId,
             WeightPrecision = options.Precision.ToString().ToLowerInvariant(),
+            Quantization = options.Precision == WeightPrecision.Int8 ? QuantizationName(options.Int8Scheme) : null,
             GraphVariant = options.Variant.ToString().ToLowerInvariant(),
             Untrained = untrained,
             Onnx = FileHash.Describe(onnxPath),
@@ -215,7 +217,8 @@ public static class ModelConverter
         var tokenizer = PromptTokenizer.Load(vocabularyPath);
         var graph = TextGraphBuilder.Build(checkpoint, config, TextProjectionPrefix, new TextGraphOptions
         {
-            Precision = options.Precision,
+            // An int8 model quantizes the protein encoder only: the text tower runs once per prompt set.
+            Precision = options.Precision == WeightPrecision.Int8 ? WeightPrecision.Fp32 : options.Precision,
             PoolingExcludedIds = [tokenizer.ClsId, tokenizer.SepId],
             PoolingEpsilon = ProtStPoolingEpsilon,
             ProducerVersion = Version,
@@ -230,6 +233,15 @@ public static class ModelConverter
             PromptTokenizer.DefaultMaxPieces,
             HeadGraphBuilder.OutputWidth(checkpoint, TextProjectionPrefix, config.HiddenSize));
     }
+
+    /// <summary>What the manifest says about an int8 model's weights: the scheme and its operators.</summary>
+    public static string QuantizationName(Int8Scheme scheme) =>
+        $"int8 symmetric per output channel, {scheme switch
+        {
+            Int8Scheme.DynamicQuantizeMatMul => "com.microsoft.DynamicQuantizeMatMul",
+            Int8Scheme.MatMulInteger => "MatMulInteger",
+            _ => "com.microsoft.MatMulNBits (8 bits)",
+        }}";
 
     private static double ReadScalar(Checkpoint checkpoint, string name)
     {

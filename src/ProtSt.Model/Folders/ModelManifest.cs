@@ -39,7 +39,11 @@ public sealed record ModelManifest
 
     public required int PadTokenId { get; init; }
 
+    /// <summary><c>fp32</c>, <c>fp16</c> (float16 weights and compute) or <c>int8</c> (weight-quantized encoder Linears).</summary>
     public required string WeightPrecision { get; init; }
+
+    /// <summary>For int8 models, how the encoder's Linear weights are quantized and which operators run them.</summary>
+    public string? Quantization { get; init; }
 
     public required string GraphVariant { get; init; }
 

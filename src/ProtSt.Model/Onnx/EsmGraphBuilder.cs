@@ -24,10 +24,11 @@ public static class EsmGraphBuilder
     public static ModelProto Build(Checkpoint checkpoint, EsmConfig config, EsmGraphOptions options)
     {
         var weights = EsmEncoderWeights.Locate(checkpoint, config, options.TensorPrefix);
-        var g = new OnnxGraphBuilder("esm_encoder", options.Precision);
+        weights.RequireHalfRange = options.Precision == WeightPrecision.Fp16;
+        var g = new OnnxGraphBuilder("esm_encoder", options.Precision, options.Int8Scheme);
         var graph = new EsmGraph(g, weights, config, options);
         graph.Emit();
-        return g.Build(options.ProducerVersion, $"ESM encoder ({config.PositionEmbedding}, {config.NumLayers}x{config.HiddenSize}, {options.Variant})");
+        return g.Build(options.ProducerVersion, $"ESM encoder ({config.PositionEmbedding}, {config.NumLayers}x{config.HiddenSize}, {options.Variant}, {options.Precision})");
     }
 
     /// <summary>Holds the values shared across the layers while the graph is emitted.</summary>
@@ -43,6 +44,7 @@ public static class EsmGraphBuilder
         private readonly WeightOps _ops = new(g, w);
 
         private string _maskFloat = string.Empty;
+        private string _maskCompute = string.Empty;
         private string _axis1 = string.Empty;
         private string _axis2 = string.Empty;
         private string _one = string.Empty;
@@ -52,12 +54,13 @@ public static class EsmGraphBuilder
             var ids = g.Input(InputIds, DataType.Int64, "batch", "sequence");
             var mask = g.Input(AttentionMask, DataType.Int64, "batch", "sequence");
             _maskFloat = g.Node("Cast", [mask], "attention_mask_float", Attributes.Int("to", (long)DataType.Float));
+            _maskCompute = g.ToCompute(_maskFloat);
             _axis1 = g.Int64Constant("axis_1", 1);
             _axis2 = g.Int64Constant("axis_2", 2);
             _one = g.FloatScalar("one", 1f);
 
             var x = Embeddings(ids);
-            var hidden = options.Variant == GraphVariant.Fused ? FusedLayers(x, mask) : PlainLayers(x);
+            var hidden = g.ToFloat(options.Variant == GraphVariant.Fused ? FusedLayers(x, mask) : PlainLayers(x));
 
             g.Output(hidden, LastHiddenState, DataType.Float, "batch", "sequence", _d);
             g.Output(MeanOverResidues(hidden), MeanResidueEmbedding, DataType.Float, "batch", _d);
@@ -65,7 +68,8 @@ public static class EsmGraphBuilder
 
         private string Embeddings(string ids)
         {
-            var emb = g.Node("Gather", [g.Weight(w.Prefix + "embeddings.word_embeddings.weight", w.Matrix("embeddings.word_embeddings.weight", WordRows(), _d), WordRows(), _d), ids]);
+            // Token-dropout scaling and positions are added in float32; the sum enters the layers at compute precision.
+            var emb = g.Node("Gather", [g.FloatWeight(w.Prefix + "embeddings.word_embeddings.weight", w.Matrix("embeddings.word_embeddings.weight", WordRows(), _d), WordRows(), _d), ids]);
             if (config.TokenDropout)
             {
                 var isMask = g.Node("Cast", [g.Node("Equal", [ids, g.Int64Constant("mask_token_id", config.MaskTokenId)])], null, Attributes.Int("to", (long)DataType.Float));
@@ -83,16 +87,17 @@ public static class EsmGraphBuilder
                 var pad = g.Int64Constant("pad_token_id", config.PadTokenId);
                 var notPad = g.Node("Cast", [g.Node("Not", [g.Node("Equal", [ids, pad])])], null, Attributes.Int("to", (long)DataType.Int64));
                 var positions = g.Node("Add", [g.Node("Mul", [g.Node("CumSum", [notPad, _axis1]), notPad]), pad]);
-                var table = g.Weight(w.Prefix + "embeddings.position_embeddings.weight", w.Matrix("embeddings.position_embeddings.weight", config.MaxPositionEmbeddings, _d), config.MaxPositionEmbeddings, _d);
+                var table = g.FloatWeight(w.Prefix + "embeddings.position_embeddings.weight", w.Matrix("embeddings.position_embeddings.weight", config.MaxPositionEmbeddings, _d), config.MaxPositionEmbeddings, _d);
                 emb = g.Node("Add", [emb, g.Node("Gather", [table, positions])]);
             }
 
+            emb = g.ToCompute(emb);
             if (config.EmbLayerNormBefore)
             {
                 emb = LayerNorm(emb, "embeddings.layer_norm");
             }
 
-            return g.Node("Mul", [emb, Unsqueeze(_maskFloat, _axis2)], "embeddings_output");
+            return g.Node("Mul", [emb, Unsqueeze(_maskCompute, _axis2)], "embeddings_output");
         }
 
         private long WordRows() => config.VocabList?.Count ?? 33;
@@ -106,7 +111,7 @@ public static class EsmGraphBuilder
             var (cos, sin) = config.PositionEmbedding == EsmPositionEmbedding.Rotary ? PlainRotaryTables() : (string.Empty, string.Empty);
             var headShape = g.Int64Constant("head_shape", 0, 0, _heads, _headSize);
             var modelShape = g.Int64Constant("model_shape", 0, 0, _d);
-            var scale = g.FloatScalar("query_scale", (float)Math.Pow(_headSize, -0.5));
+            var scale = g.ComputeScalar("query_scale", (float)Math.Pow(_headSize, -0.5));
 
             for (var i = 0; i < config.NumLayers; i++)
             {
@@ -123,8 +128,7 @@ public static class EsmGraphBuilder
                 var qh = g.Node("Transpose", [q], null, Attributes.Ints("perm", 0, 2, 1, 3));
                 var kt = g.Node("Transpose", [k], null, Attributes.Ints("perm", 0, 2, 3, 1));
                 var vh = g.Node("Transpose", [v], null, Attributes.Ints("perm", 0, 2, 1, 3));
-                var scores = g.Node("Add", [g.Node("MatMul", [qh, kt]), attentionBias]);
-                var probabilities = g.Node("Softmax", [scores], null, Attributes.Int("axis", -1));
+                var probabilities = _ops.MaskedSoftmax(g.Node("MatMul", [qh, kt]), attentionBias);
                 var context = g.Node("Transpose", [g.Node("MatMul", [probabilities, vh])], null, Attributes.Ints("perm", 0, 2, 1, 3));
                 var attention = Linear(g.Node("Reshape", [context, modelShape]), EsmEncoderWeights.Layer(i, "attention.output.dense"), _d, _d);
                 x = g.Node("Add", [x, attention]);
@@ -149,7 +153,7 @@ public static class EsmGraphBuilder
             var a = LayerNorm(x, EsmEncoderWeights.Layer(0, "attention.LayerNorm"));
             for (var i = 0; i < config.NumLayers; i++)
             {
-                var qkv = g.Node("Add", [g.Node("MatMul", [a, PackedQkvWeight(i)]), PackedQkvBias(i)]);
+                var qkv = _ops.MatMul(a, w.Prefix + EsmEncoderWeights.Layer(i, "attention.self.qkv.weight"), PackedQkvWeight(i), _d, 3 * _d, PackedQkvBias(i));
                 var parts = g.NodeWithOutputs("Split", [qkv, splitSizes], [g.Fresh("q"), g.Fresh("k"), g.Fresh("v")], null, Attributes.Int("axis", -1));
                 var (q, k, v) = (parts[0], parts[1], parts[2]);
                 if (cos.Length > 0)
@@ -159,11 +163,11 @@ public static class EsmGraphBuilder
                 }
 
                 var context = g.MicrosoftNode("MultiHeadAttention", [q, k, v, string.Empty, keyPaddingMask], null, Attributes.Int("num_heads", _heads));
-                var attention = g.Node("MatMul", [context, Transposed(EsmEncoderWeights.Layer(i, "attention.output.dense"), _d, _d)]);
+                var attention = MatMul(context, EsmEncoderWeights.Layer(i, "attention.output.dense"), _d, _d);
                 (var h, x) = SkipLayerNorm(attention, x, EsmEncoderWeights.Layer(i, "LayerNorm"), EsmEncoderWeights.Layer(i, "attention.output.dense"));
 
-                var up = g.MicrosoftNode("BiasGelu", [g.Node("MatMul", [h, Transposed(EsmEncoderWeights.Layer(i, "intermediate.dense"), _f, _d)]), Bias(EsmEncoderWeights.Layer(i, "intermediate.dense"), _f)]);
-                var down = g.Node("MatMul", [up, Transposed(EsmEncoderWeights.Layer(i, "output.dense"), _d, _f)]);
+                var up = g.MicrosoftNode("BiasGelu", [MatMul(h, EsmEncoderWeights.Layer(i, "intermediate.dense"), _f, _d), Bias(EsmEncoderWeights.Layer(i, "intermediate.dense"), _f)]);
+                var down = MatMul(up, EsmEncoderWeights.Layer(i, "output.dense"), _d, _f);
                 var next = i + 1 < config.NumLayers ? EsmEncoderWeights.Layer(i + 1, "attention.LayerNorm") : "encoder.emb_layer_norm_after";
                 (a, x) = SkipLayerNorm(down, x, next, EsmEncoderWeights.Layer(i, "output.dense"));
             }
@@ -182,7 +186,7 @@ public static class EsmGraphBuilder
             return (outputs[0], outputs[3]);
         }
 
-        private string PackedQkvWeight(int layer)
+        private float[] PackedQkvWeight(int layer)
         {
             // [D, 3D]: query, key and value projections side by side, so one MatMul computes all three.
             var packed = new float[_d * 3 * _d];
@@ -198,7 +202,7 @@ public static class EsmGraphBuilder
                 }
             }
 
-            return g.Weight(w.Prefix + EsmEncoderWeights.Layer(layer, "attention.self.qkv.weight"), packed, _d, 3 * _d);
+            return packed;
         }
 
         private string PackedQkvBias(int layer)
@@ -213,7 +217,7 @@ public static class EsmGraphBuilder
         {
             // ESM rotates the two halves of each head (not interleaved pairs); both halves share one frequency table.
             var (cos, sin, rows, half) = RotaryAngles(duplicateHalves: false);
-            return (g.FloatConstant("rotary_cos", cos, rows, half), g.FloatConstant("rotary_sin", sin, rows, half));
+            return (g.ToCompute(g.FloatConstant("rotary_cos", cos, rows, half)), g.ToCompute(g.FloatConstant("rotary_sin", sin, rows, half)));
         }
 
         private (string Cos, string Sin) PlainRotaryTables()
@@ -224,7 +228,7 @@ public static class EsmGraphBuilder
             var zero = g.Int64Constant("start_0", 0);
             var length = g.Node("Slice", [g.Node("Shape", [InputIds]), _axis1, _axis2, zero], "sequence_length");
             string Table(string name, float[] values) =>
-                Unsqueeze(g.Node("Slice", [g.FloatConstant(name, values, rows, width), zero, length, zero]), _axis1);
+                Unsqueeze(g.Node("Slice", [g.ToCompute(g.FloatConstant(name, values, rows, width)), zero, length, zero]), _axis1);
             return (Table("rotary_cos_full", cos), Table("rotary_sin_full", sin));
         }
 
@@ -275,7 +279,7 @@ public static class EsmGraphBuilder
 
         private string Linear(string x, string layer, long outFeatures, long inFeatures) => _ops.Linear(x, layer, outFeatures, inFeatures);
 
-        private string Transposed(string layer, long outFeatures, long inFeatures) => _ops.Transposed(layer, outFeatures, inFeatures);
+        private string MatMul(string x, string layer, long outFeatures, long inFeatures) => _ops.MatMul(x, layer, outFeatures, inFeatures);
 
         private string Bias(string layer, long length) => _ops.Vector(layer + ".bias", length);
 

@@ -7,6 +7,9 @@ public sealed record EsmGraphOptions
 
     public WeightPrecision Precision { get; init; } = WeightPrecision.Fp32;
 
+    /// <summary>The operators an <see cref="WeightPrecision.Int8"/> graph runs its quantized MatMuls with.</summary>
+    public Int8Scheme Int8Scheme { get; init; } = Int8Scheme.DynamicQuantizeMatMul;
+
     /// <summary>The tensor-name prefix of the encoder (e.g. <c>esm.</c>); detected when null.</summary>
     public string? TensorPrefix { get; init; }
 

@@ -47,10 +47,11 @@ internal sealed class MlpHeadWeights : PrefixedWeights
 
     protected override string Describe() => $"a head '{Prefix}' taking {InputWidth} values in";
 
-    /// <summary>Emits dense → ReLU → out_proj on <paramref name="x"/>.</summary>
+    /// <summary>Emits dense → ReLU → out_proj on <paramref name="x"/>, in float32 at every precision.</summary>
     public string Emit(OnnxGraphBuilder g, string x)
     {
-        var ops = new WeightOps(g, this);
+        RequireHalfRange = g.Precision == WeightPrecision.Fp16;
+        var ops = new WeightOps(g, this, keepFloat: true);
         var hidden = g.Node("Relu", [ops.Linear(x, "dense", HiddenWidth, InputWidth)]);
         return ops.Linear(hidden, "out_proj", OutputWidth, HiddenWidth);
     }

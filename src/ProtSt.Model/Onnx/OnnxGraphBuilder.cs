@@ -15,10 +15,11 @@ internal sealed class OnnxGraphBuilder
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private int _counter;
 
-    public OnnxGraphBuilder(string graphName, WeightPrecision precision)
+    public OnnxGraphBuilder(string graphName, WeightPrecision precision, Int8Scheme int8Scheme = Int8Scheme.DynamicQuantizeMatMul)
     {
         _graph = new GraphProto { Name = graphName };
         _precision = precision;
+        Int8Scheme = int8Scheme;
     }
 
     /// <summary>Bytes held in initializers so far; decides whether the model needs external data.</summary>
@@ -38,26 +39,48 @@ internal sealed class OnnxGraphBuilder
         _graph.Output.Add(ValueInfo(output, type, dims));
     }
 
-    /// <summary>Adds a learned weight, stored at the model's precision; returns a float32 value.</summary>
-    public string Weight(string name, float[] values, params long[] dims)
+    public WeightPrecision Precision => _precision;
+
+    /// <summary>How an int8 model's quantized MatMuls are emitted.</summary>
+    public Int8Scheme Int8Scheme { get; }
+
+    /// <summary>The element type the encoder's activations have: float16 for fp16 models, float32 otherwise.</summary>
+    public TensorProto.Types.DataType ComputeType =>
+        _precision == WeightPrecision.Fp16 ? TensorProto.Types.DataType.Float16 : TensorProto.Types.DataType.Float;
+
+    /// <summary>Adds a learned weight, stored at the model's precision; returns a value of <see cref="ComputeType"/>.</summary>
+    public string Weight(string name, float[] values, params long[] dims) =>
+        _precision == WeightPrecision.Fp16 ? HalfConstant(name, values, dims) : FloatConstant(name, values, dims);
+
+    /// <summary>Adds a learned weight, stored at the model's precision; returns a float32 value (for parts computed in float32).</summary>
+    public string FloatWeight(string name, float[] values, params long[] dims)
     {
-        if (_precision == WeightPrecision.Fp32)
+        if (_precision != WeightPrecision.Fp16)
         {
             return FloatConstant(name, values, dims);
         }
 
-        var halves = new Half[values.Length];
-        for (var i = 0; i < values.Length; i++)
-        {
-            halves[i] = (Half)values[i];
-        }
-
-        var bytes = MemoryMarshal.AsBytes(halves.AsSpan()).ToArray();
-        var stored = AddInitializer(name + ".fp16", TensorProto.Types.DataType.Float16, bytes, dims);
-
         // ONNX Runtime folds Cast-of-initializer at session creation, so the cast costs nothing per batch.
-        return Node("Cast", [stored], name, Attributes.Int("to", (long)TensorProto.Types.DataType.Float));
+        return Node("Cast", [HalfConstant(name + ".fp16", values, dims)], name, Attributes.Int("to", (long)TensorProto.Types.DataType.Float));
     }
+
+    /// <summary>A constant scalar of <see cref="ComputeType"/>.</summary>
+    public string ComputeScalar(string name, float value) =>
+        _precision == WeightPrecision.Fp16 ? HalfConstant(name, [value]) : FloatScalar(name, value);
+
+    /// <summary>Casts a float32 value to <see cref="ComputeType"/> (no node when they are the same).</summary>
+    public string ToCompute(string value) =>
+        _precision == WeightPrecision.Fp16 ? Node("Cast", [value], null, Attributes.Int("to", (long)TensorProto.Types.DataType.Float16)) : value;
+
+    /// <summary>Casts a <see cref="ComputeType"/> value to float32 (no node when they are the same).</summary>
+    public string ToFloat(string value) =>
+        _precision == WeightPrecision.Fp16 ? Node("Cast", [value], null, Attributes.Int("to", (long)TensorProto.Types.DataType.Float)) : value;
+
+    public string Int8Constant(string name, sbyte[] values, params long[] dims) =>
+        AddInitializer(name, TensorProto.Types.DataType.Int8, MemoryMarshal.AsBytes(values.AsSpan()).ToArray(), dims);
+
+    public string UInt8Constant(string name, byte[] values, params long[] dims) =>
+        AddInitializer(name, TensorProto.Types.DataType.Uint8, values, dims);
 
     public string FloatConstant(string name, float[] values, params long[] dims)
     {
@@ -133,6 +156,17 @@ internal sealed class OnnxGraphBuilder
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = OnnxOpset });
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
         return model;
+    }
+
+    private string HalfConstant(string name, float[] values, params long[] dims)
+    {
+        var halves = new Half[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            halves[i] = (Half)values[i];
+        }
+
+        return AddInitializer(name, TensorProto.Types.DataType.Float16, MemoryMarshal.AsBytes(halves.AsSpan()).ToArray(), dims);
     }
 
     private string AddInitializer(string name, TensorProto.Types.DataType type, byte[] bytes, params long[] dims)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ProtSt.Model.Checkpoints;
 
 namespace ProtSt.Model.Onnx;
@@ -18,6 +19,9 @@ internal abstract class PrefixedWeights
 
     /// <summary>What precedes the module's own tensor names, e.g. <c>esm.</c> or <c>text_model.bert.</c>.</summary>
     public string Prefix { get; }
+
+    /// <summary>When set, reading a value outside float16's range (|w| &gt; 65504) is an error naming the tensor.</summary>
+    public bool RequireHalfRange { get; set; }
 
     public float[] Matrix(string name, long rows, long columns) => Read(name, rows, columns);
 
@@ -97,8 +101,23 @@ internal abstract class PrefixedWeights
     private float[] Read(string name, params long[] shape)
     {
         var tensor = _checkpoint.Get(Prefix + name);
-        return tensor.Shape.SequenceEqual(shape)
-            ? tensor.ReadFloat32()
-            : throw new CheckpointFormatException($"Tensor '{Prefix + name}' is {tensor.ShapeText}, expected [{string.Join(", ", shape)}].");
+        if (!tensor.Shape.SequenceEqual(shape))
+        {
+            throw new CheckpointFormatException($"Tensor '{Prefix + name}' is {tensor.ShapeText}, expected [{string.Join(", ", shape)}].");
+        }
+
+        // bf16 and fp32 values widen to float32 exactly, so this sees the checkpoint's own values.
+        var values = tensor.ReadFloat32();
+        if (RequireHalfRange)
+        {
+            var index = Array.FindIndex(values, v => !(Math.Abs(v) <= (float)Half.MaxValue));
+            if (index >= 0)
+            {
+                throw new CheckpointFormatException(
+                    $"Tensor '{Prefix + name}' holds {values[index].ToString("G", CultureInfo.InvariantCulture)} (element {index}), outside float16's range (±65504); convert this checkpoint with --dtype fp32 or int8.");
+            }
+        }
+
+        return values;
     }
 }

@@ -23,6 +23,7 @@ public static class TextGraphBuilder
     {
         var weights = BertEncoderWeights.Locate(checkpoint, config);
         var projection = MlpHeadWeights.Locate(checkpoint, projectionPrefix, config.HiddenSize);
+        weights.RequireHalfRange = options.Precision == WeightPrecision.Fp16;
         var g = new OnnxGraphBuilder("protst_text", options.Precision);
         var ops = new WeightOps(g, weights);
         long d = config.HiddenSize;
@@ -39,18 +40,18 @@ public static class TextGraphBuilder
         var zero = g.Int64Constant("zero", 0);
         var length = g.Node("Squeeze", [g.Node("Slice", [g.Node("Shape", [ids]), axis1, axis2, zero]), zero], "sequence_length");
         var positions = g.Node("Range", [g.Node("Squeeze", [zero, zero]), length, g.Node("Squeeze", [g.Int64Constant("step", 1), zero])]);
-        var words = g.Node("Gather", [g.Weight(weights.Prefix + "embeddings.word_embeddings.weight", weights.Matrix("embeddings.word_embeddings.weight", config.VocabSize, d), config.VocabSize, d), ids]);
-        var positionTable = g.Weight(weights.Prefix + "embeddings.position_embeddings.weight", weights.Matrix("embeddings.position_embeddings.weight", config.MaxPositionEmbeddings, d), config.MaxPositionEmbeddings, d);
-        var typeZero = g.Weight(weights.Prefix + "embeddings.token_type_embeddings.row0", weights.Matrix("embeddings.token_type_embeddings.weight", config.TypeVocabSize, d)[..(int)d], d);
+        var words = g.Node("Gather", [g.FloatWeight(weights.Prefix + "embeddings.word_embeddings.weight", weights.Matrix("embeddings.word_embeddings.weight", config.VocabSize, d), config.VocabSize, d), ids]);
+        var positionTable = g.FloatWeight(weights.Prefix + "embeddings.position_embeddings.weight", weights.Matrix("embeddings.position_embeddings.weight", config.MaxPositionEmbeddings, d), config.MaxPositionEmbeddings, d);
+        var typeZero = g.FloatWeight(weights.Prefix + "embeddings.token_type_embeddings.row0", weights.Matrix("embeddings.token_type_embeddings.weight", config.TypeVocabSize, d)[..(int)d], d);
         var x = g.Node("Add", [g.Node("Add", [words, g.Node("Gather", [positionTable, positions])]), typeZero]);
-        x = ops.LayerNorm(x, "embeddings.LayerNorm", d, eps);
+        x = ops.LayerNorm(g.ToCompute(x), "embeddings.LayerNorm", d, eps);
 
         // Masked keys get the most negative float, as Hugging Face's extended attention mask does.
         var bias = g.Node("Mul", [g.Node("Sub", [one, maskFloat]), g.FloatScalar("mask_filter", float.MinValue)]);
         var attentionBias = g.Node("Unsqueeze", [g.Node("Unsqueeze", [bias, axis1]), axis1]);
         var headShape = g.Int64Constant("head_shape", 0, 0, config.NumHeads, config.HeadSize);
         var modelShape = g.Int64Constant("model_shape", 0, 0, d);
-        var scale = g.FloatScalar("query_scale", (float)Math.Pow(config.HeadSize, -0.5));
+        var scale = g.ComputeScalar("query_scale", (float)Math.Pow(config.HeadSize, -0.5));
         for (var i = 0; i < config.NumLayers; i++)
         {
             string Heads(string projection, params long[] perm) =>
@@ -58,7 +59,7 @@ public static class TextGraphBuilder
             var q = g.Node("Mul", [Heads("query", 0, 2, 1, 3), scale]);
             var kt = Heads("key", 0, 2, 3, 1);
             var v = Heads("value", 0, 2, 1, 3);
-            var probabilities = g.Node("Softmax", [g.Node("Add", [g.Node("MatMul", [q, kt]), attentionBias])], null, Attributes.Int("axis", -1));
+            var probabilities = ops.MaskedSoftmax(g.Node("MatMul", [q, kt]), attentionBias);
             var context = g.Node("Reshape", [g.Node("Transpose", [g.Node("MatMul", [probabilities, v])], null, Attributes.Ints("perm", 0, 2, 1, 3)), modelShape]);
             var attention = ops.Linear(context, BertEncoderWeights.Layer(i, "attention.output.dense"), d, d);
             x = ops.LayerNorm(g.Node("Add", [attention, x]), BertEncoderWeights.Layer(i, "attention.output.LayerNorm"), d, eps);
@@ -67,6 +68,7 @@ public static class TextGraphBuilder
             x = ops.LayerNorm(g.Node("Add", [down, x]), BertEncoderWeights.Layer(i, "output.LayerNorm"), d, eps);
         }
 
+        x = g.ToFloat(x);
         g.Output(x, LastHiddenState, DataType.Float, "batch", "sequence", d);
 
         var pooled = maskFloat;

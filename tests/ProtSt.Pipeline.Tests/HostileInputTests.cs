@@ -74,12 +74,14 @@ public sealed class HostileInputTests
         Assert.Equal(6L, records[3].Line);
     }
 
-    [Fact]
-    public async Task A_csv_record_too_long_is_skipped_and_the_lines_after_it_stay_true()
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    public async Task A_csv_record_too_long_is_skipped_and_the_lines_after_it_stay_true(string newline)
     {
         using var scratch = new TempDirectory();
         var huge = new string('M', InputLimits.Default.MaxRecordChars + 10);
-        var path = scratch.Write("in.csv", $"id,sequence\nA,MKV\nB,\"{huge}\n{huge}\"\nC,LLA\n\"D\",\"{huge}");
+        var path = scratch.Write("in.csv", $"id,sequence\nA,MKV\nB,\"{huge}\n{huge}\"\nC,LLA\n\"D\",\"{huge}".Replace("\n", newline, StringComparison.Ordinal));
         var problems = new List<InputProblem>();
         var records = await ReadAll(path, InvalidRecordPolicy.Skip, problems);
         Assert.Equal([("A", 2L), ("C", 5L)], records.Select(r => (r.Id, r.Line)));

@@ -86,53 +86,61 @@ internal sealed class RecordLimitingReader(TextReader inner, int maxChars) : Tex
             return;
         }
 
-        foreach (var c in _in.AsSpan(0, read))
+        // Whole runs up to the next quote or LF at a time: only those two characters change the state.
+        var rest = _in.AsSpan(0, read);
+        while (rest.Length > 0)
         {
-            if (c == '"')
-            {
-                _quoted = !_quoted;
-            }
-
-            var ends = c == '\n' && !_quoted;
+            var stop = rest.IndexOfAny('"', '\n');
+            var piece = stop < 0 ? rest : rest[..(stop + 1)];
+            rest = rest[piece.Length..];
             if (_cutting)
             {
-                if (c is '\r' or '\n')
-                {
-                    Emit(c);
-                }
+                EmitLineBreaks(piece);
             }
             else
             {
-                _record.Append(c);
+                _record.Append(piece);
                 if (_record.Length > maxChars)
                 {
                     _cuts.Enqueue(_recordLine);
                     _cutting = true;
                     foreach (var chunk in _record.GetChunks())
                     {
-                        foreach (var kept in chunk.Span)
-                        {
-                            if (kept is '\r' or '\n')
-                            {
-                                Emit(kept);
-                            }
-                        }
+                        EmitLineBreaks(chunk.Span);
                     }
 
                     _record.Clear();
                 }
             }
 
-            if (c == '\n')
+            if (stop < 0)
             {
-                _line++;
+                continue;
             }
 
-            if (ends)
+            if (piece[^1] == '"')
+            {
+                _quoted = !_quoted;
+                continue;
+            }
+
+            _line++;
+            if (!_quoted)
             {
                 Flush();
                 _cutting = false;
                 _recordLine = _line;
+            }
+        }
+    }
+
+    private void EmitLineBreaks(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (c is '\r' or '\n')
+            {
+                Emit(c);
             }
         }
     }

@@ -179,11 +179,12 @@ internal static class ScreenCommand
         {
             snapshot = await WithProgressAsync(jobGrain, screen.ControlCallTimeout, () => driver.RunAsync(jobId, modelDirectory, inputPath, expected, records, Write, ReportFromShard, ct));
         }
-        catch (Exception)
+        catch (Exception e)
         {
             // Whatever stopped the job (Ctrl+C, a lost cluster, an invalid record under --on-invalid fail), the rows
-            // written so far stay usable and are not computed again.
-            await StopResumablyAsync(keeper, outputDirectory, request.Resumable);
+            // written so far stay usable and are not computed again. Resuming cannot get past an input error: the
+            // same record stops it again, and a corrected input is a different file, which --resume refuses.
+            await StopResumablyAsync(keeper, outputDirectory, request.Resumable && e is not InvalidInputException);
             throw;
         }
 

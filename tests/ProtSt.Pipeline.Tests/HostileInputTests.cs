@@ -146,6 +146,18 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task A_damaged_parquet_page_is_an_input_error_naming_its_row_group()
+    {
+        using var scratch = new TempDirectory();
+        var path = scratch.Combine("badpage.parquet");
+        var bytes = await File.ReadAllBytesAsync(Fixture("valid.parquet"));
+        bytes.AsSpan(4, 64).Fill(0xFF);
+        await File.WriteAllBytesAsync(path, bytes);
+        var error = await Assert.ThrowsAsync<InvalidInputException>(() => ReadAll(path, InvalidRecordPolicy.Skip));
+        Assert.Contains("badpage.parquet: not a readable Parquet file: the row group starting at row 1 is damaged", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Invalid_utf8_in_an_id_refuses_that_record_instead_of_merging_ids()
     {
         using var scratch = new TempDirectory();

@@ -73,7 +73,7 @@ public static class ParquetSequenceReader
         }
         catch (Exception e) when (e is not (OperationCanceledException or InvalidInputException or OutOfMemoryException))
         {
-            var where = row <= 1 ? "its metadata" : $"the row group starting at row {row}";
+            var where = row == 0 ? "its metadata" : $"the row group starting at row {row}";
             throw new InvalidInputException(new InputProblem(path, 0, null, $"not a readable Parquet file: {where} is damaged ({e.GetType().Name}: {e.Message})"), e);
         }
     }
@@ -119,8 +119,10 @@ public static class ParquetSequenceReader
     }
 
     /// <summary>
-    /// A row group's row count, bounded by the file's size: every row costs at least one bit in a column, so a count
-    /// past eight per byte comes from damaged metadata and would only make this reader allocate for rows that are not there.
+    /// A row group's row count, bounded by the file's size, since this reader allocates for every row a group claims.
+    /// A protein input holds distinct records, at least a byte each even run-length encoded; eight rows per byte of
+    /// file is generous for them, so a larger count comes from damaged metadata (or from one value repeated that
+    /// often, which is refused too).
     /// </summary>
     private static int Rows(long rowCount, long fileBytes, string path, long firstRow)
     {

@@ -24,4 +24,20 @@ public sealed class InputLimitsTests
         Assert.Equal("the sequence has 6 residues; the limit is Security:MaxSequenceResidues = 5", problems[0].Message);
         Assert.Equal("the id has 6 characters; the limit is Security:MaxIdLength = 4", problems[1].Message);
     }
+
+    [Theory]
+    [InlineData("in.fasta", ">A\nMKV\n")]
+    [InlineData("in.csv", "id,sequence\nA,MKV\n")]
+    public async Task The_largest_configurable_limits_read_without_overflowing(string name, string content)
+    {
+        using var scratch = new TempDirectory();
+        var limits = new InputLimits(int.MaxValue, int.MaxValue);
+        var records = new List<SequenceRecord>();
+        await foreach (var record in SequenceInput.ReadAsync(scratch.Write(name, content), limits, InvalidRecordPolicy.Fail, null, CancellationToken.None))
+        {
+            records.Add(record);
+        }
+
+        Assert.Equal(("A", "MKV"), records.Select(r => (r.Id, r.Sequence)).Single());
+    }
 }

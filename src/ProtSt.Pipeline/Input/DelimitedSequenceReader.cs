@@ -13,6 +13,9 @@ namespace ProtSt.Pipeline;
 /// </summary>
 public static class DelimitedSequenceReader
 {
+    // Sep refuses a row past 16 Mi characters with an exception of its own; records stop well before that.
+    private const int MaxSepRowChars = 8 << 20;
+
     public static IAsyncEnumerable<SequenceRecord> ReadAsync(
         Stream stream, string displayName, char delimiter, InvalidRecordPolicy policy, Action<InputProblem>? onProblem, CancellationToken cancellationToken) =>
         ReadAsync(stream, displayName, delimiter, InputLimits.Default, policy, onProblem, cancellationToken);
@@ -23,7 +26,8 @@ public static class DelimitedSequenceReader
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var text = new StreamReader(await InputStreams.OpenAsync(stream, cancellationToken), new UTF8Encoding(false), true, 1 << 16, leaveOpen: true);
-        using var bounded = new RecordLimitingReader(text, limits.MaxRecordChars);
+        var maxChars = Math.Min(limits.MaxRecordChars, MaxSepRowChars);
+        using var bounded = new RecordLimitingReader(text, maxChars);
         using var rows = await Guard(displayName, 1, () => Sep.Reader(o => o with
         {
             Sep = new Sep(delimiter),
@@ -46,7 +50,7 @@ public static class DelimitedSequenceReader
                 if (bounded.TakeCut(start))
                 {
                     var tooLong = new InputProblem(displayName, start, null,
-                        string.Create(CultureInfo.InvariantCulture, $"the record is longer than {limits.MaxRecordChars} characters (the sequence limit is {InputLimits.SequenceOption} = {limits.MaxSequenceResidues})"));
+                        string.Create(CultureInfo.InvariantCulture, $"the record is longer than {maxChars} characters (the sequence limit is {InputLimits.SequenceOption} = {limits.MaxSequenceResidues})"));
                     if (header is null)
                     {
                         throw new InvalidInputException(tooLong);

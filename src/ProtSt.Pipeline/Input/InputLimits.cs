@@ -19,5 +19,6 @@ public sealed record InputLimits(int MaxSequenceResidues, int MaxIdLength)
     /// Characters of one text line or CSV/TSV record kept while reading. Room for residues separated by spaces (the
     /// ProtST datasets' layout), the id, and a label or description: a record that fits the limits always fits this.
     /// </summary>
-    public int MaxRecordChars => checked((2 * MaxSequenceResidues) + (2 * MaxIdLength) + 65_536);
+    /// <remarks>At most 2<sup>30</sup> characters, however large the configured limits.</remarks>
+    public int MaxRecordChars => (int)Math.Min((2L * MaxSequenceResidues) + (2L * MaxIdLength) + 65_536, 1 << 30);
 }

@@ -11,4 +11,21 @@ internal static class CliOptions
         Recursive = true,
         DefaultValueFactory = _ => [],
     };
+
+    /// <summary>
+    /// <c>--devices</c>: how many devices a silo offers. Checked while the command line is parsed, so a count of zero
+    /// or less is refused at once, not after a silo has started and failed to find work for none.
+    /// </summary>
+    public static Option<int?> Devices(string description)
+    {
+        var option = new Option<int?>("--devices") { Description = description };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is <= 0 and var count)
+            {
+                result.AddError($"--devices must be at least 1 (got {count}).");
+            }
+        });
+        return option;
+    }
 }

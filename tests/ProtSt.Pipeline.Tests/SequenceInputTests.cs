@@ -6,7 +6,8 @@ namespace ProtSt.Pipeline.Tests;
 
 public sealed class SequenceInputTests
 {
-    private static async Task<List<SequenceRecord>> ReadAll(string path, InvalidRecordPolicy policy = InvalidRecordPolicy.Fail, List<InputProblem>? problems = null)
+    /// <summary>Every record of <paramref name="path"/> read with <paramref name="policy"/>, problems added to <paramref name="problems"/>.</summary>
+    internal static async Task<List<SequenceRecord>> ReadAll(string path, InvalidRecordPolicy policy = InvalidRecordPolicy.Fail, List<InputProblem>? problems = null)
     {
         var records = new List<SequenceRecord>();
         await foreach (var record in SequenceInput.ReadAsync(path, policy, p => problems?.Add(p), CancellationToken.None))

@@ -50,10 +50,11 @@ internal static class EmbedCommand
             }
 
             var inputPath = parse.GetValue(fasta)!;
+            InputFile.Check(inputPath);
             var summary = await RunWithProgressAsync(async progress =>
             {
                 await using var writer = EmbeddingWriterFactory.Create(embeddingFormat, outputPath);
-                return await pipeline.RunAsync(SequenceInput.ReadAsync(inputPath, policy, Report, ct), writer, progress, Report, ct);
+                return await pipeline.RunAsync(SequenceInput.ReadAsync(inputPath, configuration.Security.InputLimits, policy, Report, ct), writer, progress, Report, ct);
             });
 
             Console.WriteLine(

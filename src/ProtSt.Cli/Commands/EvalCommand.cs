@@ -25,7 +25,7 @@ internal static class EvalCommand
         var output = new Option<string>("--output", "-o") { Description = "Output folder: results.tsv, embeddings.parquet, predictions.tsv, metrics.json.", Required = true };
         var onInvalid = new Option<string>("--on-invalid") { Description = "skip (report with file and line, continue) or fail.", DefaultValueFactory = _ => "fail" };
         onInvalid.AcceptOnlyFromAmong("skip", "fail");
-        var devices = new Option<int?>("--devices") { Description = "Devices of the embedded silo (default from configs)." };
+        var devices = CliOptions.Devices("Devices of the embedded silo (default from configs).");
         var cluster = new Option<string?>("--cluster") { Description = "Submit to a running cluster whose membership is in this Redis instead of an embedded silo." };
         var task = new TaskOptions(embedAllowed: false);
         var command = new Command("eval", "Evaluate a ProtST model on a labelled dataset through the cluster: accuracy, MCC, macro-F1, per-class figures and the confusion matrix.")
@@ -51,7 +51,7 @@ internal static class EvalCommand
 
             // Every record must carry a label, or accuracy would silently cover a subset.
             var truth = new Dictionary<string, string>(StringComparer.Ordinal);
-            await foreach (var record in SequenceInput.ReadAsync(inputPath, InvalidRecordPolicy.Skip, null, ct))
+            await foreach (var record in SequenceInput.ReadAsync(inputPath, configuration.Security.InputLimits, InvalidRecordPolicy.Skip, null, ct))
             {
                 truth[record.Id] = string.IsNullOrWhiteSpace(record.Label)
                     ? throw new InvalidInputException(new InputProblem(record.SourceFile, record.Line, record.Id, "the record has no label; eval needs a label column (label, localization or target) on every record"))

@@ -37,7 +37,7 @@ internal static class FinetuneCommand
         var learningRate = new Option<double?>("--lr") { Description = "AdamW learning rate (default 5e-5, as published)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "Mini-batch size (default 256, the published effective batch)." };
         var seed = new Option<int?>("--seed") { Description = "Seed of the initial weights and the shuffles." };
-        var devices = new Option<int?>("--devices") { Description = "Devices of the embedded silo (default from configs)." };
+        var devices = CliOptions.Devices("Devices of the embedded silo (default from configs).");
         var cluster = new Option<string?>("--cluster") { Description = "Compute the embeddings on a running cluster whose membership is in this Redis." };
         var command = new Command("finetune", "Train ProtST's classifier head on a frozen encoder: embeddings once through the cluster, then the head; writes a served model folder.")
         {
@@ -72,7 +72,7 @@ internal static class FinetuneCommand
             var records = new List<(string Split, SequenceRecord Record)>();
             foreach (var (name, path) in splits)
             {
-                await foreach (var record in SequenceInput.ReadAsync(path, InvalidRecordPolicy.Fail, null, ct))
+                await foreach (var record in SequenceInput.ReadAsync(path, configuration.Security.InputLimits, InvalidRecordPolicy.Fail, null, ct))
                 {
                     records.Add((name, record));
                 }

@@ -19,7 +19,7 @@ internal static class ScreenCommand
         var resume = new Option<string?>("--resume") { Description = "Continue the stopped job whose output folder this is: rows already written are kept and not computed again; input, model and task come from its progress.json." };
         var onInvalid = new Option<string>("--on-invalid") { Description = "skip (report with file and line, continue) or fail.", DefaultValueFactory = _ => "fail" };
         onInvalid.AcceptOnlyFromAmong("skip", "fail");
-        var devices = new Option<int?>("--devices") { Description = "Devices of the embedded silo (default from configs: one device using all cores)." };
+        var devices = CliOptions.Devices("Devices of the embedded silo (default from configs: one device using all cores).");
         var cluster = new Option<string?>("--cluster") { Description = "Submit to a running cluster whose membership is in this Redis (e.g. 127.0.0.1:6379) instead of an embedded silo." };
         var keepView = new Option<bool?>("--keep-view") { Description = "Keep serving the embedded silo's job view after the job ends, until Ctrl+C (default: yes in a terminal, no in scripts)." };
         var task = new TaskOptions(embedAllowed: true);
@@ -89,6 +89,7 @@ internal static class ScreenCommand
         var deviceOptions = configuration.Devices;
         deviceOptions.Count = request.Devices ?? deviceOptions.Count;
         var inputPath = request.Input;
+        InputFile.Check(inputPath);
         var outputDirectory = request.Output;
         OutputFolder.Check(outputDirectory);
         if (resuming is null && request.Resumable && ScreenProgress.Read(outputDirectory) is { Complete: false } unfinished)
@@ -132,7 +133,7 @@ internal static class ScreenCommand
         }
 
         var driver = new JobDriver(connection.Grains, screen, task.Labels);
-        var records = SequenceInput.ReadAsync(inputPath, fail ? InvalidRecordPolicy.Fail : InvalidRecordPolicy.Skip, Report, ct)
+        var records = SequenceInput.ReadAsync(inputPath, configuration.Security.InputLimits, fail ? InvalidRecordPolicy.Fail : InvalidRecordPolicy.Skip, Report, ct)
             .Skip(checked((int)progress.Records));
 
         void Report(InputProblem problem)
@@ -167,7 +168,7 @@ internal static class ScreenCommand
         long? expected = null;
         try
         {
-            expected = await SequenceInput.CountAsync(inputPath, ct) - progress.Records;
+            expected = await SequenceInput.CountAsync(inputPath, configuration.Security.InputLimits, ct) - progress.Records;
         }
         catch (InvalidInputException)
         {

@@ -35,7 +35,7 @@ internal static class SiloCommand
     public static Command Create()
     {
         var cluster = new Option<string?>("--cluster") { Description = "Redis connection string holding cluster membership (default: localhost clustering, a single node)." };
-        var devices = new Option<int?>("--devices") { Description = "Devices this silo offers (default from configs)." };
+        var devices = CliOptions.Devices("Devices this silo offers (default from configs).");
         var siloPort = new Option<int?>("--silo-port") { Description = "Silo-to-silo port (default: Silo:SiloPort, else a free port)." };
         var gatewayPort = new Option<int?>("--gateway-port") { Description = "Client gateway port (default: Silo:GatewayPort, else a free port)." };
         var urls = new Option<string?>("--urls") { Description = "URLs for the job view, /metrics, the API and the dashboard (default: Silo:Urls, else a free loopback port)." };

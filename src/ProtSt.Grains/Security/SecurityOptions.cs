@@ -1,3 +1,5 @@
+using ProtSt.Pipeline;
+
 namespace ProtSt.Grains.Security;
 
 /// <summary>
@@ -27,11 +29,14 @@ public sealed class SecurityOptions
     /// <summary>Records in one shard request (the pipeline sends 256 by default).</summary>
     public int MaxRecordsPerShard { get; set; } = 65_536;
 
-    /// <summary>Characters of one record's sequence (titin, the longest known protein, has about 35,000 residues).</summary>
-    public int MaxSequenceResidues { get; set; } = 100_000;
+    /// <summary>
+    /// Characters of one record's sequence (titin, the longest known protein, has about 35,000 residues). The CLI's
+    /// readers refuse a longer record while reading it (<see cref="InputLimits"/>); a silo checks again.
+    /// </summary>
+    public int MaxSequenceResidues { get; set; } = InputLimits.Default.MaxSequenceResidues;
 
-    /// <summary>Characters of a record id or a job id.</summary>
-    public int MaxIdLength { get; set; } = 1_024;
+    /// <summary>Characters of a record id or a job id; refused by the CLI's readers too.</summary>
+    public int MaxIdLength { get; set; } = InputLimits.Default.MaxIdLength;
 
     /// <summary>Labels (and so prompts) of one zero-shot job.</summary>
     public int MaxLabels { get; set; } = 4_096;
@@ -47,6 +52,9 @@ public sealed class SecurityOptions
 
     /// <summary>Sequences in one batch, whether planned by a shard or sent to a device (the pipeline uses 256).</summary>
     public int MaxBatchSize { get; set; } = 65_536;
+
+    /// <summary>The record limits the input readers apply, so a record a silo would refuse is refused, with its file and line, before it is sent.</summary>
+    public InputLimits InputLimits => new(MaxSequenceResidues, MaxIdLength);
 
     /// <summary>True when an API key is configured.</summary>
     public bool HasApiKey => !string.IsNullOrWhiteSpace(ApiKey);

@@ -141,11 +141,13 @@ public static class TorchZipCheckpointReader
         long count;
         long last;
         long bytesNeeded;
+        long bytesMaterialised;
         try
         {
             count = tensor.ElementCount;
             last = LastElement(tensor);
             bytesNeeded = checked((last + 1) * elementSize);
+            bytesMaterialised = checked(count * elementSize);
         }
         catch (OverflowException)
         {
@@ -168,6 +170,16 @@ public static class TorchZipCheckpointReader
         {
             throw new CheckpointFormatException(
                 $"{file}: tensor '{name}' needs {bytesNeeded} bytes of storage '{tensor.Storage.Key}' but its entry holds {entryLength}; the archive is truncated or corrupt.");
+        }
+
+        // Strides of 0 or overlapping strides let a view repeat elements: a few saved bytes could then claim gigabytes
+        // once materialised. A view may repeat (torch saves expanded buffers) but never be larger than the bytes its
+        // storage entry holds, so no tensor costs more memory than the file gave it.
+        if (bytesMaterialised > entryLength)
+        {
+            throw new CheckpointFormatException(
+                $"{file}: tensor '{name}' (shape [{string.Join(", ", tensor.Shape)}], stride [{string.Join(", ", tensor.Stride)}]) would be {bytesMaterialised} bytes, " +
+                $"more than the {entryLength} bytes of its storage '{tensor.Storage.Key}'; a view that repeats elements past its storage's size is refused.");
         }
     }
 

@@ -4,13 +4,15 @@ using System.Text;
 namespace ProtSt.Pipeline;
 
 /// <summary>
-/// Streams records from FASTA (plain or gzip, detected by its magic bytes): multi-line sequences, CRLF, blank and
-/// <c>;</c> comment lines. Problems carry the file and line; per-record problems follow the <see cref="InvalidRecordPolicy"/>.
+/// Streams records from FASTA (plain or gzip, detected by its magic bytes; UTF-8 with or without a byte-order mark,
+/// or UTF-16 with one): multi-line sequences, CRLF, blank and <c>;</c> comment lines. Problems carry the file and
+/// line; per-record problems follow the <see cref="InvalidRecordPolicy"/>.
 /// </summary>
 /// <remarks>
 /// Residue letters are not checked here: the tokenizer owns the alphabet. Only control characters, which no text
-/// FASTA holds, are refused. A problem with the stream itself (a corrupt or truncated gzip file, data before the
-/// first header) always throws, whatever the policy.
+/// FASTA holds, are refused. A record past <see cref="InputLimits"/> is refused while it is read: past the limit its
+/// residues are counted, not kept, and no line is kept past <see cref="InputLimits.MaxRecordChars"/>. A problem with
+/// the stream itself (a corrupt or truncated gzip file, data before the first header) always throws, whatever the policy.
 /// </remarks>
 public static class FastaReader
 {
@@ -20,13 +22,8 @@ public static class FastaReader
     public static async IAsyncEnumerable<SequenceRecord> ReadAsync(
         string path, InvalidRecordPolicy policy, Action<InputProblem>? onProblem, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Input file '{path}' does not exist.", path);
-        }
-
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        await foreach (var record in ReadAsync(file, path, policy, onProblem, cancellationToken))
+        await using var file = InputFile.Open(path);
+        await foreach (var record in ReadAsync(file, path, InputLimits.Default, policy, onProblem, cancellationToken))
         {
             yield return record;
         }
@@ -34,32 +31,30 @@ public static class FastaReader
 
     /// <summary>Reads FASTA from <paramref name="stream"/>'s current position, failing on the first invalid record; the stream is left open.</summary>
     public static IAsyncEnumerable<SequenceRecord> ReadAsync(Stream stream, string displayName, CancellationToken cancellationToken) =>
-        ReadAsync(stream, displayName, InvalidRecordPolicy.Fail, null, cancellationToken);
+        ReadAsync(stream, displayName, InputLimits.Default, InvalidRecordPolicy.Fail, null, cancellationToken);
 
     /// <summary>Reads FASTA from <paramref name="stream"/>'s current position, naming it <paramref name="displayName"/> in problems; the stream is left open.</summary>
     public static async IAsyncEnumerable<SequenceRecord> ReadAsync(
-        Stream stream, string displayName, InvalidRecordPolicy policy, Action<InputProblem>? onProblem, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Stream stream, string displayName, InputLimits limits, InvalidRecordPolicy policy, Action<InputProblem>? onProblem, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(await InputStreams.OpenAsync(stream, cancellationToken), new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, 1 << 16);
+        using var text = new StreamReader(await InputStreams.OpenAsync(stream, cancellationToken), new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, 1 << 16);
+        var reader = new BoundedLineReader(text, limits.MaxRecordChars);
         var lineNumber = 0L;
-        string? id = null;
-        var headerLine = 0L;
-        var sequence = new StringBuilder();
-        InputProblem? recordProblem = null;
+        var record = new PendingRecord(displayName, limits);
 
         while (true)
         {
-            string? line;
+            (string Text, bool Truncated)? next;
             try
             {
-                line = await reader.ReadLineAsync(cancellationToken);
+                next = await reader.ReadLineAsync(cancellationToken);
             }
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
             {
                 throw new InvalidInputException(new InputProblem(displayName, lineNumber + 1, null, $"the compressed stream is corrupt or truncated ({e.Message})"), e);
             }
 
-            if (line is null)
+            if (next is not var (line, truncated))
             {
                 break;
             }
@@ -69,25 +64,23 @@ public static class FastaReader
             var garbage = bad is { } c ? $"binary data (control character 0x{(int)c:X2}); this is not a text FASTA file" : null;
             if (line.StartsWith('>'))
             {
-                if (id is not null && Complete(displayName, id, headerLine, sequence, recordProblem, policy, onProblem) is { } previous)
+                if (record.Complete(policy, onProblem) is { } previous)
                 {
                     yield return previous;
                 }
 
-                (id, headerLine) = (ParseId(line), lineNumber);
-                recordProblem = garbage is null ? null : new InputProblem(displayName, lineNumber, ReportableId(id), garbage);
-                sequence.Clear();
+                record.Start(ParseId(line), lineNumber, garbage);
                 continue;
             }
 
             if (garbage is not null)
             {
-                if (id is null)
+                if (!record.Started)
                 {
                     throw new InvalidInputException(new InputProblem(displayName, lineNumber, null, garbage));
                 }
 
-                recordProblem ??= new InputProblem(displayName, lineNumber, ReportableId(id), garbage);
+                record.Fail(lineNumber, garbage);
                 continue;
             }
 
@@ -96,25 +89,15 @@ public static class FastaReader
                 continue;
             }
 
-            if (id is null)
+            if (!record.Started)
             {
                 throw new InvalidInputException(new InputProblem(displayName, lineNumber, null, "sequence data before the first '>' header; this is not a FASTA file"));
             }
 
-            // A record already known to be bad is dropped whole; not keeping its text keeps a binary file from filling memory.
-            if (recordProblem is null)
-            {
-                foreach (var ch in line)
-                {
-                    if (!char.IsWhiteSpace(ch))
-                    {
-                        sequence.Append(ch);
-                    }
-                }
-            }
+            record.Append(line, truncated);
         }
 
-        if (id is not null && Complete(displayName, id, headerLine, sequence, recordProblem, policy, onProblem) is { } last)
+        if (record.Complete(policy, onProblem) is { } last)
         {
             yield return last;
         }
@@ -127,25 +110,72 @@ public static class FastaReader
         return (end < 0 ? text : text[..end]).ToString();
     }
 
-    // An id that is empty or holds control characters would only garble the report.
-    private static string? ReportableId(string id) => id.Length == 0 || InputStreams.FindControlCharacter(id) is not null ? null : id;
-
-    private static SequenceRecord? Complete(
-        string file, string id, long line, StringBuilder sequence, InputProblem? problem, InvalidRecordPolicy policy, Action<InputProblem>? onProblem)
+    /// <summary>The record being read: its residues up to the limit, a count past it, and its first problem.</summary>
+    private sealed class PendingRecord(string file, InputLimits limits)
     {
-        var message = id.Length == 0 ? "the header has no id" : sequence.Length == 0 ? "the record has no sequence" : null;
-        if (problem is null && message is null)
+        private readonly StringBuilder _sequence = new();
+        private string? _id;
+        private long _line;
+        private long _residues;
+        private bool _cut;
+        private InputProblem? _problem;
+
+        public bool Started => _id is not null;
+
+        public void Start(string id, long line, string? garbage)
         {
-            return new SequenceRecord(id, sequence.ToString(), file, line);
+            (_id, _line, _residues, _cut) = (id, line, 0, false);
+            _sequence.Clear();
+            _problem = garbage is null ? null : new InputProblem(file, line, RecordRules.Reportable(id, limits), garbage);
         }
 
-        var report = problem ?? new InputProblem(file, line, ReportableId(id), message!);
-        if (policy == InvalidRecordPolicy.Fail)
+        public void Fail(long line, string message) => _problem ??= new InputProblem(file, line, RecordRules.Reportable(_id!, limits), message);
+
+        public void Append(string line, bool truncated)
         {
-            throw new InvalidInputException(report);
+            // A record already known to be bad is dropped whole; not keeping its text keeps a binary file from filling memory.
+            if (_problem is not null)
+            {
+                return;
+            }
+
+            _cut |= truncated;
+            foreach (var ch in line)
+            {
+                if (char.IsWhiteSpace(ch))
+                {
+                    continue;
+                }
+
+                if (++_residues <= limits.MaxSequenceResidues)
+                {
+                    _sequence.Append(ch);
+                }
+            }
+
+            if (_residues > limits.MaxSequenceResidues)
+            {
+                // Counted on to the record's end for the report, kept no further.
+                _sequence.Clear();
+            }
         }
 
-        onProblem?.Invoke(report);
-        return null;
+        public SequenceRecord? Complete(InvalidRecordPolicy policy, Action<InputProblem>? onProblem)
+        {
+            if (_id is not { } id)
+            {
+                return null;
+            }
+
+            _id = null;
+            var message = id.Length == 0 ? "the header has no id" : RecordRules.IdProblem(id, limits) ?? RecordRules.SequenceProblem(_residues, limits, atLeast: _cut);
+            if (_problem is null && message is null)
+            {
+                return new SequenceRecord(id, _sequence.ToString(), file, _line);
+            }
+
+            policy.Refuse(_problem ?? new InputProblem(file, _line, RecordRules.Reportable(id, limits), message!), onProblem);
+            return null;
+        }
     }
 }

@@ -33,7 +33,7 @@ internal static class InputStreams
     /// The first character that cannot appear in a text input (NUL and every other control character but tab, CR
     /// and LF), or null.
     /// </summary>
-    public static char? FindControlCharacter(string line)
+    public static char? FindControlCharacter(ReadOnlySpan<char> line)
     {
         foreach (var c in line)
         {

@@ -346,6 +346,26 @@ public sealed class TorchZipCheckpointReaderTests
     }
 
     [Fact]
+    public void Stride_zero_views_larger_than_their_storage_are_refused_before_any_allocation()
+    {
+        // Issue 18's file: 4 KB whose tensors are stride-0 views of one 4-byte storage, shaped for intermediate_size
+        // 2,000,000; converting it used 4.4 GiB and wrote a 2 GB model.
+        var path = Path.Combine(AppContext.BaseDirectory, "fixtures", "checkpoints", "stride0-checkpoint", "pytorch_model.bin");
+        Assert.Contains("a view that repeats elements past its storage's size is refused", Refused(path).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_stride_zero_view_too_large_for_an_array_is_refused_not_an_overflow()
+    {
+        using var scratch = new TempDirectory();
+        var path = scratch.Combine("huge.bin");
+        new TorchZipBuilder().Proto().Op((byte)'}', (byte)'(').String("w")
+            .Tensor("FloatStorage", "0", 1, 0, [65536, 65536], [0, 0]).Op((byte)'u', (byte)'.')
+            .Storage("0", new byte[4]).Write(path);
+        Assert.Contains("would be 17179869184 bytes, more than the 4 bytes of its storage '0'", Refused(path).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_value_that_is_not_a_tensor_is_named()
     {
         using var scratch = new TempDirectory();

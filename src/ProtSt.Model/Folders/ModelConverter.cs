@@ -140,9 +140,10 @@ public static class ModelConverter
     public static ModelManifest AttachClassifier(string baseModelDirectory, string headCheckpointPath, IReadOnlyList<string> labels, string outputDirectory)
     {
         var baseModel = ModelFolder.Open(baseModelDirectory, verifyHashes: false);
-        if (baseModel.BaseModel is not null || baseModel.Manifest.Kind != ModelKind.Encoder && baseModel.Manifest.Kind != ModelKind.ZeroShot)
+        // Any folder that holds its own encoder graph will do: a converted classifier's encoder serves a retrained head too.
+        if (baseModel.BaseModel is not null)
         {
-            throw new ModelFolderException($"'{baseModelDirectory}' is a {baseModel.Manifest.Kind} model; a classifier head attaches to a folder that holds an encoder.");
+            throw new ModelFolderException($"'{baseModelDirectory}' serves another folder's encoder; a classifier head attaches to the folder that holds an encoder.");
         }
 
         var checkpoint = SafetensorsReader.Read(headCheckpointPath);

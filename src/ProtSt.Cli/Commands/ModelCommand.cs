@@ -55,7 +55,7 @@ internal static class ModelCommand
         dtype.AcceptOnlyFromAmong("fp32", "fp16");
         var graph = new Option<string>("--graph") { Description = "fused (ONNX Runtime fused operators, faster) or plain (standard ONNX operators).", DefaultValueFactory = _ => "fused" };
         graph.AcceptOnlyFromAmong("fused", "plain");
-        var textVocabulary = new Option<string?>("--text-vocab") { Description = "ProtST zero-shot: the text tower's WordPiece vocab.txt, when the checkpoint folder has none." };
+        var textVocabulary = new Option<string?>("--text-vocab") { Description = "ProtST zero-shot: the text tower's WordPiece vocab.txt (default: the checkpoint folder's, else the shipped PubMedBERT-abstract one; a different file is warned about)." };
         var labels = new Option<string?>("--labels") { Description = "ProtST classifier: class names from a label file (tab-separated id, name), overriding the config's id2label." };
         var command = new Command("convert", "Convert an ESM-2, ESM-1b or ProtST (zero-shot or classifier) checkpoint into an ONNX model folder.")
         {
@@ -69,6 +69,7 @@ internal static class ModelCommand
                 Precision = parse.GetValue(dtype) == "fp16" ? WeightPrecision.Fp16 : WeightPrecision.Fp32,
                 Variant = parse.GetValue(graph) == "plain" ? GraphVariant.Plain : GraphVariant.Fused,
                 TextVocabulary = parse.GetValue(textVocabulary),
+                Warn = message => Console.Error.WriteLine($"warning: {message}"),
                 Labels = parse.GetValue(labels) is { } path ? LabelSet.Read(path).Names : null,
             });
             var extra = manifest.Kind switch

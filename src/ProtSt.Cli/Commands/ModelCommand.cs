@@ -40,7 +40,7 @@ internal static class ModelCommand
                     Console.Error.WriteLine($"{p.File}: {p.Received / 1e6:F1}{(p.Total is { } total ? $" / {total / 1e6:F1}" : string.Empty)} MB");
                 }
             });
-            var files = await client.DownloadAsync(parse.GetValue(repository)!, parse.GetValue(revision)!, parse.GetValue(output)!, progress, ct);
+            var files = (await client.DownloadAsync(parse.GetValue(repository)!, parse.GetValue(revision)!, parse.GetValue(output)!, progress, ct)).Files;
             Console.WriteLine($"downloaded {string.Join(", ", files)} to {Path.GetFullPath(parse.GetValue(output)!)}; next: protst model convert {parse.GetValue(output)} -o <model-dir>");
             return 0;
         }));

@@ -33,7 +33,7 @@ internal static class FinetuneCommand
         var test = new Option<string>("--test") { Description = "Test split (accuracy and MCC of the kept head).", Required = true };
         var model = new Option<string>("--model", "-m") { Description = "The model folder whose encoder stays frozen: a classifier folder (its head is the start, as published) or an ESM or ProtST zero-shot folder (a fresh, seeded head).", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "The classifier model folder to write (it references --model; it does not copy it).", Required = true };
-        var labels = new Option<string?>("--labels") { Description = "Class names: a tab-separated file with id and name columns (default: the label ids)." };
+        var labels = new Option<string?>("--labels") { Description = "Class names: a label table (TSV with id and name, or a CSV/TSV/Parquet with a name column in label order, as the subloc_template dataset; default: a classifier's own names, else the label ids)." };
         var epochs = new Option<int?>("--epochs") { Description = "Most epochs (default from configs: 100, as published)." };
         var patience = new Option<int?>("--patience") { Description = "Epochs without a better validation accuracy before stopping (default 0, as published: never stop early)." };
         var learningRate = new Option<double?>("--lr") { Description = "AdamW learning rate (default 5e-5, as published)." };
@@ -86,7 +86,7 @@ internal static class FinetuneCommand
                 }
             }
 
-            var classNames = ClassNames(parse.GetValue(labels), start?.Labels, records.Select(r => r.Record));
+            var classNames = await ClassNamesAsync(parse.GetValue(labels), start?.Labels, records.Select(r => r.Record), ct);
             if (start is not null && start.Head.NumLabels != classNames.Count)
             {
                 throw new InvalidOperationException(
@@ -170,11 +170,12 @@ internal static class FinetuneCommand
         return command;
     }
 
-    private static IReadOnlyList<string> ClassNames(string? labelsPath, IReadOnlyList<string>? headLabels, IEnumerable<SequenceRecord> records)
+    private static async Task<IReadOnlyList<string>> ClassNamesAsync(
+        string? labelsPath, IReadOnlyList<string>? headLabels, IEnumerable<SequenceRecord> records, CancellationToken cancellationToken)
     {
         if (labelsPath is not null)
         {
-            return LabelSet.Read(labelsPath).Names;
+            return (await LabelSet.ReadAsync(labelsPath, cancellationToken)).Names;
         }
 
         // A starting head names its classes; the splits' ids (or those names) are read against them.

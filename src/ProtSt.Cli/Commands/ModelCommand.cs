@@ -31,16 +31,8 @@ internal static class ModelCommand
         {
             var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
             using var client = new HubClient(configuration.Hub);
-            var last = string.Empty;
-            var progress = new Progress<HubDownloadProgress>(p =>
-            {
-                if (p.File != last || p.Received == p.Total)
-                {
-                    last = p.File;
-                    Console.Error.WriteLine($"{p.File}: {p.Received / 1e6:F1}{(p.Total is { } total ? $" / {total / 1e6:F1}" : string.Empty)} MB");
-                }
-            });
-            var files = (await client.DownloadAsync(parse.GetValue(repository)!, parse.GetValue(revision)!, parse.GetValue(output)!, progress, ct)).Files;
+            var name = parse.GetValue(repository)!;
+            var files = (await HubDownloadDisplay.RunAsync(name, progress => client.DownloadAsync(name, parse.GetValue(revision)!, parse.GetValue(output)!, progress, ct))).Files;
             Console.WriteLine($"downloaded {string.Join(", ", files)} to {Path.GetFullPath(parse.GetValue(output)!)}; next: protst model convert {parse.GetValue(output)} -o <model-dir>");
             return 0;
         }));

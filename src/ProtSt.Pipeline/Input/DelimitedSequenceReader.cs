@@ -93,7 +93,8 @@ public static class DelimitedSequenceReader
         }
     }
 
-    private static string[] Split(string line, char delimiter)
+    /// <summary>One CSV/TSV line's fields; double-quoted fields may hold the delimiter and doubled quotes.</summary>
+    internal static string[] Split(string line, char delimiter)
     {
         var fields = new List<string>();
         var field = new StringBuilder();

@@ -69,7 +69,8 @@ public static class SequenceInput
         }
     }
 
-    private static async Task<bool> IsParquetAsync(string path, CancellationToken cancellationToken)
+    /// <summary>Whether the file starts with Parquet's magic bytes.</summary>
+    internal static async Task<bool> IsParquetAsync(string path, CancellationToken cancellationToken)
     {
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16, useAsync: true);
         var head = new byte[4];

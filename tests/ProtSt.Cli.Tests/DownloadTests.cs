@@ -61,5 +61,10 @@ public sealed class DownloadTests
         Assert.True(finetune.ExitCode == 0, finetune.Error);
         Assert.Equal("id\tlabel\tpredicted", (await File.ReadAllLinesAsync(scratch.Combine("tuned", "test-predictions.tsv")))[0]);
         Assert.Contains("\tmembrane\t", await File.ReadAllTextAsync(scratch.Combine("tuned", "test-predictions.tsv")), StringComparison.Ordinal);
+
+        var eval = await Protst.RunAsync("eval", "--input", scratch.Combine("binloc", "data", "test.csv"), "--model", scratch.Combine("tuned"), "--task", "classify", "-o", scratch.Combine("eval"));
+        Assert.True(eval.ExitCode == 0, eval.Error);
+        using var metrics = System.Text.Json.JsonDocument.Parse(await File.ReadAllBytesAsync(scratch.Combine("eval", "metrics.json")));
+        Assert.Equal(16, metrics.RootElement.GetProperty("n").GetInt32());
     }
 }

@@ -26,6 +26,14 @@ public sealed partial class HubClient : IDisposable
 
     public HubClient(HubOptions options, HttpMessageHandler? handler = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxAttempts < 1 || options.RetryDelay < TimeSpan.Zero || options.StallTimeout <= TimeSpan.Zero || options.Timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException(
+                $"Hub options: MaxAttempts ({options.MaxAttempts}) must be at least 1, RetryDelay ({options.RetryDelay}) not negative, and Timeout ({options.Timeout}) and StallTimeout ({options.StallTimeout}) positive.",
+                nameof(options));
+        }
+
         _options = options;
         _endpoint = new Uri(options.Endpoint.TrimEnd('/') + "/");
         _http = new HttpClient(handler ?? new SocketsHttpHandler { AllowAutoRedirect = false, AutomaticDecompression = DecompressionMethods.None })

@@ -52,8 +52,6 @@ public sealed class FakeHub : IDisposable
 
     public int CdnRequests { get; private set; }
 
-    public int HubRequests { get; private set; }
-
     /// <summary>The Authorization header of every storage request (null when absent).</summary>
     public IReadOnlyList<string?> StorageAuthorizations => _storageAuthorizations;
 
@@ -129,7 +127,6 @@ public sealed class FakeHub : IDisposable
         var request = context.Request;
         var response = context.Response;
         var path = request.Url!.AbsolutePath;
-        HubRequests++;
         if (HubFailures > 0)
         {
             HubFailures--;

@@ -158,6 +158,27 @@ public sealed class HubClientTests
     }
 
     [Fact]
+    public async Task A_stalled_transfer_and_a_slow_answer_time_out_and_are_retried()
+    {
+        // The hub's first answer comes after the 2 s request timeout, so the listing succeeds only by being retried; the
+        // storage host goes silent for 1 s mid-file, past the 0.3 s stall limit. (The stand-in serves one request at a
+        // time, so a retry may also wait out the silence: only the first retry's reason is fixed.)
+        using var hub = new FakeHub { StallStorageAfter = 30_000, Silence = TimeSpan.FromSeconds(1), DelayNextHubAnswer = TimeSpan.FromSeconds(3) };
+        var files = GoldenFiles("esm2-tiny");
+        hub.AddRepository("o/m", files);
+        using var scratch = new TempDirectory();
+        using var client = new HubClient(Options(hub) with { Timeout = TimeSpan.FromSeconds(2), StallTimeout = TimeSpan.FromMilliseconds(300) });
+        var retries = new List<string>();
+
+        await client.DownloadAsync("o/m", "main", scratch.Path, new Inline(p => retries.AddRange(p.Retry is { } r ? [r] : [])), CancellationToken.None);
+
+        Assert.Equal(files["model.safetensors"], File.ReadAllBytes(scratch.Combine("model.safetensors")));
+        Assert.Equal("the transfer broke off after 30000 bytes (timed out)", retries[0]);
+        Assert.Null(hub.StorageRanges[0]);
+        Assert.All(hub.StorageRanges.Skip(1), r => Assert.Equal("bytes=30000-", r));
+    }
+
+    [Fact]
     public async Task A_partial_file_from_an_earlier_run_is_continued_and_a_stale_one_started_over()
     {
         using var hub = new FakeHub();

@@ -50,6 +50,15 @@ public sealed class FakeHub : IDisposable
     /// <summary>When set, the next storage download sends this many bytes of the file and then drops the connection.</summary>
     public int? CutStorageAfter { get; set; }
 
+    /// <summary>When set, the next storage download sends this many bytes and then goes silent for <see cref="Silence"/>.</summary>
+    public int? StallStorageAfter { get; set; }
+
+    /// <summary>When set, the next hub request waits this long before it answers.</summary>
+    public TimeSpan? DelayNextHubAnswer { get; set; }
+
+    /// <summary>How long a stalled transfer stays silent before the connection is dropped.</summary>
+    public TimeSpan Silence { get; set; } = TimeSpan.FromSeconds(2);
+
     public int CdnRequests { get; private set; }
 
     /// <summary>The Authorization header of every storage request (null when absent).</summary>
@@ -127,6 +136,12 @@ public sealed class FakeHub : IDisposable
         var request = context.Request;
         var response = context.Response;
         var path = request.Url!.AbsolutePath;
+        if (DelayNextHubAnswer is { } delay)
+        {
+            DelayNextHubAnswer = null;
+            Thread.Sleep(delay);
+        }
+
         if (HubFailures > 0)
         {
             HubFailures--;
@@ -235,6 +250,17 @@ public sealed class FakeHub : IDisposable
             response.ContentLength64 = remaining.Length;
             response.OutputStream.Write(remaining[..cut]);
             response.OutputStream.Flush();
+            response.Abort();
+            return;
+        }
+
+        if (StallStorageAfter is { } stall)
+        {
+            StallStorageAfter = null;
+            response.ContentLength64 = remaining.Length;
+            response.OutputStream.Write(remaining[..stall]);
+            response.OutputStream.Flush();
+            Thread.Sleep(Silence);
             response.Abort();
             return;
         }

@@ -152,6 +152,16 @@ public sealed class PublishedRecipeTests
         }
     }
 
+    [Fact]
+    public void The_defaults_are_the_published_recipe_and_bad_settings_are_named()
+    {
+        var defaults = new HeadTrainingOptions();
+        Assert.Equal((5e-5, 0.0, 1.0, 256, 100, 0, HeadSelection.Best), (defaults.LearningRate, defaults.WeightDecay, defaults.MaxGradNorm, defaults.BatchSize, defaults.MaxEpochs, defaults.Patience, defaults.Keep));
+
+        Assert.Equal(nameof(HeadTrainingOptions.MaxGradNorm), Assert.Throws<ArgumentException>(() => new HeadTrainingOptions { MaxGradNorm = -1 }.Validate()).ParamName);
+        Assert.Equal(nameof(HeadTrainingOptions.Keep), Assert.Throws<ArgumentException>(() => new HeadTrainingOptions { Keep = (HeadSelection)7 }.Validate()).ParamName);
+    }
+
     private static float RoundToBFloat16(float value)
     {
         var bits = BitConverter.SingleToUInt32Bits(value);

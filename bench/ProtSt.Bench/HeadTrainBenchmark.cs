@@ -30,7 +30,7 @@ internal static class HeadTrainBenchmark
 
         var seconds = new List<double>();
         var stopwatch = Stopwatch.StartNew();
-        var result = await HeadTrainer.TrainAsync(train, valid, null, options, new Lap(stopwatch, seconds), CancellationToken.None);
+        var result = await HeadTrainer.TrainAsync(train, valid, null, null, options, new Lap(stopwatch, seconds), CancellationToken.None);
 
         Console.WriteLine();
         Console.WriteLine("| epoch | seconds | training rows/s | train loss | valid accuracy |");

@@ -6,6 +6,7 @@ var root = new RootCommand("protst: protein language models (ESM, ProtST) over w
 {
     CliOptions.Config,
     ModelCommand.Create(),
+    DataCommand.Create(),
     EmbedCommand.Create(),
     ScreenCommand.Create(),
     EvalCommand.Create(),

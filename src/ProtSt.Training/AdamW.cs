@@ -3,8 +3,8 @@ using System.Numerics.Tensors;
 namespace ProtSt.Training;
 
 /// <summary>
-/// torch.optim.AdamW's single-tensor update, step for step: decoupled weight decay on every parameter (biases too, as
-/// torch decays whatever it is given), moments by lerp and addcmul, bias correction, then p −= lr/bc1 · m / (√v/√bc2 + ε).
+/// torch.optim.AdamW's single-tensor update, step for step: decoupled weight decay on the tensors marked for it (torch's
+/// parameter groups), moments by lerp and addcmul, bias correction, then p −= lr/bc1 · m / (√v/√bc2 + ε).
 /// </summary>
 internal sealed class AdamW
 {
@@ -14,14 +14,24 @@ internal sealed class AdamW
     private readonly float[][] _firstMoments;
     private readonly float[][] _secondMoments;
     private readonly float[] _scratch = new float[Chunk];
+    private readonly bool[] _decayed;
     private readonly double _learningRate;
     private readonly double _weightDecay;
     private readonly double _beta1;
     private readonly double _beta2;
     private readonly double _epsilon;
 
-    public AdamW(IReadOnlyList<float[]> parameters, HeadTrainingOptions options)
+    /// <param name="parameters">The tensors to train, in the order every <see cref="Step"/> passes them.</param>
+    /// <param name="decayed">Per tensor, whether weight decay applies to it (the group it would sit in under torch).</param>
+    /// <param name="options">Learning rate, decay, betas and epsilon.</param>
+    public AdamW(IReadOnlyList<float[]> parameters, IReadOnlyList<bool> decayed, HeadTrainingOptions options)
     {
+        if (decayed.Count != parameters.Count)
+        {
+            throw new ArgumentException($"{decayed.Count} decay flags for {parameters.Count} tensors.", nameof(decayed));
+        }
+
+        _decayed = [.. decayed];
         _firstMoments = [.. parameters.Select(p => new float[p.Length])];
         _secondMoments = [.. parameters.Select(p => new float[p.Length])];
         _learningRate = options.LearningRate;
@@ -58,8 +68,11 @@ internal sealed class AdamW
                 var v = _secondMoments[t].AsSpan(start, length);
                 var scratch = _scratch.AsSpan(0, length);
 
-                // p.mul_(1 − lr·wd)
-                TensorPrimitives.Multiply(p, decay, p);
+                // p.mul_(1 − lr·wd), in the decayed group only (the other group's wd is 0, which leaves p as it is).
+                if (_decayed[t])
+                {
+                    TensorPrimitives.Multiply(p, decay, p);
+                }
 
                 // m.lerp_(g, 1 − β1), with torch's two-sided lerp formula for accuracy near either end.
                 TensorPrimitives.Subtract(g, m, scratch);

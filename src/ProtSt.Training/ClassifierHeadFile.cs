@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using ProtSt.Model.Checkpoints;
 using ProtSt.Model.Configuration;
+using ProtSt.Model.Folders;
+using ProtSt.Model.Onnx;
 
 namespace ProtSt.Training;
 
@@ -17,6 +19,8 @@ public static class ClassifierHeadFile
     public const string WeightsFileName = "model.safetensors";
     public const string ConfigFileName = "config.json";
     public const string Architecture = "ProtSTForProteinPropertyPrediction";
+
+    private const string ClassifierPrefix = "classifier.";
 
     /// <summary>Writes <paramref name="head"/> into <paramref name="directory"/> (created if needed); labels default to <c>LABEL_i</c> as in transformers.</summary>
     public static void Write(string directory, ClassifierHead head, IReadOnlyList<string>? labels = null)
@@ -63,6 +67,28 @@ public static class ClassifierHeadFile
             Tensor(checkpoint, source, ClassifierHead.DenseBiasName, [hidden]),
             Tensor(checkpoint, source, ClassifierHead.OutProjWeightName, [labels.Count, hidden]),
             Tensor(checkpoint, source, ClassifierHead.OutProjBiasName, [labels.Count]));
+        return new LabelledHead(head, labels);
+    }
+
+    /// <summary>
+    /// Reads the head a converted classifier folder serves (its head graph, with the manifest's labels): a converted
+    /// ProtSTForProteinPropertyPrediction checkpoint or a fine-tuned folder, as the starting point of further training.
+    /// </summary>
+    public static LabelledHead Read(ModelFolder folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (folder.Manifest.Kind != ModelKind.Classifier || folder.HeadPath is not { } path || folder.Manifest.Labels is not { } labels)
+        {
+            throw new ModelFolderException($"'{folder.Directory}' is a {folder.Manifest.Kind} model, not a classifier; it has no classifier head to start from.");
+        }
+
+        var checkpoint = HeadGraphReader.Read(path, ClassifierPrefix);
+        int hidden = folder.Manifest.HiddenSize, classes = labels.Count;
+        var head = new ClassifierHead(
+            Tensor(checkpoint, path, ClassifierHead.DenseWeightName, [hidden, hidden]),
+            Tensor(checkpoint, path, ClassifierHead.DenseBiasName, [hidden]),
+            Tensor(checkpoint, path, ClassifierHead.OutProjWeightName, [classes, hidden]),
+            Tensor(checkpoint, path, ClassifierHead.OutProjBiasName, [classes]));
         return new LabelledHead(head, labels);
     }
 

@@ -6,5 +6,6 @@ namespace ProtSt.Training;
 /// <param name="TrainAccuracy">Accuracy of the predictions the batches were trained on, taken before each step.</param>
 /// <param name="ValidAccuracy">Accuracy on the validation split after the epoch.</param>
 /// <param name="ValidMcc">Matthews correlation on the validation split after the epoch.</param>
-/// <param name="Improved">Whether this epoch set a new best validation accuracy (and so its weights are the ones kept so far).</param>
-public sealed record EpochReport(int Epoch, double TrainLoss, double TrainAccuracy, double ValidAccuracy, double ValidMcc, bool Improved);
+/// <param name="Improved">Whether this epoch set a new best validation accuracy (and so its weights are the best so far).</param>
+/// <param name="Elapsed">Wall time of the epoch: its steps and the validation pass.</param>
+public sealed record EpochReport(int Epoch, double TrainLoss, double TrainAccuracy, double ValidAccuracy, double ValidMcc, bool Improved, TimeSpan Elapsed);

@@ -31,6 +31,9 @@ internal sealed class HeadParameters
     /// <summary>The four arrays in PyTorch's parameter order (dense.weight, dense.bias, out_proj.weight, out_proj.bias).</summary>
     public IReadOnlyList<float[]> Tensors { get; }
 
+    /// <summary>Which of <see cref="Tensors"/> weight decay applies to: the two weight matrices, never the biases (the Hugging Face Trainer's groups).</summary>
+    public static IReadOnlyList<bool> Decayed { get; } = [true, false, true, false];
+
     public int Hidden => DenseBias.Length;
 
     public int Labels => OutProjBias.Length;

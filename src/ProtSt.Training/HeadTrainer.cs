@@ -1,20 +1,25 @@
+using System.Diagnostics;
 using ProtSt.Pipeline;
 
 namespace ProtSt.Training;
 
 /// <summary>
-/// Trains ProtST's classifier head on precomputed frozen-encoder features: cross-entropy, AdamW at a constant rate,
-/// shuffled mini-batches, early stopping on validation accuracy, and the best-validation weights restored at the end.
+/// Trains ProtST's classifier head on precomputed frozen-encoder features as the Hugging Face Trainer does in ProtST's
+/// published fine-tuning: cross-entropy, gradients clipped to a global norm, AdamW at a constant rate with decay on
+/// weights only, shuffled mini-batches, optional early stopping on validation accuracy, and the best-validation (or
+/// last) weights kept.
 /// </summary>
 public static class HeadTrainer
 {
     // Evaluation runs in slices so the [rows, h] activation stays bounded whatever the split size.
     private const int EvaluationSlice = 1024;
 
+    /// <summary>Trains a head on <paramref name="train"/>, from <paramref name="initial"/> (a checkpoint's head) or, when null, from seeded nn.Linear initial weights.</summary>
     public static Task<HeadTrainingResult> TrainAsync(
         LabelledFeatures train,
         LabelledFeatures valid,
         LabelledFeatures? test,
+        ClassifierHead? initial,
         HeadTrainingOptions options,
         IProgress<EpochReport>? progress,
         CancellationToken cancellationToken)
@@ -32,8 +37,15 @@ public static class HeadTrainer
             RequireSameShape(train, test, "test", nameof(test));
         }
 
+        if (initial is not null && (initial.HiddenSize != train.Dimension || initial.NumLabels != train.Classes))
+        {
+            throw new ArgumentException(
+                $"The starting head takes {initial.HiddenSize} values and predicts {initial.NumLabels} classes, but the features are {train.Dimension}-dimensional with {train.Classes} classes.",
+                nameof(initial));
+        }
+
         // The work is CPU-bound: run it off the caller's context, on the pool that the matrix products also use.
-        return Task.Run(() => Train(train, valid, test, options, progress, cancellationToken), cancellationToken);
+        return Task.Run(() => Train(train, valid, test, initial, options, progress, cancellationToken), cancellationToken);
     }
 
     /// <summary>Runs <paramref name="head"/> on <paramref name="data"/>: softmax probabilities, arg-max predictions and their metrics.</summary>
@@ -56,19 +68,21 @@ public static class HeadTrainer
         LabelledFeatures train,
         LabelledFeatures valid,
         LabelledFeatures? test,
+        ClassifierHead? initial,
         HeadTrainingOptions options,
         IProgress<EpochReport>? progress,
         CancellationToken cancellationToken)
     {
         int h = train.Dimension, c = train.Classes;
 
-        // One seeded stream draws the initial weights and then every epoch's order: a run is a function of the seed.
+        // One seeded stream draws the initial weights (unless a checkpoint gives them) and then every epoch's order: a run
+        // is a function of the seed and the start.
         var random = new Random(options.Seed);
-        var parameters = HeadParameters.Initial(h, c, random);
+        var parameters = initial is null ? HeadParameters.Initial(h, c, random) : HeadParameters.From(initial);
         var gradients = new HeadParameters(h, c);
         var best = new HeadParameters(h, c);
         best.CopyFrom(parameters);
-        var optimizer = new AdamW(parameters.Tensors, options);
+        var optimizer = new AdamW(parameters.Tensors, HeadParameters.Decayed, options);
         var largest = Math.Max(train.Count, Math.Max(valid.Count, test?.Count ?? 0));
         var backprop = new HeadBackprop(h, c, Math.Min(Math.Max(options.BatchSize, EvaluationSlice), largest));
         var batch = new float[(long)Math.Min(options.BatchSize, train.Count) * h];
@@ -83,8 +97,10 @@ public static class HeadTrainer
         var bestEpoch = 0;
         var bestAccuracy = double.NegativeInfinity;
         var stoppedEarly = false;
+        var clock = new Stopwatch();
         for (var epoch = 1; epoch <= options.MaxEpochs; epoch++)
         {
+            clock.Restart();
             random.Shuffle(order);
             double lossSum = 0;
             long correct = 0;
@@ -100,6 +116,11 @@ public static class HeadTrainer
                 }
 
                 var step = backprop.LossAndGradients(parameters, batch, batchLabels.AsSpan(0, count), gradients);
+                if (options.MaxGradNorm > 0)
+                {
+                    GradientClipping.ClipInPlace(gradients.Tensors, options.MaxGradNorm);
+                }
+
                 optimizer.Step(parameters.Tensors, gradients.Tensors);
                 lossSum += step.MeanLoss * count;
                 correct += step.Correct;
@@ -114,7 +135,7 @@ public static class HeadTrainer
                 bestAccuracy = validation.Accuracy;
             }
 
-            var report = new EpochReport(epoch, lossSum / order.Length, (double)correct / order.Length, validation.Accuracy, validation.Mcc, improved);
+            var report = new EpochReport(epoch, lossSum / order.Length, (double)correct / order.Length, validation.Accuracy, validation.Mcc, improved, clock.Elapsed);
             history.Add(report);
             progress?.Report(report);
             if (options.Patience > 0 && epoch - bestEpoch >= options.Patience && epoch < options.MaxEpochs)
@@ -124,8 +145,9 @@ public static class HeadTrainer
             }
         }
 
-        var testEvaluation = test is null ? null : Evaluate(backprop, best, test, cancellationToken);
-        return new HeadTrainingResult(best.ToHead(), bestEpoch, bestAccuracy, history, stoppedEarly, testEvaluation);
+        var (kept, keptEpoch) = options.Keep == HeadSelection.Last ? (parameters, history.Count) : (best, bestEpoch);
+        var testEvaluation = test is null ? null : Evaluate(backprop, kept, test, cancellationToken);
+        return new HeadTrainingResult(kept.ToHead(), keptEpoch, bestEpoch, bestAccuracy, history, stoppedEarly, testEvaluation);
     }
 
     private static SplitEvaluation Evaluate(HeadBackprop backprop, HeadParameters parameters, LabelledFeatures data, CancellationToken cancellationToken)

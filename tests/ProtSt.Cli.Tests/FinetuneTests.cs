@@ -1,11 +1,80 @@
+using System.Globalization;
 using System.Text.Json;
+using ProtSt.Model.Checkpoints;
 using ProtSt.Model.Tests.Support;
 
 namespace ProtSt.Cli.Tests;
 
-/// <summary><c>protst finetune</c> on the demo encoder: a served classifier folder that predicts what training reported.</summary>
+/// <summary><c>protst finetune</c>: the published recipe against torch, and a served classifier folder that predicts what training reported.</summary>
 public sealed class FinetuneTests
 {
+    // fixtures/goldens/finetune-tiny's stated tolerances: trained weights 2e-4, test probabilities 1e-3; its losses are
+    // float32 means of 48 terms, here taken over features computed by the converted encoder (1e-4 from torch's).
+    private const double WeightTolerance = 2e-4;
+    private const double ProbabilityTolerance = 1e-3;
+    private const double LossTolerance = 1e-4;
+
+    private static readonly string Golden = Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "finetune-tiny");
+
+    [Fact]
+    public async Task The_published_finetune_from_a_converted_classifier_ends_at_torchs_weights_and_screen_gives_torchs_probabilities()
+    {
+        using var scratch = new TempDirectory();
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden, "-o", scratch.Combine("classifier"))).ExitCode);
+
+        var finetune = await Protst.RunAsync(
+            "finetune", "--train", Path.Combine(Golden, "train.csv"), "--valid", Path.Combine(Golden, "valid.csv"), "--test", Path.Combine(Golden, "test.csv"),
+            "--model", scratch.Combine("classifier"), "-o", scratch.Combine("tuned"), "--batch-size", "48", "--epochs", "20", "--lr", "0.001", "--keep", "last");
+        Assert.True(finetune.ExitCode == 0, finetune.Error);
+        Assert.Contains("from its checkpoint weights", finetune.Output, StringComparison.Ordinal);
+        Assert.Matches(@"epoch  20: loss [0-9.]+, .*, [0-9.]+ s", finetune.Output);
+
+        var expected = SafetensorsReader.Read(Path.Combine(Golden, "expected.safetensors"));
+        var trained = SafetensorsReader.Read(scratch.Combine("tuned", "head", "model.safetensors"));
+        foreach (var name in new[] { "classifier.dense.weight", "classifier.dense.bias", "classifier.out_proj.weight", "classifier.out_proj.bias" })
+        {
+            var difference = MaxDifference(expected.Get(name).ReadFloat32(), trained.Get(name).ReadFloat32());
+            Assert.True(difference <= WeightTolerance, $"{name} is {difference:G3} from torch's");
+        }
+
+        using (var metrics = JsonDocument.Parse(await File.ReadAllBytesAsync(scratch.Combine("tuned", "metrics.json"))))
+        {
+            var losses = metrics.RootElement.GetProperty("history").EnumerateArray().Select(e => e.GetProperty("train_loss").GetDouble()).ToArray();
+            var torchLosses = expected.Get("losses").ReadFloat32();
+            Assert.Equal(torchLosses.Length, losses.Length);
+            Assert.All(Enumerable.Range(0, losses.Length), i => Assert.True(
+                Math.Abs(losses[i] - torchLosses[i]) <= LossTolerance, $"loss before step {i + 1}: {losses[i]:G7}, torch {torchLosses[i]:G7}"));
+            Assert.Equal(20, metrics.RootElement.GetProperty("kept_epoch").GetInt32());
+        }
+
+        var screen = await Protst.RunAsync("screen", "--task", "classify", "-i", Path.Combine(Golden, "test.csv"), "-m", scratch.Combine("tuned"), "-o", scratch.Combine("screen"));
+        Assert.True(screen.ExitCode == 0, screen.Error);
+        var probabilities = (await File.ReadAllLinesAsync(scratch.Combine("screen", "results.tsv")))[1..]
+            .SelectMany(l => l.Split('\t')[4..].Select(v => float.Parse(v, CultureInfo.InvariantCulture)))
+            .ToArray();
+        var torchProbabilities = expected.Get("test_probabilities").ReadFloat32();
+        Assert.Equal(torchProbabilities.Length, probabilities.Length);
+        var probabilityDifference = MaxDifference(torchProbabilities, probabilities);
+        Assert.True(probabilityDifference <= ProbabilityTolerance, $"test probabilities are {probabilityDifference:G3} from torch's");
+    }
+
+    [Fact]
+    public async Task Finetune_refuses_a_head_of_another_size_and_an_output_on_the_models_folder()
+    {
+        using var scratch = new TempDirectory();
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden, "-o", scratch.Combine("classifier"))).ExitCode);
+        var labels = scratch.Write("labels.tsv", "id\tname\n0\ta\n1\tb\n2\tc\n");
+        string[] Splits() => ["--train", Path.Combine(Golden, "train.csv"), "--valid", Path.Combine(Golden, "valid.csv"), "--test", Path.Combine(Golden, "test.csv")];
+
+        var wider = await Protst.RunAsync(["finetune", .. Splits(), "--model", scratch.Combine("classifier"), "-o", scratch.Combine("out"), "--labels", labels]);
+        Assert.Equal(1, wider.ExitCode);
+        Assert.Contains("predicts 2 classes but the labels name 3", wider.Error, StringComparison.Ordinal);
+
+        var onItself = await Protst.RunAsync(["finetune", .. Splits(), "--model", scratch.Combine("classifier"), "-o", scratch.Combine("classifier")]);
+        Assert.Equal(1, onItself.ExitCode);
+        Assert.Contains("--output must be a new folder", onItself.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Two_synthetic_families_train_to_high_accuracy_and_screen_predicts_what_training_reported()
     {
@@ -53,4 +122,7 @@ public sealed class FinetuneTests
         Assert.Equal(1, stale.ExitCode);
         Assert.Contains("manifest has changed", stale.Error, StringComparison.Ordinal);
     }
+
+    private static double MaxDifference(float[] expected, float[] actual) =>
+        Enumerable.Range(0, expected.Length).Max(i => Math.Abs((double)expected[i] - actual[i]));
 }

@@ -1,3 +1,5 @@
+using Parquet;
+using Parquet.Schema;
 using ProtSt.Model.Tests.Support;
 
 namespace ProtSt.Pipeline.Tests;
@@ -27,7 +29,7 @@ public sealed class LabelSetTests
     }
 
     [Theory]
-    [InlineData("name\tdescription\nA\ta\n", "must name tab-separated 'id' and 'name'")]
+    [InlineData("id\tdescription\n0\ta\n", "must name a 'name' column")]
     [InlineData("id\tname\n0\tA\n2\tB\n", "without gaps")]
     [InlineData("id\tname\n0\tA\n0\tB\n", "id 0 appears twice")]
     [InlineData("id\tname\n0\tA\n1\tA\n", "'A' is used by more than one class")]
@@ -40,6 +42,33 @@ public sealed class LabelSetTests
         using var scratch = new TempDirectory();
         var error = Assert.Throws<InvalidDataException>(() => LabelSet.Read(scratch.Write("labels.tsv", content)));
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_subloc_template_dataset_reads_as_it_comes_in_row_order_from_csv_tsv_or_parquet()
+    {
+        // mila-intel/subloc_template: a 'name' column (the published script takes ["train"]["name"]), no id; a pandas
+        // index column and quoted descriptions with commas are common in such files.
+        using var scratch = new TempDirectory();
+        var csv = scratch.Write("train.csv", ",name,description\n0,Nucleus,\"SUBCELLULAR LOCATION: Nucleus, nucleolus.\"\n1,Cytoplasm,In the cytosol.\n");
+        var tsv = scratch.Write("train.tsv", "name\nNucleus\nCytoplasm\n");
+        var parquet = scratch.Combine("train.parquet");
+        var (name, index) = (new DataField<string>("name"), new DataField<long>("__index_level_0__"));
+        await using (var stream = File.Create(parquet))
+        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(name, index), stream))
+        using (var group = writer.CreateRowGroup())
+        {
+            await group.WriteAsync(name, new[] { "Nucleus", "Cytoplasm" }, null);
+            await group.WriteAsync<long>(index, new long[] { 0, 1 }, null, null, CancellationToken.None);
+        }
+
+        foreach (var path in new[] { csv, tsv, parquet })
+        {
+            var labels = await LabelSet.ReadAsync(path, CancellationToken.None);
+            Assert.Equal(["Nucleus", "Cytoplasm"], labels.Names);
+        }
+
+        Assert.Equal("SUBCELLULAR LOCATION: Nucleus, nucleolus.", LabelSet.Read(csv).Descriptions[0]);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class ClassifierHeadFileTests
     public async Task A_trained_head_round_trips_exactly_and_predicts_as_the_trainer_evaluated_it()
     {
         var (train, valid, test) = GaussianClusters.Splits(seed: 8);
-        var result = await HeadTrainer.TrainAsync(train, valid, test, HeadTrainerTests.Fast(), null, CancellationToken.None);
+        var result = await HeadTrainer.TrainAsync(train, valid, test, null, HeadTrainerTests.Fast(), null, CancellationToken.None);
         using var folder = new TempDirectory();
 
         ClassifierHeadFile.Write(folder.Path, result.Head);

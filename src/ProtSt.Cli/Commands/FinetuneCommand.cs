@@ -10,13 +10,15 @@ using ProtSt.Model.Inference;
 using ProtSt.Pipeline;
 using ProtSt.Silo;
 using ProtSt.Training;
+using Spectre.Console;
 
 namespace ProtSt.Cli.Commands;
 
 /// <summary>
-/// <c>protst finetune</c>: ProtST's published fine-tuning (a classifier head on a frozen encoder), with the frozen
-/// encoder's embeddings of every split computed once through the cluster instead of every epoch, then the head
-/// trained here and written as a model folder that serves the encoder folder it was trained on.
+/// <c>protst finetune</c>: ProtST's published fine-tuning (a classifier head on a frozen encoder, started from a
+/// classifier checkpoint's head or a fresh one), with the frozen encoder's embeddings of every split computed once
+/// through the cluster instead of every epoch, then the head trained here and written as a model folder that serves
+/// the encoder folder it was trained on.
 /// </summary>
 internal static class FinetuneCommand
 {
@@ -27,21 +29,24 @@ internal static class FinetuneCommand
     public static Command Create()
     {
         var train = new Option<string>("--train") { Description = "Training split: CSV, TSV or Parquet with id, sequence and label columns (the ProtST dataset layout works as is).", Required = true };
-        var valid = new Option<string>("--valid") { Description = "Validation split (early stopping on its accuracy).", Required = true };
+        var valid = new Option<string>("--valid") { Description = "Validation split (its accuracy picks the epoch kept, and early stopping when set).", Required = true };
         var test = new Option<string>("--test") { Description = "Test split (accuracy and MCC of the kept head).", Required = true };
-        var model = new Option<string>("--model", "-m") { Description = "The model folder whose encoder stays frozen (an ESM or ProtST zero-shot folder).", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "The model folder whose encoder stays frozen: a classifier folder (its head is the start, as published) or an ESM or ProtST zero-shot folder (a fresh, seeded head).", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "The classifier model folder to write (it references --model; it does not copy it).", Required = true };
-        var labels = new Option<string?>("--labels") { Description = "Class names: a tab-separated file with id and name columns (default: the label ids)." };
+        var labels = new Option<string?>("--labels") { Description = "Class names: a label table (TSV with id and name, or a CSV/TSV/Parquet with a name column in label order, as the subloc_template dataset; default: a classifier's own names, else the label ids)." };
         var epochs = new Option<int?>("--epochs") { Description = "Most epochs (default from configs: 100, as published)." };
-        var patience = new Option<int?>("--patience") { Description = "Epochs without a better validation accuracy before stopping (0: never stop early)." };
+        var patience = new Option<int?>("--patience") { Description = "Epochs without a better validation accuracy before stopping (default 0, as published: never stop early)." };
         var learningRate = new Option<double?>("--lr") { Description = "AdamW learning rate (default 5e-5, as published)." };
+        var weightDecay = new Option<double?>("--weight-decay") { Description = "AdamW weight decay on the weight matrices, never the biases (default 0, as published)." };
+        var maxGradNorm = new Option<double?>("--max-grad-norm") { Description = "Clip the gradients' global L2 norm to this before each step (default 1.0, as published; 0: no clipping)." };
+        var keep = new Option<HeadSelection?>("--keep") { Description = "Which epoch's head to write: best (by validation accuracy, as published) or last." };
         var batchSize = new Option<int?>("--batch-size") { Description = "Mini-batch size (default 256, the published effective batch)." };
-        var seed = new Option<int?>("--seed") { Description = "Seed of the initial weights and the shuffles." };
+        var seed = new Option<int?>("--seed") { Description = "Seed of the shuffles and of a fresh head's initial weights." };
         var devices = CliOptions.Devices("Devices of the embedded silo (default from configs).");
         var cluster = new Option<string?>("--cluster") { Description = "Compute the embeddings on a running cluster whose membership is in this Redis." };
         var command = new Command("finetune", "Train ProtST's classifier head on a frozen encoder: embeddings once through the cluster, then the head; writes a served model folder.")
         {
-            train, valid, test, model, output, labels, epochs, patience, learningRate, batchSize, seed, devices, cluster,
+            train, valid, test, model, output, labels, epochs, patience, learningRate, weightDecay, maxGradNorm, keep, batchSize, seed, devices, cluster,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -50,21 +55,24 @@ internal static class FinetuneCommand
             options.MaxEpochs = parse.GetValue(epochs) ?? options.MaxEpochs;
             options.Patience = parse.GetValue(patience) ?? options.Patience;
             options.LearningRate = parse.GetValue(learningRate) ?? options.LearningRate;
+            options.WeightDecay = parse.GetValue(weightDecay) ?? options.WeightDecay;
+            options.MaxGradNorm = parse.GetValue(maxGradNorm) ?? options.MaxGradNorm;
+            options.Keep = parse.GetValue(keep) ?? options.Keep;
             options.BatchSize = parse.GetValue(batchSize) ?? options.BatchSize;
             options.Seed = parse.GetValue(seed) ?? options.Seed;
             options.Validate();
 
             var modelDirectory = parse.GetValue(model)!;
-            var folder = ModelFolder.Open(modelDirectory, configuration.Inference.VerifyModelHash);
-            if (folder.BaseModel is not null || folder.Manifest.Kind == ModelKind.Classifier)
-            {
-                throw new InvalidOperationException($"'{modelDirectory}' is a classifier; fine-tune on the folder that holds the encoder (an ESM or ProtST zero-shot folder).");
-            }
+            var opened = ModelFolder.Open(modelDirectory, configuration.Inference.VerifyModelHash);
 
+            // A classifier (converted, or written by an earlier finetune) starts from its own head, as the published
+            // fine-tune starts from mila-intel/protst-esm1b-for-sequential-classification; the encoder stays where it is.
+            var start = opened.Manifest.Kind == ModelKind.Classifier ? ClassifierHeadFile.Read(opened) : null;
+            var folder = opened.BaseModel ?? opened;
             var outputDirectory = Path.GetFullPath(parse.GetValue(output)!);
-            if (outputDirectory == folder.Directory)
+            if (outputDirectory == folder.Directory || outputDirectory == opened.Directory)
             {
-                throw new InvalidOperationException("--output must be a new folder, not the encoder's own folder.");
+                throw new InvalidOperationException("--output must be a new folder, not the folder of --model or of its encoder.");
             }
 
             // Read all three splits first: a bad record or label is reported before any compute.
@@ -78,13 +86,21 @@ internal static class FinetuneCommand
                 }
             }
 
-            var classNames = ClassNames(parse.GetValue(labels), records.Select(r => r.Record));
+            var classNames = await ClassNamesAsync(parse.GetValue(labels), start?.Labels, records.Select(r => r.Record), ct);
+            if (start is not null && start.Head.NumLabels != classNames.Count)
+            {
+                throw new InvalidOperationException(
+                    $"The head of '{modelDirectory}' predicts {start.Head.NumLabels} classes but the labels name {classNames.Count}; start from an encoder folder to train a head of another size.");
+            }
             var jobLabels = new JobLabels(classNames);
             var classOf = records.Select(r => jobLabels.ClassOf(r.Record.Label)
                 ?? throw new InvalidInputException(new InputProblem(r.Record.SourceFile, r.Record.Line, r.Record.Id,
                     $"label '{r.Record.Label}' is neither a class id below {classNames.Count} nor a class name ({string.Join(", ", classNames)})"))).ToArray();
 
             Console.WriteLine($"embedding {records.Count} sequences ({string.Join(", ", splits.Select(s => $"{records.Count(r => r.Split == s.Item1)} {s.Item1}"))}) once with the frozen encoder of {folder.Directory}");
+            Console.WriteLine(start is null
+                ? $"training a fresh head (seed {options.Seed})"
+                : $"training the head of {opened.Directory} ({start.Head.NumLabels} classes) from its checkpoint weights");
             var stopwatch = Stopwatch.StartNew();
             var embeddings = await EmbedAsync(records.Select(r => r.Record).ToList(), folder.Directory, parse.GetValue(cluster), parse.GetValue(devices), configuration, ct);
             var embedSeconds = stopwatch.Elapsed.TotalSeconds;
@@ -102,9 +118,9 @@ internal static class FinetuneCommand
             }
 
             var progress = new Progress<EpochReport>(e => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {e.Epoch,3}: loss {e.TrainLoss:F4}, train accuracy {e.TrainAccuracy:F4}, valid accuracy {e.ValidAccuracy:F4}, valid MCC {e.ValidMcc:F4}{(e.Improved ? "  (best so far)" : string.Empty)}")));
+                $"epoch {e.Epoch,3}: loss {e.TrainLoss:F4}, train accuracy {e.TrainAccuracy:F4}, valid accuracy {e.ValidAccuracy:F4}, valid MCC {e.ValidMcc:F4}, {e.Elapsed.TotalSeconds:F3} s{(e.Improved ? "  (best so far)" : string.Empty)}")));
             stopwatch.Restart();
-            var result = await HeadTrainer.TrainAsync(Split("train"), Split("valid"), Split("test"), options, progress, ct);
+            var result = await HeadTrainer.TrainAsync(Split("train"), Split("valid"), Split("test"), start?.Head, options, progress, ct);
             var trainSeconds = stopwatch.Elapsed.TotalSeconds;
             var testFigures = result.Test!;
 
@@ -119,12 +135,14 @@ internal static class FinetuneCommand
                 ["mcc"] = testFigures.Mcc,
                 ["n"] = testFigures.Count,
                 ["macro_f1"] = testFigures.MacroF1,
+                ["kept_epoch"] = result.KeptEpoch,
                 ["best_epoch"] = result.BestEpoch,
                 ["best_valid_accuracy"] = result.BestValidAccuracy,
                 ["stopped_early"] = result.StoppedEarly,
                 ["served_predictions_agree"] = agreement,
                 ["class_names"] = new JsonArray(classNames.Select(n => (JsonNode)n).ToArray()),
                 ["encoder"] = folder.Directory,
+                ["start"] = start is null ? "fresh" : opened.Directory,
                 ["embedding_seconds"] = embedSeconds,
                 ["training_seconds"] = trainSeconds,
                 ["options"] = JsonSerializer.SerializeToNode(options),
@@ -135,6 +153,7 @@ internal static class FinetuneCommand
                     ["train_accuracy"] = e.TrainAccuracy,
                     ["valid_accuracy"] = e.ValidAccuracy,
                     ["valid_mcc"] = e.ValidMcc,
+                    ["seconds"] = e.Elapsed.TotalSeconds,
                 }).ToArray()),
             };
             var testRecords = records.Where(r => r.Split == "test").Select(r => r.Record).ToList();
@@ -144,18 +163,25 @@ internal static class FinetuneCommand
                 ct);
             await File.WriteAllTextAsync(Path.Combine(outputDirectory, MetricsFile), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), ct);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"test accuracy {testFigures.Accuracy:F4}, MCC {testFigures.Mcc:F4} on {testFigures.Count} records (best epoch {result.BestEpoch} of {result.History.Count}); " +
+                $"test accuracy {testFigures.Accuracy:F4}, MCC {testFigures.Mcc:F4} on {testFigures.Count} records (kept epoch {result.KeptEpoch}, best {result.BestEpoch}, of {result.History.Count}); " +
                 $"wrote the classifier folder {outputDirectory} (serve it with protst screen or eval)"));
             return 0;
         }));
         return command;
     }
 
-    private static IReadOnlyList<string> ClassNames(string? labelsPath, IEnumerable<SequenceRecord> records)
+    private static async Task<IReadOnlyList<string>> ClassNamesAsync(
+        string? labelsPath, IReadOnlyList<string>? headLabels, IEnumerable<SequenceRecord> records, CancellationToken cancellationToken)
     {
         if (labelsPath is not null)
         {
-            return LabelSet.Read(labelsPath).Names;
+            return (await LabelSet.ReadAsync(labelsPath, cancellationToken)).Names;
+        }
+
+        // A starting head names its classes; the splits' ids (or those names) are read against them.
+        if (headLabels is not null)
+        {
+            return headLabels;
         }
 
         var ids = new SortedSet<int>();
@@ -194,15 +220,35 @@ internal static class FinetuneCommand
         var embeddings = new float[records.Count][];
         var row = 0;
         var driver = new JobDriver(connection.Grains, configuration.Screen with { FailOnInvalid = true });
-        await driver.RunAsync(jobId, modelDirectory, "finetune splits", records.Count, unique.ToAsyncEnumerable(), r =>
+        await WithProgressBarAsync(records.Count, advance => driver.RunAsync(jobId, modelDirectory, "finetune splits", records.Count, unique.ToAsyncEnumerable(), r =>
         {
             // Training needs every record's features; a record the devices failed on stops the run with its error.
             embeddings[row] = r.Embedding ?? throw new InvalidOperationException(
                 $"Record {records[row].Id} failed on the devices and has no embedding to train on: {r.DeviceError ?? r.Error}");
             row++;
+            advance();
             return ValueTask.CompletedTask;
-        }, null, ct);
+        }, null, ct));
         return embeddings;
+    }
+
+    /// <summary>Runs <paramref name="run"/> under a progress bar of <paramref name="total"/> records on an interactive console; <c>advance</c> counts one.</summary>
+    private static async Task WithProgressBarAsync(int total, Func<Action, Task> run)
+    {
+        if (!CommandErrors.Status.Profile.Capabilities.Interactive)
+        {
+            await run(() => { });
+            return;
+        }
+
+        await CommandErrors.Status.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask("embedding", maxValue: total);
+                await run(() => task.Increment(1));
+                task.StopTask();
+            });
     }
 
     /// <summary>How many test predictions of the written folder's served head equal the trainer's, as a check of the export.</summary>

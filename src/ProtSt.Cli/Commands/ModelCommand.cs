@@ -31,16 +31,8 @@ internal static class ModelCommand
         {
             var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
             using var client = new HubClient(configuration.Hub);
-            var last = string.Empty;
-            var progress = new Progress<HubDownloadProgress>(p =>
-            {
-                if (p.File != last || p.Received == p.Total)
-                {
-                    last = p.File;
-                    Console.Error.WriteLine($"{p.File}: {p.Received / 1e6:F1}{(p.Total is { } total ? $" / {total / 1e6:F1}" : string.Empty)} MB");
-                }
-            });
-            var files = await client.DownloadAsync(parse.GetValue(repository)!, parse.GetValue(revision)!, parse.GetValue(output)!, progress, ct);
+            var name = parse.GetValue(repository)!;
+            var files = (await HubDownloadDisplay.RunAsync(name, progress => client.DownloadAsync(name, parse.GetValue(revision)!, parse.GetValue(output)!, progress, ct))).Files;
             Console.WriteLine($"downloaded {string.Join(", ", files)} to {Path.GetFullPath(parse.GetValue(output)!)}; next: protst model convert {parse.GetValue(output)} -o <model-dir>");
             return 0;
         }));
@@ -59,7 +51,7 @@ internal static class ModelCommand
         dtype.AcceptOnlyFromAmong("fp32", "fp16", "int8");
         var graph = new Option<string>("--graph") { Description = "fused (ONNX Runtime fused operators, faster) or plain (standard ONNX operators).", DefaultValueFactory = _ => "fused" };
         graph.AcceptOnlyFromAmong("fused", "plain");
-        var textVocabulary = new Option<string?>("--text-vocab") { Description = "ProtST zero-shot: the text tower's WordPiece vocab.txt, when the checkpoint folder has none." };
+        var textVocabulary = new Option<string?>("--text-vocab") { Description = "ProtST zero-shot: the text tower's WordPiece vocab.txt (default: the checkpoint folder's, else the shipped PubMedBERT-abstract one; a different file is warned about)." };
         var labels = new Option<string?>("--labels") { Description = "ProtST classifier: class names from a label file (tab-separated id, name), overriding the config's id2label." };
         var command = new Command("convert", "Convert an ESM-2, ESM-1b or ProtST (zero-shot or classifier) checkpoint into an ONNX model folder.")
         {
@@ -73,6 +65,7 @@ internal static class ModelCommand
                 Precision = Enum.Parse<WeightPrecision>(parse.GetValue(dtype)!, ignoreCase: true),
                 Variant = parse.GetValue(graph) == "plain" ? GraphVariant.Plain : GraphVariant.Fused,
                 TextVocabulary = parse.GetValue(textVocabulary),
+                Warn = message => Console.Error.WriteLine($"warning: {message}"),
                 Labels = parse.GetValue(labels) is { } path ? LabelSet.Read(path).Names : null,
             });
             var extra = manifest.Kind switch

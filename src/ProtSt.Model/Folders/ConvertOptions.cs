@@ -15,8 +15,11 @@ public sealed record ConvertOptions
 
     public long ExternalDataThreshold { get; init; } = OnnxModelWriter.DefaultExternalDataThreshold;
 
-    /// <summary>The text tower's WordPiece <c>vocab.txt</c> when the checkpoint folder has none.</summary>
+    /// <summary>The text tower's WordPiece <c>vocab.txt</c>; default: the checkpoint folder's, else the shipped PubMedBERT one.</summary>
     public string? TextVocabulary { get; init; }
+
+    /// <summary>Receives warnings about a conversion that succeeds but may not do what was meant (one line each).</summary>
+    public Action<string>? Warn { get; init; }
 
     /// <summary>A classifier's class names in id order, overriding the config's <c>id2label</c>.</summary>
     public IReadOnlyList<string>? Labels { get; init; }

@@ -126,7 +126,7 @@ public static class ModelConverter
                 FormatVersion = ModelManifest.CurrentFormatVersion,
                 Kind = ModelKind.ZeroShot,
                 Head = head,
-                Text = WriteText(source, checkpoint, options, outputDirectory),
+                Text = WriteText(source, checkpoint, options, untrained, outputDirectory),
                 LogitScale = ReadScalar(checkpoint, LogitScaleTensor),
             };
         }
@@ -142,9 +142,10 @@ public static class ModelConverter
     public static ModelManifest AttachClassifier(string baseModelDirectory, string headCheckpointPath, IReadOnlyList<string> labels, string outputDirectory)
     {
         var baseModel = ModelFolder.Open(baseModelDirectory, verifyHashes: false);
-        if (baseModel.BaseModel is not null || baseModel.Manifest.Kind != ModelKind.Encoder && baseModel.Manifest.Kind != ModelKind.ZeroShot)
+        // Any folder that holds its own encoder graph will do: a converted classifier's encoder serves a retrained head too.
+        if (baseModel.BaseModel is not null)
         {
-            throw new ModelFolderException($"'{baseModelDirectory}' is a {baseModel.Manifest.Kind} model; a classifier head attaches to a folder that holds an encoder.");
+            throw new ModelFolderException($"'{baseModelDirectory}' serves another folder's encoder; a classifier head attaches to the folder that holds an encoder.");
         }
 
         var checkpoint = SafetensorsReader.Read(headCheckpointPath);
@@ -185,7 +186,7 @@ public static class ModelConverter
         return new ManifestHead(FileHash.Describe(path), HeadGraphBuilder.OutputWidth(checkpoint, prefix, inputWidth));
     }
 
-    private static ManifestText WriteText(HfModelFolder source, Checkpoint checkpoint, ConvertOptions options, string outputDirectory)
+    private static ManifestText WriteText(HfModelFolder source, Checkpoint checkpoint, ConvertOptions options, bool untrained, string outputDirectory)
     {
         var root = source.Config.RootElement;
         if (!root.TryGetProperty("text_config", out var textJson))
@@ -194,17 +195,36 @@ public static class ModelConverter
         }
 
         var config = BertConfig.Parse(textJson, source.ConfigPath + " text_config");
-        var vocabularySource = options.TextVocabulary ?? Path.Combine(source.Directory, "vocab.txt");
-        if (!File.Exists(vocabularySource))
+        var vocabularyPath = Path.Combine(outputDirectory, TextVocabularyFileName);
+        var folderVocabulary = Path.Combine(source.Directory, "vocab.txt");
+        var vocabularySource = options.TextVocabulary ?? (File.Exists(folderVocabulary) ? folderVocabulary : null);
+        if (vocabularySource is null)
         {
-            throw new ModelConfigException(
-                $"'{source.Directory}' has no vocab.txt for the text tower; pass the PubMedBERT vocabulary with --text-vocab <file>.");
+            // ProtST's hub repositories carry no vocab.txt; its text tower is PubMedBERT-abstract's, which ships with us.
+            PubMedBertVocabulary.WriteTo(vocabularyPath);
+        }
+        else if (!File.Exists(vocabularySource))
+        {
+            throw new ModelConfigException($"The text vocabulary '{vocabularySource}' does not exist.");
+        }
+        else
+        {
+            File.Copy(vocabularySource, vocabularyPath, overwrite: true);
+            var sha256 = FileHash.Sha256(vocabularyPath);
+            if (sha256 != PubMedBertVocabulary.Sha256 && !untrained)
+            {
+                options.Warn?.Invoke(
+                    $"'{vocabularySource}' (SHA-256 {sha256}) is not the PubMedBERT-abstract vocabulary ProtST was trained with " +
+                    $"(SHA-256 {PubMedBertVocabulary.Sha256}, {PubMedBertVocabulary.Repository}); prompts will be tokenized differently. " +
+                    "Leave out --text-vocab and remove the folder's vocab.txt to use the shipped one.");
+            }
         }
 
-        var pieces = File.ReadLines(vocabularySource).Count();
+        var pieces = File.ReadLines(vocabularyPath).Count();
         if (pieces > config.VocabSize)
         {
-            throw new ModelConfigException($"'{vocabularySource}' has {pieces} pieces but the text tower's vocab_size is {config.VocabSize}: it is not this model's vocabulary.");
+            throw new ModelConfigException(
+                $"'{vocabularySource ?? "the shipped PubMedBERT vocabulary"}' has {pieces} pieces but the text tower's vocab_size is {config.VocabSize}: it is not this model's vocabulary.");
         }
 
         if (PromptTokenizer.DefaultMaxPieces + 1 > config.MaxPositionEmbeddings)
@@ -212,8 +232,6 @@ public static class ModelConverter
             throw new ModelConfigException($"{source.ConfigPath}: the text tower has {config.MaxPositionEmbeddings} positions, fewer than a prompt's {PromptTokenizer.DefaultMaxPieces + 1} tokens.");
         }
 
-        var vocabularyPath = Path.Combine(outputDirectory, TextVocabularyFileName);
-        File.Copy(vocabularySource, vocabularyPath, overwrite: true);
         var tokenizer = PromptTokenizer.Load(vocabularyPath);
         var graph = TextGraphBuilder.Build(checkpoint, config, TextProjectionPrefix, new TextGraphOptions
         {

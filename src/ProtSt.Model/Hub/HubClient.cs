@@ -8,54 +8,52 @@ using System.Text.RegularExpressions;
 namespace ProtSt.Model.Hub;
 
 /// <summary>
-/// Downloads the files a converter needs from a Hugging Face model repository: config.json, one weights layout, and
-/// vocab.txt when present. Every file is verified (size, and SHA-256 for LFS files or the git blob hash for others)
-/// before it replaces anything, and files already present and verified are not fetched again.
+/// Downloads from the Hugging Face hub: a model repository's converter inputs (config.json, one weights layout,
+/// vocab.txt when present) or every data file of a dataset repository. Every file is verified (size, and SHA-256 for
+/// LFS files or the git blob hash for others) before it replaces anything, and files already present and verified are
+/// not fetched again. Made for slow lines: transfers resume from the partial file with HTTP Range, 5xx answers,
+/// timeouts and cut connections are retried with exponential backoff, a renamed repository's redirect is followed, and
+/// redirects are followed by hand so the token goes to the hub's own host and never to a storage host.
 /// </summary>
 public sealed partial class HubClient : IDisposable
 {
     private const int MaxRedirects = 5;
+    private const string PartialSuffix = ".part";
 
     private readonly HttpClient _http;
     private readonly HubOptions _options;
+    private readonly Uri _endpoint;
 
     public HubClient(HubOptions options, HttpMessageHandler? handler = null)
     {
-        _options = options;
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxAttempts < 1 || options.RetryDelay < TimeSpan.Zero || options.StallTimeout <= TimeSpan.Zero || options.Timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException(
+                $"Hub options: MaxAttempts ({options.MaxAttempts}) must be at least 1, RetryDelay ({options.RetryDelay}) not negative, and Timeout ({options.Timeout}) and StallTimeout ({options.StallTimeout}) positive.",
+                nameof(options));
+        }
 
-        // Redirects are followed by hand: the hub's first response carries the file's hash, the CDN's does not.
+        _options = options;
+        _endpoint = new Uri(options.Endpoint.TrimEnd('/') + "/");
         _http = new HttpClient(handler ?? new SocketsHttpHandler { AllowAutoRedirect = false, AutomaticDecompression = DecompressionMethods.None })
         {
             Timeout = options.Timeout,
         };
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("protst", "1"));
-        if (options.Token is { Length: > 0 } token)
-        {
-            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
     }
 
-    /// <summary>Downloads a repository's model files into <paramref name="directory"/>; returns the files' names.</summary>
-    public async Task<IReadOnlyList<string>> DownloadAsync(
+    /// <summary>Downloads a model repository's converter inputs into <paramref name="directory"/>.</summary>
+    public async Task<HubDownloadResult> DownloadAsync(
         string repository, string revision, string directory, IProgress<HubDownloadProgress>? progress, CancellationToken cancellationToken)
     {
-        if (!RepositoryPattern().IsMatch(repository) || repository.Contains("..", StringComparison.Ordinal))
-        {
-            throw new HubException($"'{repository}' is not a model repository id (expected 'owner/name').");
-        }
-
-        if (!RevisionPattern().IsMatch(revision))
-        {
-            throw new HubException($"'{revision}' is not a valid revision.");
-        }
-
-        var files = await ListFilesAsync(repository, revision, cancellationToken);
-        var wanted = new List<string> { "config.json" };
+        var (current, files) = await ListFilesAsync(HubRepositoryKind.Model, repository, revision, cancellationToken);
         if (!files.Contains("config.json"))
         {
-            throw new HubException($"{repository}@{revision} has no config.json; it is not a Transformers model repository.");
+            throw new HubException($"{current}@{revision} has no config.json; it is not a Transformers model repository.");
         }
 
+        var wanted = new List<string> { "config.json" };
         Directory.CreateDirectory(directory);
         if (files.Contains("model.safetensors"))
         {
@@ -64,7 +62,7 @@ public sealed partial class HubClient : IDisposable
         else if (files.Contains("model.safetensors.index.json"))
         {
             // The index names the shards, so it comes first; the loop below finds it verified and skips it.
-            await DownloadFileAsync(repository, revision, "model.safetensors.index.json", directory, progress, cancellationToken);
+            await DownloadFileAsync(HubRepositoryKind.Model, current, revision, "model.safetensors.index.json", directory, progress, cancellationToken);
             wanted.Add("model.safetensors.index.json");
             wanted.AddRange(ShardsOf(Path.Combine(directory, "model.safetensors.index.json"), files));
         }
@@ -74,7 +72,7 @@ public sealed partial class HubClient : IDisposable
         }
         else
         {
-            throw new HubException($"{repository}@{revision} has none of model.safetensors, model.safetensors.index.json or pytorch_model.bin.");
+            throw new HubException($"{current}@{revision} has none of model.safetensors, model.safetensors.index.json or pytorch_model.bin.");
         }
 
         if (files.Contains("vocab.txt"))
@@ -84,22 +82,48 @@ public sealed partial class HubClient : IDisposable
 
         foreach (var file in wanted)
         {
-            await DownloadFileAsync(repository, revision, file, directory, progress, cancellationToken);
+            await DownloadFileAsync(HubRepositoryKind.Model, current, revision, file, directory, progress, cancellationToken);
         }
 
-        return wanted;
+        return new HubDownloadResult(current, wanted);
+    }
+
+    /// <summary>
+    /// Downloads every file of a dataset repository into <paramref name="directory"/>, keeping its folders; only git's
+    /// own files (<c>.gitattributes</c> and other dot-files) are left out.
+    /// </summary>
+    public async Task<HubDownloadResult> DownloadDatasetAsync(
+        string repository, string revision, string directory, IProgress<HubDownloadProgress>? progress, CancellationToken cancellationToken)
+    {
+        var (current, files) = await ListFilesAsync(HubRepositoryKind.Dataset, repository, revision, cancellationToken);
+        var wanted = files.Where(f => !f.Split('/').Any(s => s.StartsWith('.'))).Order(StringComparer.Ordinal).ToList();
+        if (wanted.Count == 0)
+        {
+            throw new HubException($"The dataset {current}@{revision} has no files.");
+        }
+
+        Directory.CreateDirectory(directory);
+        foreach (var file in wanted)
+        {
+            await DownloadFileAsync(HubRepositoryKind.Dataset, current, revision, file, directory, progress, cancellationToken);
+        }
+
+        return new HubDownloadResult(current, wanted);
     }
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<HashSet<string>> ListFilesAsync(string repository, string revision, CancellationToken cancellationToken)
+    private async Task<(string Repository, HashSet<string> Files)> ListFilesAsync(
+        HubRepositoryKind kind, string repository, string revision, CancellationToken cancellationToken)
     {
-        var url = $"{_options.Endpoint.TrimEnd('/')}/api/models/{repository}/revision/{Uri.EscapeDataString(revision)}";
-        using var response = await SendAsync(HttpMethod.Get, url, cancellationToken);
+        CheckNames(kind, repository, revision);
+        var url = new Uri(_endpoint, $"api/{ApiSegment(kind)}/{repository}/revision/{Uri.EscapeDataString(revision)}");
+        using var response = await SendAsync(HttpMethod.Get, url, followRedirect: _ => true, cancellationToken);
+        var final = response.RequestMessage?.RequestUri ?? url;
         if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
             throw new HubException(
-                $"{repository}@{revision} was not found at {_options.Endpoint} ({(int)response.StatusCode}); check the name and revision, and set HF_TOKEN for gated or private models.");
+                $"{repository}@{revision} was not found at {_options.Endpoint} ({(int)response.StatusCode}); check the name and revision, and set HF_TOKEN for gated or private {(kind == HubRepositoryKind.Model ? "models" : "datasets")}.");
         }
 
         await EnsureSuccessAsync(response, url);
@@ -109,10 +133,25 @@ public sealed partial class HubClient : IDisposable
             throw new HubException($"{url} did not list the repository's files.");
         }
 
-        return siblings.EnumerateArray()
+        // A renamed repository answers under its old name with a redirect to the new one; later requests use the new name.
+        var current = RenamedRepository(kind, final) ?? repository;
+        CheckNames(kind, current, revision);
+        var files = siblings.EnumerateArray()
             .Select(s => s.TryGetProperty("rfilename", out var name) ? name.GetString() : null)
             .OfType<string>()
             .ToHashSet(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            CheckFileName(current, file);
+        }
+
+        return (current, files);
+    }
+
+    private static string? RenamedRepository(HubRepositoryKind kind, Uri final)
+    {
+        var match = ApiPathPattern().Match(final.AbsolutePath);
+        return match.Success && match.Groups["kind"].Value == ApiSegment(kind) ? Uri.UnescapeDataString(match.Groups["repo"].Value) : null;
     }
 
     private static IEnumerable<string> ShardsOf(string indexPath, HashSet<string> files)
@@ -130,50 +169,155 @@ public sealed partial class HubClient : IDisposable
     }
 
     private async Task DownloadFileAsync(
-        string repository, string revision, string file, string directory, IProgress<HubDownloadProgress>? progress, CancellationToken cancellationToken)
+        HubRepositoryKind kind, string repository, string revision, string file, string directory, IProgress<HubDownloadProgress>? progress, CancellationToken cancellationToken)
     {
-        var url = $"{_options.Endpoint.TrimEnd('/')}/{repository}/resolve/{Uri.EscapeDataString(revision)}/{file}";
+        var prefix = kind == HubRepositoryKind.Dataset ? "datasets/" : string.Empty;
+        var url = new Uri(_endpoint, $"{prefix}{repository}/resolve/{Uri.EscapeDataString(revision)}/{string.Join('/', file.Split('/').Select(Uri.EscapeDataString))}");
         var target = Path.Combine(directory, file);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
 
-        // The hub answers the first request with the file's identity (LFS SHA-256 or git blob SHA-1) and size.
-        using var head = await SendAsync(HttpMethod.Head, url, cancellationToken);
-        if (head.StatusCode == HttpStatusCode.NotFound)
+        // The hub's own answer carries the file's identity (LFS SHA-256 or git blob SHA-1) and size; a redirect to the
+        // storage host is where it stops, since the storage host's answer does not.
+        FileIdentity expected;
+        using (var head = await SendAsync(HttpMethod.Head, url, r => IsHub(r) && !r.Headers.Contains("X-Linked-Etag"), cancellationToken))
         {
-            throw new HubException($"{url}: not found.");
+            if (head.StatusCode == HttpStatusCode.NotFound)
+            {
+                throw new HubException($"{url}: not found.");
+            }
+
+            if (!head.IsSuccessStatusCode && !IsRedirect(head.StatusCode))
+            {
+                await EnsureSuccessAsync(head, url);
+            }
+
+            expected = ExpectedIdentity(head);
         }
 
-        var expected = ExpectedIdentity(head);
         if (File.Exists(target) && Verify(target, expected) is null)
         {
             progress?.Report(new HubDownloadProgress(file, new FileInfo(target).Length, new FileInfo(target).Length));
             return;
         }
 
-        var partial = target + ".part";
-        using (var response = await GetFollowingRedirectsAsync(url, cancellationToken))
+        var partial = target + PartialSuffix;
+        var restartedAfterMismatch = false;
+        for (var attempt = 1; ; attempt++)
         {
-            await EnsureSuccessAsync(response, url);
-            var total = response.Content.Headers.ContentLength ?? expected.Size;
-            await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
-            await using var destination = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true);
-            var buffer = new byte[1 << 20];
-            long received = 0;
-            int read;
-            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            var resumedFrom = File.Exists(partial) ? new FileInfo(partial).Length : 0;
+            if (expected.Size is { } announced && resumedFrom > announced)
             {
-                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                received += read;
-                progress?.Report(new HubDownloadProgress(file, received, total));
+                File.Delete(partial);
+                resumedFrom = 0;
             }
-        }
 
-        if (Verify(partial, expected) is { } problem)
-        {
+            string? failure = null;
+            if (expected.Size is not { } size || resumedFrom < size)
+            {
+                failure = await TransferAsync(url, file, partial, resumedFrom, expected.Size, progress, cancellationToken);
+            }
+
+            if (failure is not null)
+            {
+                var kept = File.Exists(partial) ? new FileInfo(partial).Length : 0;
+                if (attempt >= _options.MaxAttempts)
+                {
+                    throw new HubException(
+                        $"{repository}/{file}: {failure}, {attempt} times; run the command again to {(kept > 0 ? $"resume from the {kept} bytes received" : "retry")}.");
+                }
+
+                progress?.Report(new HubDownloadProgress(file, kept, expected.Size, failure));
+                await Task.Delay(Backoff(attempt), cancellationToken);
+                continue;
+            }
+
+            if (Verify(partial, expected) is not { } problem)
+            {
+                break;
+            }
+
             File.Delete(partial);
+
+            // A partial file left by an earlier run may belong to an older version of the file: start over once.
+            if (resumedFrom > 0 && !restartedAfterMismatch)
+            {
+                restartedAfterMismatch = true;
+                continue;
+            }
+
             throw new HubException($"{repository}/{file}: {problem}; the download was discarded.");
         }
 
         File.Move(partial, target, overwrite: true);
+    }
+
+    /// <summary>One try at the rest of a file, appended to <paramref name="partial"/>; returns why it failed when it may be retried.</summary>
+    private async Task<string?> TransferAsync(
+        Uri url, string file, string partial, long resumedFrom, long? announced, IProgress<HubDownloadProgress>? progress, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await SendOnceAsync(HttpMethod.Get, url, _ => true, resumedFrom, cancellationToken);
+        }
+        catch (Exception e) when (IsTransient(e, cancellationToken))
+        {
+            return Describe(e);
+        }
+
+        using (response)
+        {
+            if (IsRetryable(response.StatusCode))
+            {
+                return $"HTTP {(int)response.StatusCode}";
+            }
+
+            if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+            {
+                // The partial file is no prefix of what is served now: start it over.
+                File.Delete(partial);
+                return "the server refused to resume (HTTP 416)";
+            }
+
+            await EnsureSuccessAsync(response, url);
+
+            // A 206 continues the partial file from where it ends; a 200 (a server that ignores Range) starts it over.
+            var append = resumedFrom > 0 && response.StatusCode == HttpStatusCode.PartialContent
+                && response.Content.Headers.ContentRange?.From == resumedFrom;
+            var received = append ? resumedFrom : 0;
+            var total = announced ?? (response.Content.Headers.ContentLength is { } length ? received + length : null);
+            progress?.Report(new HubDownloadProgress(file, received, total));
+            // Only the network side's failures are retried; a local write error (a full disk) is reported as it is.
+            await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
+            await using var destination = new FileStream(partial, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true);
+            var buffer = new byte[1 << 20];
+            while (true)
+            {
+                int read;
+                try
+                {
+                    // A stalled transfer is cut after StallTimeout without a byte, and resumed like a broken one.
+                    using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    stall.CancelAfter(_options.StallTimeout);
+                    read = await source.ReadAsync(buffer, stall.Token);
+                }
+                catch (Exception e) when (IsTransient(e, cancellationToken))
+                {
+                    return $"the transfer broke off after {received} bytes ({Describe(e)})";
+                }
+
+                if (read == 0)
+                {
+                    break;
+                }
+
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                received += read;
+                progress?.Report(new HubDownloadProgress(file, received, total));
+            }
+
+            return announced is { } size && received < size ? $"the transfer ended after {received} of {size} bytes" : null;
+        }
     }
 
     private static FileIdentity ExpectedIdentity(HttpResponseMessage head)
@@ -181,7 +325,9 @@ public sealed partial class HubClient : IDisposable
         static string? Header(HttpResponseMessage response, string name) =>
             response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault()?.Trim().TrimStart('W', '/').Trim('"') : null;
 
-        var size = long.TryParse(Header(head, "X-Linked-Size"), out var linked) ? linked : head.Content.Headers.ContentLength;
+        // A redirect's own Content-Length is that of its (empty) body, not the file's.
+        var size = long.TryParse(Header(head, "X-Linked-Size"), out var linked) ? linked
+            : head.IsSuccessStatusCode ? head.Content.Headers.ContentLength : null;
         var tag = Header(head, "X-Linked-Etag") ?? Header(head, "ETag");
         return new FileIdentity(size, tag is { Length: 64 } && IsHex(tag) ? tag : null, tag is { Length: 40 } && IsHex(tag) ? tag : null);
     }
@@ -224,39 +370,94 @@ public sealed partial class HubClient : IDisposable
         return Convert.ToHexStringLower(sha1.GetHashAndReset());
     }
 
-    private async Task<HttpResponseMessage> GetFollowingRedirectsAsync(string url, CancellationToken cancellationToken)
+    /// <summary>A request retried with backoff on 5xx, timeouts and connection failures; see <see cref="SendOnceAsync"/> for redirects.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri url, Func<HttpResponseMessage, bool> followRedirect, CancellationToken cancellationToken)
     {
-        var current = new Uri(url);
-        for (var hop = 0; hop <= MaxRedirects; hop++)
+        for (var attempt = 1; ; attempt++)
         {
-            var response = await SendAsync(HttpMethod.Get, current.ToString(), cancellationToken, HttpCompletionOption.ResponseHeadersRead);
-            if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location)
+            try
             {
-                current = location.IsAbsoluteUri ? location : new Uri(current, location);
+                var response = await SendOnceAsync(method, url, followRedirect, null, cancellationToken);
+                if (!IsRetryable(response.StatusCode) || attempt >= _options.MaxAttempts)
+                {
+                    return response;
+                }
+
                 response.Dispose();
-                continue;
+            }
+            catch (Exception e) when (IsTransient(e, cancellationToken))
+            {
+                if (attempt >= _options.MaxAttempts)
+                {
+                    throw new HubException($"{url}: {Describe(e)}, {attempt} times (is the hub reachable from here? HF_ENDPOINT selects a mirror).", e);
+                }
             }
 
-            return response;
+            await Task.Delay(Backoff(attempt), cancellationToken);
         }
-
-        throw new HubException($"{url}: more than {MaxRedirects} redirects.");
     }
 
-    private async Task<HttpResponseMessage> SendAsync(
-        HttpMethod method, string url, CancellationToken cancellationToken, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+    /// <summary>
+    /// One request with redirects followed by hand while <paramref name="followRedirect"/> says so. The token goes only
+    /// to the hub's own scheme, host and port: a pre-signed storage URL needs none, and must not learn it.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendOnceAsync(
+        HttpMethod method, Uri url, Func<HttpResponseMessage, bool> followRedirect, long? rangeFrom, CancellationToken cancellationToken)
     {
-        try
+        var current = url;
+        for (var hop = 0; ; hop++)
         {
-            return await _http.SendAsync(new HttpRequestMessage(method, url), completion, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new HubException($"{url}: {e.Message} (is the hub reachable from here? HF_ENDPOINT selects a mirror).", e);
+            using var request = new HttpRequestMessage(method, current);
+            if (_options.Token is { Length: > 0 } token && IsHub(current))
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+
+            if (rangeFrom is > 0 and var from)
+            {
+                request.Headers.Range = new RangeHeaderValue(from, null);
+            }
+
+            var response = await _http.SendAsync(
+                request, method == HttpMethod.Get && rangeFrom is not null ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, cancellationToken);
+            if (!IsRedirect(response.StatusCode) || response.Headers.Location is not { } location || !followRedirect(response))
+            {
+                return response;
+            }
+
+            if (hop >= MaxRedirects)
+            {
+                response.Dispose();
+                throw new HubException($"{url}: more than {MaxRedirects} redirects.");
+            }
+
+            current = location.IsAbsoluteUri ? location : new Uri(current, location);
+            response.Dispose();
         }
     }
 
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string url)
+    private bool IsHub(Uri url) =>
+        url.Scheme == _endpoint.Scheme && string.Equals(url.Host, _endpoint.Host, StringComparison.OrdinalIgnoreCase) && url.Port == _endpoint.Port;
+
+    private bool IsHub(HttpResponseMessage response) => response.RequestMessage?.RequestUri is { } uri && IsHub(uri) &&
+        (response.Headers.Location is not { } location || !location.IsAbsoluteUri || IsHub(location));
+
+    private TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromTicks(Math.Min(_options.MaxRetryDelay.Ticks, _options.RetryDelay.Ticks * (1L << Math.Min(attempt - 1, 20))));
+
+    private static bool IsRedirect(HttpStatusCode status) =>
+        status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+    private static bool IsRetryable(HttpStatusCode status) => (int)status >= 500 || status == HttpStatusCode.TooManyRequests || status == HttpStatusCode.RequestTimeout;
+
+    // Timeouts surface as cancellations of a token that is not the caller's; connection failures and cut bodies as
+    // HttpRequestException or IOException.
+    private static bool IsTransient(Exception e, CancellationToken cancellationToken) =>
+        e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+    private static string Describe(Exception e) => e is OperationCanceledException ? "timed out" : e.Message;
+
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, Uri url)
     {
         if (!response.IsSuccessStatusCode)
         {
@@ -265,6 +466,32 @@ public sealed partial class HubClient : IDisposable
         }
     }
 
+    private static void CheckNames(HubRepositoryKind kind, string repository, string revision)
+    {
+        if (!RepositoryPattern().IsMatch(repository) || repository.Contains("..", StringComparison.Ordinal))
+        {
+            throw new HubException($"'{repository}' is not a {(kind == HubRepositoryKind.Model ? "model" : "dataset")} repository id (expected 'owner/name').");
+        }
+
+        if (!RevisionPattern().IsMatch(revision))
+        {
+            throw new HubException($"'{revision}' is not a valid revision.");
+        }
+    }
+
+    // A file list comes from the network: a name must stay inside the output folder.
+    private static void CheckFileName(string repository, string file)
+    {
+        var segments = file.Split('/');
+        if (file.Length == 0 || Path.IsPathRooted(file) || file.Contains('\\', StringComparison.Ordinal)
+            || segments.Any(s => s.Length == 0 || s == "." || s == ".." || s.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0))
+        {
+            throw new HubException($"{repository} lists a file named '{file}', which is not a relative path inside the repository; nothing was downloaded.");
+        }
+    }
+
+    private static string ApiSegment(HubRepositoryKind kind) => kind == HubRepositoryKind.Model ? "models" : "datasets";
+
     private static bool IsHex(string text) => text.All(char.IsAsciiHexDigit);
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -272,6 +499,9 @@ public sealed partial class HubClient : IDisposable
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_./-]{0,99}$")]
     private static partial Regex RevisionPattern();
+
+    [GeneratedRegex(@"/api/(?<kind>models|datasets)/(?<repo>[^/]+/[^/]+)/revision/")]
+    private static partial Regex ApiPathPattern();
 
     private sealed record FileIdentity(long? Size, string? Sha256, string? GitSha1);
 }

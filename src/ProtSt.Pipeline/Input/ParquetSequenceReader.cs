@@ -142,7 +142,7 @@ public static class ParquetSequenceReader
     }
 
     /// <summary>A column of the row group as text: strings as they are, integers and floats in invariant form.</summary>
-    private static async Task<string?[]> ReadTextAsync(ParquetRowGroupReader group, DataField field, int rows, string path, long firstRow, CancellationToken cancellationToken)
+    internal static async Task<string?[]> ReadTextAsync(ParquetRowGroupReader group, DataField field, int rows, string path, long firstRow, CancellationToken cancellationToken)
     {
         async Task<string?[]> Numbers<T>()
             where T : struct, IFormattable

@@ -63,7 +63,8 @@ public static class SequenceInput
         return name.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".tab", StringComparison.OrdinalIgnoreCase) ? '\t' : ',';
     }
 
-    private static async Task<bool> IsParquetAsync(Stream file, CancellationToken cancellationToken)
+    /// <summary>Whether the stream starts with Parquet's magic bytes.</summary>
+    internal static async Task<bool> IsParquetAsync(Stream file, CancellationToken cancellationToken)
     {
         var head = new byte[4];
         var read = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);

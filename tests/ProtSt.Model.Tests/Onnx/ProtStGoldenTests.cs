@@ -104,24 +104,35 @@ public sealed class ProtStGoldenTests
     }
 
     [Fact]
-    public void Zero_shot_folder_without_a_text_vocabulary_names_the_option()
+    public void Zero_shot_folder_without_a_text_vocabulary_gets_the_shipped_PubMedBERT_one_and_another_is_warned_about()
     {
         using var temp = new TempDirectory();
+        var golden = Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "protst-tiny");
         var source = temp.Combine("protst");
         Directory.CreateDirectory(source);
         foreach (var file in new[] { "config.json", "pytorch_model.bin" })
         {
-            File.Copy(Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "protst-tiny", file), Path.Combine(source, file));
+            File.Copy(Path.Combine(golden, file), Path.Combine(source, file));
         }
 
-        var error = Assert.Throws<Configuration.ModelConfigException>(() => ModelConverter.Convert(source, temp.Combine("out")));
-        Assert.Contains("--text-vocab", error.Message, StringComparison.Ordinal);
-
-        var manifest = ModelConverter.Convert(source, temp.Combine("out"), new ConvertOptions
-        {
-            TextVocabulary = Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "protst-tiny", "vocab.txt"),
-        });
+        // The hub repository has no vocab.txt: the shipped one is the golden's, byte for byte, and nothing is warned.
+        var warnings = new List<string>();
+        var manifest = ModelConverter.Convert(source, temp.Combine("out"), new ConvertOptions { Warn = warnings.Add });
         Assert.Equal(ModelKind.ZeroShot, manifest.Kind);
+        Assert.Equal(PubMedBertVocabulary.Sha256, manifest.Text!.Vocabulary.Sha256);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(golden, "vocab.txt")), File.ReadAllBytes(temp.Combine("out", ModelConverter.TextVocabularyFileName)));
+        Assert.Empty(warnings);
+
+        // The abstract-fulltext vocabulary has as many lines but other pieces: converted, with both hashes named.
+        var other = temp.Write("fulltext-vocab.txt", string.Concat(File.ReadLines(Path.Combine(golden, "vocab.txt")).Reverse().Select(l => l + "\n")));
+        ModelConverter.Convert(source, temp.Combine("other"), new ConvertOptions { TextVocabulary = other, Warn = warnings.Add });
+        var warning = Assert.Single(warnings);
+        Assert.Contains(PubMedBertVocabulary.Sha256, warning, StringComparison.Ordinal);
+        Assert.Contains(FileHash.Sha256(other), warning, StringComparison.Ordinal);
+        Assert.Contains(PubMedBertVocabulary.Repository, warning, StringComparison.Ordinal);
+
+        var missing = Assert.Throws<Configuration.ModelConfigException>(() => ModelConverter.Convert(source, temp.Combine("none"), new ConvertOptions { TextVocabulary = temp.Combine("nowhere.txt") }));
+        Assert.Contains("nowhere.txt' does not exist", missing.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using ProtSt.Grains.Devices;
 using ProtSt.Grains.Jobs;
@@ -13,7 +14,9 @@ namespace ProtSt.Cli;
 
 /// <summary>
 /// Options for every command, layered: configs/protst.json beside the program, then <c>--config</c> files, then
-/// environment variables prefixed <c>PROTST_</c> (e.g. <c>PROTST_Inference__IntraOpThreads=4</c>).
+/// environment variables prefixed <c>PROTST_</c> (e.g. <c>PROTST_Inference__IntraOpThreads=4</c>), then the command's
+/// <c>--accelerator</c>. The <c>Inference</c> section is the one set of session options: single-session commands use it
+/// as it is, and a silo's devices each derive theirs from it (<see cref="DeviceOptions.ForDevice"/>).
 /// </summary>
 internal sealed class CliConfiguration
 {
@@ -31,7 +34,24 @@ internal sealed class CliConfiguration
 
     public ScreenOptions Screen => Bind<ScreenOptions>(ScreenOptions.SectionName);
 
-    public DeviceOptions Devices => Bind<DeviceOptions>(DeviceOptions.SectionName);
+    /// <summary>The silo's devices, whose sessions start from <see cref="Inference"/>; <c>Count</c> 0 is resolved (one per GPU on CUDA, one on CPU).</summary>
+    public DeviceOptions Devices
+    {
+        get
+        {
+            // Devices:Inference was a second set of session options that only silos read; it is refused, not ignored.
+            if (_configuration.GetSection($"{DeviceOptions.SectionName}:{InferenceOptions.SectionName}").Exists())
+            {
+                throw new InvalidOperationException(
+                    $"{DeviceOptions.SectionName}:{InferenceOptions.SectionName} is no longer read: set the session options once, in the top-level {InferenceOptions.SectionName} section (or --accelerator), for every command and device.");
+            }
+
+            var devices = Bind<DeviceOptions>(DeviceOptions.SectionName);
+            devices.Inference = Inference;
+            devices.Count = devices.ResolvedCount;
+            return devices;
+        }
+    }
 
     /// <summary>Where <c>protst silo</c> listens and what address it advertises (loopback by default).</summary>
     public SiloNodeOptions Silo => Bind<SiloNodeOptions>(SiloNodeOptions.SectionName);
@@ -49,7 +69,14 @@ internal sealed class CliConfiguration
 
     public HeadTrainingOptions Training => Bind<HeadTrainingOptions>(HeadTrainingOptions.SectionName);
 
-    public static CliConfiguration Load(IEnumerable<string> extraFiles)
+    /// <summary>The configuration of the command <paramref name="parse"/> runs: its <c>--config</c> files and its <c>--accelerator</c>.</summary>
+    public static CliConfiguration Load(ParseResult parse)
+    {
+        var accelerator = parse.GetResult(CliOptions.Accelerator) is null ? null : parse.GetValue(CliOptions.Accelerator);
+        return Load(parse.GetValue(CliOptions.Config) ?? [], accelerator);
+    }
+
+    public static CliConfiguration Load(IEnumerable<string> extraFiles, ExecutionProvider? accelerator = null)
     {
         var builder = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, DefaultFile), optional: true);
@@ -63,7 +90,13 @@ internal sealed class CliConfiguration
             builder.AddJsonFile(Path.GetFullPath(file), optional: false);
         }
 
-        return new CliConfiguration(builder.AddEnvironmentVariables(EnvironmentPrefix).Build());
+        builder.AddEnvironmentVariables(EnvironmentPrefix);
+        if (accelerator is { } provider)
+        {
+            builder.AddInMemoryCollection([new($"{InferenceOptions.SectionName}:{nameof(InferenceOptions.ExecutionProvider)}", provider.ToString())]);
+        }
+
+        return new CliConfiguration(builder.Build());
     }
 
     /// <summary>Options over a configuration built elsewhere (tests check deployment files with it).</summary>

@@ -29,7 +29,7 @@ internal static class ModelCommand
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
+            var configuration = CliConfiguration.Load(parse);
             using var client = new HubClient(configuration.Hub);
             var last = string.Empty;
             var progress = new Progress<HubDownloadProgress>(p =>

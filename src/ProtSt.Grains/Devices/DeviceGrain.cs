@@ -110,7 +110,8 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
 
         _session?.Dispose();
         _session = null;
-        _session = await Task.Run(() => backends.Open(Path.GetFullPath(modelDirectory), this.GetPrimaryKeyString(), options.Value));
+        var key = this.GetPrimaryKeyString();
+        _session = await Task.Run(() => backends.Open(Path.GetFullPath(modelDirectory), key, options.Value.ForDevice(DeviceKey.Parse(key).Index)));
         return _session;
     }
 }

@@ -35,7 +35,7 @@ public sealed class DeployManifestTests
     [InlineData("PROTST_Silo__SiloPort")]
     [InlineData("PROTST_silo__kubernetes")]
     [InlineData("PROTST_ClusterId")]
-    [InlineData("PROTST_Devices__Inference__ExecutionProvider")]
+    [InlineData("PROTST_Inference__ExecutionProvider")]
     [InlineData("PROTST_Devices__PreloadModel")]
     [InlineData("PROTST_Security__ModelRoots__0")]
     public void The_checker_accepts_options_the_program_reads(string variable) => Assert.Null(OptionKeys.Check(variable));
@@ -43,7 +43,7 @@ public sealed class DeployManifestTests
     [Theory]
     [InlineData("PROTST_Silo__SiloPrt")]
     [InlineData("PROTST_Slio__SiloPort")]
-    [InlineData("PROTST_Devices__Inference__ExecutionProvder")]
+    [InlineData("PROTST_Inference__ExecutionProvder")]
     [InlineData("PROTST_Devices__Inference")]
     [InlineData("PROTST_Devices__Count__0")]
     [InlineData("PROTST_Security__ModelRoots__first")]

@@ -45,19 +45,31 @@ public sealed class EncoderSessionTests
     }
 
     [Fact]
-    public void Asking_for_cuda_without_it_says_so_clearly()
+    public void Asking_for_cuda_without_it_names_what_is_missing_in_either_flavor()
     {
         using var scratch = new TempDirectory();
         DemoCheckpoint.Write(scratch.Combine("hf"), new DemoModelSpec { Layers = 1, HiddenSize = 16, Heads = 2, IntermediateSize = 32 });
         Model.Folders.ModelConverter.Convert(scratch.Combine("hf"), scratch.Combine("model"));
-        if (Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider"))
+        var driverHere = System.Runtime.InteropServices.NativeLibrary.TryLoad(CudaLibraries.Driver, out _);
+        if (RuntimeFlavor.HasCuda && driverHere)
         {
-            return;
+            return; // a GPU host: whether CUDA opens depends on its libraries, which the probe tests below cover.
         }
 
-        var error = Assert.Throws<InvalidOperationException>(() =>
+        var error = Assert.Throws<AcceleratorUnavailableException>(() =>
             EncoderSession.Open(scratch.Combine("model"), new InferenceOptions { ExecutionProvider = ExecutionProvider.Cuda }));
-        Assert.Contains("CUDA execution provider was requested", error.Message, StringComparison.Ordinal);
-        Assert.Contains("CPUExecutionProvider", error.Message, StringComparison.Ordinal);
+        Assert.Contains(RuntimeFlavor.HasCuda ? "NVIDIA driver library libcuda.so.1 was not found" : "-p:Accelerator=Cuda", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+
+        // The CPU provider of either flavor still runs the model.
+        using var cpu = EncoderSession.Open(scratch.Combine("model"), new InferenceOptions { IntraOpThreads = 1 });
+        Assert.Equal(16, cpu.HiddenSize);
+    }
+
+    [Fact]
+    public void The_flavor_constant_matches_the_linked_runtime()
+    {
+        var providers = Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders();
+        Assert.Equal(RuntimeFlavor.HasCuda, providers.Contains("CUDAExecutionProvider"));
     }
 }

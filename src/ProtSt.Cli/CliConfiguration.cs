@@ -32,7 +32,15 @@ internal sealed class CliConfiguration
 
     public InferenceOptions Inference => Bind<InferenceOptions>(InferenceOptions.SectionName);
 
-    public ScreenOptions Screen => Bind<ScreenOptions>(ScreenOptions.SectionName);
+    /// <summary>Sharding and batching of jobs; the token budget is the accelerator's (<see cref="InferenceOptions.TokensPerBatch"/>) unless <c>Screen:MaxTokensPerBatch</c> is set.</summary>
+    public ScreenOptions Screen
+    {
+        get
+        {
+            var screen = Bind<ScreenOptions>(ScreenOptions.SectionName);
+            return IsSet(ScreenOptions.SectionName, nameof(ScreenOptions.MaxTokensPerBatch)) ? screen : screen with { MaxTokensPerBatch = Inference.TokensPerBatch };
+        }
+    }
 
     /// <summary>The silo's devices, whose sessions start from <see cref="Inference"/>; <c>Count</c> 0 is resolved (one per GPU on CUDA, one on CPU).</summary>
     public DeviceOptions Devices
@@ -65,7 +73,17 @@ internal sealed class CliConfiguration
 
     public HubOptions Hub => Bind<HubOptions>(HubOptions.SectionName);
 
-    public EmbeddingPipelineOptions Embedding => Bind<EmbeddingPipelineOptions>(EmbeddingPipelineOptions.SectionName);
+    /// <summary>Batching of <c>embed</c>; the token budget is the accelerator's unless <c>Embedding:MaxTokensPerBatch</c> is set.</summary>
+    public EmbeddingPipelineOptions Embedding
+    {
+        get
+        {
+            var embedding = Bind<EmbeddingPipelineOptions>(EmbeddingPipelineOptions.SectionName);
+            return IsSet(EmbeddingPipelineOptions.SectionName, nameof(EmbeddingPipelineOptions.MaxTokensPerBatch))
+                ? embedding
+                : embedding with { MaxTokensPerBatch = Inference.TokensPerBatch };
+        }
+    }
 
     public HeadTrainingOptions Training => Bind<HeadTrainingOptions>(HeadTrainingOptions.SectionName);
 
@@ -101,6 +119,8 @@ internal sealed class CliConfiguration
 
     /// <summary>Options over a configuration built elsewhere (tests check deployment files with it).</summary>
     public static CliConfiguration From(IConfiguration configuration) => new(configuration);
+
+    private bool IsSet(string section, string key) => _configuration[$"{section}:{key}"] is not null;
 
     private T Bind<T>(string section)
         where T : new()

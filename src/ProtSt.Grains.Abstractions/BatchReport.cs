@@ -8,4 +8,5 @@ public sealed record BatchReport(
     [property: Id(2)] long Residues,
     [property: Id(3)] long RealTokens,
     [property: Id(4)] long PaddedTokens,
-    [property: Id(5)] TimeSpan Busy);
+    [property: Id(5)] TimeSpan Busy,
+    [property: Id(6)] string Accelerator = "");

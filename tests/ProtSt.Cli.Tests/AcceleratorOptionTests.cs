@@ -52,6 +52,21 @@ public sealed class AcceleratorOptionTests
         Assert.Equal(1, overridden.Devices.Count);
     }
 
+    [Fact]
+    public void The_token_budget_follows_the_accelerator_unless_set()
+    {
+        static CliConfiguration With(params (string Key, string Value)[] settings) => CliConfiguration.From(
+            new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build());
+
+        Assert.Equal(4096, With().Screen.MaxTokensPerBatch);
+        Assert.Equal(4096, With().Embedding.MaxTokensPerBatch);
+        var cuda = With(("Inference:ExecutionProvider", "Cuda"), ("Inference:CudaTokensPerBatch", "20000"));
+        Assert.Equal(20000, cuda.Screen.MaxTokensPerBatch);
+        Assert.Equal(20000, cuda.Embedding.MaxTokensPerBatch);
+        Assert.Equal(32768, With(("Inference:ExecutionProvider", "Cuda")).Screen.MaxTokensPerBatch);
+        Assert.Equal(1000, With(("Inference:ExecutionProvider", "Cuda"), ("Screen:MaxTokensPerBatch", "1000")).Screen.MaxTokensPerBatch);
+    }
+
     [Theory]
     [InlineData("embed")]
     [InlineData("silo")]

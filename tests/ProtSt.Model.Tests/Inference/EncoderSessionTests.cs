@@ -29,6 +29,33 @@ public sealed class EncoderSessionTests
     }
 
     [Fact]
+    public void The_staged_binding_path_gives_the_direct_paths_results_across_batch_sizes_and_threads()
+    {
+        using var scratch = new TempDirectory();
+        DemoCheckpoint.Write(scratch.Path, new DemoModelSpec { Layers = 2, HiddenSize = 32, Heads = 4, IntermediateSize = 64 });
+        using var model = new Converted(scratch.Path);
+        using var staged = EncoderSession.Open(Model.Folders.ModelFolder.Open(model.ModelDirectory, verifyHashes: false), new InferenceOptions { IntraOpThreads = 1 }, stageOnCpu: true);
+        var random = new Random(11);
+        string Protein(int length) => new(Enumerable.Range(0, length).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray());
+
+        // Batches of changing sizes, one after another and then from several threads at once.
+        var batches = new[] { 1, 3, 8, 2, 8, 1 }.Select(n => EncodedBatch.Create(
+            Enumerable.Range(0, n).Select(i => model.Tokenizer.Encode(Protein(random.Next(5, 20 * n)))).ToList(), model.Tokenizer.PadId)).ToList();
+        var expected = batches.Select(b => model.Session.Run(b).MeanResidueEmbeddings).ToList();
+        foreach (var (batch, mean) in batches.Zip(expected))
+        {
+            Assert.Equal(mean, staged.Run(batch).MeanResidueEmbeddings);
+        }
+
+        var parallel = new float[batches.Count][];
+        Parallel.For(0, batches.Count, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => parallel[i] = staged.Run(batches[i]).MeanResidueEmbeddings);
+        Assert.Equal(expected, parallel);
+
+        // Hidden states still come from the direct path.
+        Assert.NotNull(staged.Run(batches[0], includeHiddenStates: true).LastHiddenState);
+    }
+
+    [Fact]
     public void Caller_buffers_are_reused_across_batches()
     {
         using var scratch = new TempDirectory();

@@ -40,7 +40,7 @@ internal static class GpuScreenBenchmark
 
         Console.WriteLine($"model: {model} ({manifest.NumLayers} layers x {manifest.HiddenSize}, {label}) on {CudaDevices.Describe(inference)}, {Environment.ProcessorCount} cores");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"input: {sequences.Count} sequences from {source}, {tokens} tokens after truncation; useful encoder work {usefulFlops / 1e15:F3} PFLOP; cluster token budget {budget}"));
+            $"input: {sequences.Count} sequences from {source}, {tokens} tokens after truncation; useful encoder work {usefulFlops / 1e12:F4} TFLOP; cluster token budget {budget}"));
 
         await using var cluster = await EmbeddedCluster.StartAsync(new DeviceOptions { Count = 1, Inference = inference }, CancellationToken.None);
         var screen = new ScreenOptions { MaxTokensPerBatch = budget };

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ProtSt.Model.Inference;
 
 namespace ProtSt.Bench;
 
@@ -18,4 +19,10 @@ internal sealed class BenchArguments(string[] args)
         String(name) is { } value ? double.Parse(value, CultureInfo.InvariantCulture) : fallback;
 
     public bool Has(string name) => Array.IndexOf(args, name) >= 0;
+
+    /// <summary>The session options of a benchmark: the same <see cref="InferenceOptions"/> as protst's, on <c>--accelerator cpu|cuda</c> (default cpu).</summary>
+    public InferenceOptions Inference() => new()
+    {
+        ExecutionProvider = Enum.Parse<ExecutionProvider>(String("--accelerator") ?? nameof(ExecutionProvider.Cpu), ignoreCase: true),
+    };
 }

@@ -22,7 +22,8 @@ internal static class GraphVariantBenchmark
         using var model = new BenchModel(DemoModelSpec.Esm2_8M);
         var spec = model.Spec;
         var variants = new[] { GraphVariant.Plain, GraphVariant.Fused };
-        var sessions = variants.Select(v => EncoderSession.Open(model.Convert(v))).ToArray();
+        var inference = arguments.Inference();
+        var sessions = variants.Select(v => EncoderSession.Open(model.Convert(v), inference)).ToArray();
 
         var tokenizer = sessions[0].Folder.CreateTokenizer();
         var encoded = sequences.Select(tokenizer.Encode).ToList();

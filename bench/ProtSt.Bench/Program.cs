@@ -13,15 +13,19 @@ return name switch
     "head-train" => await HeadTrainBenchmark.RunAsync(args[1..]),
     "scale" => await ScaleBenchmark.RunAsync(args[1..]),
     "proteome" => await ProteomeCommand.RunAsync(args[1..]),
+    "gpu-screen" => await GpuScreenBenchmark.RunAsync(args[1..]),
+    "cpu-devices" => await CpuDevicesBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run --project bench/ProtSt.Bench -c Release -- graph-variants|screen-methods|zero-shot [--sequences N] [--fasta PATH | --input PATH] [--repeats N] [--protein-layers N]");
+    Console.Error.WriteLine("usage: dotnet run --project bench/ProtSt.Bench -c Release -- graph-variants|screen-methods|zero-shot [--sequences N] [--accelerator cpu|cuda] [--fasta PATH | --input PATH] [--repeats N] [--protein-layers N]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- precision [--sequences N] [--layers N] [--repeats N] [--max-tokens N] [--fasta PATH] [--no-fp16] [--no-candidates]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- head-train [--rows N] [--hidden H] [--epochs N] [--batch N]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- scale [--silos 1,2,4,8,16] [--devices-per-silo 2] [--per-device K] [--us-per-token 20] [--batch-overhead-ms 0] [--width 1280] [--max-tokens N] [--shard-size N] [--shards-in-flight N] [--failure-rate 0.01] [--failure-silos N] [--no-failure-run]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- proteome -o FILE.fasta [--records N] [--seed S] [--min-length L] [--mean-extra M] [--max-length L]");
+    Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- gpu-screen --model DIR --fasta PATH [--accelerator cpu|cuda] [--max-tokens N] [--peak-tflops 790] [--sequences N] [--label NAME] [--out FILE.tsv]   (bench/gpu/run.sh drives it)");
+    Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- cpu-devices [--sequences N] [--devices N] [--repeats N] [--fasta PATH]");
     return 2;
 }

@@ -27,7 +27,8 @@ internal static class ScreenMethodsBenchmark
         using var benchModel = new BenchModel(DemoModelSpec.Esm2_8M);
         var spec = benchModel.Spec;
         var model = benchModel.Convert();
-        using var session = EncoderSession.Open(model);
+        var inference = arguments.Inference();
+        using var session = EncoderSession.Open(model, inference);
         var tokenizer = session.Folder.CreateTokenizer();
         var encoded = sequences.Select(tokenizer.Encode).ToList();
         var residues = encoded.Sum(e => (long)e.ResidueCount);
@@ -39,7 +40,7 @@ internal static class ScreenMethodsBenchmark
         Console.WriteLine($"model: untrained ESM-2 8M shape ({spec.Layers} layers, {spec.HiddenSize} wide, {spec.Heads} heads), fp32, fused graph, CPU, {Environment.ProcessorCount} cores");
         Console.WriteLine($"input: {sequences.Count} sequences from {source}, {residues} residues after truncation at 1,022; token budget {budget}: {planned.Count} planned batches, padding efficiency {(double)planned.Sum(b => b.RealTokens) / planned.Sum(b => b.PaddedTokens):P1}");
 
-        await using var cluster = await EmbeddedCluster.StartAsync(new DeviceOptions { Count = 1 }, CancellationToken.None);
+        await using var cluster = await EmbeddedCluster.StartAsync(new DeviceOptions { Count = 1, Inference = inference }, CancellationToken.None);
         var driver = new JobDriver(cluster.Grains, new ScreenOptions { MaxTokensPerBatch = budget });
         var run = 0;
         async Task Cluster()

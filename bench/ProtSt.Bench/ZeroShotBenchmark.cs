@@ -36,7 +36,8 @@ internal static class ZeroShotBenchmark
             var labels = LabelSet.Read(Path.Combine(AppContext.BaseDirectory, "configs", "labels", "subcellular-localization.tsv"));
             var prompts = labels.Prompts(LabelField.Name);
 
-            using var sessions = ModelSessions.Open(model, new InferenceOptions());
+            var inference = arguments.Inference();
+            using var sessions = ModelSessions.Open(model, inference);
             var tokenizer = sessions.Folder.CreateTokenizer();
             var encoded = sequences.Select(tokenizer.Encode).ToList();
             var residues = encoded.Sum(e => (long)e.ResidueCount);
@@ -47,16 +48,8 @@ internal static class ZeroShotBenchmark
             Console.WriteLine($"input: {sequences.Count} sequences from {source}, {residues} residues after truncation at 1,022");
 
             var published = new int[sequences.Count];
-            void Published()
-            {
-                for (var i = 0; i < encoded.Count; i++)
-                {
-                    var (_, feature) = sessions.Run(EncodedBatch.Create([encoded[i]], tokenizer.PadId));
-                    published[i] = ZeroShotScorer.ArgMax(scorer.Score(feature));
-                }
-            }
 
-            await using var cluster = await EmbeddedCluster.StartAsync(new DeviceOptions { Count = 1 }, CancellationToken.None);
+            await using var cluster = await EmbeddedCluster.StartAsync(new DeviceOptions { Count = 1, Inference = inference }, CancellationToken.None);
             var records = sequences.Select((s, i) => new SequenceRecord($"S{i}", s, "bench", i + 1)).ToList();
             var ours = new int[sequences.Count];
             var run = 0;
@@ -79,7 +72,7 @@ internal static class ZeroShotBenchmark
 
             var methods = new (string Name, Func<Task> Run)[]
             {
-                ("(a) published: batch size 1, input order", () => { Published(); return Task.CompletedTask; }),
+                ("(a) published: batch size 1, input order", () => { PublishedZeroShot.Run(sessions, encoded, tokenizer.PadId, scorer, published); return Task.CompletedTask; }),
                 ("(b) cluster job, one embedded silo, token-budget batches", Cluster),
             };
             var seconds = await InterleavedPasses.MeasureAsync(methods, repeats);

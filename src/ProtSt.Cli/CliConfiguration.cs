@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using ProtSt.Grains.Devices;
 using ProtSt.Grains.Jobs;
@@ -13,7 +14,9 @@ namespace ProtSt.Cli;
 
 /// <summary>
 /// Options for every command, layered: configs/protst.json beside the program, then <c>--config</c> files, then
-/// environment variables prefixed <c>PROTST_</c> (e.g. <c>PROTST_Inference__IntraOpThreads=4</c>).
+/// environment variables prefixed <c>PROTST_</c> (e.g. <c>PROTST_Inference__IntraOpThreads=4</c>), then the command's
+/// <c>--accelerator</c>. The <c>Inference</c> section is the one set of session options: single-session commands use it
+/// as it is, and a silo's devices each derive theirs from it (<see cref="DeviceOptions.ForDevice"/>).
 /// </summary>
 internal sealed class CliConfiguration
 {
@@ -29,9 +32,34 @@ internal sealed class CliConfiguration
 
     public InferenceOptions Inference => Bind<InferenceOptions>(InferenceOptions.SectionName);
 
-    public ScreenOptions Screen => Bind<ScreenOptions>(ScreenOptions.SectionName);
+    /// <summary>Sharding and batching of jobs; the token budget is the accelerator's (<see cref="InferenceOptions.TokensPerBatch"/>) unless <c>Screen:MaxTokensPerBatch</c> is set.</summary>
+    public ScreenOptions Screen
+    {
+        get
+        {
+            var screen = Bind<ScreenOptions>(ScreenOptions.SectionName);
+            return IsSet(ScreenOptions.SectionName, nameof(ScreenOptions.MaxTokensPerBatch)) ? screen : screen with { MaxTokensPerBatch = Inference.TokensPerBatch };
+        }
+    }
 
-    public DeviceOptions Devices => Bind<DeviceOptions>(DeviceOptions.SectionName);
+    /// <summary>The silo's devices, whose sessions start from <see cref="Inference"/>; <c>Count</c> 0 is resolved (one per GPU on CUDA, one on CPU).</summary>
+    public DeviceOptions Devices
+    {
+        get
+        {
+            // Devices:Inference was a second set of session options that only silos read; it is refused, not ignored.
+            if (_configuration.GetSection($"{DeviceOptions.SectionName}:{InferenceOptions.SectionName}").Exists())
+            {
+                throw new InvalidOperationException(
+                    $"{DeviceOptions.SectionName}:{InferenceOptions.SectionName} is no longer read: set the session options once, in the top-level {InferenceOptions.SectionName} section (or --accelerator), for every command and device.");
+            }
+
+            var devices = Bind<DeviceOptions>(DeviceOptions.SectionName);
+            devices.Inference = Inference;
+            devices.Count = devices.ResolvedCount;
+            return devices;
+        }
+    }
 
     /// <summary>Where <c>protst silo</c> listens and what address it advertises (loopback by default).</summary>
     public SiloNodeOptions Silo => Bind<SiloNodeOptions>(SiloNodeOptions.SectionName);
@@ -45,11 +73,28 @@ internal sealed class CliConfiguration
 
     public HubOptions Hub => Bind<HubOptions>(HubOptions.SectionName);
 
-    public EmbeddingPipelineOptions Embedding => Bind<EmbeddingPipelineOptions>(EmbeddingPipelineOptions.SectionName);
+    /// <summary>Batching of <c>embed</c>; the token budget is the accelerator's unless <c>Embedding:MaxTokensPerBatch</c> is set.</summary>
+    public EmbeddingPipelineOptions Embedding
+    {
+        get
+        {
+            var embedding = Bind<EmbeddingPipelineOptions>(EmbeddingPipelineOptions.SectionName);
+            return IsSet(EmbeddingPipelineOptions.SectionName, nameof(EmbeddingPipelineOptions.MaxTokensPerBatch))
+                ? embedding
+                : embedding with { MaxTokensPerBatch = Inference.TokensPerBatch };
+        }
+    }
 
     public HeadTrainingOptions Training => Bind<HeadTrainingOptions>(HeadTrainingOptions.SectionName);
 
-    public static CliConfiguration Load(IEnumerable<string> extraFiles)
+    /// <summary>The configuration of the command <paramref name="parse"/> runs: its <c>--config</c> files and its <c>--accelerator</c>.</summary>
+    public static CliConfiguration Load(ParseResult parse)
+    {
+        var accelerator = parse.GetResult(CliOptions.Accelerator) is null ? null : parse.GetValue(CliOptions.Accelerator);
+        return Load(parse.GetValue(CliOptions.Config) ?? [], accelerator);
+    }
+
+    public static CliConfiguration Load(IEnumerable<string> extraFiles, ExecutionProvider? accelerator = null)
     {
         var builder = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, DefaultFile), optional: true);
@@ -63,11 +108,19 @@ internal sealed class CliConfiguration
             builder.AddJsonFile(Path.GetFullPath(file), optional: false);
         }
 
-        return new CliConfiguration(builder.AddEnvironmentVariables(EnvironmentPrefix).Build());
+        builder.AddEnvironmentVariables(EnvironmentPrefix);
+        if (accelerator is { } provider)
+        {
+            builder.AddInMemoryCollection([new($"{InferenceOptions.SectionName}:{nameof(InferenceOptions.ExecutionProvider)}", provider.ToString())]);
+        }
+
+        return new CliConfiguration(builder.Build());
     }
 
     /// <summary>Options over a configuration built elsewhere (tests check deployment files with it).</summary>
     public static CliConfiguration From(IConfiguration configuration) => new(configuration);
+
+    private bool IsSet(string section, string key) => _configuration[$"{section}:{key}"] is not null;
 
     private T Bind<T>(string section)
         where T : new()

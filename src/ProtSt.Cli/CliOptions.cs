@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ProtSt.Model.Inference;
 
 namespace ProtSt.Cli;
 
@@ -27,5 +28,35 @@ internal static class CliOptions
             }
         });
         return option;
+    }
+
+    /// <summary>
+    /// The accelerator of every session the command opens, its own or its silo's devices'; it overrides
+    /// <c>Inference:ExecutionProvider</c> (configs/protst.json, <c>--config</c>, <c>PROTST_Inference__ExecutionProvider</c>).
+    /// </summary>
+    public static Option<ExecutionProvider?> Accelerator { get; } = new("--accelerator")
+    {
+        HelpName = "cpu|cuda",
+        Description = "cpu or cuda: where every session runs (default: Inference:ExecutionProvider). cuda needs the CUDA build (-p:Accelerator=Cuda), the NVIDIA driver and CUDA 13.",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Single().Value;
+            if (Enum.TryParse<ExecutionProvider>(text, ignoreCase: true, out var provider) && Enum.IsDefined(provider))
+            {
+                return provider;
+            }
+
+            result.AddError($"--accelerator must be cpu or cuda, not '{text}'.");
+            return null;
+        },
+    };
+
+    /// <summary>Adds <see cref="Accelerator"/> to the commands that compute or host devices.</summary>
+    public static void AddAccelerator(params IEnumerable<Command> commands)
+    {
+        foreach (var command in commands)
+        {
+            command.Options.Add(Accelerator);
+        }
     }
 }

@@ -10,6 +10,10 @@ public static class Protst
 
     public static Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) => RunAsync(null, args);
 
+    /// <summary>Runs a script or program under test to its end (or <paramref name="limit"/>), returning its exit code and output.</summary>
+    public static Task<(int ExitCode, string Output, string Error)> ProgramAsync(string fileName, TimeSpan limit, params string[] args) =>
+        RunToEndAsync(fileName, args, null, limit);
+
     /// <summary>Runs another program a test inspects state with (e.g. redis-cli) and returns its output; it must succeed.</summary>
     public static async Task<string> ToolAsync(string fileName, params string[] args)
     {

@@ -14,7 +14,7 @@ public sealed class MonitoringFiguresTests(ClusterFixture fixture)
         {
             new BatchReport("silo-a#0", 3, 300, 306, 400, TimeSpan.FromMilliseconds(2)),
             new BatchReport("silo-a#0", 2, 150, 154, 200, TimeSpan.FromMilliseconds(3)),
-            new BatchReport("silo-b#0", 3, 90, 96, 96, TimeSpan.FromMilliseconds(1)),
+            new BatchReport("silo-b#0", 3, 90, 96, 96, TimeSpan.FromMilliseconds(1), "CUDA:0 NVIDIA H200"),
         };
         await job.ReportAsync(reports[0]);
         await job.ReportAsync(reports[1]);
@@ -39,6 +39,7 @@ public sealed class MonitoringFiguresTests(ClusterFixture fixture)
         {
             var busy = reports.Where(r => r.DeviceKey == device.DeviceKey).Aggregate(TimeSpan.Zero, (sum, r) => sum + r.Busy);
             Assert.Equal(busy.TotalSeconds / done.Elapsed.TotalSeconds, device.BusyShare, 12);
+            Assert.Equal(reports.First(r => r.DeviceKey == device.DeviceKey).Accelerator, device.Accelerator);
         }
 
         // The series accounts for every sequence and residue, over the whole run, without gaps.

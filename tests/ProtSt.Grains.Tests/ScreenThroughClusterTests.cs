@@ -47,6 +47,7 @@ public sealed class ScreenThroughClusterTests(ClusterFixture fixture)
         Assert.Equal(6, snapshot.Devices.Count);
         Assert.Equal(snapshot.SequencesComputed, snapshot.Devices.Sum(d => d.Sequences));
         Assert.All(snapshot.Devices, d => Assert.True(d.Sequences > 0, $"{d.DeviceKey} did no work"));
+        Assert.All(snapshot.Devices, d => Assert.Equal("CPU", d.Accelerator));
 
         var planner = new TokenBudgetBatchPlanner(new BatchPlannerOptions());
         foreach (var batch in planner.Plan(encoded.Select(e => e.Length).ToList()))

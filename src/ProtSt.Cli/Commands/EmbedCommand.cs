@@ -27,7 +27,7 @@ internal static class EmbedCommand
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
+            var configuration = CliConfiguration.Load(parse);
             using var session = EncoderSession.Open(ModelChoice.Resolve(parse.GetValue(model), verifyHashes: false), configuration.Inference);
 
             var tokenizer = session.Folder.CreateTokenizer(parse.GetValue(truncation) == "fail" ? TruncationPolicy.Fail : TruncationPolicy.KeepStart);

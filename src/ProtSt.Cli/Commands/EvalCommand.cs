@@ -39,7 +39,7 @@ internal static class EvalCommand
 
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
+            var configuration = CliConfiguration.Load(parse);
             var fail = parse.GetValue(onInvalid) == "fail";
             var inputPath = parse.GetValue(input)!;
             var outputDirectory = parse.GetValue(output)!;

@@ -50,7 +50,7 @@ internal static class FinetuneCommand
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
+            var configuration = CliConfiguration.Load(parse);
             var options = configuration.Training;
             options.MaxEpochs = parse.GetValue(epochs) ?? options.MaxEpochs;
             options.Patience = parse.GetValue(patience) ?? options.Patience;

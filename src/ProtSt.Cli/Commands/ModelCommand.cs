@@ -29,7 +29,7 @@ internal static class ModelCommand
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
+            var configuration = CliConfiguration.Load(parse);
             using var client = new HubClient(configuration.Hub);
             var name = parse.GetValue(repository)!;
             var files = (await HubDownloadDisplay.RunAsync(name, progress => client.DownloadAsync(name, parse.GetValue(revision)!, parse.GetValue(output)!, progress, ct))).Files;

@@ -72,7 +72,7 @@ internal static class ScreenCommand
                     parse.GetValue(keepView));
             }
 
-            await RunAsync(job, CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []), ct);
+            await RunAsync(job, CliConfiguration.Load(parse), ct);
             return 0;
         }));
         return command;

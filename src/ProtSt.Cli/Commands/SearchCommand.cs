@@ -29,7 +29,7 @@ internal static class SearchCommand
 
             var modelDirectory = parse.GetValue(model)!;
             var directory = parse.GetValue(embeddings)!;
-            var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
+            var configuration = CliConfiguration.Load(parse);
             var folder = ModelFolder.Open(modelDirectory, configuration.Inference.VerifyModelHash);
             using var text = TextEncoderSession.Open(folder, configuration.Inference);
             if (ScreenRecord.Read(directory) is { } record && !string.Equals(record.ModelManifestSha256, ScreenRecord.ManifestHash(modelDirectory), StringComparison.OrdinalIgnoreCase))

@@ -21,7 +21,7 @@ internal static class SiloCommand
         {
             try
             {
-                invocation.ProcessTerminationTimeout = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []).Silo.ShutdownTimeout + ExitMargin;
+                invocation.ProcessTerminationTimeout = CliConfiguration.Load(parse).Silo.ShutdownTimeout + ExitMargin;
             }
             catch (Exception e) when (e is IOException or InvalidOperationException or InvalidDataException or FormatException)
             {
@@ -45,7 +45,7 @@ internal static class SiloCommand
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
+            var configuration = CliConfiguration.Load(parse);
             var deviceOptions = configuration.Devices;
             deviceOptions.Count = parse.GetValue(devices) ?? deviceOptions.Count;
             var node = configuration.Silo;

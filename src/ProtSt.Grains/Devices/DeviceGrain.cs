@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using ProtSt.Grains.Placement;
+using ProtSt.Model.Inference;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Grains.Devices;
@@ -98,8 +99,13 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
         _realTokens += encoded.RealTokens;
         _paddedTokens += encoded.PaddedTokens;
         _busy += busy;
-        return new DeviceBatchResult(this.GetPrimaryKeyString(), output.HiddenSize, output.MeanEmbeddings, busy, output.HeadWidth, output.HeadOutputs);
+        return new DeviceBatchResult(this.GetPrimaryKeyString(), output.HiddenSize, output.MeanEmbeddings, busy, output.HeadWidth, output.HeadOutputs, Accelerator);
     }
+
+    // What this device computes on, as the job view and /metrics show it.
+    private string Accelerator => options.Value.Backend == DeviceBackendKind.Simulated
+        ? "simulated"
+        : CudaDevices.Describe(options.Value.ForDevice(DeviceKey.Parse(this.GetPrimaryKeyString()).Index).Inference);
 
     private async Task<IDeviceBackend> SessionFor(string modelDirectory)
     {
@@ -110,7 +116,8 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
 
         _session?.Dispose();
         _session = null;
-        _session = await Task.Run(() => backends.Open(Path.GetFullPath(modelDirectory), this.GetPrimaryKeyString(), options.Value));
+        var key = this.GetPrimaryKeyString();
+        _session = await Task.Run(() => backends.Open(Path.GetFullPath(modelDirectory), key, options.Value.ForDevice(DeviceKey.Parse(key).Index)));
         return _session;
     }
 }

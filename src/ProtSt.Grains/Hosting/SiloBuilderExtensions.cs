@@ -29,6 +29,9 @@ public static class SiloBuilderExtensions
             options.Configure(configure);
         }
 
+        // Count 0 means one device per GPU (CUDA) or one (CPU); everything that counts devices reads the resolved number.
+        options.PostConfigure(o => o.Count = o.ResolvedCount);
+
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, DeviceRegistrar>();
         builder.Services.AddSingleton<DevicePreload>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<DevicePreload>());
@@ -70,14 +73,15 @@ public static class SiloBuilderExtensions
         return builder;
     }
 
-    /// <summary>Adds ProtSt with every device setting taken from <paramref name="devices"/> (count, sessions, preload, backend, simulation).</summary>
+    /// <summary>Adds ProtSt with every device setting taken from <paramref name="devices"/> (count, sessions, GPUs, preload, backend, simulation, drain time).</summary>
     /// <param name="builder">The silo.</param>
     /// <param name="devices">The silo's device options.</param>
     /// <param name="security">The cluster key, request size limits and model roots every ProtSt grain call is checked against.</param>
     /// <param name="redis">A Redis connection string for jobs' durable progress (clusters); null keeps it in memory.</param>
     public static ISiloBuilder AddProtSt(this ISiloBuilder builder, DeviceOptions devices, SecurityOptions? security = null, string? redis = null) =>
         builder.AddProtSt(
-            o => (o.Count, o.Inference, o.PreloadModel, o.Backend, o.Simulated) = (devices.Count, devices.Inference, devices.PreloadModel, devices.Backend, devices.Simulated),
+            o => (o.Count, o.Inference, o.GpuIds, o.PreloadModel, o.Backend, o.Simulated, o.DrainTimeout) =
+                (devices.Count, devices.Inference, devices.GpuIds, devices.PreloadModel, devices.Backend, devices.Simulated, devices.DrainTimeout),
             security,
             redis);
 }

@@ -65,7 +65,7 @@ internal sealed class JobGrain(TimeProvider time, IClusterMembershipService memb
         var now = time.GetTimestamp();
         _recent.Enqueue((now, report.Sequences));
         _series.Add(time.GetElapsedTime(_started, now), report.Sequences, report.Residues);
-        var device = _devices.GetValueOrDefault(report.DeviceKey) ?? new DeviceFigures(report.DeviceKey, 0, 0, 0, 0, TimeSpan.Zero);
+        var device = _devices.GetValueOrDefault(report.DeviceKey) ?? new DeviceFigures(report.DeviceKey, 0, 0, 0, 0, TimeSpan.Zero, Accelerator: report.Accelerator);
         _devices[report.DeviceKey] = device with
         {
             Batches = device.Batches + 1,

@@ -151,7 +151,7 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
                 null);
         }
 
-        await job.ReportAsync(new BatchReport(output.DeviceKey, members.Count, members.Sum(m => (long)m.ResidueCount), batch.RealTokens, batch.PaddedTokens, output.Busy));
+        await job.ReportAsync(new BatchReport(output.DeviceKey, members.Count, members.Sum(m => (long)m.ResidueCount), batch.RealTokens, batch.PaddedTokens, output.Busy, output.Accelerator));
     }
 
     // Lost calls (a dead silo, a timeout) move the batch to another device, up to MaxAttempts; a device error is

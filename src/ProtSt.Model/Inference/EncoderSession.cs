@@ -6,8 +6,10 @@ using ProtSt.Model.Tokenization;
 namespace ProtSt.Model.Inference;
 
 /// <summary>
-/// One ONNX Runtime session of an encoder model. Inputs and outputs are bound straight to managed arrays (no copies),
-/// and <see cref="Run(EncodedBatch, float[], float[])"/> may be called from several threads at once.
+/// One ONNX Runtime session of an encoder model. On CPU, inputs and outputs are bound straight to managed arrays (no
+/// copies); on CUDA, a batch that needs only the mean embedding goes through IO binding with pinned host buffers reused
+/// across batches (<see cref="StagedBinding"/>). <see cref="Run(EncodedBatch, float[], float[])"/> may be called from
+/// several threads at once.
 /// </summary>
 public sealed class EncoderSession : IDisposable
 {
@@ -16,12 +18,14 @@ public sealed class EncoderSession : IDisposable
     private static readonly string[] InputNames = [EsmGraphBuilder.InputIds, EsmGraphBuilder.AttentionMask];
 
     private readonly InferenceSession _session;
+    private readonly StagedBinding? _staged;
 
-    private EncoderSession(ModelFolder folder, InferenceSession session, InferenceOptions options)
+    private EncoderSession(ModelFolder folder, InferenceSession session, InferenceOptions options, StagedBinding? staged)
     {
         Folder = folder;
         _session = session;
         Options = options;
+        _staged = staged;
     }
 
     public ModelFolder Folder { get; }
@@ -38,20 +42,27 @@ public sealed class EncoderSession : IDisposable
         return Open(ModelFolder.Open(modelDirectory, options.VerifyModelHash), options);
     }
 
-    public static EncoderSession Open(ModelFolder folder, InferenceOptions options)
+    public static EncoderSession Open(ModelFolder folder, InferenceOptions options) => Open(folder, options, stageOnCpu: false);
+
+    /// <param name="folder">The model folder.</param>
+    /// <param name="options">The session options.</param>
+    /// <param name="stageOnCpu">Use the staged IO-binding path on CPU too (tests check it against the direct one).</param>
+    internal static EncoderSession Open(ModelFolder folder, InferenceOptions options, bool stageOnCpu)
     {
         var session = SessionOptionsFactory.Load(folder.OnnxPath, options);
         try
         {
             CheckSignature(session, folder);
+            var staged = options.ExecutionProvider == ExecutionProvider.Cuda ? StagedBinding.ForCuda(session, options.DeviceId)
+                : stageOnCpu ? StagedBinding.ForCpu(session)
+                : null;
+            return new EncoderSession(folder, session, options, staged);
         }
         catch
         {
             session.Dispose();
             throw;
         }
-
-        return new EncoderSession(folder, session, options);
     }
 
     /// <summary>Runs one batch, returning fresh output arrays.</summary>
@@ -72,6 +83,12 @@ public sealed class EncoderSession : IDisposable
             ArgumentOutOfRangeException.ThrowIfLessThan(hiddenDestination.LongLength, batch.PaddedTokens * HiddenSize, nameof(hiddenDestination));
         }
 
+        if (hiddenDestination is null && _staged is not null)
+        {
+            _staged.Run(batch, HiddenSize, meanDestination.AsSpan(0, meanLength));
+            return new EncoderOutput(batch.BatchSize, batch.SequenceLength, HiddenSize, meanDestination, null);
+        }
+
         long[] inputShape = [batch.BatchSize, batch.SequenceLength];
         var memory = OrtMemoryInfo.DefaultInstance;
         using var ids = OrtValue.CreateTensorValueFromMemory(memory, batch.InputIds.AsMemory(), inputShape);
@@ -88,7 +105,11 @@ public sealed class EncoderSession : IDisposable
         return new EncoderOutput(batch.BatchSize, batch.SequenceLength, HiddenSize, meanDestination, hiddenDestination);
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _staged?.Dispose();
+        _session.Dispose();
+    }
 
     private static void CheckSignature(InferenceSession session, ModelFolder folder)
     {

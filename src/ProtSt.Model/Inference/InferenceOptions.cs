@@ -13,6 +13,15 @@ public sealed record InferenceOptions
     /// <summary>Threads one batch may use; 0 lets ONNX Runtime use every physical core.</summary>
     public int IntraOpThreads { get; init; }
 
+    /// <summary>Padded tokens per batch (batch size × longest sequence) on CPU: 4,096 was the fastest measured (docs/benchmarks.md).</summary>
+    public int CpuTokensPerBatch { get; init; } = 4096;
+
+    /// <summary>Padded tokens per batch on CUDA: a GPU needs large batches to be busy, and an H200 has memory for them.</summary>
+    public int CudaTokensPerBatch { get; init; } = 32768;
+
+    /// <summary>The token budget of this accelerator; <c>Screen:MaxTokensPerBatch</c> or <c>Embedding:MaxTokensPerBatch</c>, when set, override it.</summary>
+    public int TokensPerBatch => ExecutionProvider == ExecutionProvider.Cuda ? CudaTokensPerBatch : CpuTokensPerBatch;
+
     /// <summary>Check the model files' SHA-256 against the manifest when the session opens.</summary>
     public bool VerifyModelHash { get; init; } = true;
 }

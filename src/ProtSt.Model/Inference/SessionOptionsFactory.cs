@@ -20,6 +20,7 @@ internal static class SessionOptionsFactory
         }
     }
 
+    /// <summary>Session options for <paramref name="options"/>; CUDA is checked first (flavor, driver, libraries, GPU) so that what is missing is named.</summary>
     public static SessionOptions Create(InferenceOptions options)
     {
         var sessionOptions = new SessionOptions
@@ -31,23 +32,20 @@ internal static class SessionOptionsFactory
 
         if (options.ExecutionProvider == ExecutionProvider.Cuda)
         {
-            var available = OrtEnv.Instance().GetAvailableProviders();
-            if (!available.Contains("CUDAExecutionProvider"))
-            {
-                sessionOptions.Dispose();
-                throw new InvalidOperationException(
-                    $"The CUDA execution provider was requested but this ONNX Runtime build offers only {string.Join(", ", available)}. " +
-                    "Install the GPU runtime (Microsoft.ML.OnnxRuntime.Gpu) on a machine with CUDA, or set Inference:ExecutionProvider to Cpu.");
-            }
-
             try
             {
+                CudaDevices.EnsureAvailable(options);
                 sessionOptions.AppendExecutionProvider_CUDA(options.DeviceId);
             }
             catch (OnnxRuntimeException e)
             {
                 sessionOptions.Dispose();
-                throw new InvalidOperationException($"CUDA device {options.DeviceId} could not be used: {e.Message}", e);
+                throw new AcceleratorUnavailableException($"CUDA GPU {options.DeviceId} could not be used: {e.Message}", e);
+            }
+            catch
+            {
+                sessionOptions.Dispose();
+                throw;
             }
         }
 

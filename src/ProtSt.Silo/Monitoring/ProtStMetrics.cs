@@ -60,7 +60,7 @@ public sealed class ProtStMetrics
 
     private IEnumerable<Measurement<T>> PerDevice<T>(Func<DeviceFigures, T> value)
         where T : struct =>
-        _figures.Jobs.SelectMany(j => j.Devices.Select(d => new Measurement<T>(value(d), Tag("job_id", j.JobId), Tag("device", d.DeviceKey))));
+        _figures.Jobs.SelectMany(j => j.Devices.Select(d => new Measurement<T>(value(d), Tag("job_id", j.JobId), Tag("device", d.DeviceKey), Tag("accelerator", d.Accelerator))));
 
     private IEnumerable<Measurement<long>> Tokens() =>
         _figures.Jobs.SelectMany(j => new[]

@@ -58,7 +58,7 @@ function renderThroughput(points) {
 }
 
 function renderDevices(devices) {
-  deviceChart.data.labels = devices.map(d => { const k = format.device(d.deviceKey); return `#${k.index} @ ${k.silo}`; });
+  deviceChart.data.labels = devices.map(d => { const k = format.device(d.deviceKey); return `#${k.index} @ ${k.silo}${d.accelerator ? ` (${d.accelerator})` : ''}`; });
   deviceChart.data.datasets[0].data = devices.map(d => 100 * d.busyShare);
   deviceChart.update('none');
   if (devices.length === 0) return;
@@ -66,7 +66,7 @@ function renderDevices(devices) {
     const k = format.device(d.deviceKey);
     const tr = document.createElement('tr');
     const padding = d.paddedTokens > 0 ? d.realTokens / d.paddedTokens : 0;
-    for (const [text, numeric] of [[`#${k.index}`], [k.silo], [format.integer(d.batches), 1], [format.integer(d.sequences), 1],
+    for (const [text, numeric] of [[`#${k.index}`], [k.silo], [d.accelerator || ''], [format.integer(d.batches), 1], [format.integer(d.sequences), 1],
       [format.duration(d.busy), 1], [format.percent(d.busyShare), 1], [format.percent(padding), 1]]) {
       const td = tr.insertCell();
       td.textContent = text;

@@ -35,7 +35,7 @@ public sealed class DeployManifestTests
     [InlineData("PROTST_Silo__SiloPort")]
     [InlineData("PROTST_silo__kubernetes")]
     [InlineData("PROTST_ClusterId")]
-    [InlineData("PROTST_Devices__Inference__ExecutionProvider")]
+    [InlineData("PROTST_Inference__ExecutionProvider")]
     [InlineData("PROTST_Devices__PreloadModel")]
     [InlineData("PROTST_Security__ModelRoots__0")]
     public void The_checker_accepts_options_the_program_reads(string variable) => Assert.Null(OptionKeys.Check(variable));
@@ -43,7 +43,7 @@ public sealed class DeployManifestTests
     [Theory]
     [InlineData("PROTST_Silo__SiloPrt")]
     [InlineData("PROTST_Slio__SiloPort")]
-    [InlineData("PROTST_Devices__Inference__ExecutionProvder")]
+    [InlineData("PROTST_Inference__ExecutionProvder")]
     [InlineData("PROTST_Devices__Inference")]
     [InlineData("PROTST_Devices__Count__0")]
     [InlineData("PROTST_Security__ModelRoots__first")]
@@ -113,6 +113,41 @@ public sealed class DeployManifestTests
             var silo = configuration.Silo;
             _ = silo.ParsedAdvertisedAddress();
             _ = silo.ParsedListenAddress();
+        }
+    }
+
+    [Fact]
+    public void The_dockerfile_builds_a_cpu_and_a_non_root_cuda_13_image()
+    {
+        var text = File.ReadAllText(Path.Combine(Root, "container", "Dockerfile"));
+        Assert.Matches(new Regex("^ARG ACCELERATOR=cpu$", RegexOptions.Multiline), text);
+        Assert.Matches(new Regex(@"^ARG CUDA_IMAGE=nvidia/cuda:13\.\d+\.\d+-runtime-ubuntu", RegexOptions.Multiline), text);
+        Assert.Matches(new Regex(@"^FROM mcr\.microsoft\.com/dotnet/aspnet:\S+ AS runtime-cpu$", RegexOptions.Multiline), text);
+        Assert.Matches(new Regex(@"^FROM \$\{CUDA_IMAGE\} AS runtime-cuda$", RegexOptions.Multiline), text);
+        Assert.Equal("FROM runtime-${ACCELERATOR} AS runtime", Regex.Matches(text, "^FROM .*$", RegexOptions.Multiline)[^1].Value);
+
+        // The build argument reaches the build (-p:Accelerator picks the ONNX Runtime package) at restore and publish.
+        Assert.Equal(2, Regex.Count(text, @"-p:Accelerator=\$\{ACCELERATOR\}"));
+
+        // Both runtime stages run as uid 1654: the ASP.NET image's app user, and the one the CUDA stage creates.
+        Assert.Equal("$APP_UID", Image.User);
+        Assert.Contains("useradd --uid 1654", text, StringComparison.Ordinal);
+        Assert.Contains("ENV APP_UID=1654", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Gpu_silos_run_the_cuda_image_with_one_device_per_gpu()
+    {
+        var gpu = ProtstContainers().Where(c => c.Container.Map("resources").Map("limits").Text("nvidia.com/gpu") is not null).ToList();
+        Assert.NotEmpty(gpu);
+        foreach (var (pod, container) in gpu)
+        {
+            var gpus = container.Map("resources").Map("limits").Text("nvidia.com/gpu");
+            Assert.True(Literal(container, "PROTST_Devices__Count") == gpus, $"{pod.File}: nvidia.com/gpu {gpus} but PROTST_Devices__Count {Literal(container, "PROTST_Devices__Count")}");
+            Assert.True(Literal(container, "PROTST_Inference__ExecutionProvider") == "Cuda", $"{pod.File}: a GPU silo must set PROTST_Inference__ExecutionProvider=Cuda");
+            var overlay = Yaml.LoadAll(Path.Combine(Path.GetDirectoryName(Path.Combine(Root, pod.File))!, "kustomization.yaml"))[0];
+            var tag = Assert.Single(overlay.Maps("images")).Text("newTag");
+            Assert.Contains($"--build-arg ACCELERATOR=cuda -t protst:{tag} ", File.ReadAllText(Path.Combine(Root, "container", "Dockerfile")), StringComparison.Ordinal);
         }
     }
 

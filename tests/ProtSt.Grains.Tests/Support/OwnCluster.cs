@@ -51,6 +51,26 @@ public static class OwnCluster
         return cluster;
     }
 
+    /// <summary>
+    /// A cluster whose silos compute through <typeparamref name="TBackend"/> and take their devices' settings as the CLI
+    /// gives them: the <c>Devices</c> section, with the top-level <c>Inference</c> section as every device's sessions.
+    /// </summary>
+    public static async Task<TestCluster> StartConfiguredAsync<TBackend>(short silos, IReadOnlyDictionary<string, string?> settings)
+        where TBackend : class, IDeviceBackendFactory
+    {
+        var builder = new TestClusterBuilder(silos);
+        foreach (var (key, value) in settings)
+        {
+            builder.Properties[key] = value;
+        }
+
+        builder.AddSiloBuilderConfigurator<ConfiguredSiloConfigurator<TBackend>>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
     /// <summary>Random protein sequences of <paramref name="count"/> records, none of the poison length.</summary>
     public static List<Pipeline.SequenceRecord> Proteome(int count, int seed, int maxLength = 300)
     {
@@ -75,6 +95,19 @@ public static class OwnCluster
         {
             var devices = new DeviceOptions();
             siloBuilder.Configuration.GetSection(DeviceOptions.SectionName).Bind(devices);
+            siloBuilder.AddProtSt(devices);
+        }
+    }
+
+    private sealed class ConfiguredSiloConfigurator<TBackend> : ISiloConfigurator
+        where TBackend : class, IDeviceBackendFactory
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            var devices = new DeviceOptions();
+            siloBuilder.Configuration.GetSection(DeviceOptions.SectionName).Bind(devices);
+            devices.Inference = siloBuilder.Configuration.GetSection(InferenceOptions.SectionName).Get<InferenceOptions>() ?? new();
+            siloBuilder.Services.AddSingleton<IDeviceBackendFactory, TBackend>();
             siloBuilder.AddProtSt(devices);
         }
     }

@@ -29,6 +29,33 @@ public sealed class EncoderSessionTests
     }
 
     [Fact]
+    public void The_staged_binding_path_gives_the_direct_paths_results_across_batch_sizes_and_threads()
+    {
+        using var scratch = new TempDirectory();
+        DemoCheckpoint.Write(scratch.Path, new DemoModelSpec { Layers = 2, HiddenSize = 32, Heads = 4, IntermediateSize = 64 });
+        using var model = new Converted(scratch.Path);
+        using var staged = EncoderSession.Open(Model.Folders.ModelFolder.Open(model.ModelDirectory, verifyHashes: false), new InferenceOptions { IntraOpThreads = 1 }, stageOnCpu: true);
+        var random = new Random(11);
+        string Protein(int length) => new(Enumerable.Range(0, length).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray());
+
+        // Batches of changing sizes, one after another and then from several threads at once.
+        var batches = new[] { 1, 3, 8, 2, 8, 1 }.Select(n => EncodedBatch.Create(
+            Enumerable.Range(0, n).Select(i => model.Tokenizer.Encode(Protein(random.Next(5, 20 * n)))).ToList(), model.Tokenizer.PadId)).ToList();
+        var expected = batches.Select(b => model.Session.Run(b).MeanResidueEmbeddings).ToList();
+        foreach (var (batch, mean) in batches.Zip(expected))
+        {
+            Assert.Equal(mean, staged.Run(batch).MeanResidueEmbeddings);
+        }
+
+        var parallel = new float[batches.Count][];
+        Parallel.For(0, batches.Count, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => parallel[i] = staged.Run(batches[i]).MeanResidueEmbeddings);
+        Assert.Equal(expected, parallel);
+
+        // Hidden states still come from the direct path.
+        Assert.NotNull(staged.Run(batches[0], includeHiddenStates: true).LastHiddenState);
+    }
+
+    [Fact]
     public void Caller_buffers_are_reused_across_batches()
     {
         using var scratch = new TempDirectory();
@@ -45,19 +72,31 @@ public sealed class EncoderSessionTests
     }
 
     [Fact]
-    public void Asking_for_cuda_without_it_says_so_clearly()
+    public void Asking_for_cuda_without_it_names_what_is_missing_in_either_flavor()
     {
         using var scratch = new TempDirectory();
         DemoCheckpoint.Write(scratch.Combine("hf"), new DemoModelSpec { Layers = 1, HiddenSize = 16, Heads = 2, IntermediateSize = 32 });
         Model.Folders.ModelConverter.Convert(scratch.Combine("hf"), scratch.Combine("model"));
-        if (Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider"))
+        var driverHere = System.Runtime.InteropServices.NativeLibrary.TryLoad(CudaLibraries.Driver, out _);
+        if (RuntimeFlavor.HasCuda && driverHere)
         {
-            return;
+            return; // a GPU host: whether CUDA opens depends on its libraries, which the probe tests below cover.
         }
 
-        var error = Assert.Throws<InvalidOperationException>(() =>
+        var error = Assert.Throws<AcceleratorUnavailableException>(() =>
             EncoderSession.Open(scratch.Combine("model"), new InferenceOptions { ExecutionProvider = ExecutionProvider.Cuda }));
-        Assert.Contains("CUDA execution provider was requested", error.Message, StringComparison.Ordinal);
-        Assert.Contains("CPUExecutionProvider", error.Message, StringComparison.Ordinal);
+        Assert.Contains(RuntimeFlavor.HasCuda ? "NVIDIA driver library libcuda.so.1 was not found" : "-p:Accelerator=Cuda", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+
+        // The CPU provider of either flavor still runs the model.
+        using var cpu = EncoderSession.Open(scratch.Combine("model"), new InferenceOptions { IntraOpThreads = 1 });
+        Assert.Equal(16, cpu.HiddenSize);
+    }
+
+    [Fact]
+    public void The_flavor_constant_matches_the_linked_runtime()
+    {
+        var providers = Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders();
+        Assert.Equal(RuntimeFlavor.HasCuda, providers.Contains("CUDAExecutionProvider"));
     }
 }

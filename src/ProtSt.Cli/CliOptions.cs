@@ -11,4 +11,7 @@ internal static class CliOptions
         Recursive = true,
         DefaultValueFactory = _ => [],
     };
+
+    /// <summary><c>--cluster</c>: the Redis address where a running cluster keeps its membership.</summary>
+    public static Option<string?> ClusterOption(string description) => new("--cluster") { Description = description };
 }

@@ -17,6 +17,7 @@ internal sealed class JobGrain(TimeProvider time, IClusterMembershipService memb
     // 180 one-second buckets: the first three minutes at full detail, then coarser, about 10 KB of JSON at most.
     private readonly ThroughputSeries _series = new(180, TimeSpan.FromSeconds(1));
     private readonly SiloHistory _silos = new();
+    private readonly HashSet<int> _shardsCounted = [];
     private JobStart? _start;
     private DateTimeOffset? _startedAt;
     private ConfusionMatrix? _confusion;
@@ -33,6 +34,12 @@ internal sealed class JobGrain(TimeProvider time, IClusterMembershipService memb
 
     public async Task StartAsync(JobStart start)
     {
+        if (_start is not null)
+        {
+            // A coordinator that moved starts its job again; the figures so far stand.
+            return;
+        }
+
         _start = start;
         _started = time.GetTimestamp();
         _startedAt = time.GetUtcNow();
@@ -78,6 +85,20 @@ internal sealed class JobGrain(TimeProvider time, IClusterMembershipService memb
         _rows += rows;
         _failedRows += failed;
         return Task.CompletedTask;
+    }
+
+    public async Task RecordShardAsync(int shard, int rows, int failed, int[] actual, int[] predicted)
+    {
+        if (!_shardsCounted.Add(shard))
+        {
+            return;
+        }
+
+        await RecordRowsAsync(rows, failed);
+        if (actual.Length > 0)
+        {
+            await RecordPredictionsAsync(actual, predicted);
+        }
     }
 
     public Task RecordPredictionsAsync(int[] actual, int[] predicted)

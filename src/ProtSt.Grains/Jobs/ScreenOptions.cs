@@ -40,6 +40,15 @@ public sealed record ScreenOptions
 
     public bool FailOnInvalid { get; init; }
 
+    /// <summary>How often a client following a job (<c>attach</c>, or <c>screen</c> without <c>--detach</c>) asks for its status.</summary>
+    public TimeSpan WatchInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long no silo may answer a following client before it reports the cluster lost (one line, exit 1); the job
+    /// itself is kept in the cluster's storage and continues when silos return.
+    /// </summary>
+    public TimeSpan ClusterLostAfter { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>
     /// Records between checkpoints of the output folder (<c>progress.json</c>): what a killed job loses at most and must
     /// compute again on <c>--resume</c>; each checkpoint ends a Parquet row group.

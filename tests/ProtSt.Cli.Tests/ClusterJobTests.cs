@@ -69,6 +69,9 @@ public sealed class ClusterJobTests(ITestOutputHelper output)
 
         var attach = cluster.Track(Processes.StartProtst("attach", jobId, "--cluster", cluster.Redis));
         var attachErrors = Processes.CollectErrors(attach);
+
+        // The client is following once it names the job (before that it may still be connecting, slowly on a busy host).
+        await Processes.WaitForLineAsync(attach, "job: ", Ready);
         await WaitForPartsAsync(outputFolder, 3, attach);
 
         // Every silo goes at once; the following client must notice within seconds, in one line, and exit non-zero.
@@ -77,7 +80,14 @@ public sealed class ClusterJobTests(ITestOutputHelper output)
         var lost = Stopwatch.StartNew();
         using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
         {
-            await attach.WaitForExitAsync(wait.Token);
+            try
+            {
+                await attach.WaitForExitAsync(wait.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"the attached client did not exit within 60 s of losing every silo; its stderr:\n{attachErrors()}");
+            }
         }
 
         output.WriteLine($"the attached client noticed the lost cluster after {lost.Elapsed.TotalSeconds:F1} s");

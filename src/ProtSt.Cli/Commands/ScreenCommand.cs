@@ -162,6 +162,14 @@ internal static class ScreenCommand
         {
             (status, snapshot) = await JobProgressLine.FollowAsync(CommandErrors.Status, new JobWatcher(connection.Grains, screen), jobId, ct);
         }
+        catch (ClusterLostException e)
+        {
+            // One line, then out: the job is safe in the cluster's storage, and closing a client whose gateways are all
+            // gone can wait on the runtime for a long time (seen under load), so nothing is left to wait for.
+            Console.Error.WriteLine($"error: {e.Message}");
+            Environment.Exit(1);
+            throw;
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             Console.Error.WriteLine(cluster is null

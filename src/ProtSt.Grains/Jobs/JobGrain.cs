@@ -89,6 +89,12 @@ internal sealed class JobGrain(TimeProvider time, IClusterMembershipService memb
 
     public async Task RecordShardAsync(int shard, int rows, int failed, int[] actual, int[] predicted)
     {
+        if (actual.Length > 0 && _confusion is null)
+        {
+            // A fresh activation that was never started (its silo died): the coordinator starts it and sends this again.
+            throw new InvalidOperationException("This job was started without class names, so predictions cannot be scored.");
+        }
+
         if (!_shardsCounted.Add(shard))
         {
             return;

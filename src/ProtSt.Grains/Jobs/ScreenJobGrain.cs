@@ -220,22 +220,32 @@ internal sealed class ScreenJobGrain(
         S.InputSha256 = await Task.Run(() => Model.Folders.FileHash.Sha256(spec.Input), cancellationToken);
         var parts = PartFolder.PartsDirectory(spec.Output);
         S.Shards = plan.Shards.Select(p => new ShardState { Plan = p }).ToList();
-        (S.Records, S.Skipped, S.SkippedSamples, S.Repeats, S.Reused) = (plan.Records, plan.Skipped, [.. plan.SkippedSamples], plan.Repeats, 0);
+        (S.Records, S.Skipped, S.SkippedSamples, S.Repeats) = (plan.Records, plan.Skipped, [.. plan.SkippedSamples], plan.Repeats);
 
         // Parts an earlier run of this job left whole (a resubmission after the cluster lost the job) are kept.
-        foreach (var shard in S.Shards)
+        S.Reused = TakeOverFinishedParts();
+        S.Phase = JobPhase.Running;
+        await SaveAsync();
+        WriteFolderRecord();
+    }
+
+    // A shard whose part is whole on disk is done, whether or not the state recorded it: its part was renamed into place
+    // just before an activation died, or by an earlier run of the same job. Returns the records taken over.
+    private long TakeOverFinishedParts()
+    {
+        var parts = PartFolder.PartsDirectory(S.Spec!.Output);
+        long records = 0;
+        foreach (var shard in S.Shards.Where(s => !s.Done))
         {
             if (PartFolder.TryRead(PartFolder.PathOf(parts, shard.Plan.Index)) is { } part && part.JobId == JobId
                 && part.FirstRecord == shard.Plan.FirstRecord && part.Records == shard.Plan.Records)
             {
                 (shard.Done, shard.Rows, shard.Failures, shard.Computed) = (true, part.Rows, part.Failures, 0);
-                S.Reused += part.Records;
+                records += part.Records;
             }
         }
 
-        S.Phase = JobPhase.Running;
-        await SaveAsync();
-        WriteFolderRecord();
+        return records;
     }
 
     private async Task StartAggregatorAsync()
@@ -247,10 +257,16 @@ internal sealed class ScreenJobGrain(
     private async Task RunShardsAsync(CancellationToken cancellationToken)
     {
         var spec = S.Spec!;
+        if (TakeOverFinishedParts() > 0)
+        {
+            await SaveAsync();
+        }
+
         await FeedAggregatorAsync(cancellationToken);
         using var shardsStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var inFlight = new Dictionary<int, Task<(ShardState Shard, PartResult? Result, Exception? Error)>>();
         var width = await ShardsInFlightAsync(spec);
+        var sinceSave = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             while (true)
@@ -282,7 +298,14 @@ internal sealed class ScreenJobGrain(
                 }
 
                 (finished.Done, finished.Rows, finished.Failures, finished.Computed, finished.Silo) = (true, result.Rows, result.Failures, result.Computed, null);
-                await SaveAsync();
+
+                // The whole state is written, so at most every StateSaveInterval: a part on disk is its own record of
+                // being done (TakeOverFinishedParts), so a shard finished since the last write is never lost.
+                if (sinceSave.Elapsed >= options.Value.StateSaveInterval)
+                {
+                    await SaveAsync();
+                    sinceSave.Restart();
+                }
                 await BestEffortAsync(GrainFactory.GetGrain<IJobGrain>(JobId).RecordShardAsync(result.ShardIndex, result.Rows, result.Failures, result.Actual, result.Predicted));
             }
         }
@@ -292,8 +315,7 @@ internal sealed class ScreenJobGrain(
             await Task.WhenAll(inFlight.Values);
         }
 
-        S.Phase = spec.Layout == OutputLayout.Parts ? JobPhase.Completed : JobPhase.Assembling;
-        if (S.Phase == JobPhase.Completed)
+        if (spec.Layout == OutputLayout.Parts)
         {
             await FeedAggregatorAsync(cancellationToken);
             await FinishAsync(JobPhase.Completed, null);
@@ -301,6 +323,7 @@ internal sealed class ScreenJobGrain(
         }
         else
         {
+            S.Phase = JobPhase.Assembling;
             await SaveAsync();
         }
     }
@@ -396,6 +419,8 @@ internal sealed class ScreenJobGrain(
     // The aggregator counts each shard once, so feeding it every finished part again (after it or this grain moved) is safe.
     private async Task FeedAggregatorAsync(CancellationToken cancellationToken)
     {
+        // Starting is idempotent: an aggregator that lost its figures with its silo is started again first.
+        await StartAggregatorAsync();
         var parts = PartFolder.PartsDirectory(S.Spec!.Output);
         var job = GrainFactory.GetGrain<IJobGrain>(JobId);
         foreach (var shard in S.Shards.Where(s => s.Done))

@@ -40,6 +40,12 @@ public sealed record ScreenOptions
 
     public bool FailOnInvalid { get; init; }
 
+    /// <summary>
+    /// Shortest time between writes of a running job's state: each write is the whole state (one entry per shard), and a
+    /// finished part is its own record on disk, so writing after every shard would only cost storage traffic.
+    /// </summary>
+    public TimeSpan StateSaveInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How often a client following a job (<c>attach</c>, or <c>screen</c> without <c>--detach</c>) asks for its status.</summary>
     public TimeSpan WatchInterval { get; init; } = TimeSpan.FromSeconds(1);
 

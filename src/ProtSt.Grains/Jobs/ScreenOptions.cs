@@ -56,16 +56,8 @@ public sealed record ScreenOptions
     public TimeSpan ClusterLostAfter { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// Records between checkpoints of the output folder (<c>progress.json</c>): what a killed job loses at most and must
-    /// compute again on <c>--resume</c>; each checkpoint ends a Parquet row group.
-    /// </summary>
-    public int CheckpointRecords { get; init; } = 4096;
-
-    /// <summary>Time between checkpoints when records come slowly (a large model on few devices).</summary>
-    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>
-    /// Distinct sequences remembered for deduplication; a repeat seen after its original was forgotten is computed again.
+    /// Distinct sequences <see cref="JobDriver"/> remembers for deduplication (submitted jobs deduplicate the whole input
+    /// in their plan); a repeat seen after its original was forgotten is computed again.
     /// Each entry keeps its original's row (embedding included) for the repeats, so this bounds the client's memory:
     /// about capacity × hidden size × 4 bytes (100 MB at 20,000 and ESM-1b's 1,280).
     /// </summary>

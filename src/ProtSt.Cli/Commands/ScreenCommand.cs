@@ -83,7 +83,9 @@ internal static class ScreenCommand
             return 0;
         }
 
-        var spec = record.Spec;
+        // job.json of an older protst (a client-side job with progress.json) names no spec to continue from.
+        var spec = record.Spec
+            ?? throw new InvalidDataException($"{Path.Combine(folder, JobFolderRecord.FileName)} was written by an earlier protst and names no job to continue; screen the input again into a new folder.");
         if (!File.Exists(spec.Input))
         {
             throw new FileNotFoundException($"The job's input '{spec.Input}' no longer exists; continuing needs the same file.", spec.Input);

@@ -21,7 +21,7 @@ public sealed record JobFolderRecord(
     long Failures,
     IReadOnlyList<string>? ClassNames,
     string? Error,
-    JobSpec Spec,
+    JobSpec? Spec,
     DateTimeOffset UpdatedAt)
 {
     public const string FileName = "job.json";

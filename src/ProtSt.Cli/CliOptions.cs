@@ -59,4 +59,7 @@ internal static class CliOptions
             command.Options.Add(Accelerator);
         }
     }
+
+    /// <summary><c>--cluster</c>: the Redis address where a running cluster keeps its membership.</summary>
+    public static Option<string?> ClusterOption(string description) => new("--cluster") { Description = description };
 }

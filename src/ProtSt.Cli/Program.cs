@@ -4,7 +4,7 @@ using ProtSt.Cli.Commands;
 
 Command[] computing = [EmbedCommand.Create(), ScreenCommand.Create(), EvalCommand.Create(), SearchCommand.Create(), FinetuneCommand.Create(), SiloCommand.Create()];
 CliOptions.AddAccelerator(computing);
-var root = new RootCommand("protst: protein language models (ESM, ProtST) over whole proteomes.") { CliOptions.Config, ModelCommand.Create(), DataCommand.Create() };
+var root = new RootCommand("protst: protein language models (ESM, ProtST) over whole proteomes.") { CliOptions.Config, ModelCommand.Create(), DataCommand.Create(), JobsCommand.Create(), AttachCommand.Create(), CancelCommand.Create() };
 foreach (var command in computing)
 {
     root.Subcommands.Add(command);

@@ -19,6 +19,12 @@ public interface IJobGrain : IGrainWithStringKey
     /// <summary>True and predicted class ids of labelled records, for accuracy, the confusion matrix and macro-F1.</summary>
     Task RecordPredictionsAsync(int[] actual, int[] predicted);
 
+    /// <summary>
+    /// A submitted job's finished shard: its rows, device failures and (true, predicted) class pairs. Counted once per
+    /// shard, so the coordinator may send it again after it or this grain moved.
+    /// </summary>
+    Task RecordShardAsync(int shard, int rows, int failed, int[] actual, int[] predicted);
+
     Task CompleteAsync();
 
     [AlwaysInterleave]

@@ -11,6 +11,8 @@ namespace ProtSt.Silo;
 /// <summary>A client of a running cluster whose membership lives in Redis.</summary>
 public sealed class ClusterClient : IClusterConnection
 {
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+
     private readonly IHost _host;
 
     private ClusterClient(IHost host, string redis)
@@ -78,7 +80,14 @@ public sealed class ClusterClient : IClusterConnection
 
     public async ValueTask DisposeAsync()
     {
-        await _host.StopAsync();
-        _host.Dispose();
+        // Bounded: with every silo gone the client's orderly close has no one to talk to, and a command that reports a
+        // lost cluster must still exit.
+        using var stopping = new CancellationTokenSource(StopTimeout);
+        var stop = _host.StopAsync(stopping.Token);
+        if (await Task.WhenAny(stop, Task.Delay(StopTimeout * 2, CancellationToken.None)) == stop)
+        {
+            await stop;
+            _host.Dispose();
+        }
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using ProtSt.Grains.Devices;
 using ProtSt.Grains.Hosting;
+using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Security;
 using ProtSt.Silo.Monitoring;
 
@@ -22,9 +23,13 @@ public sealed class EmbeddedSiloHost : IClusterConnection
     public string Description => "embedded in-process silo";
 
     /// <summary>Starts the host on loopback; <paramref name="security"/>'s model roots and size limits apply as on any silo.</summary>
-    public static async Task<EmbeddedSiloHost> StartAsync(DeviceOptions devices, MonitoringOptions monitoring, SecurityOptions security, CancellationToken cancellationToken)
+    public static Task<EmbeddedSiloHost> StartAsync(DeviceOptions devices, MonitoringOptions monitoring, SecurityOptions security, CancellationToken cancellationToken) =>
+        StartAsync(devices, monitoring, security, new ScreenOptions(), cancellationToken);
+
+    /// <summary>Starts the host on loopback, coordinating jobs with <paramref name="screen"/>'s shard settings.</summary>
+    public static async Task<EmbeddedSiloHost> StartAsync(DeviceOptions devices, MonitoringOptions monitoring, SecurityOptions security, ScreenOptions screen, CancellationToken cancellationToken)
     {
-        var app = SiloHost.Build(new SiloHostOptions { Devices = devices, Monitoring = monitoring, Security = security });
+        var app = SiloHost.Build(new SiloHostOptions { Devices = devices, Monitoring = monitoring, Security = security, Screen = screen });
         await app.StartAsync(cancellationToken);
         return new EmbeddedSiloHost(app);
     }

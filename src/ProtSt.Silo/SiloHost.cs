@@ -66,6 +66,7 @@ public static class SiloHost
             }
 
             silo.AddProtSt(options.Devices, options.Security, options.Cluster is { Length: > 0 } ? options.Cluster : null);
+            silo.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Screen));
             silo.AddDashboard();
         });
 

@@ -1,4 +1,5 @@
 using ProtSt.Grains.Devices;
+using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Security;
 using ProtSt.Silo.Monitoring;
 
@@ -21,4 +22,7 @@ public sealed record SiloHostOptions
 
     /// <summary>The API key, model roots and size limits; a host listening beyond loopback must have a key and roots.</summary>
     public SecurityOptions Security { get; init; } = new();
+
+    /// <summary>How jobs coordinated on this silo retry shards, watch silos and size their window (the <c>Screen</c> section).</summary>
+    public ScreenOptions Screen { get; init; } = new();
 }

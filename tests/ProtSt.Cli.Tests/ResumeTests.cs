@@ -5,12 +5,13 @@ using ProtSt.Pipeline;
 
 namespace ProtSt.Cli.Tests;
 
-/// <summary><c>protst screen --resume</c>: a screen killed halfway continues from its output folder's last checkpoint.</summary>
+/// <summary><c>protst screen --resume</c>: a screen killed halfway continues from the parts its shards finished.</summary>
 public sealed class ResumeTests
 {
     private const int Records = 4000;
 
-    private static readonly Dictionary<string, string> SmallCheckpoints = new() { ["PROTST_Screen__CheckpointRecords"] = "250" };
+    // 16 shards of 250 records: a kill leaves some parts finished and some not.
+    private static readonly Dictionary<string, string> SmallCheckpoints = new() { ["PROTST_Screen__ShardSize"] = "250", ["PROTST_Screen__MaxShardsInFlight"] = "2" };
 
     private static string Golden(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", name);
 
@@ -26,7 +27,7 @@ public sealed class ResumeTests
         var clean = await Protst.RunAsync(SmallCheckpoints, "screen", "-i", fasta, "-m", model, "-o", scratch.Combine("clean"), "--keep-view", "false");
         Assert.True(clean.ExitCode == 0, clean.Error);
 
-        // SIGKILL once a few checkpoints are down: no handler runs, whatever is in buffers is lost.
+        // SIGKILL once a few parts are whole: no handler runs, whatever is in buffers is lost.
         var died = scratch.Combine("died");
         using (var screen = Processes.StartProtst(SmallCheckpoints, "screen", "-i", fasta, "-m", model, "-o", died, "--keep-view", "false"))
         {
@@ -36,7 +37,7 @@ public sealed class ResumeTests
                 while (CommittedRecords(died) < 750)
                 {
                     Assert.False(screen.HasExited, "the screen ended before it could be killed");
-                    Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(2), "no checkpoint of 750 records within 2 minutes");
+                    Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(2), "no 750 records in finished parts within 2 minutes");
                     await Task.Delay(50);
                 }
 
@@ -61,10 +62,9 @@ public sealed class ResumeTests
 
         var resumed = await Protst.RunAsync(SmallCheckpoints, "screen", "--resume", died, "--keep-view", "false");
         Assert.True(resumed.ExitCode == 0, resumed.Error);
-        Assert.Contains($"resuming job ", resumed.Output, StringComparison.Ordinal);
-        Assert.Contains($"{committed} records already written are kept", resumed.Output, StringComparison.Ordinal);
+        Assert.Contains("continuing job ", resumed.Output, StringComparison.Ordinal);
 
-        // Only the records after the checkpoint were computed (every sequence here is distinct).
+        // Only the records of unfinished parts were computed (every sequence here is distinct).
         Assert.Contains($"screened {Records} records (resumed: {committed} of them from the stopped run) ({Records - committed} distinct sequences", resumed.Output, StringComparison.Ordinal);
 
         Assert.Equal(await File.ReadAllTextAsync(scratch.Combine("clean", ScreenResultWriter.ResultsFile)), await File.ReadAllTextAsync(Path.Combine(died, ScreenResultWriter.ResultsFile)));
@@ -93,8 +93,8 @@ public sealed class ResumeTests
         Assert.Equal(0, (await Protst.RunAsync("screen", "-i", fasta, "-m", model, "-o", output, "--keep-view", "false")).ExitCode);
 
         // Mark the job unfinished, then change its input: the rows written would not belong to it.
-        var progress = Path.Combine(output, "progress.json");
-        await File.WriteAllTextAsync(progress, (await File.ReadAllTextAsync(progress)).Replace("\"complete\": true", "\"complete\": false", StringComparison.Ordinal));
+        var record = Path.Combine(output, "job.json");
+        await File.WriteAllTextAsync(record, (await File.ReadAllTextAsync(record)).Replace("\"state\": \"completed\"", "\"state\": \"running\"", StringComparison.Ordinal));
         await File.AppendAllTextAsync(fasta, ">extra\nMKV\n");
         var changed = await Protst.RunAsync("screen", "--resume", output);
         Assert.Equal(1, changed.ExitCode);
@@ -102,19 +102,32 @@ public sealed class ResumeTests
 
         var none = await Protst.RunAsync("screen", "--resume", scratch.Path);
         Assert.Equal(1, none.ExitCode);
-        Assert.Contains("has no progress.json", none.Error, StringComparison.Ordinal);
+        Assert.Contains("has no job.json", none.Error, StringComparison.Ordinal);
     }
 
+    // Records in the parts that are whole (renamed into place with their part.json).
     private static long CommittedRecords(string directory)
     {
-        try
-        {
-            using var progress = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(directory, "progress.json")));
-            return progress.RootElement.GetProperty("records").GetInt64();
-        }
-        catch (Exception e) when (e is IOException or JsonException)
+        var parts = Path.Combine(directory, "parts");
+        if (!Directory.Exists(parts))
         {
             return 0;
         }
+
+        long records = 0;
+        foreach (var part in Directory.GetDirectories(parts))
+        {
+            try
+            {
+                using var result = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(part, "part.json")));
+                records += result.RootElement.GetProperty("records").GetInt64();
+            }
+            catch (Exception e) when (e is IOException or JsonException)
+            {
+                // Being renamed into place; counted on the next look.
+            }
+        }
+
+        return records;
     }
 }

@@ -43,6 +43,32 @@ public sealed class ScreenTests
     }
 
     [Fact]
+    public async Task Repeats_across_shards_are_computed_once_and_take_their_first_occurrences_row_in_input_order()
+    {
+        using var scratch = new TempDirectory();
+        var random = new Random(8);
+        var firsts = Enumerable.Range(0, 20).Select(_ => new string(Enumerable.Range(0, random.Next(20, 200)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())).ToList();
+
+        // Shards of 8: records 20..39 repeat records 0..19 (lower-case, so equal only after normalization), mostly from earlier shards.
+        var fasta = scratch.Write("in.fasta", string.Concat(firsts.Select((s, i) => $">F{i}\n{s}\n")) + string.Concat(firsts.Select((s, i) => $">R{i}\n{s.ToLowerInvariant()}\n")));
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+        var screen = await Protst.RunAsync(new Dictionary<string, string> { ["PROTST_Screen__ShardSize"] = "8" }, "screen", "-i", fasta, "-m", scratch.Combine("model"), "-o", scratch.Combine("out"), "--keep-view", "false");
+        Assert.True(screen.ExitCode == 0, screen.Error);
+        Assert.Contains("screened 40 records (20 distinct sequences", screen.Output, StringComparison.Ordinal);
+
+        var ids = Enumerable.Range(0, 20).Select(i => $"F{i}").Concat(Enumerable.Range(0, 20).Select(i => $"R{i}")).ToList();
+        var results = (await File.ReadAllLinesAsync(scratch.Combine("out", "results.tsv")))[1..];
+        Assert.Equal(ids, results.Select(r => r.Split('\t')[0]));
+        Assert.Equal(results[..20].Select(r => r.Split('\t', 2)[1]), results[20..].Select(r => r.Split('\t', 2)[1]));
+        var rows = await EmbeddingParquetReader.ReadAllAsync(scratch.Combine("out", "embeddings.parquet"), CancellationToken.None);
+        Assert.Equal(ids, rows.Select(r => r.Id));
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(rows[i].Vector, rows[20 + i].Vector);
+        }
+    }
+
+    [Fact]
     public async Task Screen_keeps_its_job_view_open_after_the_job_when_asked()
     {
         using var scratch = new TempDirectory();

@@ -53,7 +53,9 @@ public sealed class SiloKillTests(ITestOutputHelper output)
             var views = ready.Select(lines => Regex.Match(lines[^1], @"job view (\S+)/,").Groups[1].Value).ToList();
             output.WriteLine($"clean run done and cluster ready after {started.Elapsed.TotalSeconds:F1} s");
 
-            var screen = Processes.StartProtst("screen", "--cluster", cluster, "-i", fasta, "-m", model, "-o", scratch.Combine("out"), "--config", config);
+            // After SIGKILL the shards' own files are checked (kept as a dataset); after SIGTERM the assembled ones.
+            var layout = signal == "KILL" ? "parts" : "assembled";
+            var screen = Processes.StartProtst("screen", "--cluster", cluster, "-i", fasta, "-m", model, "-o", scratch.Combine("out"), "--config", config, "--output-layout", layout);
             processes.Add(screen);
             var screenErrors = Processes.CollectErrors(screen);
             var jobId = Regex.Match((await Processes.WaitForLineAsync(screen, "job view:", TimeSpan.FromSeconds(120)))[^1], @"/jobs/(\S+)").Groups[1].Value;
@@ -90,10 +92,36 @@ public sealed class SiloKillTests(ITestOutputHelper output)
             }
 
             var expected = await EmbeddingParquetReader.ReadAllAsync(scratch.Combine("clean", "embeddings.parquet"), CancellationToken.None);
-            var actual = await EmbeddingParquetReader.ReadAllAsync(scratch.Combine("out", "embeddings.parquet"), CancellationToken.None);
+            List<(string Id, float[] Vector)> actual = [];
+            if (layout == "parts")
+            {
+                // Every part is whole (its part.json names as many rows as its files hold), none is left half-written,
+                // and the parts in shard order hold every id exactly once, in input order.
+                var parts = Directory.GetDirectories(scratch.Combine("out", "parts")).Order(StringComparer.Ordinal).ToList();
+                Assert.Equal(Count / 64 + 1, parts.Count);
+                var results = 0;
+                foreach (var part in parts)
+                {
+                    using var result = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(part, "part.json")));
+                    var partRows = (await EmbeddingParquetReader.ReadAllAsync(Path.Combine(part, "embeddings.parquet"), CancellationToken.None)).ToList();
+                    Assert.Equal(result.RootElement.GetProperty("rows").GetInt32(), partRows.Count);
+                    Assert.Equal(partRows.Count + 1, (await File.ReadAllLinesAsync(Path.Combine(part, "results.tsv"))).Length);
+                    Assert.Single(await File.ReadAllLinesAsync(Path.Combine(part, "failures.tsv")));
+                    actual.AddRange(partRows);
+                    results += partRows.Count;
+                }
+
+                Assert.Equal(Count, results);
+                Assert.False(Directory.Exists(scratch.Combine("out", ".parts-in-progress")), "unfinished part folders were left behind");
+            }
+            else
+            {
+                actual = [.. await EmbeddingParquetReader.ReadAllAsync(scratch.Combine("out", "embeddings.parquet"), CancellationToken.None)];
+                Assert.Equal(Count + 1, (await File.ReadAllLinesAsync(scratch.Combine("out", "results.tsv"))).Length);
+                Assert.Single(await File.ReadAllLinesAsync(scratch.Combine("out", "failures.tsv")));
+            }
+
             Assert.Equal(Enumerable.Range(0, Count).Select(i => $"P{i}"), actual.Select(r => r.Id));
-            Assert.Equal(Count + 1, (await File.ReadAllLinesAsync(scratch.Combine("out", "results.tsv"))).Length);
-            Assert.Single(await File.ReadAllLinesAsync(scratch.Combine("out", "failures.tsv")));
             for (var i = 0; i < Count; i++)
             {
                 var diff = expected[i].Vector.Zip(actual[i].Vector, (a, b) => Math.Abs(a - b)).Max();

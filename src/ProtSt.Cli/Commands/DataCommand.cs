@@ -22,7 +22,7 @@ internal static class DataCommand
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            var configuration = CliConfiguration.Load(parse.GetValue(CliOptions.Config) ?? []);
+            var configuration = CliConfiguration.Load(parse);
             using var client = new HubClient(configuration.Hub);
             var name = parse.GetValue(repository)!;
             var directory = parse.GetValue(output)!;

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ProtSt.Client;
+using ProtSt.Grains;
 using ProtSt.Grains.Jobs;
 using ProtSt.Model.Folders;
 using ProtSt.Pipeline;
@@ -26,7 +28,7 @@ internal static class EvalCommand
         var onInvalid = new Option<string>("--on-invalid") { Description = "skip (report with file and line, continue) or fail.", DefaultValueFactory = _ => "fail" };
         onInvalid.AcceptOnlyFromAmong("skip", "fail");
         var devices = CliOptions.Devices("Devices of the embedded silo (default from configs).");
-        var cluster = new Option<string?>("--cluster") { Description = "Submit to a running cluster whose membership is in this Redis instead of an embedded silo." };
+        var cluster = CliOptions.ClusterOption("Submit to a running cluster whose membership is in this Redis instead of an embedded silo (input and output must be paths every silo sees).");
         var task = new TaskOptions(embedAllowed: false);
         var command = new Command("eval", "Evaluate a ProtST model on a labelled dataset through the cluster: accuracy, MCC, macro-F1, per-class figures and the confusion matrix.")
         {
@@ -43,8 +45,8 @@ internal static class EvalCommand
             var fail = parse.GetValue(onInvalid) == "fail";
             var inputPath = parse.GetValue(input)!;
             var outputDirectory = parse.GetValue(output)!;
-            var taskRequest = task.Read(parse);
-            if (taskRequest.Task is null && ModelFolder.Open(parse.GetValue(model)!, verifyHashes: false).Manifest.Kind == ModelKind.Encoder)
+            var taskName = task.Read(parse);
+            if (taskName is null && ModelFolder.Open(parse.GetValue(model)!, verifyHashes: false).Manifest.Kind == ModelKind.Encoder)
             {
                 throw new InvalidOperationException($"'{parse.GetValue(model)}' is an encoder-only model; eval needs a ProtST zero-shot or classifier model folder.");
             }
@@ -58,11 +60,16 @@ internal static class EvalCommand
                     : record.Label.Trim();
             }
 
-            var outcome = await ScreenCommand.RunAsync(
-                new ScreenJob(inputPath, parse.GetValue(model), outputDirectory, taskRequest, fail, parse.GetValue(devices), parse.GetValue(cluster), "eval", KeepView: false, Resumable: false),
-                configuration,
-                ct);
-            var labels = outcome.Task.Labels!;
+            var request = new JobRequest(
+                "eval", inputPath, outputDirectory, ModelChoice.Resolve(parse.GetValue(model), configuration.Inference.VerifyModelHash), taskName,
+                task.LabelsPath(parse), task.Descriptions(parse), task.Template(parse), fail, ScoreLabels: true);
+            var outcome = (await ScreenCommand.RunAsync(new ScreenJob(request, parse.GetValue(devices), parse.GetValue(cluster), KeepView: false, Resumable: false), configuration, ct))!;
+            if (outcome.Status.Phase != JobPhase.Completed)
+            {
+                return ScreenCommand.ExitCode(outcome.Status);
+            }
+
+            var labels = new JobLabels(outcome.Status.ClassNames!);
             var figures = outcome.Snapshot.Classification
                 ?? throw new InvalidOperationException("The aggregator kept no classification figures for this job.");
 
@@ -130,10 +137,10 @@ internal static class EvalCommand
             ["per_class"] = perClass,
             ["confusion_matrix"] = new JsonArray(matrix.ToRows().Select(row => (JsonNode)new JsonArray(row.Select(v => (JsonNode)v).ToArray())).ToArray()),
             ["class_names"] = new JsonArray(names.Select(n => (JsonNode)n).ToArray()),
-            ["task"] = outcome.Task.Task == ScreenTask.ZeroShot ? "zero-shot" : "classify",
-            ["model"] = Path.GetFullPath(outcome.ModelDirectory),
+            ["task"] = outcome.Status.TaskName,
+            ["model"] = outcome.Status.Spec.Model,
             ["input"] = Path.GetFullPath(input),
-            ["skipped"] = outcome.Skipped,
+            ["skipped"] = outcome.Status.Skipped,
             ["elapsed_seconds"] = outcome.Snapshot.Elapsed.TotalSeconds,
             ["sequences_per_second"] = outcome.Snapshot.SequencesPerSecond,
         };

@@ -3,12 +3,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ProtSt.Grains.Hosting;
+using ProtSt.Client;
+using ProtSt.Grains;
 using ProtSt.Grains.Jobs;
 using ProtSt.Model.Folders;
 using ProtSt.Model.Inference;
 using ProtSt.Pipeline;
-using ProtSt.Silo;
 using ProtSt.Training;
 using Spectre.Console;
 
@@ -25,6 +25,9 @@ internal static class FinetuneCommand
     public const string HeadDirectory = "head";
     public const string MetricsFile = "metrics.json";
     public const string TestPredictionsFile = "test-predictions.tsv";
+
+    /// <summary>Where the embedding job of the three splits runs, inside the output folder (removed once read).</summary>
+    public const string EmbeddingJobDirectory = "embedding-job";
 
     public static Command Create()
     {
@@ -43,7 +46,7 @@ internal static class FinetuneCommand
         var batchSize = new Option<int?>("--batch-size") { Description = "Mini-batch size (default 256, the published effective batch)." };
         var seed = new Option<int?>("--seed") { Description = "Seed of the shuffles and of a fresh head's initial weights." };
         var devices = CliOptions.Devices("Devices of the embedded silo (default from configs).");
-        var cluster = new Option<string?>("--cluster") { Description = "Compute the embeddings on a running cluster whose membership is in this Redis." };
+        var cluster = CliOptions.ClusterOption("Compute the embeddings on a running cluster whose membership is in this Redis (the output folder must be a path every silo sees).");
         var command = new Command("finetune", "Train ProtST's classifier head on a frozen encoder: embeddings once through the cluster, then the head; writes a served model folder.")
         {
             train, valid, test, model, output, labels, epochs, patience, learningRate, weightDecay, maxGradNorm, keep, batchSize, seed, devices, cluster,
@@ -102,7 +105,7 @@ internal static class FinetuneCommand
                 ? $"training a fresh head (seed {options.Seed})"
                 : $"training the head of {opened.Directory} ({start.Head.NumLabels} classes) from its checkpoint weights");
             var stopwatch = Stopwatch.StartNew();
-            var embeddings = await EmbedAsync(records.Select(r => r.Record).ToList(), folder.Directory, parse.GetValue(cluster), parse.GetValue(devices), configuration, ct);
+            var embeddings = await EmbedAsync(records.Select(r => r.Record).ToList(), folder.Directory, outputDirectory, parse.GetValue(cluster), parse.GetValue(devices), configuration, ct);
             var embedSeconds = stopwatch.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"embedded {records.Count} sequences in {embedSeconds:F1} s ({records.Count / Math.Max(embedSeconds, 1e-9):F1} sequences/s)"));
 
@@ -202,53 +205,40 @@ internal static class FinetuneCommand
             : throw new InvalidOperationException("Fine-tuning needs at least two classes among the labels.");
     }
 
-    /// <summary>Mean residue embeddings of every record, in order, through the cluster (each distinct sequence once).</summary>
+    /// <summary>
+    /// Mean residue embeddings of every record, in order, through the cluster (each distinct sequence once): the
+    /// records go to a TSV under the output folder (ids replaced by their index, since splits may reuse ids) and run
+    /// as an ordinary embed job through the one submission path; its folder is removed once read.
+    /// </summary>
     private static async Task<float[][]> EmbedAsync(
-        List<SequenceRecord> records, string modelDirectory, string? cluster, int? devices, CliConfiguration configuration, CancellationToken ct)
+        List<SequenceRecord> records, string modelDirectory, string outputDirectory, string? cluster, int? devices, CliConfiguration configuration, CancellationToken ct)
     {
-        var deviceOptions = configuration.Devices;
-        deviceOptions.Count = devices ?? deviceOptions.Count;
-        await using IClusterConnection connection = cluster is { Length: > 0 } redis
-            ? await ClusterClient.ConnectAsync(redis, configuration.ClusterId, configuration.Security.ApiKey, configuration.Screen.ConnectTimeout, ct)
-            : await EmbeddedSiloHost.StartAsync(deviceOptions, configuration.Monitoring, configuration.Security, ct);
-        var jobId = $"finetune-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        var view = await JobView.AddressAsync(connection.Grains, jobId, configuration.Screen.ControlCallTimeout, ct);
-        Console.WriteLine($"job view: {view ?? "none (no silo host in the cluster serves one)"}");
-
-        // Split files may reuse ids; the job only needs them distinct, and rows come back in input order.
-        var unique = records.Select((r, i) => r with { Id = string.Create(CultureInfo.InvariantCulture, $"{i}") }).ToList();
-        var embeddings = new float[records.Count][];
-        var row = 0;
-        var driver = new JobDriver(connection.Grains, configuration.Screen with { FailOnInvalid = true });
-        await WithProgressBarAsync(records.Count, advance => driver.RunAsync(jobId, modelDirectory, "finetune splits", records.Count, unique.ToAsyncEnumerable(), r =>
+        var jobDirectory = Path.Combine(outputDirectory, EmbeddingJobDirectory);
+        Directory.CreateDirectory(jobDirectory);
+        var input = Path.Combine(jobDirectory, "records.tsv");
+        await File.WriteAllLinesAsync(input, ["id\tsequence", .. records.Select((r, i) => string.Create(CultureInfo.InvariantCulture, $"{i}\t{r.Sequence}"))], ct);
+        var request = new JobRequest("finetune", input, jobDirectory, modelDirectory, JobTaskResolver.Embed, null, false, LabelSet.DefaultTemplate, FailOnInvalid: true);
+        var outcome = (await ScreenCommand.RunAsync(new ScreenJob(request, devices, cluster, KeepView: false, Resumable: false), configuration, ct))!;
+        if (outcome.Status.Phase != JobPhase.Completed)
         {
-            // Training needs every record's features; a record the devices failed on stops the run with its error.
-            embeddings[row] = r.Embedding ?? throw new InvalidOperationException(
-                $"Record {records[row].Id} failed on the devices and has no embedding to train on: {r.DeviceError ?? r.Error}");
-            row++;
-            advance();
-            return ValueTask.CompletedTask;
-        }, null, ct));
-        return embeddings;
-    }
-
-    /// <summary>Runs <paramref name="run"/> under a progress bar of <paramref name="total"/> records on an interactive console; <c>advance</c> counts one.</summary>
-    private static async Task WithProgressBarAsync(int total, Func<Action, Task> run)
-    {
-        if (!CommandErrors.Status.Profile.Capabilities.Interactive)
-        {
-            await run(() => { });
-            return;
+            throw new InvalidOperationException($"The embedding job {outcome.Status.JobId} ended {outcome.Status.Phase.ToString().ToLowerInvariant()}: {outcome.Status.Error}");
         }
 
-        await CommandErrors.Status.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .StartAsync(async context =>
-            {
-                var task = context.AddTask("embedding", maxValue: total);
-                await run(() => task.Increment(1));
-                task.StopTask();
-            });
+        if (outcome.Status.Failures > 0)
+        {
+            // Training needs every record's features.
+            var failed = (await File.ReadAllLinesAsync(Path.Combine(jobDirectory, ScreenResultWriter.FailuresFile), ct)).Skip(1).First().Split('\t');
+            throw new InvalidOperationException($"Record {records[int.Parse(failed[0], CultureInfo.InvariantCulture)].Id} failed on the devices and has no embedding to train on: {failed[2]}");
+        }
+
+        var embeddings = new float[records.Count][];
+        foreach (var (id, vector) in await EmbeddingParquetReader.ReadAllAsync(Path.Combine(jobDirectory, ScreenResultWriter.EmbeddingsFile), ct))
+        {
+            embeddings[int.Parse(id, CultureInfo.InvariantCulture)] = vector;
+        }
+
+        Directory.Delete(jobDirectory, recursive: true);
+        return embeddings;
     }
 
     /// <summary>How many test predictions of the written folder's served head equal the trainer's, as a check of the export.</summary>

@@ -1,24 +1,19 @@
+using ProtSt.Client;
+
 namespace ProtSt.Cli.Commands;
 
 /// <summary>
-/// One job as <c>screen</c> or <c>eval</c> asked for it; <see cref="KeepView"/> null means "in a terminal only";
-/// <see cref="ResumeFrom"/> is the stopped job's progress when continuing it; <see cref="Resumable"/> is false for
-/// commands without <c>--resume</c> (eval), which may overwrite an unfinished folder and print no resume hint.
+/// One job as <c>screen</c> or <c>eval</c> asked for it, and how to run it: on which cluster (null: the embedded silo),
+/// whether to return once submitted, and whether to keep the embedded view open (null: in a terminal only).
+/// <see cref="ContinueJobId"/> continues a job (<c>--resume</c>): attached when the cluster knows it, otherwise
+/// submitted again under its id, keeping the parts it finished. <see cref="Resumable"/> is false for commands
+/// without <c>--resume</c> (eval), which may overwrite an unfinished folder and print no resume hint.
 /// </summary>
 internal sealed record ScreenJob(
-    string Input,
-    string? Model,
-    string Output,
-    JobTaskRequest Task,
-    bool FailOnInvalid,
+    JobRequest Request,
     int? Devices,
     string? Cluster,
-    string JobPrefix,
     bool? KeepView = null,
-    ScreenProgress? ResumeFrom = null,
-    bool Resumable = true)
-{
-    /// <summary>The job a stopped job's progress describes, run with this invocation's cluster, devices and view choices.</summary>
-    public static ScreenJob Resuming(ScreenProgress progress, string output, int? devices, string? cluster, bool? keepView) =>
-        new(progress.Input, progress.Model, output, progress.Task, progress.FailOnInvalid, devices, cluster, progress.JobPrefix, keepView, progress);
-}
+    bool Detach = false,
+    string? ContinueJobId = null,
+    bool Resumable = true);

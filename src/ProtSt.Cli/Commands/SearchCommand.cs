@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using ProtSt.Grains.Jobs;
 using ProtSt.Model.Folders;
 using ProtSt.Model.Inference;
 using ProtSt.Pipeline;
@@ -32,7 +33,7 @@ internal static class SearchCommand
             var configuration = CliConfiguration.Load(parse);
             var folder = ModelFolder.Open(modelDirectory, configuration.Inference.VerifyModelHash);
             using var text = TextEncoderSession.Open(folder, configuration.Inference);
-            if (ScreenRecord.Read(directory) is { } record && !string.Equals(record.ModelManifestSha256, ScreenRecord.ManifestHash(modelDirectory), StringComparison.OrdinalIgnoreCase))
+            if (JobFolderRecord.Read(directory) is { } record && !string.Equals(record.ModelManifestSha256, JobFolderRecord.ManifestHash(modelDirectory), StringComparison.OrdinalIgnoreCase))
             {
                 throw new InvalidOperationException($"'{directory}' was screened with the model in '{record.Model}', not '{Path.GetFullPath(modelDirectory)}'; their features are not comparable.");
             }

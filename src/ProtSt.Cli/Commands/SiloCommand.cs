@@ -60,6 +60,7 @@ internal static class SiloCommand
                 Devices = deviceOptions,
                 Monitoring = configuration.Monitoring,
                 Security = configuration.Security,
+                Screen = configuration.Screen,
             });
             await app.StartAsync(ct);
             var addresses = SiloHost.Addresses(app);

@@ -29,17 +29,14 @@ internal sealed class TaskOptions
 
     public IEnumerable<Option> All => [Task, Labels, LabelField, PromptTemplate];
 
-    public JobTaskRequest Read(ParseResult parse) => new(
-        parse.GetValue(Task) switch
-        {
-            "embed" => ScreenTask.Embed,
-            "zero-shot" => ScreenTask.ZeroShot,
-            "classify" => ScreenTask.Classify,
-            _ => null,
-        },
-        parse.GetValue(Labels),
-        parse.GetValue(LabelField) == "description" ? Pipeline.LabelField.Description : Pipeline.LabelField.Name,
-        parse.GetValue(PromptTemplate)!);
+    /// <summary>The task asked for; null means what the model folder is for.</summary>
+    public string? Read(ParseResult parse) => parse.GetValue(Task);
+
+    public string? LabelsPath(ParseResult parse) => parse.GetValue(Labels);
+
+    public bool Descriptions(ParseResult parse) => parse.GetValue(LabelField) == "description";
+
+    public string Template(ParseResult parse) => parse.GetValue(PromptTemplate)!;
 
     private static Option<string> CreateLabelField()
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using ProtSt.Grains.Devices;
+using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Placement;
 using ProtSt.Grains.Security;
 using ProtSt.Grains.Shards;
@@ -37,6 +38,8 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<DevicePreload>());
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<DeviceDrain>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, JobWaker>();
+        builder.Services.AddOptions<ScreenOptions>();
 
         // Sizes and model folders are checked, and the API key when one is set, before any ProtSt grain runs; the
         // silo stamps its own outgoing calls (shards to devices, the host's API to the registry) with the same key.

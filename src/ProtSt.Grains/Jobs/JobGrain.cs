@@ -17,6 +17,7 @@ internal sealed class JobGrain(TimeProvider time, IClusterMembershipService memb
     // 180 one-second buckets: the first three minutes at full detail, then coarser, about 10 KB of JSON at most.
     private readonly ThroughputSeries _series = new(180, TimeSpan.FromSeconds(1));
     private readonly SiloHistory _silos = new();
+    private readonly HashSet<int> _shardsCounted = [];
     private JobStart? _start;
     private DateTimeOffset? _startedAt;
     private ConfusionMatrix? _confusion;
@@ -33,6 +34,12 @@ internal sealed class JobGrain(TimeProvider time, IClusterMembershipService memb
 
     public async Task StartAsync(JobStart start)
     {
+        if (_start is not null)
+        {
+            // A coordinator that moved starts its job again; the figures so far stand.
+            return;
+        }
+
         _start = start;
         _started = time.GetTimestamp();
         _startedAt = time.GetUtcNow();
@@ -84,6 +91,26 @@ internal sealed class JobGrain(TimeProvider time, IClusterMembershipService memb
         _rows += rows;
         _failedRows += failed;
         return Task.CompletedTask;
+    }
+
+    public async Task RecordShardAsync(int shard, int rows, int failed, int[] actual, int[] predicted)
+    {
+        if (actual.Length > 0 && _confusion is null)
+        {
+            // A fresh activation that was never started (its silo died): the coordinator starts it and sends this again.
+            throw new InvalidOperationException("This job was started without class names, so predictions cannot be scored.");
+        }
+
+        if (!_shardsCounted.Add(shard))
+        {
+            return;
+        }
+
+        await RecordRowsAsync(rows, failed);
+        if (actual.Length > 0)
+        {
+            await RecordPredictionsAsync(actual, predicted);
+        }
     }
 
     public Task RecordPredictionsAsync(int[] actual, int[] predicted)

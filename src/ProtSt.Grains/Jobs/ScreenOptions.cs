@@ -47,16 +47,23 @@ public sealed record ScreenOptions
     public bool FailOnInvalid { get; init; }
 
     /// <summary>
-    /// Records between checkpoints of the output folder (<c>progress.json</c>): what a killed job loses at most and must
-    /// compute again on <c>--resume</c>; each checkpoint ends a Parquet row group.
+    /// Shortest time between writes of a running job's state: each write is the whole state (one entry per shard), and a
+    /// finished part is its own record on disk, so writing after every shard would only cost storage traffic.
     /// </summary>
-    public int CheckpointRecords { get; init; } = 4096;
+    public TimeSpan StateSaveInterval { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Time between checkpoints when records come slowly (a large model on few devices).</summary>
-    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How often a client following a job (<c>attach</c>, or <c>screen</c> without <c>--detach</c>) asks for its status.</summary>
+    public TimeSpan WatchInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Distinct sequences remembered for deduplication; a repeat seen after its original was forgotten is computed again.
+    /// How long no silo may answer a following client before it reports the cluster lost (one line, exit 1); the job
+    /// itself is kept in the cluster's storage and continues when silos return.
+    /// </summary>
+    public TimeSpan ClusterLostAfter { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Distinct sequences <see cref="JobDriver"/> remembers for deduplication (submitted jobs deduplicate the whole input
+    /// in their plan); a repeat seen after its original was forgotten is computed again.
     /// Each entry keeps its original's row (embedding included) for the repeats, so this bounds the client's memory:
     /// about capacity × hidden size × 4 bytes (100 MB at 20,000 and ESM-1b's 1,280).
     /// </summary>

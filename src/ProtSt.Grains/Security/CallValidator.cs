@@ -26,6 +26,13 @@ public sealed class CallValidator
             case ShardRequest shard:
                 Validate(shard);
                 break;
+            case JobSpec spec:
+                Model(spec.Model);
+                break;
+            case PartRequest part:
+                Id("job id", part.JobId);
+                Model(part.ModelDirectory);
+                break;
             case DeviceBatch batch:
                 Validate(batch);
                 break;

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using ProtSt.Grains.Jobs;
+using ProtSt.Grains.Parts;
 using ProtSt.Model.Folders;
 using ProtSt.Model.Inference;
 using ProtSt.Model.Tokenization;
@@ -19,6 +21,82 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
     public Task<string> LocateAsync() => Task.FromResult(localSilo.SiloAddress.ToParsableString());
 
     public async Task<ShardResult> ProcessAsync(ShardRequest request, CancellationToken cancellationToken = default)
+    {
+        var (rows, distinct) = await ComputeRowsAsync(request, cancellationToken);
+        return new ShardResult(request.ShardIndex, rows, distinct);
+    }
+
+    public async Task<PartResult> WritePartAsync(PartRequest request, CancellationToken cancellationToken = default)
+    {
+        var (source, records) = ShardRecordsFile.Read(request.RecordsFile);
+        var firsts = records.Where(r => r.Sequence is not null).ToList();
+        var computed = await ComputeRowsAsync(
+            new ShardRequest(request.JobId, request.ShardIndex, request.ModelDirectory, firsts.Select(r => new ShardRecord(r.Id, r.Sequence!, source, r.Line)).ToList(),
+                request.MaxTokensPerBatch, request.MaxBatchSize, request.Scoring),
+            cancellationToken);
+        var byOrdinal = new Dictionary<long, ShardRow>();
+        for (var i = 0; i < firsts.Count; i++)
+        {
+            byOrdinal[firsts[i].Ordinal] = computed.Rows[i];
+        }
+
+        await ReadRepeatedAsync(request, records, byOrdinal, cancellationToken);
+        var labels = request.ScoreLabels && request.ClassNames is { } names ? new JobLabels(names) : null;
+        var (actual, predicted) = (new List<int>(), new List<int>());
+        var temporary = PartFolder.CreateTemporary(request.PartsDirectory, request.ShardIndex);
+        var columns = request.ClassNames is { } classes && request.ScorePrefix is { } prefix ? new ScoreColumns(prefix, classes) : null;
+        var writer = new ScreenResultWriter(temporary, columns, request.WithFeature, Math.Max(1, records.Count));
+        await using (writer)
+        {
+            foreach (var record in records)
+            {
+                var row = byOrdinal[record.Sequence is null ? record.Original : record.Ordinal] with { Id = record.Id };
+                if ((row.DeviceError ?? row.Error) is { } error)
+                {
+                    // The job's planner refused invalid records already; anything left is the devices' failure.
+                    await writer.WriteFailureAsync(row.Id, row.Length, error, cancellationToken);
+                    continue;
+                }
+
+                await writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, row.Feature, columns is null ? null : row.Scores, cancellationToken);
+                if (labels?.ClassOf(record.Label) is { } truth && row.Scores is { Length: > 0 } scores)
+                {
+                    actual.Add(truth);
+                    predicted.Add(ZeroShotScorer.ArgMax(scores));
+                }
+            }
+
+            await writer.CheckpointAsync(cancellationToken);
+        }
+
+        var result = new PartResult(
+            request.JobId, request.ShardIndex, records.Count > 0 ? records[0].Ordinal : 0, records.Count, checked((int)writer.Rows), checked((int)writer.Failures), computed.Distinct, [.. actual], [.. predicted]);
+        return await PartFolder.PublishAsync(temporary, request.PartsDirectory, result, cancellationToken);
+    }
+
+    // A record repeating a sequence of an earlier shard takes that shard's row from its part (the job runs a shard only
+    // once the shards it repeats are done); one repeating a sequence of this shard takes it from this shard's rows.
+    private static async Task ReadRepeatedAsync(PartRequest request, IReadOnlyList<PlannedRecord> records, Dictionary<long, ShardRow> byOrdinal, CancellationToken cancellationToken)
+    {
+        var first = records.Count > 0 ? records[0].Ordinal : 0;
+        var planDirectory = Path.GetDirectoryName(request.RecordsFile)!;
+        var foreign = records.Where(r => r.Sequence is null && r.Original < first).Select(r => r.Original).Distinct().ToList();
+        foreach (var group in foreign.GroupBy(ordinal => checked((int)(ordinal / request.ShardSize))))
+        {
+            var (_, theirs) = ShardRecordsFile.Read(ShardRecordsFile.PathOf(planDirectory, group.Key));
+            var idOf = theirs.ToDictionary(r => r.Ordinal, r => r.Id);
+            var ids = group.Select(o => idOf[o]).ToHashSet(StringComparer.Ordinal);
+            var rows = await PartRows.ReadAsync(PartFolder.PathOf(request.PartsDirectory, group.Key), ids, request.WithFeature, request.ClassNames is not null, cancellationToken);
+            foreach (var ordinal in group)
+            {
+                byOrdinal[ordinal] = rows.TryGetValue(idOf[ordinal], out var row)
+                    ? row
+                    : throw new InvalidDataException($"Part {group.Key} of job {request.JobId} has no row for record {idOf[ordinal]}, which record {ordinal} repeats.");
+            }
+        }
+    }
+
+    private async Task<(ShardRow[] Rows, int Distinct)> ComputeRowsAsync(ShardRequest request, CancellationToken cancellationToken)
     {
         var tokenizer = catalog.Tokenizer(request.ModelDirectory);
         var rows = new ShardRow?[request.Records.Count];
@@ -50,7 +128,7 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
             }
         }
 
-        var outputs = await EmbedAsync(request, tokenizer, distinct);
+        var outputs = await EmbedAsync(request, tokenizer, distinct, cancellationToken);
         var scorer = request.Scoring is { } scoring
             ? new ZeroShotScorer(scoring.LabelFeatures, scoring.Labels, scoring.Width, scoring.LogitScale)
             : null;
@@ -68,13 +146,13 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
             }
         }
 
-        return new ShardResult(request.ShardIndex, rows!, distinct.Count);
+        return (rows.Select(r => r!).ToArray(), distinct.Count);
     }
 
     private static InvalidOperationException MissingFeature(ShardRequest request) =>
         new($"Zero-shot scoring needs a ProtST zero-shot model, but '{request.ModelDirectory}' produced no protein feature.");
 
-    private async Task<Computed[]> EmbedAsync(ShardRequest request, EsmTokenizer tokenizer, List<EncodedSequence> distinct)
+    private async Task<Computed[]> EmbedAsync(ShardRequest request, EsmTokenizer tokenizer, List<EncodedSequence> distinct, CancellationToken cancellationToken)
     {
         var result = new Computed[distinct.Count];
         if (distinct.Count == 0)
@@ -98,7 +176,8 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
         await job.ReportPlannedAsync(plan.Count);
         var tasks = plan.Select(async planned =>
         {
-            await slots.WaitAsync();
+            // A cancelled job stops sending batches; the ones on devices finish, so the devices are free within a batch.
+            await slots.WaitAsync(cancellationToken);
             try
             {
                 await ComputeAsync(request, tokenizer, distinct, planned.Indices, load, job, result);

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using ProtSt.Grains;
+using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Security;
 using ProtSt.Silo.Security;
 
@@ -31,6 +32,26 @@ public static class JobViewEndpoints
         var api = app.MapGroup("/api/jobs");
         api.MapGet("/", async (JobReader jobs, CancellationToken cancellationToken) =>
             TypedResults.Ok((await jobs.ListAsync(cancellationToken)).Select(JobSummary.Of).ToList()));
+        // Submits a job as protst screen --detach does; behind the API key like every other request of an exposed host.
+        api.MapPost("/", async Task<IResult> (JobSubmission submission, IGrainFactory grains, IOptions<ScreenOptions> screen) =>
+        {
+            var (spec, problem) = submission.ToSpec(screen.Value);
+            if (spec is null)
+            {
+                return TypedResults.BadRequest(problem);
+            }
+
+            var jobId = JobIds.New(spec.Kind);
+            try
+            {
+                var status = await grains.GetGrain<IScreenJobGrain>(jobId).SubmitAsync(spec);
+                return TypedResults.Accepted($"/api/jobs/{jobId}", status);
+            }
+            catch (Exception e) when (e is FileNotFoundException or InvalidOperationException or UnauthorizedAccessException or RequestRefusedException)
+            {
+                return TypedResults.BadRequest(e.Message);
+            }
+        });
         api.MapGet("/{id}", async Task<IResult> (string id, JobReader jobs, IOptions<SecurityOptions> security, CancellationToken cancellationToken) =>
         {
             if (Refused(id, security) is { } refused)

@@ -1,0 +1,21 @@
+using ProtSt.Grains;
+
+namespace ProtSt.Client;
+
+/// <summary>
+/// A job as a command asks for it: input file, output folder and model folder (made absolute here: the silos read
+/// and write them, so they must be paths every silo sees), the task and labels, the invalid-record policy, whether the
+/// input's labels are scored (eval), and how the output is laid out.
+/// </summary>
+public sealed record JobRequest(
+    string Kind,
+    string Input,
+    string Output,
+    string Model,
+    string? Task,
+    string? LabelsPath,
+    bool LabelDescriptions,
+    string PromptTemplate,
+    bool FailOnInvalid,
+    bool ScoreLabels = false,
+    OutputLayout Layout = OutputLayout.Assembled);

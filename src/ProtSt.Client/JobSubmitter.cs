@@ -1,0 +1,32 @@
+using ProtSt.Grains;
+using ProtSt.Grains.Jobs;
+
+namespace ProtSt.Client;
+
+/// <summary>The one submission path of screen, eval, finetune and the HTTP API's clients: a request becomes a job spec and a coordinator grain.</summary>
+public static class JobSubmitter
+{
+    /// <summary>A new job id: the kind, the time, and 6 random hex digits.</summary>
+    public static string NewId(string kind) => JobIds.New(kind);
+
+    public static JobSpec Spec(JobRequest request, ScreenOptions options) => new(
+        request.Kind,
+        Path.GetFullPath(request.Input),
+        Path.GetFullPath(request.Output),
+        Path.GetFullPath(request.Model),
+        request.Task,
+        request.LabelsPath is null ? null : Path.GetFullPath(request.LabelsPath),
+        request.LabelDescriptions,
+        request.PromptTemplate,
+        request.FailOnInvalid,
+        request.ScoreLabels,
+        request.Layout,
+        options.ShardSize,
+        options.MaxTokensPerBatch,
+        options.MaxBatchSize,
+        options.MaxShardsInFlight);
+
+    /// <summary>Hands the job to the cluster; the silo that takes it checks that it can read the input and write the output.</summary>
+    public static Task<JobStatus> SubmitAsync(IGrainFactory grains, string jobId, JobSpec spec, TimeSpan callTimeout, CancellationToken cancellationToken) =>
+        grains.GetGrain<IScreenJobGrain>(jobId).SubmitAsync(spec).WaitAsync(callTimeout, cancellationToken);
+}

@@ -1,0 +1,24 @@
+namespace ProtSt.Grains;
+
+/// <summary>
+/// What a submitted job is: its input file and output folder (paths every silo sees), the model folder, the task
+/// ("embed", "zero-shot", "classify" or null for the model's own) with zero-shot label settings, the invalid-record
+/// policy, whether input labels are scored (eval), how the output is laid out, and how it is cut into shards.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record JobSpec(
+    [property: Id(0)] string Kind,
+    [property: Id(1)] string Input,
+    [property: Id(2)] string Output,
+    [property: Id(3)] string Model,
+    [property: Id(4)] string? Task,
+    [property: Id(5)] string? LabelsPath,
+    [property: Id(6)] bool LabelDescriptions,
+    [property: Id(7)] string PromptTemplate,
+    [property: Id(8)] bool FailOnInvalid,
+    [property: Id(9)] bool ScoreLabels,
+    [property: Id(10)] OutputLayout Layout,
+    [property: Id(11)] int ShardSize,
+    [property: Id(12)] int MaxTokensPerBatch,
+    [property: Id(13)] int MaxBatchSize,
+    [property: Id(14)] int MaxShardsInFlight);

@@ -1,0 +1,22 @@
+namespace ProtSt.Grains;
+
+/// <summary>
+/// One shard of a submitted job: its planned records file, the part folder to write, and how to compute and write the
+/// rows; <see cref="ClassNames"/> is set when the task predicts classes (score columns, and accuracy when <see cref="ScoreLabels"/>);
+/// record <c>n</c> of the job is in shard <c>n / ShardSize</c>.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record PartRequest(
+    [property: Id(0)] string JobId,
+    [property: Id(1)] int ShardIndex,
+    [property: Id(2)] string RecordsFile,
+    [property: Id(3)] string PartsDirectory,
+    [property: Id(4)] string ModelDirectory,
+    [property: Id(5)] int MaxTokensPerBatch,
+    [property: Id(6)] int MaxBatchSize,
+    [property: Id(7)] LabelScoring? Scoring,
+    [property: Id(8)] string? ScorePrefix,
+    [property: Id(9)] IReadOnlyList<string>? ClassNames,
+    [property: Id(10)] bool WithFeature,
+    [property: Id(11)] bool ScoreLabels,
+    [property: Id(12)] int ShardSize);

@@ -1,0 +1,38 @@
+using ProtSt.Grains.Hosting;
+
+namespace ProtSt.Grains.Jobs;
+
+/// <summary>The durable list of submitted jobs (key 0), in the <see cref="JobStorage.Name"/> grain storage.</summary>
+internal sealed class JobIndexGrain([PersistentState("index", JobStorage.Name)] IPersistentState<JobIndexState> state) : Grain, IJobIndexGrain
+{
+    /// <summary>Finished jobs beyond this many are dropped from the list (their folders keep job.json).</summary>
+    private const int Kept = 1000;
+
+    public async Task AddAsync(string jobId)
+    {
+        if (!state.State.Jobs.Contains(jobId, StringComparer.Ordinal))
+        {
+            state.State.Jobs.Add(jobId);
+        }
+
+        state.State.Unfinished.Add(jobId);
+        while (state.State.Jobs.Count > Kept && state.State.Jobs.FirstOrDefault(j => !state.State.Unfinished.Contains(j)) is { } oldest)
+        {
+            state.State.Jobs.Remove(oldest);
+        }
+
+        await state.WriteStateAsync();
+    }
+
+    public async Task FinishAsync(string jobId)
+    {
+        if (state.State.Unfinished.Remove(jobId))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    public Task<IReadOnlyList<string>> ListAsync() => Task.FromResult<IReadOnlyList<string>>(state.State.Jobs.AsEnumerable().Reverse().ToList());
+
+    public Task<IReadOnlyList<string>> UnfinishedAsync() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Unfinished]);
+}

@@ -1,0 +1,50 @@
+using ProtSt.Grains;
+using ProtSt.Grains.Jobs;
+
+namespace ProtSt.Silo.Monitoring;
+
+/// <summary>
+/// The body of <c>POST /api/jobs</c>: what <c>protst screen --detach</c> would submit. Input, output and model are
+/// paths on the silos; task, labels, invalid-record policy and layout are optional (the model's task, ProtST's
+/// locations, fail, assembled).
+/// </summary>
+public sealed record JobSubmission(
+    string Input,
+    string Output,
+    string Model,
+    string? Task = null,
+    string? Labels = null,
+    string? LabelField = null,
+    string? PromptTemplate = null,
+    string? OnInvalid = null,
+    string? OutputLayout = null)
+{
+    /// <summary>The job's spec with this silo's shard settings, or the reason the body is not a job.</summary>
+    public (JobSpec? Spec, string? Problem) ToSpec(ScreenOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(Input) || string.IsNullOrWhiteSpace(Output) || string.IsNullOrWhiteSpace(Model))
+        {
+            return (null, "a job needs input, output and model (paths every silo sees)");
+        }
+
+        if (!Path.IsPathFullyQualified(Input) || !Path.IsPathFullyQualified(Output) || !Path.IsPathFullyQualified(Model))
+        {
+            return (null, "input, output and model must be absolute paths (the silos resolve them, not the caller)");
+        }
+
+        if (Task is not null and not (JobTaskResolver.Embed or JobTaskResolver.ZeroShot or JobTaskResolver.Classify))
+        {
+            return (null, "task must be embed, zero-shot or classify");
+        }
+
+        if (OnInvalid is not null and not ("skip" or "fail") || LabelField is not null and not ("name" or "description") || OutputLayout is not null and not ("assembled" or "parts"))
+        {
+            return (null, "on_invalid is skip or fail, label_field name or description, output_layout assembled or parts");
+        }
+
+        return (new JobSpec(
+            "screen", Input, Output, Model, Task, Labels, LabelField == "description", PromptTemplate ?? Pipeline.LabelSet.DefaultTemplate, OnInvalid != "skip", false,
+            OutputLayout == "parts" ? Grains.OutputLayout.Parts : Grains.OutputLayout.Assembled,
+            options.ShardSize, options.MaxTokensPerBatch, options.MaxBatchSize, options.MaxShardsInFlight), null);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ProtSt.Grains;
+using ProtSt.Model.Tests.Support;
+
+namespace ProtSt.Silo.Tests;
+
+/// <summary><c>POST /api/jobs</c>: a job submitted over HTTP runs in the cluster like <c>screen --detach</c>.</summary>
+[Collection(SharedSiloHost.Name)]
+public sealed class JobSubmissionApiTests(SiloHostFixture fixture)
+{
+    [Fact]
+    public async Task A_posted_job_runs_to_its_outputs_and_a_bad_one_is_refused_with_the_reason()
+    {
+        using var scratch = new TempDirectory();
+        var input = scratch.Write("in.fasta", string.Concat(SyntheticProteome.Records(30, seed: 5).Select(r => $">{r.Id}\n{r.Sequence}\n")));
+        var output = scratch.Combine("out");
+        using var response = await fixture.Http.PostAsJsonAsync("/api/jobs", new { input, output, model = fixture.ModelDirectory });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using var accepted = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var jobId = accepted.RootElement.GetProperty("jobId").GetString()!;
+        Assert.Equal($"/api/jobs/{jobId}", response.Headers.Location?.OriginalString);
+
+        var job = fixture.Grains.GetGrain<IScreenJobGrain>(jobId);
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        JobStatus status;
+        while (!(status = (await job.GetStatusAsync())!).Final)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the posted job did not end within 2 minutes");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(JobPhase.Completed, status.Phase);
+        Assert.Equal(31, (await File.ReadAllLinesAsync(Path.Combine(output, "results.tsv"))).Length);
+
+        using var relative = await fixture.Http.PostAsJsonAsync("/api/jobs", new { input = "in.fasta", output, model = fixture.ModelDirectory });
+        Assert.Equal(HttpStatusCode.BadRequest, relative.StatusCode);
+        Assert.Contains("absolute paths", await relative.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var missing = await fixture.Http.PostAsJsonAsync("/api/jobs", new { input = scratch.Combine("none.fasta"), output, model = fixture.ModelDirectory });
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains("input and output must be paths every silo sees", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}

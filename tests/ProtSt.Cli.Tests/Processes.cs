@@ -55,7 +55,9 @@ public static class Processes
             }
         }
 
-        throw new InvalidOperationException($"Process {process.Id} exited (code {process.ExitCode}) before printing '{text}'.");
+        // Its output ended; the exit itself may follow a moment later, and the code says why.
+        var exited = process.WaitForExit(TimeSpan.FromSeconds(10));
+        throw new InvalidOperationException($"Process {process.Id} {(exited ? $"exited (code {process.ExitCode})" : "closed its output")} before printing '{text}'.");
     }
 
     /// <summary>Kills every process that is still running, then waits, bounded, for them to go; one that will not die does not spare the others.</summary>

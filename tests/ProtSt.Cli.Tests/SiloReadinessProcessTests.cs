@@ -25,7 +25,7 @@ public sealed class SiloReadinessProcessTests
         // Without its graph the folder cannot open: the preload fails, says why, and retries.
         var graph = Path.Combine(model, "model.onnx");
         File.Move(graph, graph + ".away");
-        var config = scratch.Write("preload.json", JsonSerializer.Serialize(new { Devices = new { Count = 2, PreloadModel = model, Inference = new { IntraOpThreads = 1 } } }));
+        var config = scratch.Write("preload.json", JsonSerializer.Serialize(new { Devices = new { Count = 2, PreloadModel = model }, Inference = new { IntraOpThreads = 1 } }));
         using var silo = Processes.StartProtst("silo", "--config", config);
         try
         {

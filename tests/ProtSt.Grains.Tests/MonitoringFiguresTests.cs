@@ -38,7 +38,8 @@ public sealed class MonitoringFiguresTests(ClusterFixture fixture)
         foreach (var device in done.Devices)
         {
             var busy = reports.Where(r => r.DeviceKey == device.DeviceKey).Aggregate(TimeSpan.Zero, (sum, r) => sum + r.Busy);
-            Assert.Equal(busy.TotalSeconds / done.Elapsed.TotalSeconds, device.BusyShare, 12);
+            // A share is of the job's wall time, so it tops out at 1 when the reported busy time outlasts a quick test's run.
+            Assert.Equal(Math.Min(1, busy.TotalSeconds / done.Elapsed.TotalSeconds), device.BusyShare, 12);
             Assert.Equal(reports.First(r => r.DeviceKey == device.DeviceKey).Accelerator, device.Accelerator);
         }
 

@@ -128,11 +128,13 @@ internal static class ScreenCommand
         }
 
         var spec = continuing ?? JobSubmitter.Spec(job.Request, screen);
+        // A file where the output folder should be is refused before any silo is asked (a client on another machine
+        // sees no such file and leaves the check to the silo). The input is checked here only for the embedded silo,
+        // which reads this machine's files; a cluster's silos check it where they read it.
+        OutputFolder.Check(spec.Output);
         if (job.Cluster is null)
         {
-            // The embedded silo sees this machine's files: a bad input or output path is refused before it starts.
             InputFile.Check(spec.Input);
-            OutputFolder.Check(spec.Output);
         }
 
         if (job.ContinueJobId is null && job.Resumable && JobFolderRecord.Read(spec.Output) is { State: "planning" or "running" or "assembling" } unfinished)

@@ -32,7 +32,7 @@ public static class JobTaskResolver
                         $"--task zero-shot needs a ProtST zero-shot model (converted from a 'protst' checkpoint with a text tower); '{spec.Model}' is a {manifest.Kind} model.");
                 }
 
-                var labels = LabelSet.Read(spec.LabelsPath ?? DefaultLabelsPath);
+                var labels = await LabelSet.ReadAsync(spec.LabelsPath ?? DefaultLabelsPath, cancellationToken);
                 var prompts = labels.Prompts(spec.LabelDescriptions ? LabelField.Description : LabelField.Name, spec.PromptTemplate);
                 var scoring = await TextEmbedder.EmbedLabelsAsync(grains, spec.Model, prompts, manifest.LogitScale!.Value, textEmbeddingTimeout, cancellationToken);
                 return new ResolvedTask(task, ScoreColumns.ZeroShotPrefix, labels.Names, scoring, WithFeature: true);

@@ -164,6 +164,8 @@ internal sealed class ScreenJobGrain(
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
+        // The call that started the job (submit, wake) answers first; the job's work follows in later turns.
+        await Task.Yield();
         try
         {
             if (S.Phase == JobPhase.Planning)

@@ -30,7 +30,8 @@ public sealed class LabelSet
     public int Count => Names.Count;
 
     /// <summary>Reads a label table; see <see cref="ReadAsync"/>, which this waits for (a label file is small).</summary>
-    public static LabelSet Read(string path) => ReadAsync(path, CancellationToken.None).GetAwaiter().GetResult();
+    /// <remarks>The read runs on the thread pool, so waiting here cannot deadlock a caller on a single-threaded scheduler (a grain's).</remarks>
+    public static LabelSet Read(string path) => Task.Run(() => ReadAsync(path, CancellationToken.None)).GetAwaiter().GetResult();
 
     /// <summary>Reads a label table: TSV or CSV (by its header: tabs make it TSV), or Parquet (by its magic bytes).</summary>
     public static async Task<LabelSet> ReadAsync(string path, CancellationToken cancellationToken)

@@ -137,21 +137,16 @@ internal sealed class ScreenJobGrain(
     private void CheckPaths(JobSpec spec)
     {
         var where = $"the silo at {silo.SiloAddress}";
-        if (!File.Exists(spec.Input))
+        if (!File.Exists(spec.Input) && !Directory.Exists(spec.Input))
         {
             throw new FileNotFoundException($"{where} cannot read the input '{spec.Input}' (it does not exist there); input and output must be paths every silo sees.", spec.Input);
         }
 
-        InputFile.Check(spec.Input);
-        OutputFolder.Check(spec.Output);
-
         try
         {
-            using (File.OpenRead(spec.Input))
-            {
-            }
-
-            Directory.CreateDirectory(spec.Output);
+            // Opens the input once: a folder, a pipe or a device is refused by name, as the client refuses it.
+            InputFile.Check(spec.Input);
+            OutputFolder.Create(spec.Output);
             var probe = Path.Combine(spec.Output, $".write-check-{Guid.NewGuid():N}");
             File.WriteAllText(probe, string.Empty);
             File.Delete(probe);

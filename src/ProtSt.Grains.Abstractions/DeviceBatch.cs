@@ -1,6 +1,9 @@
 namespace ProtSt.Grains;
 
-/// <summary>A padded batch of token ids for one device: row-major [BatchSize, SequenceLength].</summary>
+/// <summary>
+/// A padded batch of token ids for one device: row-major [BatchSize, SequenceLength]; <see cref="Weight"/> is its job's
+/// priority, which the device's fair queue divides the batch's cost (padded tokens) by.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record DeviceBatch(
     [property: Id(0)] string JobId,
@@ -8,4 +11,5 @@ public sealed record DeviceBatch(
     [property: Id(2)] long[] InputIds,
     [property: Id(3)] long[] AttentionMask,
     [property: Id(4)] int BatchSize,
-    [property: Id(5)] int SequenceLength);
+    [property: Id(5)] int SequenceLength,
+    [property: Id(6)] int Weight = JobSharing.DefaultPriority);

@@ -23,6 +23,9 @@ internal sealed class DeviceDrain
         return false;
     }
 
+    /// <summary>True once the silo is leaving: the device refuses the batches still waiting in its queue.</summary>
+    public bool Draining => _draining;
+
     public void Exit()
     {
         if (Interlocked.Decrement(ref _running) == 0 && _draining)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 using Orleans.Placement;
 using ProtSt.Grains.Placement;
 using ProtSt.Model.Inference;
@@ -8,16 +9,21 @@ using ProtSt.Model.Tokenization;
 namespace ProtSt.Grains.Devices;
 
 /// <summary>
-/// One accelerator on one silo. It owns the backend (the inference sessions) of the model it was last asked to run
-/// and, being a non-reentrant grain, runs one batch at a time; the backend is shared with nothing else.
+/// One accelerator on one silo. It owns the backend (the inference sessions) of the model it was last asked to run and
+/// runs one computation at a time on it; the backend is shared with nothing else. Calls are taken at once (the grain
+/// is reentrant) and wait in a <see cref="DeviceScheduler{T}"/>: the jobs with batches waiting take turns by padded
+/// tokens and priority (<c>Devices:Scheduling</c>), so a large job cannot starve a small one submitted after it.
 /// </summary>
 [DevicePlacement]
 [Immovable]
 [KeepAlive]
+[Reentrant]
 internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBackendFactory backends, DeviceDrain drain) : Grain, IDeviceGrain, IDisposable
 {
+    private readonly DeviceScheduler<Work> _queue = new(options.Value.Scheduling);
     private IDeviceBackend? _session;
     private Task _running = Task.CompletedTask;
+    private bool _serving;
     private long _batches;
     private long _sequences;
     private long _realTokens;
@@ -25,41 +31,41 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
     private long _failures;
     private TimeSpan _busy;
 
-    public async Task<DeviceBatchResult> RunAsync(DeviceBatch batch)
+    public Task<DeviceBatchResult> RunAsync(DeviceBatch batch)
     {
         // A lost call to the shard (not a device error): it moves the batch to another device.
-        if (!drain.TryEnter())
+        if (drain.Draining)
         {
-            throw new InvalidOperationException($"Device {this.GetPrimaryKeyString()} is leaving with its silo and takes no new batch.");
+            return Task.FromException<DeviceBatchResult>(Leaving());
         }
 
-        try
-        {
-            return await ComputeAsync(batch);
-        }
-        finally
-        {
-            drain.Exit();
-        }
+        var work = new Work<DeviceBatchResult>(() => ServeBatchAsync(batch));
+        _queue.Enqueue(batch.JobId, batch.Weight, (long)batch.BatchSize * batch.SequenceLength, work);
+        Serve();
+        return work.Result;
     }
 
-    public async Task<TextEmbeddingResult> EmbedTextAsync(TextEmbeddingRequest request)
+    public Task<TextEmbeddingResult> EmbedTextAsync(TextEmbeddingRequest request)
     {
         if (request.Prompts.Count == 0)
         {
-            throw new ArgumentException("At least one prompt is needed.", nameof(request));
+            return Task.FromException<TextEmbeddingResult>(new ArgumentException("At least one prompt is needed.", nameof(request)));
         }
 
-        var session = await SessionFor(request.ModelDirectory);
-        var stopwatch = Stopwatch.StartNew();
-        var run = session.EmbedTextAsync(request.Prompts, CancellationToken.None).AsTask();
-        _running = run;
-        var embedded = await run;
-        _busy += stopwatch.Elapsed;
-        return new TextEmbeddingResult(embedded.Count, embedded.Width, embedded.Features);
+        // A few prompts once per job: served before the waiting batches, so a job's start does not queue behind others' work.
+        var work = new Work<TextEmbeddingResult>(() => EmbedAsync(request));
+        _queue.EnqueueUrgent(work);
+        Serve();
+        return work.Result;
     }
 
-    public async Task PreloadAsync(string modelDirectory) => _ = await SessionFor(modelDirectory);
+    public Task PreloadAsync(string modelDirectory)
+    {
+        var work = new Work<bool>(async () => (await SessionFor(modelDirectory)) is not null);
+        _queue.EnqueueUrgent(work);
+        Serve();
+        return work.Result;
+    }
 
     public Task<DeviceStats> GetStatsAsync() =>
         Task.FromResult(new DeviceStats(this.GetPrimaryKeyString(), _batches, _sequences, _realTokens, _paddedTokens, _busy, _failures));
@@ -73,6 +79,76 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
             _ = _running.ContinueWith(_ => session.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
     }
+
+    // The silo stops this activation: nothing waiting will run here, so the shards move those batches elsewhere.
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        foreach (var work in _queue.TakeAll())
+        {
+            work.Refuse(Leaving());
+        }
+
+        return base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    // One loop at a time drains the queue on the grain's scheduler: exactly one computation runs on the backend.
+    private void Serve()
+    {
+        if (_serving)
+        {
+            return;
+        }
+
+        _serving = true;
+        _ = ServeAllAsync();
+    }
+
+    private async Task ServeAllAsync()
+    {
+        try
+        {
+            while (_queue.TryDequeue(out var work))
+            {
+                await work.RunAsync();
+            }
+        }
+        finally
+        {
+            _serving = false;
+        }
+    }
+
+    private async Task<DeviceBatchResult> ServeBatchAsync(DeviceBatch batch)
+    {
+        // Counted in the drain only while it runs: a leaving silo waits for the running batch, and the ones still waiting
+        // here are refused as they come up instead of holding the silo's stop for the whole queue.
+        if (!drain.TryEnter())
+        {
+            throw Leaving();
+        }
+
+        try
+        {
+            return await ComputeAsync(batch);
+        }
+        finally
+        {
+            drain.Exit();
+        }
+    }
+
+    private async Task<TextEmbeddingResult> EmbedAsync(TextEmbeddingRequest request)
+    {
+        var session = await SessionFor(request.ModelDirectory);
+        var stopwatch = Stopwatch.StartNew();
+        var run = session.EmbedTextAsync(request.Prompts, CancellationToken.None).AsTask();
+        _running = run;
+        var embedded = await run;
+        _busy += stopwatch.Elapsed;
+        return new TextEmbeddingResult(embedded.Count, embedded.Width, embedded.Features);
+    }
+
+    private InvalidOperationException Leaving() => new($"Device {this.GetPrimaryKeyString()} is leaving with its silo and takes no new batch.");
 
     private async Task<DeviceBatchResult> ComputeAsync(DeviceBatch batch)
     {
@@ -119,5 +195,35 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
         var key = this.GetPrimaryKeyString();
         _session = await Task.Run(() => backends.Open(Path.GetFullPath(modelDirectory), key, options.Value.ForDevice(DeviceKey.Parse(key).Index)));
         return _session;
+    }
+
+    /// <summary>A call waiting for its turn on the device.</summary>
+    private abstract class Work
+    {
+        public abstract Task RunAsync();
+
+        public abstract void Refuse(Exception reason);
+    }
+
+    /// <summary>A call waiting for its turn, and the task its caller awaits.</summary>
+    private sealed class Work<TResult>(Func<Task<TResult>> run) : Work
+    {
+        private readonly TaskCompletionSource<TResult> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<TResult> Result => _result.Task;
+
+        public override async Task RunAsync()
+        {
+            try
+            {
+                _result.TrySetResult(await run());
+            }
+            catch (Exception e)
+            {
+                _result.TrySetException(e);
+            }
+        }
+
+        public override void Refuse(Exception reason) => _result.TrySetException(reason);
     }
 }

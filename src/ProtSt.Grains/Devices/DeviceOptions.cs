@@ -34,6 +34,12 @@ public sealed class DeviceOptions
     /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The order a device serves the batches waiting on it: <c>Fair</c> (the default: jobs take turns by padded tokens,
+    /// weighted by their priority) or <c>Fifo</c> (arrival order, which lets a large job starve a later small one).
+    /// </summary>
+    public DeviceScheduling Scheduling { get; set; } = DeviceScheduling.Fair;
+
     /// <summary>How many devices the silo hosts: <see cref="Count"/>, or when it is 0 one per GPU on CUDA (at least one, so a missing GPU is reported by the device) and one on CPU.</summary>
     public int ResolvedCount => Count > 0 ? Count
         : Inference.ExecutionProvider == ExecutionProvider.Cuda ? Math.Max(1, GpuIds.Length > 0 ? GpuIds.Length : CudaDevices.All.Count)
@@ -78,6 +84,7 @@ public sealed class DeviceOptions
             Backend = Backend,
             Simulated = Simulated,
             DrainTimeout = DrainTimeout,
+            Scheduling = Scheduling,
         };
     }
 }

@@ -24,7 +24,9 @@ public static class JobSubmitter
         options.ShardSize,
         options.MaxTokensPerBatch,
         options.MaxBatchSize,
-        options.MaxShardsInFlight);
+        options.MaxShardsInFlight,
+        request.Priority,
+        request.MaxDevices);
 
     /// <summary>Hands the job to the cluster; the silo that takes it checks that it can read the input and write the output.</summary>
     public static Task<JobStatus> SubmitAsync(IGrainFactory grains, string jobId, JobSpec spec, TimeSpan callTimeout, CancellationToken cancellationToken) =>

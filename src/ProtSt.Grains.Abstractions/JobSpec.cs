@@ -3,7 +3,9 @@ namespace ProtSt.Grains;
 /// <summary>
 /// What a submitted job is: its input file and output folder (paths every silo sees), the model folder, the task
 /// ("embed", "zero-shot", "classify" or null for the model's own) with zero-shot label settings, the invalid-record
-/// policy, whether input labels are scored (eval), how the output is laid out, and how it is cut into shards.
+/// policy, whether input labels are scored (eval), how the output is laid out, how it is cut into shards, and how it
+/// shares the devices with other jobs (<see cref="JobSharing"/>: <see cref="Priority"/> weighs its batches in each
+/// device's fair queue, <see cref="MaxDevices"/> caps how many devices it uses, 0 for all).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record JobSpec(
@@ -21,4 +23,6 @@ public sealed record JobSpec(
     [property: Id(11)] int ShardSize,
     [property: Id(12)] int MaxTokensPerBatch,
     [property: Id(13)] int MaxBatchSize,
-    [property: Id(14)] int MaxShardsInFlight);
+    [property: Id(14)] int MaxShardsInFlight,
+    [property: Id(15)] int Priority = JobSharing.DefaultPriority,
+    [property: Id(16)] int MaxDevices = 0);

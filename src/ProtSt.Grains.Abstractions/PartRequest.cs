@@ -3,7 +3,7 @@ namespace ProtSt.Grains;
 /// <summary>
 /// One shard of a submitted job: its planned records file, the part folder to write, and how to compute and write the
 /// rows; <see cref="ClassNames"/> is set when the task predicts classes (score columns, and accuracy when <see cref="ScoreLabels"/>);
-/// record <c>n</c> of the job is in shard <c>n / ShardSize</c>.
+/// record <c>n</c> of the job is in shard <c>n / ShardSize</c>; <see cref="Priority"/> and <see cref="MaxDevices"/> are the job's (<see cref="JobSharing"/>).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record PartRequest(
@@ -19,4 +19,6 @@ public sealed record PartRequest(
     [property: Id(9)] IReadOnlyList<string>? ClassNames,
     [property: Id(10)] bool WithFeature,
     [property: Id(11)] bool ScoreLabels,
-    [property: Id(12)] int ShardSize);
+    [property: Id(12)] int ShardSize,
+    [property: Id(13)] int Priority = JobSharing.DefaultPriority,
+    [property: Id(14)] int MaxDevices = 0);

@@ -42,4 +42,19 @@ public sealed class JobSubmissionApiTests(SiloHostFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
         Assert.Contains("input and output must be paths every silo sees", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(0, null, "priority must be between 1 and 1000 (got 0).")]
+    [InlineData(1001, null, "priority must be between 1 and 1000 (got 1001).")]
+    [InlineData(null, -1, "max_devices must be between 1 and 100000, or 0 for every device (got -1).")]
+    public async Task A_priority_or_device_limit_out_of_bounds_is_refused_with_the_reason(int? priority, int? maxDevices, string expected)
+    {
+        using var scratch = new TempDirectory();
+        var input = scratch.Write("in.fasta", ">a\nMKV\n");
+        using var response = await fixture.Http.PostAsJsonAsync(
+            "/api/jobs", new { input, output = scratch.Combine("out"), model = fixture.ModelDirectory, priority, max_devices = maxDevices });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(expected, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(scratch.Combine("out")));
+    }
 }

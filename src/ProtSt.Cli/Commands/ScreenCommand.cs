@@ -27,11 +27,12 @@ internal static class ScreenCommand
         var layout = new Option<string>("--output-layout") { Description = "assembled (results.tsv, failures.tsv, embeddings.parquet in input order) or parts (the shards' files under parts/, one dataset).", DefaultValueFactory = _ => "assembled" };
         layout.AcceptOnlyFromAmong("assembled", "parts");
         var task = new TaskOptions(embedAllowed: true);
+        var sharing = new SharingOptions();
         var command = new Command("screen", "Screen a proteome through the cluster: one row and one embedding per record, and zero-shot scores or class probabilities for ProtST models.")
         {
             input, model, output, resume, onInvalid, devices, cluster, keepView, detach, layout,
         };
-        foreach (var option in task.All)
+        foreach (var option in task.All.Concat(sharing.All))
         {
             command.Options.Add(option);
         }
@@ -41,7 +42,7 @@ internal static class ScreenCommand
             var configuration = CliConfiguration.Load(parse);
             if (parse.GetValue(resume) is { } folder)
             {
-                var fixedByTheJob = new Option[] { input, model, output, onInvalid, layout }.Concat(task.All).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                var fixedByTheJob = new Option[] { input, model, output, onInvalid, layout }.Concat(task.All).Concat(sharing.All).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (fixedByTheJob.Count > 0)
                 {
                     throw new ArgumentException($"--resume continues the job as it was started; leave out {string.Join(", ", fixedByTheJob)} (they come from {Path.Combine(folder, JobFolderRecord.FileName)}).");
@@ -55,7 +56,7 @@ internal static class ScreenCommand
                 throw new ArgumentException("screen needs --input and --output (or --resume <output folder> to continue a stopped job).");
             }
 
-            var request = new JobRequest(
+            var request = sharing.Apply(new JobRequest(
                 "screen",
                 parse.GetValue(input)!,
                 parse.GetValue(output)!,
@@ -65,7 +66,7 @@ internal static class ScreenCommand
                 task.Descriptions(parse),
                 task.Template(parse),
                 parse.GetValue(onInvalid) == "fail",
-                Layout: parse.GetValue(layout) == "parts" ? OutputLayout.Parts : OutputLayout.Assembled);
+                Layout: parse.GetValue(layout) == "parts" ? OutputLayout.Parts : OutputLayout.Assembled), parse);
             var outcome = await RunAsync(new ScreenJob(request, parse.GetValue(devices), parse.GetValue(cluster), parse.GetValue(keepView), parse.GetValue(detach)), configuration, ct);
             return outcome is null ? 0 : ExitCode(outcome.Status);
         }));
@@ -102,7 +103,7 @@ internal static class ScreenCommand
         }
 
         Console.WriteLine($"continuing job {record.JobId} of {Path.GetFullPath(folder)}: parts it finished are kept.");
-        var request = new JobRequest(spec.Kind, spec.Input, spec.Output, spec.Model, spec.Task, spec.LabelsPath, spec.LabelDescriptions, spec.PromptTemplate, spec.FailOnInvalid, spec.ScoreLabels, spec.Layout);
+        var request = new JobRequest(spec.Kind, spec.Input, spec.Output, spec.Model, spec.Task, spec.LabelsPath, spec.LabelDescriptions, spec.PromptTemplate, spec.FailOnInvalid, spec.ScoreLabels, spec.Layout, spec.Priority, spec.MaxDevices);
         var outcome = await RunAsync(new ScreenJob(request, devices, cluster, keepView, ContinueJobId: record.JobId), configuration, ct, spec);
         return outcome is null ? 0 : ExitCode(outcome.Status);
     }

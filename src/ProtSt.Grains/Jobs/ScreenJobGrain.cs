@@ -333,7 +333,7 @@ internal sealed class ScreenJobGrain(
         try
         {
             var devices = await GrainFactory.GetGrain<IDeviceDirectoryGrain>(0).GetDevicesAsync().WaitAsync(options.Value.ControlCallTimeout);
-            return Math.Max(spec.MaxShardsInFlight, (int)Math.Ceiling(devices.Count * options.Value.ShardsInFlightPerDevice));
+            return Math.Max(spec.MaxShardsInFlight, (int)Math.Ceiling(JobDevices.Count(devices.Count, spec.MaxDevices) * options.Value.ShardsInFlightPerDevice));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -349,7 +349,7 @@ internal sealed class ScreenJobGrain(
         var task = S.Task!;
         var request = new PartRequest(
             JobId, shard.Plan.Index, ShardRecordsFile.PathOf(PartFolder.PlanDirectory(spec.Output), shard.Plan.Index), PartFolder.PartsDirectory(spec.Output),
-            spec.Model, spec.MaxTokensPerBatch, spec.MaxBatchSize, task.Scoring, task.ScorePrefix, task.ClassNames, task.WithFeature, spec.ScoreLabels, spec.ShardSize);
+            spec.Model, spec.MaxTokensPerBatch, spec.MaxBatchSize, task.Scoring, task.ScorePrefix, task.ClassNames, task.WithFeature, spec.ScoreLabels, spec.ShardSize, spec.Priority, spec.MaxDevices);
         for (var attempt = 1; ; attempt++)
         {
             shard.Attempts++;

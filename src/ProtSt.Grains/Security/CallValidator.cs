@@ -27,10 +27,12 @@ public sealed class CallValidator
                 Validate(shard);
                 break;
             case JobSpec spec:
+                Sharing(spec.Priority, spec.MaxDevices);
                 Model(spec.Model);
                 break;
             case PartRequest part:
                 Id("job id", part.JobId);
+                Sharing(part.Priority, part.MaxDevices);
                 Model(part.ModelDirectory);
                 break;
             case DeviceBatch batch:
@@ -58,6 +60,7 @@ public sealed class CallValidator
             }
         }
 
+        Sharing(request.Priority, request.MaxDevices);
         Positive("shard request asks for {0} tokens per batch", request.MaxTokensPerBatch, nameof(SecurityOptions.MaxTokensPerBatch), _options.MaxTokensPerBatch);
         Positive("shard request asks for batches of {0} sequences", request.MaxBatchSize, nameof(SecurityOptions.MaxBatchSize), _options.MaxBatchSize);
         if (request.Scoring is { } scoring)
@@ -76,6 +79,7 @@ public sealed class CallValidator
     private void Validate(DeviceBatch batch)
     {
         Id("job id", batch.JobId);
+        Sharing(batch.Weight, 0);
         Positive("device batch has {0} sequences", batch.BatchSize, nameof(SecurityOptions.MaxBatchSize), _options.MaxBatchSize);
 
         Positive("device batch has sequences of {0} tokens", batch.SequenceLength, nameof(SecurityOptions.MaxSequenceResidues), int.MaxValue);
@@ -144,6 +148,15 @@ public sealed class CallValidator
             throw new RequestRefusedException(string.Create(
                 CultureInfo.InvariantCulture,
                 $"a {what} has {id.Length} characters; the limit is {SecurityOptions.SectionName}:{nameof(SecurityOptions.MaxIdLength)} = {_options.MaxIdLength}"));
+        }
+    }
+
+    // A request from a client that predates the fields carries 0 for the priority, which the devices read as 1.
+    private static void Sharing(int priority, int maxDevices)
+    {
+        if (JobSharing.Problem(priority == 0 ? JobSharing.DefaultPriority : priority, maxDevices, "the job's priority", "the job's device limit") is { } problem)
+        {
+            throw new RequestRefusedException(problem);
         }
     }
 

@@ -32,7 +32,7 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
         var firsts = records.Where(r => r.Sequence is not null).ToList();
         var computed = await ComputeRowsAsync(
             new ShardRequest(request.JobId, request.ShardIndex, request.ModelDirectory, firsts.Select(r => new ShardRecord(r.Id, r.Sequence!, source, r.Line)).ToList(),
-                request.MaxTokensPerBatch, request.MaxBatchSize, request.Scoring),
+                request.MaxTokensPerBatch, request.MaxBatchSize, request.Scoring, request.Priority, request.MaxDevices),
             cancellationToken);
         var byOrdinal = new Dictionary<long, ShardRow>();
         for (var i = 0; i < firsts.Count; i++)
@@ -160,7 +160,7 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
             return result;
         }
 
-        var devices = await GrainFactory.GetGrain<IDeviceDirectoryGrain>(0).GetDevicesAsync();
+        var devices = JobDevices.Choose(request.JobId, await GrainFactory.GetGrain<IDeviceDirectoryGrain>(0).GetDevicesAsync(), request.MaxDevices);
         if (devices.Count == 0)
         {
             throw new InvalidOperationException("No devices are registered in the cluster; start a silo with at least one device.");
@@ -250,7 +250,7 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
             try
             {
                 return await GrainFactory.GetGrain<IDeviceGrain>(device)
-                    .RunAsync(new DeviceBatch(request.JobId, request.ModelDirectory, batch.InputIds, batch.AttentionMask, batch.BatchSize, batch.SequenceLength));
+                    .RunAsync(new DeviceBatch(request.JobId, request.ModelDirectory, batch.InputIds, batch.AttentionMask, batch.BatchSize, batch.SequenceLength, request.Priority));
             }
             catch (Exception e) when (attempt < MaxAttempts && (e is not DeviceFailedException || ++deviceFailures < deviceFailuresAllowed))
             {
@@ -261,7 +261,7 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
 
                 // A lost call makes the device suspect for the rest of the shard; a device error may be the batch's fault.
                 suspect = e is not DeviceFailedException;
-                await RefillAsync(load, tried);
+                await RefillAsync(request, load, tried);
                 if (e is DeviceFailedException && !load.Keys.Any(d => !tried.Contains(d)))
                 {
                     // No other device to try: the device error stands.
@@ -283,14 +283,16 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
     }
 
     // Devices that joined since the shard started (or replace dead ones) become candidates once the known ones are used up.
-    private async Task RefillAsync(ConcurrentDictionary<string, int> load, HashSet<string> tried)
+    private async Task RefillAsync(ShardRequest request, ConcurrentDictionary<string, int> load, HashSet<string> tried)
     {
         if (load.Keys.Any(d => !tried.Contains(d)))
         {
             return;
         }
 
-        foreach (var fresh in await GrainFactory.GetGrain<IDeviceDirectoryGrain>(0).GetDevicesAsync())
+        // A job held to fewer devices takes the next ones in its order in place of those this batch has used up.
+        var untried = (await GrainFactory.GetGrain<IDeviceDirectoryGrain>(0).GetDevicesAsync()).Where(d => !tried.Contains(d));
+        foreach (var fresh in JobDevices.Choose(request.JobId, untried, request.MaxDevices))
         {
             load.TryAdd(fresh, 0);
         }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ProtSt.Grains;
 using ProtSt.Grains.Jobs;
 
@@ -5,8 +6,8 @@ namespace ProtSt.Silo.Monitoring;
 
 /// <summary>
 /// The body of <c>POST /api/jobs</c>: what <c>protst screen --detach</c> would submit. Input, output and model are
-/// paths on the silos; task, labels, invalid-record policy and layout are optional (the model's task, ProtST's
-/// locations, fail, assembled).
+/// paths on the silos; task, labels, invalid-record policy, layout, priority and device limit are optional (the model's
+/// task, ProtST's locations, fail, assembled, 1, every device).
 /// </summary>
 public sealed record JobSubmission(
     string Input,
@@ -17,7 +18,9 @@ public sealed record JobSubmission(
     string? LabelField = null,
     string? PromptTemplate = null,
     string? OnInvalid = null,
-    string? OutputLayout = null)
+    string? OutputLayout = null,
+    int? Priority = null,
+    [property: JsonPropertyName("max_devices")] int? MaxDevices = null)
 {
     /// <summary>The job's spec with this silo's shard settings, or the reason the body is not a job.</summary>
     public (JobSpec? Spec, string? Problem) ToSpec(ScreenOptions options)
@@ -42,9 +45,15 @@ public sealed record JobSubmission(
             return (null, "on_invalid is skip or fail, label_field name or description, output_layout assembled or parts");
         }
 
+        if (JobSharing.Problem(Priority ?? JobSharing.DefaultPriority, MaxDevices ?? 0, "priority", "max_devices") is { } sharing)
+        {
+            return (null, sharing);
+        }
+
         return (new JobSpec(
             "screen", Input, Output, Model, Task, Labels, LabelField == "description", PromptTemplate ?? Pipeline.LabelSet.DefaultTemplate, OnInvalid != "skip", false,
             OutputLayout == "parts" ? Grains.OutputLayout.Parts : Grains.OutputLayout.Assembled,
-            options.ShardSize, options.MaxTokensPerBatch, options.MaxBatchSize, options.MaxShardsInFlight), null);
+            options.ShardSize, options.MaxTokensPerBatch, options.MaxBatchSize, options.MaxShardsInFlight,
+            Priority ?? JobSharing.DefaultPriority, MaxDevices ?? 0), null);
     }
 }

@@ -20,9 +20,10 @@ internal sealed class ScaleCluster : IAsyncDisposable
 
     public TestCluster Cluster { get; }
 
-    public static async Task<ScaleCluster> StartAsync(int silos, int devicesPerSilo, SimulatedDeviceOptions simulated)
+    public static async Task<ScaleCluster> StartAsync(int silos, int devicesPerSilo, SimulatedDeviceOptions simulated, DeviceScheduling scheduling = DeviceScheduling.Fair)
     {
         var builder = new TestClusterBuilder(checked((short)silos));
+        builder.Properties["Devices:Scheduling"] = scheduling.ToString();
         builder.Properties["Devices:Count"] = devicesPerSilo.ToString(CultureInfo.InvariantCulture);
         builder.Properties["Devices:Backend"] = nameof(DeviceBackendKind.Simulated);
         builder.Properties["Devices:Simulated:MicrosecondsPerPaddedToken"] = simulated.MicrosecondsPerPaddedToken.ToString(CultureInfo.InvariantCulture);

@@ -47,12 +47,16 @@ public sealed class JobSubmissionApiTests(SiloHostFixture fixture)
     [InlineData(0, null, "priority must be between 1 and 1000 (got 0).")]
     [InlineData(1001, null, "priority must be between 1 and 1000 (got 1001).")]
     [InlineData(null, -1, "max_devices must be between 1 and 100000, or 0 for every device (got -1).")]
-    public async Task A_priority_or_device_limit_out_of_bounds_is_refused_with_the_reason(int? priority, int? maxDevices, string expected)
+    [InlineData(null, null, "on_invalid is skip or fail")]
+    public async Task A_bad_priority_device_limit_or_on_invalid_is_refused_with_the_reason(int? priority, int? maxDevices, string expected)
     {
         using var scratch = new TempDirectory();
         var input = scratch.Write("in.fasta", ">a\nMKV\n");
+
+        // The snake_case fields bind: an on_invalid that is neither skip nor fail is refused, not ignored.
+        var onInvalid = priority is null && maxDevices is null ? "sometimes" : null;
         using var response = await fixture.Http.PostAsJsonAsync(
-            "/api/jobs", new { input, output = scratch.Combine("out"), model = fixture.ModelDirectory, priority, max_devices = maxDevices });
+            "/api/jobs", new { input, output = scratch.Combine("out"), model = fixture.ModelDirectory, priority, max_devices = maxDevices, on_invalid = onInvalid });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(expected, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.False(Directory.Exists(scratch.Combine("out")));

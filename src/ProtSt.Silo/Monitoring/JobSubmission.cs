@@ -7,7 +7,8 @@ namespace ProtSt.Silo.Monitoring;
 /// <summary>
 /// The body of <c>POST /api/jobs</c>: what <c>protst screen --detach</c> would submit. Input, output and model are
 /// paths on the silos; task, labels, invalid-record policy, layout, priority and device limit are optional (the model's
-/// task, ProtST's locations, fail, assembled, 1, every device).
+/// task, ProtST's locations, fail, assembled, 1, every device). Multi-word fields are snake_case, as documented (the
+/// web defaults would bind only camelCase and silently drop <c>on_invalid</c> and the like).
 /// </summary>
 public sealed record JobSubmission(
     string Input,
@@ -15,10 +16,10 @@ public sealed record JobSubmission(
     string Model,
     string? Task = null,
     string? Labels = null,
-    string? LabelField = null,
-    string? PromptTemplate = null,
-    string? OnInvalid = null,
-    string? OutputLayout = null,
+    [property: JsonPropertyName("label_field")] string? LabelField = null,
+    [property: JsonPropertyName("prompt_template")] string? PromptTemplate = null,
+    [property: JsonPropertyName("on_invalid")] string? OnInvalid = null,
+    [property: JsonPropertyName("output_layout")] string? OutputLayout = null,
     int? Priority = null,
     [property: JsonPropertyName("max_devices")] int? MaxDevices = null)
 {

@@ -47,10 +47,16 @@ internal static class FinetuneCommand
         var seed = new Option<int?>("--seed") { Description = "Seed of the shuffles and of a fresh head's initial weights." };
         var devices = CliOptions.Devices("Devices of the embedded silo (default from configs).");
         var cluster = CliOptions.ClusterOption("Compute the embeddings on a running cluster whose membership is in this Redis (the output folder must be a path every silo sees).");
+        var sharing = new SharingOptions();
         var command = new Command("finetune", "Train ProtST's classifier head on a frozen encoder: embeddings once through the cluster, then the head; writes a served model folder.")
         {
             train, valid, test, model, output, labels, epochs, patience, learningRate, weightDecay, maxGradNorm, keep, batchSize, seed, devices, cluster,
         };
+        foreach (var option in sharing.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var configuration = CliConfiguration.Load(parse);
@@ -105,7 +111,7 @@ internal static class FinetuneCommand
                 ? $"training a fresh head (seed {options.Seed})"
                 : $"training the head of {opened.Directory} ({start.Head.NumLabels} classes) from its checkpoint weights");
             var stopwatch = Stopwatch.StartNew();
-            var embeddings = await EmbedAsync(records.Select(r => r.Record).ToList(), folder.Directory, outputDirectory, parse.GetValue(cluster), parse.GetValue(devices), configuration, ct);
+            var embeddings = await EmbedAsync(records.Select(r => r.Record).ToList(), folder.Directory, outputDirectory, parse.GetValue(cluster), parse.GetValue(devices), request => sharing.Apply(request, parse), configuration, ct);
             var embedSeconds = stopwatch.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"embedded {records.Count} sequences in {embedSeconds:F1} s ({records.Count / Math.Max(embedSeconds, 1e-9):F1} sequences/s)"));
 
@@ -211,13 +217,13 @@ internal static class FinetuneCommand
     /// as an ordinary embed job through the one submission path; its folder is removed once read.
     /// </summary>
     private static async Task<float[][]> EmbedAsync(
-        List<SequenceRecord> records, string modelDirectory, string outputDirectory, string? cluster, int? devices, CliConfiguration configuration, CancellationToken ct)
+        List<SequenceRecord> records, string modelDirectory, string outputDirectory, string? cluster, int? devices, Func<JobRequest, JobRequest> share, CliConfiguration configuration, CancellationToken ct)
     {
         var jobDirectory = Path.Combine(outputDirectory, EmbeddingJobDirectory);
         Directory.CreateDirectory(jobDirectory);
         var input = Path.Combine(jobDirectory, "records.tsv");
         await File.WriteAllLinesAsync(input, ["id\tsequence", .. records.Select((r, i) => string.Create(CultureInfo.InvariantCulture, $"{i}\t{r.Sequence}"))], ct);
-        var request = new JobRequest("finetune", input, jobDirectory, modelDirectory, JobTaskResolver.Embed, null, false, LabelSet.DefaultTemplate, FailOnInvalid: true);
+        var request = share(new JobRequest("finetune", input, jobDirectory, modelDirectory, JobTaskResolver.Embed, null, false, LabelSet.DefaultTemplate, FailOnInvalid: true));
         var outcome = (await ScreenCommand.RunAsync(new ScreenJob(request, devices, cluster, KeepView: false, Resumable: false), configuration, ct))!;
         if (outcome.Status.Phase != JobPhase.Completed)
         {

@@ -21,7 +21,7 @@ namespace ProtSt.Grains.Devices;
 internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBackendFactory backends, DeviceDrain drain) : Grain, IDeviceGrain, IDisposable
 {
     private readonly DeviceScheduler<Work> _queue = new(options.Value.Scheduling);
-    private IDeviceBackend? _session;
+    private readonly List<IDeviceBackend> _sessions = [];
     private Task _running = Task.CompletedTask;
     private bool _serving;
     private long _batches;
@@ -74,10 +74,8 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
     // native session; disposing under it crashes the process, so the session goes when the computation ends.
     public void Dispose()
     {
-        if (_session is { } session)
-        {
-            _ = _running.ContinueWith(_ => session.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        }
+        var sessions = _sessions.ToList();
+        _ = _running.ContinueWith(_ => sessions.ForEach(s => s.Dispose()), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     // The silo stops this activation: nothing waiting will run here, so the shards move those batches elsewhere.
@@ -183,18 +181,31 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
         ? "simulated"
         : CudaDevices.Describe(options.Value.ForDevice(DeviceKey.Parse(this.GetPrimaryKeyString()).Index).Inference);
 
+    // The device keeps the sessions of its last Devices:ModelsPerDevice models, most recently used last, so jobs of
+    // different models taking turns on it do not reopen them at every switch. Nothing runs on a session while this
+    // runs (one computation at a time), so the least recently used one can go before another opens.
     private async Task<IDeviceBackend> SessionFor(string modelDirectory)
     {
-        if (_session is not null && _session.ModelDirectory == Path.GetFullPath(modelDirectory))
+        var path = Path.GetFullPath(modelDirectory);
+        var index = _sessions.FindIndex(s => s.ModelDirectory == path);
+        if (index >= 0)
         {
-            return _session;
+            var open = _sessions[index];
+            _sessions.RemoveAt(index);
+            _sessions.Add(open);
+            return open;
         }
 
-        _session?.Dispose();
-        _session = null;
+        while (_sessions.Count >= Math.Max(1, options.Value.ModelsPerDevice))
+        {
+            _sessions[0].Dispose();
+            _sessions.RemoveAt(0);
+        }
+
         var key = this.GetPrimaryKeyString();
-        _session = await Task.Run(() => backends.Open(Path.GetFullPath(modelDirectory), key, options.Value.ForDevice(DeviceKey.Parse(key).Index)));
-        return _session;
+        var opened = await Task.Run(() => backends.Open(path, key, options.Value.ForDevice(DeviceKey.Parse(key).Index)));
+        _sessions.Add(opened);
+        return opened;
     }
 
     /// <summary>A call waiting for its turn on the device.</summary>

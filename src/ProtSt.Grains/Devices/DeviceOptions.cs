@@ -40,6 +40,13 @@ public sealed class DeviceOptions
     /// </summary>
     public DeviceScheduling Scheduling { get; set; } = DeviceScheduling.Fair;
 
+    /// <summary>
+    /// How many models' sessions a device keeps open (least recently used closed first): 1 (the default) holds one
+    /// model's memory per device; 2 lets two jobs of different models take turns on a device without reopening their
+    /// sessions at every switch, at the memory of both.
+    /// </summary>
+    public int ModelsPerDevice { get; set; } = 1;
+
     /// <summary>How many devices the silo hosts: <see cref="Count"/>, or when it is 0 one per GPU on CUDA (at least one, so a missing GPU is reported by the device) and one on CPU.</summary>
     public int ResolvedCount => Count > 0 ? Count
         : Inference.ExecutionProvider == ExecutionProvider.Cuda ? Math.Max(1, GpuIds.Length > 0 ? GpuIds.Length : CudaDevices.All.Count)
@@ -85,6 +92,7 @@ public sealed class DeviceOptions
             Simulated = Simulated,
             DrainTimeout = DrainTimeout,
             Scheduling = Scheduling,
+            ModelsPerDevice = ModelsPerDevice,
         };
     }
 }

@@ -83,8 +83,8 @@ public static class SiloBuilderExtensions
     /// <param name="redis">A Redis connection string for jobs' durable progress (clusters); null keeps it in memory.</param>
     public static ISiloBuilder AddProtSt(this ISiloBuilder builder, DeviceOptions devices, SecurityOptions? security = null, string? redis = null) =>
         builder.AddProtSt(
-            o => (o.Count, o.Inference, o.GpuIds, o.PreloadModel, o.Backend, o.Simulated, o.DrainTimeout, o.Scheduling) =
-                (devices.Count, devices.Inference, devices.GpuIds, devices.PreloadModel, devices.Backend, devices.Simulated, devices.DrainTimeout, devices.Scheduling),
+            o => (o.Count, o.Inference, o.GpuIds, o.PreloadModel, o.Backend, o.Simulated, o.DrainTimeout, o.Scheduling, o.ModelsPerDevice) =
+                (devices.Count, devices.Inference, devices.GpuIds, devices.PreloadModel, devices.Backend, devices.Simulated, devices.DrainTimeout, devices.Scheduling, devices.ModelsPerDevice),
             security,
             redis);
 }

@@ -10,7 +10,7 @@ public sealed class DrainTests
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task A_leaving_silo_delivers_its_running_batch_refuses_new_ones_and_leaves_the_directory_first()
+    public async Task A_leaving_silo_delivers_its_running_batch_refuses_new_and_queued_ones_and_leaves_the_directory_first()
     {
         using var scratch = new TempDirectory();
         var model = DemoModel.Ensure(scratch.Combine("cache"));
@@ -28,23 +28,29 @@ public sealed class DrainTests
             var running = cluster.Client.GetGrain<IDeviceGrain>(device).RunAsync(batch);
             await GatedBackendFactory.Entered.WaitAsync(Bound);
 
+            // A batch already waiting in the device's queue when the silo starts leaving: it must not hold the stop.
+            var queued = cluster.Client.GetGrain<IDeviceGrain>(device).RunAsync(batch);
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
             var stopping = cluster.StopSiloAsync(leaving);
 
             // The devices leave the directory while the batch still runs, so new shards never pick them.
             await WaitForAsync(directory.GetDevicesAsync, d => d.All(k => DeviceKey.Parse(k).SiloAddress != address));
             Assert.False(running.IsCompleted);
 
-            // A batch sent now waits behind the running one (a device runs one at a time) and is then refused, not failed
-            // as a device error: shards move such a batch to another device.
+            // A batch sent now is refused at once, not failed as a device error: shards move such a batch to another device.
             var late = cluster.Client.GetGrain<IDeviceGrain>(device).RunAsync(batch);
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            var refusedAtOnce = await Assert.ThrowsAnyAsync<Exception>(() => late.WaitAsync(Bound));
+            Assert.IsNotType<DeviceFailedException>(refusedAtOnce);
+            Assert.Contains("is leaving with its silo", refusedAtOnce.Message, StringComparison.Ordinal);
+            Assert.False(running.IsCompleted);
             Assert.False(stopping.IsCompleted, "the silo stopped before the batch it was running had finished");
 
             GatedBackendFactory.Open();
             var result = await running.WaitAsync(Bound);
             Assert.Equal(1, result.MeanEmbeddings.Length / result.HiddenSize);
             Assert.All(result.MeanEmbeddings, v => Assert.True(float.IsFinite(v)));
-            var refused = await Assert.ThrowsAnyAsync<Exception>(() => late.WaitAsync(Bound));
+            // The queued batch never started: refused the same way once the running one is done.
+            var refused = await Assert.ThrowsAnyAsync<Exception>(() => queued.WaitAsync(Bound));
             Assert.IsNotType<DeviceFailedException>(refused);
             Assert.Contains("is leaving with its silo", refused.Message, StringComparison.Ordinal);
             await stopping.WaitAsync(Bound);

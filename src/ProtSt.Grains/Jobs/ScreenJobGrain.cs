@@ -21,6 +21,7 @@ namespace ProtSt.Grains.Jobs;
 internal sealed class ScreenJobGrain(
     [PersistentState("job", JobStorage.Name)] IPersistentState<ScreenJobState> state,
     ModelCatalog catalog,
+    Devices.DeviceListCache deviceList,
     IClusterMembershipService membership,
     ILocalSiloDetails silo,
     IOptions<SecurityOptions> security,
@@ -332,7 +333,7 @@ internal sealed class ScreenJobGrain(
     {
         try
         {
-            var devices = await GrainFactory.GetGrain<IDeviceDirectoryGrain>(0).GetDevicesAsync().WaitAsync(options.Value.ControlCallTimeout);
+            var devices = await deviceList.GetDevicesAsync().WaitAsync(options.Value.ControlCallTimeout);
             return Math.Max(spec.MaxShardsInFlight, (int)Math.Ceiling(devices.Count * options.Value.ShardsInFlightPerDevice));
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -1,0 +1,101 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ProtSt.Grains.Jobs;
+
+/// <summary>
+/// Sends this silo's <see cref="JobFiguresAccumulator"/> to the jobs' aggregators: one call per job every
+/// <see cref="ScreenOptions.FiguresReportInterval"/> while the job has news here (≈ one call per silo per second into
+/// a job's aggregator instead of one per batch), one when a shard ends (<see cref="FlushAsync"/>, so a finished job's
+/// figures are whole), and a last round when the silo stops gracefully, so nothing reported is lost on a leave.
+/// </summary>
+public sealed class JobFiguresFlusher(
+    JobFiguresAccumulator accumulator, IGrainFactory grains, IOptions<ScreenOptions> options, ILogger<JobFiguresFlusher> logger)
+    : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _loop;
+    private bool _disposed;
+
+    public void Participate(ISiloLifecycle lifecycle)
+    {
+        lifecycle.Subscribe(nameof(JobFiguresFlusher), ServiceLifecycleStage.Active, StartAsync, StopAsync);
+
+        // Shards still running while the silo's grains are deactivated add figures after the Active stage stopped;
+        // this stage stops after that, while the silo can still send.
+        lifecycle.Subscribe(nameof(JobFiguresFlusher) + ".Last", ServiceLifecycleStage.ApplicationServices, _ => Task.CompletedTask, _ => FlushAllAsync());
+    }
+
+    /// <summary>Sends the job's figures from this silo now, if the aggregator lacks any; a failure is left to the next round.</summary>
+    public async Task FlushAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        if (accumulator.Pending(jobId) is { } report)
+        {
+            await SendAsync(jobId, report, cancellationToken);
+        }
+    }
+
+    private Task StartAsync(CancellationToken cancellationToken)
+    {
+        _loop = Task.Run(RepeatAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await DisposeAsync();
+        await FlushAllAsync();
+    }
+
+    private async Task RepeatAsync()
+    {
+        using var timer = new PeriodicTimer(options.Value.FiguresReportInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                await FlushAllAsync();
+                accumulator.ForgetIdle(options.Value.FiguresForgetAfter);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private Task FlushAllAsync() => Task.WhenAll(accumulator.Pending().Select(p => SendAsync(p.JobId, p.Report, CancellationToken.None)));
+
+    private async Task SendAsync(string jobId, JobFiguresReport report, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stored = await grains.GetGrain<IJobGrain>(jobId).ReportFiguresAsync(report).WaitAsync(options.Value.ControlCallTimeout, cancellationToken);
+            accumulator.Delivered(jobId, report, stored);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The aggregator may be moving off a dead silo; the totals are cumulative, so the next round makes up for it.
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                logger.LogDebug(e, "Could not send the figures of job {Job}; sending them again next round", jobId);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await _stopping.CancelAsync();
+        if (_loop is not null)
+        {
+            await _loop;
+        }
+
+        _stopping.Dispose();
+    }
+}

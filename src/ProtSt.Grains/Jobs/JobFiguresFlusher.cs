@@ -26,12 +26,21 @@ public sealed class JobFiguresFlusher(
         lifecycle.Subscribe(nameof(JobFiguresFlusher) + ".Last", ServiceLifecycleStage.ApplicationServices, _ => Task.CompletedTask, _ => FlushAllAsync());
     }
 
-    /// <summary>Sends the job's figures from this silo now, if the aggregator lacks any; a failure is left to the next round.</summary>
+    /// <summary>
+    /// Sends the job's figures from this silo now, if the aggregator lacks any. Waits at most one report interval: an
+    /// aggregator whose silo just died answers no one until membership says so, and the next round sends it all again.
+    /// </summary>
     public async Task FlushAsync(string jobId, CancellationToken cancellationToken = default)
     {
         if (accumulator.Pending(jobId) is { } report)
         {
-            await SendAsync(jobId, report, cancellationToken);
+            try
+            {
+                await SendAsync(jobId, report, CancellationToken.None).WaitAsync(options.Value.FiguresReportInterval, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+            }
         }
     }
 

@@ -48,5 +48,5 @@ internal sealed class JobFiguresTally
     }
 
     public JobFiguresReport ToReport(string source) =>
-        new(source, Version, _planned, _reported, _sequences, _residues, _realTokens, _paddedTokens, [.. _devices.Values]);
+        new(source, Version, _planned, _reported, _sequences, _residues, _realTokens, _paddedTokens, _devices.Values.ToList());
 }

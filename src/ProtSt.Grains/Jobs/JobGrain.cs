@@ -224,7 +224,8 @@ internal sealed class JobGrain(
 
         var sequences = report.Sequences - (previous?.Sequences ?? 0);
         var residues = report.Residues - (previous?.Residues ?? 0);
-        S.Sources[report.Source] = report;
+        // A plain list: the Redis storage writes JSON naming each collection's type, and a compiler-made one cannot be read back.
+        S.Sources[report.Source] = report with { Devices = report.Devices.ToList() };
         if (sequences > 0 || residues > 0)
         {
             _recent.Enqueue((time.GetTimestamp(), sequences));

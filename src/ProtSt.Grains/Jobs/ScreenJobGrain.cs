@@ -445,8 +445,36 @@ internal sealed class ScreenJobGrain(
         await SaveAsync();
         WriteFolderRecord();
         await BestEffortAsync(GrainFactory.GetGrain<IJobIndexGrain>(0).FinishAsync(JobId));
-        await BestEffortAsync(GrainFactory.GetGrain<IJobGrain>(JobId).CompleteAsync());
+        await CompleteAggregatorAsync();
         DelayDeactivation(TimeSpan.Zero);
+    }
+
+    // The aggregator stores its figures, so a completion it missed while moving off a dead silo would leave them
+    // running for good: tried again with backoff until membership has moved it (shard attempts, capped at 10 s apart).
+    private async Task CompleteAggregatorAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IJobGrain>(JobId).CompleteAsync().WaitAsync(options.Value.ControlCallTimeout);
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && attempt < options.Value.ShardAttempts)
+            {
+                if (logger.IsEnabled(LogLevel.Debug))
+                {
+                    logger.LogDebug(e, "Could not complete job {Job}'s figures (attempt {Attempt}); trying again", JobId, attempt);
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(10_000, 500 * (1 << (attempt - 1)))));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Could not complete job {Job}'s figures; the job itself is complete", JobId);
+                return;
+            }
+        }
     }
 
     private void WriteFolderRecord()

@@ -13,6 +13,10 @@ public sealed class JobFiguresFlusher(
     JobFiguresAccumulator accumulator, IGrainFactory grains, IOptions<ScreenOptions> options, ILogger<JobFiguresFlusher> logger)
     : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
+    // A silo stopping waits this long at most for each last round: an aggregator that cannot be reached must not hold
+    // up the leave (the silo's own shutdown timeout bounds the whole stop; this is a small part of it, as in DeviceRegistrar).
+    private static readonly TimeSpan LastRoundTimeout = TimeSpan.FromSeconds(5);
+
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
     private bool _disposed;
@@ -23,7 +27,7 @@ public sealed class JobFiguresFlusher(
 
         // Shards still running while the silo's grains are deactivated add figures after the Active stage stopped;
         // this stage stops after that, while the silo can still send.
-        lifecycle.Subscribe(nameof(JobFiguresFlusher) + ".Last", ServiceLifecycleStage.ApplicationServices, _ => Task.CompletedTask, _ => FlushAllAsync());
+        lifecycle.Subscribe(nameof(JobFiguresFlusher) + ".Last", ServiceLifecycleStage.ApplicationServices, _ => Task.CompletedTask, _ => LastRoundAsync());
     }
 
     /// <summary>
@@ -53,7 +57,19 @@ public sealed class JobFiguresFlusher(
     private async Task StopAsync(CancellationToken cancellationToken)
     {
         await DisposeAsync();
-        await FlushAllAsync();
+        await LastRoundAsync();
+    }
+
+    private async Task LastRoundAsync()
+    {
+        try
+        {
+            await FlushAllAsync().WaitAsync(LastRoundTimeout);
+        }
+        catch (TimeoutException)
+        {
+            logger.LogWarning("Some jobs' figures from this silo were not delivered within {Timeout} while it stopped", LastRoundTimeout);
+        }
     }
 
     private async Task RepeatAsync()

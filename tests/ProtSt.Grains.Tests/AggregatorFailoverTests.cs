@@ -105,23 +105,7 @@ public sealed class AggregatorFailoverTests
         builder.Properties[RedisKey] = redis;
         builder.AddSiloBuilderConfigurator<RedisSimulatedSilo>();
         builder.AddClientBuilderConfigurator<Client>();
-        var cluster = builder.Build();
-
-        // redis-server may still be opening its port; the silo's storage connects at start.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await cluster.DeployAsync();
-                return cluster;
-            }
-            catch (Exception) when (attempt < 5)
-            {
-                await cluster.DisposeAsync();
-                cluster = builder.Build();
-                await Task.Delay(500);
-            }
-        }
+        return await RedisTestCluster.DeployAsync(builder);
     }
 
     private sealed class Client : IClientBuilderConfigurator

@@ -24,16 +24,19 @@ public sealed class DeviceListCache(
     private volatile DeviceDirectoryListing? _listing;
     private volatile Filtered? _filtered;
     private Task? _membershipLoop;
-    private Task? _pollLoop;
+    private PeriodicAnnouncement? _poll;
     private bool _disposed;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(DeviceListCache), ServiceLifecycleStage.Active, StartAsync, _ => DisposeAsync().AsTask());
 
-    /// <summary>The devices of the silos that are active members now, by key, in order; read from the directory if never read.</summary>
+    /// <summary>
+    /// The devices of the silos that are active members now, by key, in order; read from the directory if never read,
+    /// or if none is known (a list read at start, before any silo had registered, must not fail the first shards).
+    /// </summary>
     public async Task<IReadOnlyList<string>> GetDevicesAsync(CancellationToken cancellationToken = default)
     {
-        if (_listing is null)
+        if (_listing is null || Current().Count == 0)
         {
             await RefreshAsync(cancellationToken);
         }
@@ -90,8 +93,8 @@ public sealed class DeviceListCache(
     private Task StartAsync(CancellationToken cancellationToken)
     {
         _membershipLoop = Task.Run(FollowMembershipAsync, CancellationToken.None);
-        _pollLoop = Task.Run(PollAsync, CancellationToken.None);
-        return Task.CompletedTask;
+        _poll = new PeriodicAnnouncement(PollAsync, logger, options.Value.DeviceListRefreshInterval);
+        return _poll.StartAsync();
     }
 
     private async Task FollowMembershipAsync()
@@ -128,29 +131,21 @@ public sealed class DeviceListCache(
         }
     }
 
+    // A number, not the list: the listing is read only when the version moved (or the directory is new). A failure
+    // here never fails the silo's start; the next poll asks again.
     private async Task PollAsync()
     {
-        using var timer = new PeriodicTimer(options.Value.DeviceListRefreshInterval);
         try
         {
-            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            var version = await grains.GetGrain<IDeviceDirectoryGrain>(0).GetVersionAsync().WaitAsync(options.Value.ControlCallTimeout, _stopping.Token);
+            if (version != _listing?.Version)
             {
-                try
-                {
-                    var version = await grains.GetGrain<IDeviceDirectoryGrain>(0).GetVersionAsync().WaitAsync(options.Value.ControlCallTimeout, _stopping.Token);
-                    if (version != _listing?.Version)
-                    {
-                        await TryRefreshAsync();
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogMissed(e);
-                }
+                await RefreshAsync(_stopping.Token);
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            LogMissed(e);
         }
     }
 
@@ -184,7 +179,16 @@ public sealed class DeviceListCache(
 
         _disposed = true;
         await _stopping.CancelAsync();
-        await Task.WhenAll(new[] { _membershipLoop, _pollLoop }.OfType<Task>());
+        if (_poll is not null)
+        {
+            await _poll.DisposeAsync();
+        }
+
+        if (_membershipLoop is not null)
+        {
+            await _membershipLoop;
+        }
+
         _stopping.Dispose();
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ProtSt.Grains.Hosting;
 
 namespace ProtSt.Grains.Jobs;
 
@@ -17,9 +18,7 @@ public sealed class JobFiguresFlusher(
     // up the leave (the silo's own shutdown timeout bounds the whole stop; this is a small part of it, as in DeviceRegistrar).
     private static readonly TimeSpan LastRoundTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly CancellationTokenSource _stopping = new();
-    private Task? _loop;
-    private bool _disposed;
+    private PeriodicAnnouncement? _rounds;
 
     public void Participate(ISiloLifecycle lifecycle)
     {
@@ -50,14 +49,20 @@ public sealed class JobFiguresFlusher(
 
     private Task StartAsync(CancellationToken cancellationToken)
     {
-        _loop = Task.Run(RepeatAsync, CancellationToken.None);
-        return Task.CompletedTask;
+        _rounds = new PeriodicAnnouncement(RoundAsync, logger, options.Value.FiguresReportInterval);
+        return _rounds.StartAsync();
     }
 
     private async Task StopAsync(CancellationToken cancellationToken)
     {
         await DisposeAsync();
         await LastRoundAsync();
+    }
+
+    private async Task RoundAsync()
+    {
+        await FlushAllAsync();
+        accumulator.ForgetIdle(options.Value.FiguresForgetAfter);
     }
 
     private async Task LastRoundAsync()
@@ -69,22 +74,6 @@ public sealed class JobFiguresFlusher(
         catch (TimeoutException)
         {
             logger.LogWarning("Some jobs' figures from this silo were not delivered within {Timeout} while it stopped", LastRoundTimeout);
-        }
-    }
-
-    private async Task RepeatAsync()
-    {
-        using var timer = new PeriodicTimer(options.Value.FiguresReportInterval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stopping.Token))
-            {
-                await FlushAllAsync();
-                accumulator.ForgetIdle(options.Value.FiguresForgetAfter);
-            }
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 
@@ -107,20 +96,5 @@ public sealed class JobFiguresFlusher(
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        await _stopping.CancelAsync();
-        if (_loop is not null)
-        {
-            await _loop;
-        }
-
-        _stopping.Dispose();
-    }
+    public ValueTask DisposeAsync() => _rounds?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

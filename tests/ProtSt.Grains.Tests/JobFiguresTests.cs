@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Jobs;
@@ -114,6 +115,45 @@ public sealed class JobFiguresTests(ClusterFixture fixture)
             await job.RecordShardAsync(0, 8, 1, [0, 1, 1], [0, 1, 0]);
             var after = await job.GetSnapshotAsync();
             Assert.Equal((8L, 1L, 11L, 0L, 3L), (after.Rows, after.FailedRows, after.SequencesComputed, after.QueuedBatches, after.Classification!.Labelled));
+        }
+        finally
+        {
+            await own.StopAllSilosAsync();
+            await own.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_silo_leaving_gracefully_sends_what_it_holds_before_it_goes()
+    {
+        var builder = new TestClusterBuilder(2);
+
+        // No round would come in the test's time: only the stop can deliver the figures.
+        builder.Properties["Screen:FiguresReportInterval"] = "00:10:00";
+        builder.AddSiloBuilderConfigurator<OneDeviceSilo>();
+        var own = builder.Build();
+        await own.DeployAsync();
+        try
+        {
+            // An aggregator on the silo that stays.
+            var primary = own.Primary!.SiloAddress.ToParsableString();
+            var jobId = string.Empty;
+            for (var i = 0; jobId.Length == 0; i++)
+            {
+                var candidate = $"leaving-{i}";
+                jobId = (await own.Client.GetGrain<IJobGrain>(candidate).GetSnapshotAsync()).AggregatorSilo == primary ? candidate : string.Empty;
+            }
+
+            var leaving = own.SecondarySilos[0];
+            var accumulator = ((InProcessSiloHandle)leaving).SiloHost.Services.GetRequiredService<JobFiguresAccumulator>();
+            accumulator.AddPlanned(jobId, 2);
+            accumulator.Add(jobId, new BatchReport("x#0", 5, 50, 60, 64, TimeSpan.FromMilliseconds(4), "CPU"));
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.Equal(0, (await own.Client.GetGrain<IJobGrain>(jobId).GetSnapshotAsync()).SequencesComputed);
+
+            await own.StopSiloAsync(leaving);
+            var snapshot = await own.Client.GetGrain<IJobGrain>(jobId).GetSnapshotAsync();
+            Assert.Equal((5L, 1L), (snapshot.SequencesComputed, snapshot.QueuedBatches));
         }
         finally
         {

@@ -13,6 +13,14 @@ public interface IDeviceDirectoryGrain : IGrainWithIntegerKey
     [AlwaysInterleave]
     Task<IReadOnlyList<string>> GetDevicesAsync();
 
+    /// <summary>The directory's version: what each silo's device list cache polls, cheaply, to know when to read the listing.</summary>
+    [AlwaysInterleave]
+    Task<long> GetVersionAsync();
+
+    /// <summary>Every registered silo's device count with the version it belongs to; readers filter it by membership.</summary>
+    [AlwaysInterleave]
+    Task<DeviceDirectoryListing> GetListingAsync();
+
     /// <summary>The parsable addresses of the silos that are active members now.</summary>
     [AlwaysInterleave]
     Task<IReadOnlyList<string>> GetActiveSilosAsync();

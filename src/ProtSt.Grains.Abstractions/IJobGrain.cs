@@ -7,10 +7,17 @@ public interface IJobGrain : IGrainWithStringKey
 {
     Task StartAsync(JobStart start);
 
-    /// <summary>A shard has planned this many batches; those not yet reported make the job's queue depth.</summary>
+    /// <summary>
+    /// A silo's cumulative figures for this job (what the silo's accumulator sends once per report interval); answers
+    /// the version of that source the aggregator has stored durably, so the silo sends it again until it is stored.
+    /// </summary>
+    Task<long> ReportFiguresAsync(JobFiguresReport report);
+
+    /// <summary>A shard has planned this many batches; those not yet reported make the job's queue depth. A per-call path for callers without a silo's accumulator.</summary>
     [OneWay]
     Task ReportPlannedAsync(int batches);
 
+    /// <summary>One batch's delta, one call each: for callers without a silo's accumulator (tests, tools).</summary>
     [OneWay]
     Task ReportAsync(BatchReport report);
 

@@ -1,6 +1,9 @@
 namespace ProtSt.Grains;
 
-/// <summary>A job's progress as the CLI, the job view and the metrics show it.</summary>
+/// <summary>
+/// A job's progress as the CLI, the job view and the metrics show it. <see cref="AggregatorCalls"/> counts the figure
+/// reports the aggregator received for the job; <see cref="AggregatorSilo"/> is the silo its aggregator runs on now.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record JobSnapshot(
     [property: Id(0)] string JobId,
@@ -24,7 +27,9 @@ public sealed record JobSnapshot(
     [property: Id(18)] DateTimeOffset? StartedAt = null,
     [property: Id(19)] long QueuedBatches = 0,
     [property: Id(20)] IReadOnlyList<ThroughputPoint>? Throughput = null,
-    [property: Id(21)] IReadOnlyList<SiloPresence>? Silos = null)
+    [property: Id(21)] IReadOnlyList<SiloPresence>? Silos = null,
+    [property: Id(22)] long AggregatorCalls = 0,
+    [property: Id(23)] string? AggregatorSilo = null)
 {
     /// <summary>Real tokens over padded tokens: the share of the devices' work that was not padding.</summary>
     public double PaddingEfficiency => PaddedTokens > 0 ? (double)RealTokens / PaddedTokens : 0;

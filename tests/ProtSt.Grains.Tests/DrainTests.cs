@@ -35,6 +35,10 @@ public sealed class DrainTests
 
             // The devices leave the directory while the batch still runs, so new shards never pick them.
             await WaitForAsync(directory.GetDevicesAsync, d => d.All(k => DeviceKey.Parse(k).SiloAddress != address));
+
+            // The staying silo's own list drops them too while the leaving silo is still an active member (the
+            // directory's version changed), so its shards stop picking them within a poll.
+            await DeviceListCacheTests.WaitForAsync(DeviceListCacheTests.Of(cluster.Primary), d => d.All(k => DeviceKey.Parse(k).SiloAddress != address), TimeSpan.FromSeconds(10), "the leaving silo's devices gone");
             Assert.False(running.IsCompleted);
 
             // A batch sent now is refused at once, not failed as a device error: shards move such a batch to another device.

@@ -1,6 +1,7 @@
 using Orleans.TestingHost;
 using ProtSt.Cli.Tests;
 using ProtSt.Grains.Hosting;
+using ProtSt.Grains.Tests.Support;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
@@ -77,23 +78,7 @@ public sealed class JobStateStorageTests
         builder.Options.ServiceId = serviceId;
         builder.Properties[RedisKey] = redis;
         builder.AddSiloBuilderConfigurator<RedisStorageSilo>();
-        var cluster = builder.Build();
-
-        // redis-server may still be opening its port; the silo's storage connects at start.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await cluster.DeployAsync();
-                return cluster;
-            }
-            catch (Exception) when (attempt < 5)
-            {
-                await cluster.DisposeAsync();
-                cluster = builder.Build();
-                await Task.Delay(500);
-            }
-        }
+        return await RedisTestCluster.DeployAsync(builder);
     }
 
     private sealed class RedisStorageSilo : ISiloConfigurator

@@ -32,6 +32,8 @@ public sealed partial class MetricsTests(SiloHostFixture fixture)
         Assert.Equal(final.WindowSequencesPerSecond, metrics.Single("protst_job_recent_throughput_per_second", job), 9);
         Assert.Equal(final.Elapsed.TotalSeconds, metrics.Single("protst_job_elapsed_seconds", job), 9);
         Assert.Equal(final.QueuedBatches, metrics.Single("protst_job_queue_depth", job));
+        Assert.True(final.AggregatorCalls > 0);
+        Assert.Equal(final.AggregatorCalls, metrics.Single("protst_job_aggregator_calls_total", job));
         Assert.DoesNotContain(metrics.Samples, s => s.Name == "protst_job_eta_seconds" && s.Labels.GetValueOrDefault("job_id") == jobId);
 
         var device = Assert.Single(final.Devices);

@@ -67,7 +67,7 @@ internal static class ScaleJob
             throw new InvalidOperationException("The job ended before half its rows were written; nothing was killed.");
         }
 
-        // The rows are counted from the writer: the aggregator's figures restart if its silo is the one killed.
+        // The rows are counted from the writer, which holds every row; the aggregator's are figures (stored every 2 s).
         await job;
         var writerStarted = Stopwatch.GetTimestamp();
         await writer.DisposeAsync();

@@ -4,23 +4,42 @@ namespace ProtSt.Grains.Devices;
 
 /// <summary>
 /// Silos register their devices here when they start. Readers get the devices of silos that are active members
-/// now, so a silo that died or left drops out without having to say goodbye.
+/// now, so a silo that died or left drops out without having to say goodbye. Each silo's <see cref="DeviceListCache"/>
+/// polls its version and reads the listing only when it changed.
 /// </summary>
 internal sealed class DeviceDirectoryGrain(IClusterMembershipService membership) : Grain, IDeviceDirectoryGrain
 {
     private readonly Dictionary<string, int> _devicesBySilo = new(StringComparer.Ordinal);
 
+    // A random start: an activation that replaces one lost with its silo never repeats the version caches hold.
+    private long _version = Random.Shared.NextInt64(long.MaxValue / 2);
+
     public Task RegisterAsync(string siloAddress, int deviceCount)
     {
-        _devicesBySilo[siloAddress] = deviceCount;
+        // Silos announce every few seconds; only a change moves the version.
+        if (!_devicesBySilo.TryGetValue(siloAddress, out var known) || known != deviceCount)
+        {
+            _devicesBySilo[siloAddress] = deviceCount;
+            _version++;
+        }
+
         return Task.CompletedTask;
     }
 
     public Task UnregisterAsync(string siloAddress)
     {
-        _devicesBySilo.Remove(siloAddress);
+        if (_devicesBySilo.Remove(siloAddress))
+        {
+            _version++;
+        }
+
         return Task.CompletedTask;
     }
+
+    public Task<long> GetVersionAsync() => Task.FromResult(_version);
+
+    public Task<DeviceDirectoryListing> GetListingAsync() =>
+        Task.FromResult(new DeviceDirectoryListing(_version, new Dictionary<string, int>(_devicesBySilo, StringComparer.Ordinal)));
 
     public Task<IReadOnlyList<string>> GetDevicesAsync()
     {

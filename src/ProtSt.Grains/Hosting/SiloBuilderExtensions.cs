@@ -39,7 +39,16 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<DeviceDrain>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, JobWaker>();
-        builder.Services.AddOptions<ScreenOptions>();
+        builder.Services.AddOptions<ScreenOptions>().BindConfiguration(ScreenOptions.SectionName);
+
+        // Shards add their batches to this silo's accumulator; the flusher sends each job one report per interval.
+        builder.Services.AddSingleton<JobFiguresAccumulator>();
+        builder.Services.AddSingleton<JobFiguresFlusher>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<JobFiguresFlusher>());
+
+        // Shards and coordinators read the devices from this silo's copy of the directory, not the directory grain.
+        builder.Services.AddSingleton<DeviceListCache>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<DeviceListCache>());
 
         // Sizes and model folders are checked, and the API key when one is set, before any ProtSt grain runs; the
         // silo stamps its own outgoing calls (shards to devices, the host's API to the registry) with the same key.

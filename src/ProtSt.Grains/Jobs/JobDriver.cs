@@ -7,7 +7,8 @@ namespace ProtSt.Grains.Jobs;
 /// The client side of a job: streams records into shards with a bounded number in flight, sends each distinct
 /// sequence once (repeats take the first occurrence's result), retries a shard whose silo fails, and hands rows to
 /// the caller in input order, each record exactly once (a record the devices failed on reaches the caller with its
-/// <see cref="ShardRow.DeviceError"/>). The aggregator's figures are best effort: if its silo dies they restart, the rows do not.
+/// <see cref="ShardRow.DeviceError"/>). The aggregator's figures are best effort: if its silo dies they continue from
+/// their last stored copy (a few seconds old) and the silos' next reports; the rows do not depend on them.
 /// </summary>
 public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLabels? labels = null)
 {
@@ -137,7 +138,7 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
     }
 
     // The aggregator lives on one silo; when that silo dies its calls fail (or, through a gateway, go unanswered: hence
-    // the timeout on each call) until membership notices, then the grain reactivates elsewhere with fresh figures.
+    // the timeout on each call) until membership notices, then the grain reactivates elsewhere from its stored figures.
     // Bounded retries, so a job's rows are never lost to its figures.
     private static async Task<T> AggregatorAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {

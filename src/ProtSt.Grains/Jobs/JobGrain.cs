@@ -1,95 +1,117 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ProtSt.Grains.Hosting;
 using ProtSt.Pipeline;
 
 namespace ProtSt.Grains.Jobs;
 
 /// <summary>
-/// The aggregator of one job. Shards send a delta per batch; snapshots give totals, overall and recent throughput
-/// (a sliding window) and throughput over time, the queue of planned batches, an ETA when the input size is known,
-/// per-device figures, and the silos seen while the job ran.
+/// The aggregator of one job. Each silo's accumulator sends its cumulative figures for the job about once a second;
+/// the grain keeps the latest report per source and sums them, so a repeated report counts once. Its figures (start,
+/// per-source reports, shards counted, rows, failures, confusion matrix, throughput series) are written to the
+/// <c>protst</c> grain storage at most every <see cref="ScreenOptions.FiguresSaveInterval"/> and at the end, so an
+/// activation elsewhere after its silo died continues from them and the silos' next reports bring it up to date.
+/// Snapshots give totals, overall and recent throughput (a sliding window) and throughput over time, the queue of
+/// planned batches, an ETA when the input size is known, per-device figures, and the silos seen while the job ran.
 /// </summary>
-internal sealed class JobGrain(TimeProvider time, IClusterMembershipService membership) : Grain, IJobGrain
+internal sealed class JobGrain(
+    [PersistentState("figures", JobStorage.Name)] IPersistentState<JobFiguresState> state,
+    TimeProvider time,
+    IClusterMembershipService membership,
+    ILocalSiloDetails silo,
+    IOptions<ScreenOptions> options,
+    ILogger<JobGrain> logger) : Grain, IJobGrain
 {
+    private const int SeriesBuckets = 180;
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
 
-    private readonly Dictionary<string, DeviceFigures> _devices = new(StringComparer.Ordinal);
-    private readonly Queue<(long At, int Sequences)> _recent = new();
+    private readonly Queue<(long At, long Sequences)> _recent = new();
+    private readonly SiloHistory _silos = new();
+
+    // Per-call reports (ReportAsync, ReportPlannedAsync) are one more source, fresh with each activation.
+    private readonly JobFiguresTally _direct = new();
+    private readonly string _directSource = $"direct/{Guid.NewGuid():N}";
+    private Dictionary<string, long> _stored = new(StringComparer.Ordinal);
 
     // 180 one-second buckets: the first three minutes at full detail, then coarser, about 10 KB of JSON at most.
-    private readonly ThroughputSeries _series = new(180, TimeSpan.FromSeconds(1));
-    private readonly SiloHistory _silos = new();
-    private readonly HashSet<int> _shardsCounted = [];
-    private JobStart? _start;
-    private DateTimeOffset? _startedAt;
+    private ThroughputSeries _series = new(SeriesBuckets, TimeSpan.FromSeconds(1));
     private ConfusionMatrix? _confusion;
-    private long _started;
-    private long _finished;
-    private long _rows;
-    private long _failedRows;
-    private long _sequences;
-    private long _residues;
-    private long _realTokens;
-    private long _paddedTokens;
-    private long _plannedBatches;
-    private long _reportedBatches;
+    private bool _dirty;
+
+    private JobFiguresState S => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (S.Series is { } series)
+        {
+            _series = new ThroughputSeries(SeriesBuckets, series);
+        }
+
+        _confusion = S.Confusion is { } rows ? ConfusionMatrix.FromRows(rows) : S.Start?.ClassNames is { Count: > 0 } names ? new ConfusionMatrix(names.Count) : null;
+        _stored = S.Sources.ToDictionary(s => s.Key, s => s.Value.Version, StringComparer.Ordinal);
+        if (S.StartedAt is { } startedAt)
+        {
+            _silos.Observe(membership.CurrentSnapshot, startedAt);
+        }
+
+        var interval = options.Value.FiguresSaveInterval;
+        this.RegisterGrainTimer(SaveIfChangedAsync, interval, interval);
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await SaveIfChangedAsync();
 
     public async Task StartAsync(JobStart start)
     {
-        if (_start is not null)
+        if (S.Start is not null)
         {
             // A coordinator that moved starts its job again; the figures so far stand.
             return;
         }
 
-        _start = start;
-        _started = time.GetTimestamp();
-        _startedAt = time.GetUtcNow();
+        S.Start = start;
+        S.StartedAt ??= time.GetUtcNow();
         _confusion = start.ClassNames is { Count: > 0 } names ? new ConfusionMatrix(names.Count) : null;
-        _silos.Observe(membership.CurrentSnapshot, _startedAt.Value);
-        await GrainFactory.GetGrain<IJobRegistryGrain>(0).AddAsync(new JobListing(this.GetPrimaryKeyString(), start.Input, _startedAt.Value, null));
+        _silos.Observe(membership.CurrentSnapshot, S.StartedAt.Value);
+        await SaveAsync();
+        await GrainFactory.GetGrain<IJobRegistryGrain>(0).AddAsync(new JobListing(this.GetPrimaryKeyString(), start.Input, S.StartedAt.Value, null));
+    }
+
+    public Task<long> ReportFiguresAsync(JobFiguresReport report)
+    {
+        EnsureStarted();
+        CountCall();
+        _dirty = true;
+        Apply(report);
+        return Task.FromResult(_stored.GetValueOrDefault(report.Source));
     }
 
     public Task ReportPlannedAsync(int batches)
     {
         EnsureStarted();
-        _plannedBatches += batches;
+        CountCall();
+        _direct.AddPlanned(batches);
+        _dirty = true;
+        Apply(_direct.ToReport(_directSource));
         return Task.CompletedTask;
     }
 
     public Task ReportAsync(BatchReport report)
     {
         EnsureStarted();
-        _sequences += report.Sequences;
-        _residues += report.Residues;
-        _realTokens += report.RealTokens;
-        _paddedTokens += report.PaddedTokens;
-        _reportedBatches++;
-        if (!report.Computed)
-        {
-            // Only the queue moves: a device named "" would appear in the job's figures and /metrics.
-            return Task.CompletedTask;
-        }
-
-        var now = time.GetTimestamp();
-        _recent.Enqueue((now, report.Sequences));
-        _series.Add(time.GetElapsedTime(_started, now), report.Sequences, report.Residues);
-        var device = _devices.GetValueOrDefault(report.DeviceKey) ?? new DeviceFigures(report.DeviceKey, 0, 0, 0, 0, TimeSpan.Zero, Accelerator: report.Accelerator);
-        _devices[report.DeviceKey] = device with
-        {
-            Batches = device.Batches + 1,
-            Sequences = device.Sequences + report.Sequences,
-            RealTokens = device.RealTokens + report.RealTokens,
-            PaddedTokens = device.PaddedTokens + report.PaddedTokens,
-            Busy = device.Busy + report.Busy,
-        };
-        _silos.Observe(membership.CurrentSnapshot, time.GetUtcNow());
+        CountCall();
+        _direct.Add(report);
+        _dirty = true;
+        Apply(_direct.ToReport(_directSource));
         return Task.CompletedTask;
     }
 
     public Task RecordRowsAsync(int rows, int failed)
     {
         EnsureStarted();
-        _rows += rows;
-        _failedRows += failed;
+        S.Rows += rows;
+        S.FailedRows += failed;
+        _dirty = true;
         return Task.CompletedTask;
     }
 
@@ -97,11 +119,11 @@ internal sealed class JobGrain(TimeProvider time, IClusterMembershipService memb
     {
         if (actual.Length > 0 && _confusion is null)
         {
-            // A fresh activation that was never started (its silo died): the coordinator starts it and sends this again.
+            // A fresh activation that was never started (its silo died before the start was stored): the coordinator starts it and sends this again.
             throw new InvalidOperationException("This job was started without class names, so predictions cannot be scored.");
         }
 
-        if (!_shardsCounted.Add(shard))
+        if (!S.ShardsCounted.Add(shard))
         {
             return;
         }
@@ -130,12 +152,15 @@ internal sealed class JobGrain(TimeProvider time, IClusterMembershipService memb
             _confusion.Add(actual[i], predicted[i]);
         }
 
+        _dirty = true;
         return Task.CompletedTask;
     }
 
     public async Task CompleteAsync()
     {
-        _finished = time.GetTimestamp();
+        EnsureStarted();
+        S.FinishedAt ??= time.GetUtcNow();
+        await SaveAsync();
 
         // The registry keeps the final figures after this grain is collected, for the job list, the view and /metrics.
         await GrainFactory.GetGrain<IJobRegistryGrain>(0).CompleteAsync(await GetSnapshotAsync());
@@ -144,46 +169,137 @@ internal sealed class JobGrain(TimeProvider time, IClusterMembershipService memb
     public Task<JobSnapshot> GetSnapshotAsync()
     {
         var now = time.GetTimestamp();
-        var completed = _finished != 0;
-        var elapsed = _started == 0 ? TimeSpan.Zero : time.GetElapsedTime(_started, completed ? _finished : now);
+        var completed = S.FinishedAt is not null;
+        var elapsed = Elapsed();
         while (_recent.Count > 0 && time.GetElapsedTime(_recent.Peek().At, now) > Window)
         {
             _recent.Dequeue();
         }
 
-        if (_startedAt is not null)
+        if (S.StartedAt is not null)
         {
             _silos.Observe(membership.CurrentSnapshot, time.GetUtcNow());
         }
 
+        var sources = S.Sources.Values;
+        var (sequences, residues) = (sources.Sum(s => s.Sequences), sources.Sum(s => s.Residues));
         var seconds = elapsed.TotalSeconds;
         var window = Math.Min(Window.TotalSeconds, seconds);
         var windowRate = window > 0 ? _recent.Sum(r => r.Sequences) / window : 0;
-        var rate = seconds > 0 ? _rows / seconds : 0;
-        TimeSpan? eta = _start?.ExpectedRecords is { } expected && rate > 0 && !completed
-            ? TimeSpan.FromSeconds(Math.Max(0, expected - _rows) / rate)
+        var rate = seconds > 0 ? S.Rows / seconds : 0;
+        TimeSpan? eta = S.Start?.ExpectedRecords is { } expected && rate > 0 && !completed
+            ? TimeSpan.FromSeconds(Math.Max(0, expected - S.Rows) / rate)
             : null;
 
         // Batches of a shard retried elsewhere are planned twice and reported once; a finished job has no queue.
-        var queued = completed ? 0 : Math.Max(0, _plannedBatches - _reportedBatches);
-        var devices = _devices.Values
+        var queued = completed ? 0 : Math.Max(0, sources.Sum(s => s.PlannedBatches) - sources.Sum(s => s.ReportedBatches));
+
+        // A device's batches are reported by the silos of the shards that sent them, so its figures are summed over sources.
+        var devices = sources.SelectMany(s => s.Devices)
+            .GroupBy(d => d.DeviceKey, StringComparer.Ordinal)
+            .Select(g => new DeviceFigures(
+                g.Key, g.Sum(d => d.Batches), g.Sum(d => d.Sequences), g.Sum(d => d.RealTokens), g.Sum(d => d.PaddedTokens),
+                g.Aggregate(TimeSpan.Zero, (sum, d) => sum + d.Busy), 0, g.Select(d => d.Accelerator).FirstOrDefault(a => a.Length > 0) ?? string.Empty))
             .OrderBy(d => d.DeviceKey, StringComparer.Ordinal)
             .Select(d => d with { BusyShare = seconds > 0 ? Math.Min(1, d.Busy.TotalSeconds / seconds) : 0 })
             .ToList();
         return Task.FromResult(new JobSnapshot(
-            this.GetPrimaryKeyString(), completed, _rows, _failedRows, _sequences, _residues, _realTokens, _paddedTokens, elapsed,
-            seconds > 0 ? _sequences / seconds : 0, seconds > 0 ? _residues / seconds : 0, windowRate, _start?.ExpectedRecords, eta,
+            this.GetPrimaryKeyString(), completed, S.Rows, S.FailedRows, sequences, residues, sources.Sum(s => s.RealTokens), sources.Sum(s => s.PaddedTokens), elapsed,
+            seconds > 0 ? sequences / seconds : 0, seconds > 0 ? residues / seconds : 0, windowRate, S.Start?.ExpectedRecords, eta,
             devices,
-            _confusion is null ? null : new ClassificationFigures(_start!.ClassNames!, _confusion.Total, _confusion.Accuracy, _confusion.MacroF1, _confusion.Mcc, _confusion.ToRows()),
-            _start?.Input, _start?.ModelDirectory, _startedAt, queued, _series.Points(elapsed, completed), _silos.Silos));
+            _confusion is null ? null : new ClassificationFigures(S.Start!.ClassNames!, _confusion.Total, _confusion.Accuracy, _confusion.MacroF1, _confusion.Mcc, _confusion.ToRows()),
+            S.Start?.Input, S.Start?.ModelDirectory, S.StartedAt, queued, _series.Points(elapsed, completed), _silos.Silos,
+            S.Calls, silo.SiloAddress.ToParsableString()));
+    }
+
+    // A source's newer totals replace its older ones; the difference is the work done since, credited to the window
+    // rate and the series at its arrival. An older or repeated report changes nothing.
+    private void Apply(JobFiguresReport report)
+    {
+        var previous = S.Sources.GetValueOrDefault(report.Source);
+        if (previous is not null && report.Version <= previous.Version)
+        {
+            return;
+        }
+
+        var sequences = report.Sequences - (previous?.Sequences ?? 0);
+        var residues = report.Residues - (previous?.Residues ?? 0);
+        // A plain list: the Redis storage writes JSON naming each collection's type, and a compiler-made one cannot be read back.
+        S.Sources[report.Source] = report with { Devices = report.Devices.ToList() };
+        if (sequences > 0 || residues > 0)
+        {
+            _recent.Enqueue((time.GetTimestamp(), sequences));
+            _series.Add(Elapsed(), sequences, residues);
+        }
+
+        _silos.Observe(membership.CurrentSnapshot, time.GetUtcNow());
+    }
+
+    // From the stored UTC start, so elapsed time and rates survive a new activation on another silo.
+    private TimeSpan Elapsed()
+    {
+        if (S.StartedAt is not { } startedAt)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var elapsed = (S.FinishedAt ?? time.GetUtcNow()) - startedAt;
+        return elapsed > TimeSpan.Zero ? elapsed : TimeSpan.Zero;
+    }
+
+    // Counted while the job runs: silos confirming that their last figures are stored after the end would move a
+    // finished job's figures, which the registry, the view and /metrics hold frozen.
+    private void CountCall()
+    {
+        if (S.FinishedAt is null)
+        {
+            S.Calls++;
+        }
     }
 
     private void EnsureStarted()
     {
-        if (_started == 0)
+        if (S.StartedAt is null)
         {
-            _started = time.GetTimestamp();
-            _startedAt = time.GetUtcNow();
+            S.StartedAt = time.GetUtcNow();
+            _dirty = true;
         }
+    }
+
+    private async Task SaveIfChangedAsync()
+    {
+        if (!_dirty)
+        {
+            return;
+        }
+
+        try
+        {
+            await SaveAsync();
+        }
+        catch (Exception e)
+        {
+            // The storage may be briefly unreachable; the figures stay marked and the next tick writes them.
+            logger.LogWarning(e, "Could not store the figures of job {Job}", this.GetPrimaryKeyString());
+        }
+    }
+
+    private async Task SaveAsync()
+    {
+        S.Series = _series.Save();
+        S.Confusion = _confusion?.ToRows();
+        var versions = S.Sources.ToDictionary(s => s.Key, s => s.Value.Version, StringComparer.Ordinal);
+        _dirty = false;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            _dirty = true;
+            throw;
+        }
+
+        _stored = versions;
     }
 }

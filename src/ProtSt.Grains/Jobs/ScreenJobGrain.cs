@@ -21,6 +21,7 @@ namespace ProtSt.Grains.Jobs;
 internal sealed class ScreenJobGrain(
     [PersistentState("job", JobStorage.Name)] IPersistentState<ScreenJobState> state,
     ModelCatalog catalog,
+    Devices.DeviceListCache deviceList,
     IClusterMembershipService membership,
     ILocalSiloDetails silo,
     IOptions<SecurityOptions> security,
@@ -332,7 +333,7 @@ internal sealed class ScreenJobGrain(
     {
         try
         {
-            var devices = await GrainFactory.GetGrain<IDeviceDirectoryGrain>(0).GetDevicesAsync().WaitAsync(options.Value.ControlCallTimeout);
+            var devices = await deviceList.GetDevicesAsync().WaitAsync(options.Value.ControlCallTimeout);
             return Math.Max(spec.MaxShardsInFlight, (int)Math.Ceiling(JobDevices.Count(devices.Count, spec.MaxDevices) * options.Value.ShardsInFlightPerDevice));
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -444,8 +445,36 @@ internal sealed class ScreenJobGrain(
         await SaveAsync();
         WriteFolderRecord();
         await BestEffortAsync(GrainFactory.GetGrain<IJobIndexGrain>(0).FinishAsync(JobId));
-        await BestEffortAsync(GrainFactory.GetGrain<IJobGrain>(JobId).CompleteAsync());
+        await CompleteAggregatorAsync();
         DelayDeactivation(TimeSpan.Zero);
+    }
+
+    // The aggregator stores its figures, so a completion it missed while moving off a dead silo would leave them
+    // running for good: tried again with backoff until membership has moved it (shard attempts, capped at 10 s apart).
+    private async Task CompleteAggregatorAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IJobGrain>(JobId).CompleteAsync().WaitAsync(options.Value.ControlCallTimeout);
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && attempt < options.Value.ShardAttempts)
+            {
+                if (logger.IsEnabled(LogLevel.Debug))
+                {
+                    logger.LogDebug(e, "Could not complete job {Job}'s figures (attempt {Attempt}); trying again", JobId, attempt);
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(10_000, 500 * (1 << (attempt - 1)))));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Could not complete job {Job}'s figures; the job itself is complete", JobId);
+                return;
+            }
+        }
     }
 
     private void WriteFolderRecord()

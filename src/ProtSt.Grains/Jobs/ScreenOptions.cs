@@ -52,6 +52,24 @@ public sealed record ScreenOptions
     /// </summary>
     public TimeSpan StateSaveInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How often each silo sends each job it worked on its cumulative figures (one call per job per silo, whatever the
+    /// number of batches); a shard also sends its silo's figures when it ends, so a finished job's figures are whole.
+    /// </summary>
+    public TimeSpan FiguresReportInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Shortest time between writes of a job's figures to grain storage while it runs (and at its end), so they outlive the aggregator's silo.</summary>
+    public TimeSpan FiguresSaveInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a silo keeps a job's figures after its last batch there, so a silo's memory stays bounded over many jobs.</summary>
+    public TimeSpan FiguresForgetAfter { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How often each silo's device list asks the directory whether the list changed (a version number; the list itself
+    /// only when it did): a safety net under the refresh on membership changes, and how soon a draining silo's devices go.
+    /// </summary>
+    public TimeSpan DeviceListRefreshInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often a client following a job (<c>attach</c>, or <c>screen</c> without <c>--detach</c>) asks for its status.</summary>
     public TimeSpan WatchInterval { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -9,7 +9,17 @@ internal sealed class ThroughputSeries(int capacity, TimeSpan initialWidth)
     private List<(long Sequences, long Residues)> _buckets = [];
     private TimeSpan _width = initialWidth;
 
-    public void Add(TimeSpan at, int sequences, long residues)
+    /// <summary>The series as it was saved with a job's figures.</summary>
+    public ThroughputSeries(int capacity, ThroughputSeriesState saved)
+        : this(capacity, saved.Width)
+    {
+        _buckets = saved.Sequences.Zip(saved.Residues, (sequences, residues) => (sequences, residues)).ToList();
+    }
+
+    /// <summary>What to save with a job's figures, so a new aggregator activation continues the series.</summary>
+    public ThroughputSeriesState Save() => new(_width, [.. _buckets.Select(b => b.Sequences)], [.. _buckets.Select(b => b.Residues)]);
+
+    public void Add(TimeSpan at, long sequences, long residues)
     {
         var index = Cover(at);
         _buckets[index] = (_buckets[index].Sequences + sequences, _buckets[index].Residues + residues);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using ProtSt.Grains.Devices;
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Parts;
 using ProtSt.Model.Folders;
@@ -14,7 +15,9 @@ namespace ProtSt.Grains.Shards;
 /// token budget, sends them to the least-loaded devices anywhere in the cluster, and retries a batch elsewhere when a
 /// device, its silo or the call fails. Every record gets exactly one row.
 /// </summary>
-internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSilo, ILogger<ShardGrain> logger) : Grain, IShardGrain
+internal sealed class ShardGrain(
+    ModelCatalog catalog, ILocalSiloDetails localSilo, DeviceListCache deviceList, JobFiguresAccumulator figures, JobFiguresFlusher flusher, ILogger<ShardGrain> logger)
+    : Grain, IShardGrain
 {
     private const int MaxAttempts = 4;
 
@@ -160,7 +163,7 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
             return result;
         }
 
-        var devices = JobDevices.Choose(request.JobId, await GrainFactory.GetGrain<IDeviceDirectoryGrain>(0).GetDevicesAsync(), request.MaxDevices);
+        var devices = JobDevices.Choose(request.JobId, await deviceList.GetDevicesAsync(cancellationToken), request.MaxDevices);
         if (devices.Count == 0)
         {
             throw new InvalidOperationException("No devices are registered in the cluster; start a silo with at least one device.");
@@ -168,19 +171,18 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
 
         var load = new ConcurrentDictionary<string, int>(devices.Select(d => KeyValuePair.Create(d, 0)));
         var planner = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = request.MaxTokensPerBatch, MaxBatchSize = request.MaxBatchSize });
-        var job = GrainFactory.GetGrain<IJobGrain>(request.JobId);
 
         // Two batches in flight per device keep each device fed while the previous result travels back.
         using var slots = new SemaphoreSlim(devices.Count * 2);
         var plan = planner.Plan(distinct.Select(e => e.Length).ToList());
-        await job.ReportPlannedAsync(plan.Count);
+        figures.AddPlanned(request.JobId, plan.Count);
         var tasks = plan.Select(async planned =>
         {
             // A cancelled job stops sending batches; the ones on devices finish, so the devices are free within a batch.
             await slots.WaitAsync(cancellationToken);
             try
             {
-                await ComputeAsync(request, tokenizer, distinct, planned.Indices, load, job, result);
+                await ComputeAsync(request, tokenizer, distinct, planned.Indices, load, result);
             }
             finally
             {
@@ -188,6 +190,9 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
             }
         });
         await Task.WhenAll(tasks);
+
+        // The silo's figures for the job go out now rather than at the next interval, so a finished job's are whole.
+        await flusher.FlushAsync(request.JobId, cancellationToken);
         return result;
     }
 
@@ -196,7 +201,7 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
     // reported with the error, so one poison sequence costs about 2·log2(batch) extra calls, never an endless loop.
     private async Task ComputeAsync(
         ShardRequest request, EsmTokenizer tokenizer, List<EncodedSequence> distinct, IReadOnlyList<int> indices,
-        ConcurrentDictionary<string, int> load, IJobGrain job, Computed[] result)
+        ConcurrentDictionary<string, int> load, Computed[] result)
     {
         var members = indices.Select(i => distinct[i]).ToList();
         var batch = EncodedBatch.Create(members, tokenizer.PadId);
@@ -208,17 +213,17 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
         catch (DeviceFailedException e) when (indices.Count > 1)
         {
             logger.LogWarning("Batch of {Size} failed on a device ({Error}); splitting it", indices.Count, e.Message);
-            await job.ReportPlannedAsync(1);
+            figures.AddPlanned(request.JobId, 1);
             var half = indices.Count / 2;
-            await ComputeAsync(request, tokenizer, distinct, indices.Take(half).ToList(), load, job, result);
-            await ComputeAsync(request, tokenizer, distinct, indices.Skip(half).ToList(), load, job, result);
+            await ComputeAsync(request, tokenizer, distinct, indices.Take(half).ToList(), load, result);
+            await ComputeAsync(request, tokenizer, distinct, indices.Skip(half).ToList(), load, result);
             return;
         }
         catch (DeviceFailedException e)
         {
             logger.LogWarning("Sequence {Index} of shard {Shard} failed alone on the devices; reporting it: {Error}", indices[0], request.ShardIndex, e.Message);
             result[indices[0]] = new Computed(null, null, e.Message.ReplaceLineEndings(" ").Replace('\t', ' '));
-            await job.ReportAsync(BatchReport.NotComputed);
+            figures.Add(request.JobId, BatchReport.NotComputed);
             return;
         }
 
@@ -230,7 +235,7 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
                 null);
         }
 
-        await job.ReportAsync(new BatchReport(output.DeviceKey, members.Count, members.Sum(m => (long)m.ResidueCount), batch.RealTokens, batch.PaddedTokens, output.Busy, output.Accelerator));
+        figures.Add(request.JobId, new BatchReport(output.DeviceKey, members.Count, members.Sum(m => (long)m.ResidueCount), batch.RealTokens, batch.PaddedTokens, output.Busy, output.Accelerator));
     }
 
     // Lost calls (a dead silo, a timeout) move the batch to another device, up to MaxAttempts; a device error is
@@ -282,7 +287,8 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
         }
     }
 
-    // Devices that joined since the shard started (or replace dead ones) become candidates once the known ones are used up.
+    // Devices that joined since the shard started (or replace dead ones) become candidates once the known ones are used
+    // up; the silo's list is read from the directory again first, in case it has not heard of them yet.
     private async Task RefillAsync(ShardRequest request, ConcurrentDictionary<string, int> load, HashSet<string> tried)
     {
         if (load.Keys.Any(d => !tried.Contains(d)))
@@ -291,7 +297,8 @@ internal sealed class ShardGrain(ModelCatalog catalog, ILocalSiloDetails localSi
         }
 
         // A job held to fewer devices takes the next ones in its order in place of those this batch has used up.
-        var untried = (await GrainFactory.GetGrain<IDeviceDirectoryGrain>(0).GetDevicesAsync()).Where(d => !tried.Contains(d));
+        await deviceList.RefreshAsync();
+        var untried = (await deviceList.GetDevicesAsync()).Where(d => !tried.Contains(d));
         foreach (var fresh in JobDevices.Choose(request.JobId, untried, request.MaxDevices))
         {
             load.TryAdd(fresh, 0);

@@ -30,6 +30,7 @@ public sealed class ProtStMetrics
         meter.CreateObservableGauge("protst.job.elapsed", () => PerJob(j => j.Elapsed.TotalSeconds), "s", "Time since the job started (frozen when it completes).");
         meter.CreateObservableGauge("protst.job.eta", () => PerJob(j => j.Eta?.TotalSeconds), "s", "Estimated time to completion, while running with a known input size.");
         meter.CreateObservableGauge("protst.job.completed", () => PerJob(j => j.Completed ? 1 : 0), "1", "1 once the job has completed, else 0.");
+        meter.CreateObservableCounter("protst.job.aggregator_calls", () => PerJob(j => j.AggregatorCalls), "{call}", "Figure reports the job's aggregator received (about one per silo per second).");
         meter.CreateObservableCounter("protst.job.labelled", () => PerJob(j => j.Classification?.Labelled), "{record}", "Labelled records scored, for classification jobs.");
         meter.CreateObservableGauge("protst.job.accuracy", () => PerJob(j => j.Classification?.Accuracy), "1", "Share of labelled records predicted right.");
         meter.CreateObservableGauge("protst.job.macro_f1", () => PerJob(j => j.Classification?.MacroF1), "1", "Macro-averaged F1 over the classes.");

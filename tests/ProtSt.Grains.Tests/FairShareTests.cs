@@ -132,7 +132,9 @@ public sealed class FairShareTests : IClassFixture<FairShareTests.Cluster>
         public async Task InitializeAsync()
         {
             _model = DemoModel.Ensure(_scratch.Combine("cache"));
-            _cluster = await OwnCluster.StartSimulatedAsync(1, new SimulatedDeviceOptions { MicrosecondsPerPaddedToken = 100, EmbeddingWidth = 8 });
+            // The share is read from the jobs' figures every 20 ms, so the silo reports them that often, not once a second.
+            _cluster = await OwnCluster.StartSimulatedAsync(
+                1, new SimulatedDeviceOptions { MicrosecondsPerPaddedToken = 100, EmbeddingWidth = 8 }, new Dictionary<string, string?> { ["Screen:FiguresReportInterval"] = "00:00:00.020" });
 
             // A first job pays for activations and JIT; the small job's time alone is measured warm.
             await RunAsync("screen-warm-up", Input("warm-up.fasta", 32, seed: 4), priority: 1);

@@ -46,7 +46,8 @@ internal static class FairShareBenchmark
             Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
             foreach (var scheduling in new[] { DeviceScheduling.Fifo, DeviceScheduling.Fair })
             {
-                await using var cluster = await ScaleCluster.StartAsync(silos, devicesPerSilo, simulated, scheduling);
+                // The shares are read from the jobs' figures every 20 ms, so the silos report them that often.
+                await using var cluster = await ScaleCluster.StartAsync(silos, devicesPerSilo, simulated, scheduling, TimeSpan.FromMilliseconds(20));
                 var jobs = new Jobs(cluster.Cluster.Client, model, Path.Combine(scratch, scheduling.ToString()), screen);
                 await jobs.RunAsync("warmup", warmup, 1);
                 var alone = await jobs.RunAsync("small-alone", small, 1);

@@ -20,10 +20,16 @@ internal sealed class ScaleCluster : IAsyncDisposable
 
     public TestCluster Cluster { get; }
 
-    public static async Task<ScaleCluster> StartAsync(int silos, int devicesPerSilo, SimulatedDeviceOptions simulated, DeviceScheduling scheduling = DeviceScheduling.Fair)
+    public static async Task<ScaleCluster> StartAsync(
+        int silos, int devicesPerSilo, SimulatedDeviceOptions simulated, DeviceScheduling scheduling = DeviceScheduling.Fair, TimeSpan? figuresReportInterval = null)
     {
         var builder = new TestClusterBuilder(checked((short)silos));
         builder.Properties["Devices:Scheduling"] = scheduling.ToString();
+        if (figuresReportInterval is { } interval)
+        {
+            builder.Properties["Screen:FiguresReportInterval"] = interval.ToString("c", CultureInfo.InvariantCulture);
+        }
+
         builder.Properties["Devices:Count"] = devicesPerSilo.ToString(CultureInfo.InvariantCulture);
         builder.Properties["Devices:Backend"] = nameof(DeviceBackendKind.Simulated);
         builder.Properties["Devices:Simulated:MicrosecondsPerPaddedToken"] = simulated.MicrosecondsPerPaddedToken.ToString(CultureInfo.InvariantCulture);

@@ -24,9 +24,10 @@ public static class OwnCluster
 
     /// <summary>
     /// A cluster whose silos, 2 devices each, are configured as production silos are: <c>Devices:Backend</c> =
-    /// <c>Simulated</c> and the <c>Devices:Simulated</c> settings, passed as configuration and bound by each silo.
+    /// <c>Simulated</c> and the <c>Devices:Simulated</c> settings, passed as configuration and bound by each silo, with
+    /// any further settings (e.g. <c>Screen</c>) given.
     /// </summary>
-    public static async Task<TestCluster> StartSimulatedAsync(short silos, SimulatedDeviceOptions simulated)
+    public static async Task<TestCluster> StartSimulatedAsync(short silos, SimulatedDeviceOptions simulated, IReadOnlyDictionary<string, string?>? more = null)
     {
         var builder = new TestClusterBuilder(silos);
         var settings = new Dictionary<string, string?>
@@ -39,7 +40,7 @@ public static class OwnCluster
             ["Devices:Simulated:FailureRate"] = simulated.FailureRate.ToString(CultureInfo.InvariantCulture),
             ["Devices:Simulated:Seed"] = simulated.Seed.ToString(CultureInfo.InvariantCulture),
         };
-        foreach (var (key, value) in settings)
+        foreach (var (key, value) in settings.Concat(more ?? new Dictionary<string, string?>()))
         {
             builder.Properties[key] = value;
         }

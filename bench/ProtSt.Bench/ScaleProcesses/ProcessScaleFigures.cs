@@ -2,7 +2,7 @@ namespace ProtSt.Bench.ScaleProcesses;
 
 /// <summary>
 /// One size of the multi-process scale run: the job's own figures, the client's run, and the CPU seconds each silo and
-/// Redis spent from the job's submission to the client's exit; the machine's 1-minute load average before and after.
+/// Redis spent from the job's submission to the client's exit, each silo's CPU share while idle just before the job; the machine's 1-minute load average before and after.
 /// </summary>
 internal sealed record ProcessScaleFigures(
     int Silos,
@@ -11,6 +11,7 @@ internal sealed record ProcessScaleFigures(
     JobApiSnapshot Job,
     ClientRun Client,
     IReadOnlyList<double> SiloCpuSeconds,
+    IReadOnlyList<double> IdleSiloCores,
     double RedisCpuSeconds,
     double LoadBefore,
     double LoadAfter)

@@ -24,6 +24,8 @@ internal static class ScaleProcessesBenchmark
         var width = arguments.Int("--width", 1280);
         var layout = arguments.String("--output-layout") ?? "parts";
         var warmup = !arguments.Has("--no-warmup");
+        var settle = TimeSpan.FromSeconds(arguments.Double("--settle-seconds", 20));
+        var idle = TimeSpan.FromSeconds(arguments.Double("--idle-seconds", 10));
         var readyTimeout = TimeSpan.FromSeconds(arguments.Int("--ready-timeout", 600));
         var jobTimeout = TimeSpan.FromSeconds(arguments.Int("--job-timeout", 1800));
         var work = Path.GetFullPath(arguments.String("--work") ?? Path.Combine(Path.GetTempPath(), "protst-scale-processes"));
@@ -112,8 +114,18 @@ internal static class ScaleProcessesBenchmark
                 Directory.Delete(warmupOutput, recursive: true);
             }
 
-            var output = Fresh(Path.Combine(work, $"out-{silos}"));
+            // A fresh runtime recompiles its hot methods (tiered JIT) for tens of seconds after the warm-up: a long-running
+            // cluster has done that, so it is let finish. Then what the silos cost with no job (membership, timers,
+            // metrics, GC), so the job's CPU can be read above it.
+            await Task.Delay(settle, stop.Token);
             var siloPids = cluster.SiloPids;
+            var idleBefore = siloPids.Select(ProcStat.CpuSeconds).ToList();
+            var idleStart = Stopwatch.GetTimestamp();
+            await Task.Delay(idle, stop.Token);
+            var idleWall = Stopwatch.GetElapsedTime(idleStart).TotalSeconds;
+            var idleCores = siloPids.Select((pid, i) => (ProcStat.CpuSeconds(pid) - idleBefore[i]) / idleWall).ToList();
+
+            var output = Fresh(Path.Combine(work, $"out-{silos}"));
             var loadBefore = ProcStat.LoadAverage();
             var client = await ScreenClient.RunAsync(protst, cluster.Connection, input, output, layout, Path.Combine(work, $"client-{silos}.log"), [.. siloPids, cluster.RedisPid], jobTimeout, stop.Token);
             var loadAfter = ProcStat.LoadAverage();
@@ -126,7 +138,7 @@ internal static class ScaleProcessesBenchmark
 
             Directory.Delete(output, recursive: true);
             return new ProcessScaleFigures(
-                silos, devices, records.Count, job, client, [.. siloPids.Select(pid => client.WatchedCpuSeconds[pid])], client.WatchedCpuSeconds[cluster.RedisPid], loadBefore, loadAfter);
+                silos, devices, records.Count, job, client, [.. siloPids.Select(pid => client.WatchedCpuSeconds[pid])], idleCores, client.WatchedCpuSeconds[cluster.RedisPid], loadBefore, loadAfter);
         }
     }
 
@@ -139,8 +151,8 @@ internal static class ScaleProcessesBenchmark
         Line(string.Create(CultureInfo.InvariantCulture,
             $"Measured {started:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores; job s = the aggregator's elapsed time (after the planning pass, to the coordinator's completion); CPU from /proc/<pid>/stat, from the job's submission to the client's exit, per written row."));
         Line(string.Empty);
-        Line("| silos | devices | records | job s | sequences/s | ideal seq/s | padded tokens/s | ideal padded tokens/s | % of ideal | aggregator calls (/s) | silo CPU µs/row min / median / max | all silos µs/row | Redis µs/row | client µs/row after submit (start-up CPU s) | cores busy | load 1-min before → after |");
-        Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Line("| silos | devices | records | job s | sequences/s | ideal seq/s | padded tokens/s | ideal padded tokens/s | % of ideal | aggregator calls (/s) | silo CPU µs/row min / median / max | all silos µs/row | idle silo CPU ms/s (median) | all silos µs/row above idle | Redis µs/row | client µs/row after submit (start-up CPU s) | cores busy | load 1-min before → after |");
+        Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var f in results)
         {
             var ideal = f.IdealPaddedTokensPerSecond(microsecondsPerToken);
@@ -149,11 +161,18 @@ internal static class ScaleProcessesBenchmark
             var calls = f.Job.AggregatorCalls is { } count ? $"{N(count)} ({N(count / f.Job.ElapsedSeconds)})" : "—";
             Line(
                 $"| {f.Silos} | {f.Devices} | {N(f.Records)} | {N(f.Job.ElapsedSeconds, "F1")} | {N(f.SequencesPerSecond)} | {N(ideal / paddedPerSequence)} | {N(f.PaddedTokensPerSecond)} | {N(ideal)} | " +
-                $"**{N(100 * f.PaddedTokensPerSecond / ideal, "F1")}%** | {calls} | {N(perSilo[0])} / {N((perSilo[(perSilo.Count - 1) / 2] + perSilo[perSilo.Count / 2]) / 2)} / {N(perSilo[^1])} | {N(f.PerRow(f.SiloCpuSeconds.Sum()))} | " +
+                $"**{N(100 * f.PaddedTokensPerSecond / ideal, "F1")}%** | {calls} | {N(perSilo[0])} / {N(Median(perSilo))} / {N(perSilo[^1])} | {N(f.PerRow(f.SiloCpuSeconds.Sum()))} | " +
+                $"{N(1000 * Median(f.IdleSiloCores))} | {N(f.PerRow(f.SiloCpuSeconds.Sum() - (f.IdleSiloCores.Sum() * f.Client.SubmittedToExitSeconds)))} | " +
                 $"{N(f.PerRow(f.RedisCpuSeconds))} | {N(f.PerRow(f.Client.JobCpuSeconds))} ({N(f.Client.StartupCpuSeconds, "F1")}) | {N(f.CoresBusy, "F2")} | {N(f.LoadBefore, "F1")} → {N(f.LoadAfter, "F1")} |");
         }
 
         return table.ToString();
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return (sorted[(sorted.Count - 1) / 2] + sorted[sorted.Count / 2]) / 2;
     }
 
     // The protst of this checkout, built once into the work folder, as a command line for cluster.sh and the client.

@@ -5,9 +5,11 @@ namespace ProtSt.Bench.ScaleProcesses;
 /// <summary>
 /// A finished job's figures from a silo host's JSON API (<c>GET /api/jobs/{id}</c>, the aggregator's snapshot as the
 /// registry keeps it): its elapsed time runs from the aggregator's start (after the planning pass) to the coordinator's
-/// completion. <see cref="AggregatorCalls"/> is null where the snapshot has no such field.
+/// completion. <see cref="DeviceBusySeconds"/> sums the devices' busy time (durations are seconds in the API);
+/// <see cref="AggregatorCalls"/> is null where the snapshot has no such field.
 /// </summary>
-internal sealed record JobApiSnapshot(long Rows, long FailedRows, long SequencesComputed, long PaddedTokens, double ElapsedSeconds, long Batches, int Devices, long? AggregatorCalls)
+internal sealed record JobApiSnapshot(
+    long Rows, long FailedRows, long SequencesComputed, long PaddedTokens, double ElapsedSeconds, long Batches, int Devices, double DeviceBusySeconds, long? AggregatorCalls)
 {
     /// <summary>Reads the job's snapshot, waiting up to <paramref name="wait"/> for the registry to hold its final one.</summary>
     public static async Task<JobApiSnapshot> ReadFinalAsync(Uri view, string jobId, TimeSpan wait, CancellationToken cancellationToken)
@@ -27,7 +29,7 @@ internal sealed record JobApiSnapshot(long Rows, long FailedRows, long Sequences
                 return new JobApiSnapshot(
                     Long(root, "rows"), Long(root, "failedRows"), Long(root, "sequencesComputed"), Long(root, "paddedTokens"),
                     Get(root, "elapsed")?.GetDouble() ?? throw new InvalidOperationException($"{address}: the snapshot has no elapsed time."),
-                    devices.Sum(d => Long(d, "batches")), devices.Count, Get(root, "aggregatorCalls")?.GetInt64());
+                    devices.Sum(d => Long(d, "batches")), devices.Count, devices.Sum(d => Get(d, "busy")?.GetDouble() ?? 0), Get(root, "aggregatorCalls")?.GetInt64());
             }
 
             if (DateTime.UtcNow > deadline)

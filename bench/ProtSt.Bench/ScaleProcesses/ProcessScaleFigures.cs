@@ -21,6 +21,12 @@ internal sealed record ProcessScaleFigures(
 
     public double PaddedTokensPerSecond => Job.PaddedTokens / Job.ElapsedSeconds;
 
+    /// <summary>
+    /// The devices' busy time over devices × the job's time. Above the share of ideal by the simulated devices' timer
+    /// lateness (their waits ending late on a host short of CPU); below 100% by the time they waited for work.
+    /// </summary>
+    public double DeviceBusyShare => Job.DeviceBusySeconds / (Devices * Job.ElapsedSeconds);
+
     public double SequencesPerSecond => Job.Rows / Job.ElapsedSeconds;
 
     /// <summary>Microseconds of CPU per written row.</summary>

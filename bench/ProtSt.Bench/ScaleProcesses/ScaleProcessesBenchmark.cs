@@ -151,8 +151,8 @@ internal static class ScaleProcessesBenchmark
         Line(string.Create(CultureInfo.InvariantCulture,
             $"Measured {started:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores; job s = the aggregator's elapsed time (after the planning pass, to the coordinator's completion); CPU from /proc/<pid>/stat, from the job's submission to the client's exit, per written row."));
         Line(string.Empty);
-        Line("| silos | devices | records | job s | sequences/s | ideal seq/s | padded tokens/s | ideal padded tokens/s | % of ideal | aggregator calls (/s) | silo CPU µs/row min / median / max | all silos µs/row | silo CPU ms/s in the job (median) | idle silo CPU ms/s (median) | all silos µs/row above idle | Redis µs/row | client µs/row after submit (start-up CPU s) | cores busy | load 1-min before → after |");
-        Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Line("| silos | devices | records | job s | sequences/s | ideal seq/s | padded tokens/s | ideal padded tokens/s | % of ideal | device busy | aggregator calls (/s) | silo CPU µs/row min / median / max | all silos µs/row | silo CPU ms/s in the job (median) | idle silo CPU ms/s (median) | all silos µs/row above idle | Redis µs/row | client µs/row after submit (start-up CPU s) | cores busy | load 1-min before → after |");
+        Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var f in results)
         {
             var ideal = f.IdealPaddedTokensPerSecond(microsecondsPerToken);
@@ -161,7 +161,7 @@ internal static class ScaleProcessesBenchmark
             var calls = f.Job.AggregatorCalls is { } count ? $"{N(count)} ({N(count / f.Job.ElapsedSeconds)})" : "—";
             Line(
                 $"| {f.Silos} | {f.Devices} | {N(f.Records)} | {N(f.Job.ElapsedSeconds, "F1")} | {N(f.SequencesPerSecond)} | {N(ideal / paddedPerSequence)} | {N(f.PaddedTokensPerSecond)} | {N(ideal)} | " +
-                $"**{N(100 * f.PaddedTokensPerSecond / ideal, "F1")}%** | {calls} | {N(perSilo[0])} / {N(Median(perSilo))} / {N(perSilo[^1])} | {N(f.PerRow(f.SiloCpuSeconds.Sum()))} | " +
+                $"**{N(100 * f.PaddedTokensPerSecond / ideal, "F1")}%** | {N(100 * f.DeviceBusyShare, "F1")}% | {calls} | {N(perSilo[0])} / {N(Median(perSilo))} / {N(perSilo[^1])} | {N(f.PerRow(f.SiloCpuSeconds.Sum()))} | " +
                 $"{N(1000 * Median(f.SiloCpuSeconds) / f.Client.SubmittedToExitSeconds)} | {N(1000 * Median(f.IdleSiloCores))} | {N(f.PerRow(f.SiloCpuSeconds.Sum() - (f.IdleSiloCores.Sum() * f.Client.SubmittedToExitSeconds)))} | " +
                 $"{N(f.PerRow(f.RedisCpuSeconds))} | {N(f.PerRow(f.Client.JobCpuSeconds))} ({N(f.Client.StartupCpuSeconds, "F1")}) | {N(f.CoresBusy, "F2")} | {N(f.LoadBefore, "F1")} → {N(f.LoadAfter, "F1")} |");
         }

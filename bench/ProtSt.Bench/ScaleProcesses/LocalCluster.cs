@@ -59,7 +59,9 @@ internal sealed partial class LocalCluster : IAsyncDisposable
             var (exitCode, output) = await cluster.RunScriptAsync(cancellationToken, "up", silos.ToString(CultureInfo.InvariantCulture));
             if (exitCode != 0)
             {
-                throw new InvalidOperationException($"cluster.sh up {silos} exited with {exitCode}:\n{output.TrimEnd()}");
+                // The script's last line says why (e.g. "silo 3 was not ready within 600 s"); the whole output follows.
+                var reason = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "no output";
+                throw new InvalidOperationException($"cluster.sh up {silos} exited with {exitCode}: {reason}\n{output.TrimEnd()}");
             }
 
             cluster.Connection = ClusterLine().Match(output).Groups[1].Value;

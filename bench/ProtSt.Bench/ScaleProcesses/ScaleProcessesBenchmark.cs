@@ -71,21 +71,31 @@ internal static class ScaleProcessesBenchmark
                 $"simulated devices: {microsecondsPerToken} µs per padded token ({1e6 / microsecondsPerToken:F0} padded tokens/s), embeddings {width} wide; {devicesPerSilo} per silo; {perDevice} records per device; " +
                 $"output layout {layout}; machine: {Environment.ProcessorCount} cores; started {started:yyyy-MM-dd HH:mm} UTC; program: {protst}; work: {work}"));
 
-            var results = new List<ProcessScaleFigures>();
+            // A size that fails (a silo not ready in time, a job that fails or times out, wrong output) is reported in
+            // its row and the next size still runs: a machine too small for 16 silos still gives the smaller sizes.
+            var results = new List<(int Silos, ProcessScaleFigures? Figures, string? Failure)>();
             foreach (var silos in sizes)
             {
-                var figures = await MeasureAsync(silos);
-                results.Add(figures);
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{silos} silos: {figures.Job.Rows} rows in {figures.Job.ElapsedSeconds:F1} s, {figures.PaddedTokensPerSecond / figures.IdealPaddedTokensPerSecond(microsecondsPerToken):P1} of ideal; " +
-                    $"silo CPU s {string.Join(' ', figures.SiloCpuSeconds.Select(s => s.ToString("F1", CultureInfo.InvariantCulture)))}; output verified"));
+                try
+                {
+                    var figures = await MeasureAsync(silos);
+                    results.Add((silos, figures, null));
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{silos} silos: {figures.Job.Rows} rows in {figures.Job.ElapsedSeconds:F1} s, {figures.PaddedTokensPerSecond / figures.IdealPaddedTokensPerSecond(microsecondsPerToken):P1} of ideal; " +
+                        $"silo CPU s {string.Join(' ', figures.SiloCpuSeconds.Select(s => s.ToString("F1", CultureInfo.InvariantCulture)))}; output verified"));
+                }
+                catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or HttpRequestException)
+                {
+                    results.Add((silos, null, e.Message));
+                    Console.Error.WriteLine($"error: {silos} silos: {e.Message}");
+                }
             }
 
-            var table = Report(results, microsecondsPerToken, started);
+            var table = Report(results, devicesPerSilo, perDevice, microsecondsPerToken, started);
             Console.WriteLine();
             Console.Write(table);
             await File.WriteAllTextAsync(Path.Combine(work, "scale-processes.md"), table, CancellationToken.None);
-            return 0;
+            return results.Any(r => r.Failure is not null) ? 1 : 0;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -142,7 +152,8 @@ internal static class ScaleProcessesBenchmark
         }
     }
 
-    private static string Report(List<ProcessScaleFigures> results, double microsecondsPerToken, DateTimeOffset started)
+    private static string Report(
+        List<(int Silos, ProcessScaleFigures? Figures, string? Failure)> results, int devicesPerSilo, int perDevice, double microsecondsPerToken, DateTimeOffset started)
     {
         var table = new StringBuilder();
         void Line(string text) => table.Append(text).Append('\n');
@@ -153,8 +164,16 @@ internal static class ScaleProcessesBenchmark
         Line(string.Empty);
         Line("| silos | devices | records | job s | sequences/s | ideal seq/s | padded tokens/s | ideal padded tokens/s | % of ideal | device busy | aggregator calls (/s) | silo CPU µs/row min / median / max | all silos µs/row | silo CPU ms/s in the job (median) | idle silo CPU ms/s (median) | all silos µs/row above idle | Redis µs/row | client µs/row after submit (start-up CPU s) | cores busy | load 1-min before → after |");
         Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var f in results)
+        foreach (var (silos, figures, failure) in results)
         {
+            if (figures is not { } f)
+            {
+                // The first line of the reason, without the table's separators.
+                var reason = failure!.Split('\n')[0].Replace('|', '/');
+                Line($"| {silos} | {silos * devicesPerSilo} | {N(silos * devicesPerSilo * perDevice)} | failed: {reason} |");
+                continue;
+            }
+
             var ideal = f.IdealPaddedTokensPerSecond(microsecondsPerToken);
             var paddedPerSequence = (double)f.Job.PaddedTokens / Math.Max(1, f.Job.SequencesComputed);
             var perSilo = f.SiloCpuSeconds.Select(f.PerRow).Order().ToList();

@@ -18,6 +18,10 @@ internal sealed class BenchArguments(string[] args)
     public double Double(string name, double fallback) =>
         String(name) is { } value ? double.Parse(value, CultureInfo.InvariantCulture) : fallback;
 
+    /// <summary>A comma-separated list of integers, e.g. <c>--silos 1,2,4</c>.</summary>
+    public IReadOnlyList<int> Ints(string name, string fallback) =>
+        [.. (String(name) ?? fallback).Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
+
     public bool Has(string name) => Array.IndexOf(args, name) >= 0;
 
     /// <summary>The session options of a benchmark: the same <see cref="InferenceOptions"/> as protst's, on <c>--accelerator cpu|cuda</c> (default cpu).</summary>

@@ -1,5 +1,6 @@
 using ProtSt.Bench;
 using ProtSt.Bench.Scale;
+using ProtSt.Bench.ScaleProcesses;
 
 // Each benchmark measures its alternatives in one process, interleaved, and reports ratios: absolute figures depend
 // on the machine, ratios on the code.
@@ -12,6 +13,7 @@ return name switch
     "precision" => await PrecisionBenchmark.RunAsync(args[1..]),
     "head-train" => await HeadTrainBenchmark.RunAsync(args[1..]),
     "scale" => await ScaleBenchmark.RunAsync(args[1..]),
+    "scale-processes" => await ScaleProcessesBenchmark.RunAsync(args[1..]),
     "proteome" => await ProteomeCommand.RunAsync(args[1..]),
     "gpu-screen" => await GpuScreenBenchmark.RunAsync(args[1..]),
     "cpu-devices" => await CpuDevicesBenchmark.RunAsync(args[1..]),
@@ -25,6 +27,7 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- precision [--sequences N] [--layers N] [--repeats N] [--max-tokens N] [--fasta PATH] [--no-fp16] [--no-candidates]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- head-train [--rows N] [--hidden H] [--epochs N] [--batch N]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- scale [--silos 1,2,4,8,16] [--devices-per-silo 2] [--per-device K] [--us-per-token 20] [--batch-overhead-ms 0] [--width 1280] [--max-tokens N] [--shard-size N] [--shards-in-flight N] [--failure-rate 0.01] [--failure-silos N] [--no-failure-run]");
+    Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- scale-processes [--silos 1,2,4,8,16] [--devices-per-silo 2] [--per-device K] [--us-per-token 20] [--width 1280] [--output-layout parts|assembled] [--work DIR] [--protst \"dotnet DIR/protst.dll\"] [--no-warmup] [--settle-seconds 20] [--idle-seconds 10] [--ready-timeout 600] [--job-timeout 1800]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- proteome -o FILE.fasta [--records N] [--seed S] [--min-length L] [--mean-extra M] [--max-length L]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- gpu-screen --model DIR --fasta PATH [--accelerator cpu|cuda] [--max-tokens N] [--peak-tflops 790] [--sequences N] [--label NAME] [--out FILE.tsv]   (bench/gpu/run.sh drives it)");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- cpu-devices [--sequences N] [--devices N] [--repeats N] [--fasta PATH]");

@@ -103,12 +103,14 @@ stop_pid() {
 
 down() {
     [ -d "$state" ] || return 0
-    local file
+    local file stoppers=()
     for file in "$state"/silo-*.pid; do
         [ -e "$file" ] || continue
         stop_pid "$(cat "$file")" "silo --cluster" &
+        stoppers+=($!)
     done
-    wait
+    # Only the stoppers: when a failed `up` calls this, the shell's children include the Redis server it started.
+    [ ${#stoppers[@]} -eq 0 ] || wait "${stoppers[@]}"
     rm -f "$state"/silo-*.pid
     if [ -e "$state/redis.pid" ]; then
         stop_pid "$(cat "$state/redis.pid")" "$(basename "$redis_server")"

@@ -17,7 +17,7 @@ internal static class ScaleBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var arguments = new BenchArguments(args);
-        var sizes = (arguments.String("--silos") ?? "1,2,4,8,16").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+        var sizes = arguments.Ints("--silos", "1,2,4,8,16");
         var devicesPerSilo = arguments.Int("--devices-per-silo", 2);
         var perDevice = arguments.Int("--per-device", 1500);
         var failureRate = arguments.Double("--failure-rate", 0.01);

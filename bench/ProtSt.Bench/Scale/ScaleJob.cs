@@ -9,10 +9,6 @@ namespace ProtSt.Bench.Scale;
 /// <summary>Runs one job through the real JobDriver into the real ScreenResultWriter and measures where the time went.</summary>
 internal static class ScaleJob
 {
-    // The machine's 1-minute load average (Linux); NaN elsewhere.
-    private static double LoadAverage() =>
-        File.Exists("/proc/loadavg") ? double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) : double.NaN;
-
     /// <summary>
     /// Screens <paramref name="records"/> into <paramref name="output"/>. With <paramref name="killAtHalf"/>, a secondary
     /// silo is killed once half the rows are written; its devices count as available only until then.
@@ -117,6 +113,6 @@ internal static class ScaleJob
             useful, padding, overhead, failed, lateness, idleStart, idleEnd, mid, batches, failedBatches,
             (double)writerTicks / Stopwatch.Frequency, aggregator.Calls, aggregator.Seconds, deviceCalls.Calls, deviceCalls.Seconds,
             shards.Calls, shards.Seconds, cpu, (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds, GC.CollectionCount(2) - gen2Before,
-            LoadAverage());
+            ProcStat.LoadAverage());
     }
 }

@@ -30,7 +30,7 @@ public sealed class ClusterErrorTests(ITestOutputHelper output)
     {
         using var scratch = new TempDirectory();
         var port = LoopbackPorts.Free();
-        using var redis = Processes.Start("redis-server", "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no");
+        using var redis = Processes.StartRedis(port);
         try
         {
             var clock = Stopwatch.StartNew();

@@ -195,7 +195,7 @@ public sealed class ClusterJobTests(ITestOutputHelper output)
         private Cluster(int port)
         {
             Redis = $"127.0.0.1:{port}";
-            _processes.Add(Processes.Start("redis-server", "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"));
+            _processes.Add(Processes.StartRedis(port));
         }
 
         public string Redis { get; }

@@ -20,7 +20,7 @@ public sealed class MembershipStoreLossTests(ITestOutputHelper output)
     {
         using var scratch = new TempDirectory();
         var port = LoopbackPorts.Free();
-        var processes = new List<Process> { StartRedis(port) };
+        var processes = new List<Process> { Processes.StartRedis(port) };
         try
         {
             var model = scratch.Combine("model");
@@ -42,7 +42,7 @@ public sealed class MembershipStoreLossTests(ITestOutputHelper output)
                 // (maxmemory 1 byte), so the silos' lost rows can be seen before they are written back.
                 processes[0].Kill();
                 await processes[0].WaitForExitAsync();
-                processes[0] = StartRedis(port, "--maxmemory", "1", "--maxmemory-policy", "noeviction");
+                processes[0] = Processes.StartRedis(port, "--maxmemory", "1", "--maxmemory-policy", "noeviction");
                 foreach (var probe in probes)
                 {
                     var lost = await ReadinessProbe.WaitForAsync(probe, a => a.Reason?.Contains("not in the membership table", StringComparison.Ordinal) == true, Patience);
@@ -86,7 +86,7 @@ public sealed class MembershipStoreLossTests(ITestOutputHelper output)
         // Process start-up and exit on a loaded machine, beyond the silo's own bound.
         var margin = TimeSpan.FromSeconds(3);
         var port = LoopbackPorts.Free();
-        var redis = StartRedis(port);
+        var redis = Processes.StartRedis(port);
         var processes = new List<Process> { redis };
         try
         {
@@ -116,9 +116,6 @@ public sealed class MembershipStoreLossTests(ITestOutputHelper output)
             await Processes.StopAsync(processes);
         }
     }
-
-    private static Process StartRedis(int port, params string[] extra) =>
-        Processes.Start("redis-server", ["--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", .. extra]);
 
     private static async Task<TimeSpan> TerminateAsync(Process silo)
     {

@@ -34,6 +34,10 @@ public static class Processes
     }
 
     /// <summary>The <c>protst</c> program under test, as a long-running process.</summary>
+    /// <summary>A redis-server on a loopback port that keeps nothing on disk, for a test's membership or grain storage.</summary>
+    public static Process StartRedis(int port, params string[] extra) =>
+        Start("redis-server", ["--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", .. extra]);
+
     public static Process StartProtst(params string[] args) => StartProtst(null, args);
 
     public static Process StartProtst(IReadOnlyDictionary<string, string>? environment, params string[] args) =>

@@ -20,7 +20,7 @@ public sealed class SecuredClusterProcessTests
     {
         using var scratch = new TempDirectory();
         var redisPort = LoopbackPorts.Free();
-        using var redis = Processes.Start("redis-server", "--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no");
+        using var redis = Processes.StartRedis(redisPort);
         var processes = new List<System.Diagnostics.Process> { redis };
         try
         {

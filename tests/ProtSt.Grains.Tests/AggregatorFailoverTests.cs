@@ -28,7 +28,7 @@ public sealed class AggregatorFailoverTests
         var output = scratch.Combine("out");
         var spec = new JobSpec("screen", input, output, model, null, null, false, LabelSet.DefaultTemplate, false, false, OutputLayout.Assembled, 32, 1024, 256, 4);
         var port = LoopbackPorts.Free();
-        using var redis = Processes.Start("redis-server", "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no");
+        using var redis = Processes.StartRedis(port);
         var cluster = await StartAsync($"127.0.0.1:{port}");
         try
         {

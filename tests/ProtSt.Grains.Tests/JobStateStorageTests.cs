@@ -21,7 +21,7 @@ public sealed class JobStateStorageTests
         var input = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, 50).Select(i => $">Q{i}\nMKVLAAGICDE{new string('L', i % 7 + 5)}\n")));
         var spec = new JobSpec("screen", input, scratch.Combine("out"), model, null, null, false, LabelSet.DefaultTemplate, true, false, OutputLayout.Assembled, 16, 4096, 256, 2);
         var port = LoopbackPorts.Free();
-        using var redis = Processes.Start("redis-server", "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no");
+        using var redis = Processes.StartRedis(port);
         try
         {
             var connection = $"127.0.0.1:{port}";

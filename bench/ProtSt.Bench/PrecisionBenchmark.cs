@@ -1,6 +1,6 @@
 using System.Globalization;
-using ProtSt.Grains.Devices;
 using ProtSt.Grains.Hosting;
+using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Inference;

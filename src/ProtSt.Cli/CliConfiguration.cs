@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
-using ProtSt.Grains.Devices;
+using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Security;
 using ProtSt.Model.Hub;

@@ -30,5 +30,5 @@ public static class JobSubmitter
 
     /// <summary>Hands the job to the cluster; the silo that takes it checks that it can read the input and write the output.</summary>
     public static Task<JobStatus> SubmitAsync(IGrainFactory grains, string jobId, JobSpec spec, TimeSpan callTimeout, CancellationToken cancellationToken) =>
-        grains.GetGrain<IScreenJobGrain>(jobId).SubmitAsync(spec).WaitAsync(callTimeout, cancellationToken);
+        grains.GetGrain<IJobCoordinatorGrain>(jobId).SubmitAsync(spec).WaitAsync(callTimeout, cancellationToken);
 }

@@ -14,7 +14,7 @@ public static class JobTable
         var jobs = new List<JobStatus>();
         foreach (var id in ids.Take(most))
         {
-            if (await grains.GetGrain<IScreenJobGrain>(id).GetStatusAsync().WaitAsync(callTimeout, cancellationToken) is { } status)
+            if (await grains.GetGrain<IJobCoordinatorGrain>(id).GetStatusAsync().WaitAsync(callTimeout, cancellationToken) is { } status)
             {
                 jobs.Add(status);
             }

@@ -16,8 +16,8 @@ public sealed class JobWatcher(IGrainFactory grains, ScreenOptions options)
     /// <summary>Waits for the job to end; <paramref name="onProgress"/> sees each status and the latest figures.</summary>
     public async Task<(JobStatus Status, JobSnapshot? Snapshot)> WatchAsync(string jobId, Action<JobStatus, JobSnapshot?>? onProgress, CancellationToken cancellationToken)
     {
-        var job = grains.GetGrain<IScreenJobGrain>(jobId);
-        var figures = grains.GetGrain<IJobGrain>(jobId);
+        var job = grains.GetGrain<IJobCoordinatorGrain>(jobId);
+        var figures = grains.GetGrain<IJobFiguresAggregatorGrain>(jobId);
         var lastAnswer = Stopwatch.StartNew();
         while (true)
         {
@@ -67,7 +67,7 @@ public sealed class JobWatcher(IGrainFactory grains, ScreenOptions options)
         }
     }
 
-    private async Task<JobSnapshot?> SnapshotAsync(IJobGrain figures, CancellationToken cancellationToken)
+    private async Task<JobSnapshot?> SnapshotAsync(IJobFiguresAggregatorGrain figures, CancellationToken cancellationToken)
     {
         try
         {

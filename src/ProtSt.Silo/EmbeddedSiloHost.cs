@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using ProtSt.Grains.Devices;
 using ProtSt.Grains.Hosting;
+using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Security;
 using ProtSt.Silo.Monitoring;

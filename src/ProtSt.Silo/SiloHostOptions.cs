@@ -1,4 +1,4 @@
-using ProtSt.Grains.Devices;
+using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Security;
 using ProtSt.Silo.Monitoring;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using ProtSt.Grains;
-using ProtSt.Grains.Devices;
 using ProtSt.Grains.Hosting;
+using ProtSt.Grains.Inference;
 using ProtSt.Silo.Membership;
 
 namespace ProtSt.Silo;

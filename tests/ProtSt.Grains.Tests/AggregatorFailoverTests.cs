@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
 using ProtSt.Cli.Tests;
-using ProtSt.Grains.Devices;
 using ProtSt.Grains.Hosting;
+using ProtSt.Grains.Inference;
 using ProtSt.Grains.Tests.Support;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Tests.Support;
@@ -38,13 +38,13 @@ public sealed class AggregatorFailoverTests
             for (var i = 0; where == primary; i++)
             {
                 jobId = $"failover-{i}";
-                where = (await cluster.Client.GetGrain<IJobGrain>(jobId).GetSnapshotAsync()).AggregatorSilo!;
+                where = (await cluster.Client.GetGrain<IJobFiguresAggregatorGrain>(jobId).GetSnapshotAsync()).AggregatorSilo!;
             }
 
-            var aggregator = cluster.Client.GetGrain<IJobGrain>(jobId);
+            var aggregator = cluster.Client.GetGrain<IJobFiguresAggregatorGrain>(jobId);
             var victim = cluster.SecondarySilos.Single(s => s.SiloAddress.ToParsableString() == where);
 
-            var coordinator = cluster.Client.GetGrain<IScreenJobGrain>(jobId);
+            var coordinator = cluster.Client.GetGrain<IJobCoordinatorGrain>(jobId);
             await coordinator.SubmitAsync(spec);
             var before = await WaitForAsync(() => aggregator.GetSnapshotAsync(), s => s.SequencesComputed >= records.Count / 4, "a quarter of the sequences");
             Assert.False(before.Completed, "the job ended before the kill");

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ProtSt.Grains.Devices;
+using ProtSt.Grains.Inference;
 using ProtSt.Grains.Tests.Support;
 using ProtSt.Model.Tokenization;
 

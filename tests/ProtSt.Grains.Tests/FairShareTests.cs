@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Orleans.TestingHost;
-using ProtSt.Grains.Devices;
+using ProtSt.Grains.Inference;
 using ProtSt.Grains.Tests.Support;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Tests.Support;
@@ -108,7 +108,7 @@ public sealed class FairShareTests : IClassFixture<FairShareTests.Cluster>
         return (wall, span, smallBusy / (smallBusy + otherBusy), (smallBusy + otherBusy) / (span.TotalSeconds * Devices));
     }
 
-    private Task<JobSnapshot> Snapshot(string jobId) => _cluster.Client.GetGrain<IJobGrain>(jobId).GetSnapshotAsync();
+    private Task<JobSnapshot> Snapshot(string jobId) => _cluster.Client.GetGrain<IJobFiguresAggregatorGrain>(jobId).GetSnapshotAsync();
 
     private static double Busy(JobSnapshot snapshot) => snapshot.Devices.Sum(d => d.Busy.TotalSeconds);
 
@@ -177,7 +177,7 @@ public sealed class FairShareTests : IClassFixture<FairShareTests.Cluster>
             var spec = new JobSpec(
                 "screen", input.Path, OutputOf(jobId), _model, "embed", null, false, LabelSet.DefaultTemplate, true, false, OutputLayout.Assembled,
                 ShardSize: 64, MaxTokensPerBatch: 1024, MaxBatchSize: 256, shardsInFlight, priority, maxDevices);
-            await Client.GetGrain<IScreenJobGrain>(jobId).SubmitAsync(spec);
+            await Client.GetGrain<IJobCoordinatorGrain>(jobId).SubmitAsync(spec);
             return input with { Output = OutputOf(jobId) };
         }
 
@@ -200,7 +200,7 @@ public sealed class FairShareTests : IClassFixture<FairShareTests.Cluster>
             return wall;
         }
 
-        public async Task<JobStatus> StatusAsync(string jobId) => (await Client.GetGrain<IScreenJobGrain>(jobId).GetStatusAsync())!;
+        public async Task<JobStatus> StatusAsync(string jobId) => (await Client.GetGrain<IJobCoordinatorGrain>(jobId).GetStatusAsync())!;
 
         public static void AssertEveryIdOnce(Submitted job, Submitted input)
         {

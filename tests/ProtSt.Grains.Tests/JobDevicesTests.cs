@@ -1,4 +1,4 @@
-using ProtSt.Grains.Shards;
+using ProtSt.Grains.Inference;
 
 namespace ProtSt.Grains.Tests;
 

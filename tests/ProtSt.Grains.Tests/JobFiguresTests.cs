@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using ProtSt.Grains.Hosting;
-using ProtSt.Grains.Jobs;
+using ProtSt.Grains.Jobs.Figures;
 
 namespace ProtSt.Grains.Tests;
 
@@ -51,7 +51,7 @@ public sealed class JobFiguresTests(ClusterFixture fixture)
     [Fact]
     public async Task Cumulative_reports_count_once_and_an_older_one_changes_nothing()
     {
-        var job = fixture.Cluster.Client.GetGrain<IJobGrain>("cumulative-job");
+        var job = fixture.Cluster.Client.GetGrain<IJobFiguresAggregatorGrain>("cumulative-job");
         await job.StartAsync(new JobStart("model", "input", 10));
         var first = Report("silo-a/1", 1, planned: 2, reported: 1, sequences: 4);
         var second = Report("silo-a/1", 2, planned: 2, reported: 2, sequences: 7);
@@ -82,7 +82,7 @@ public sealed class JobFiguresTests(ClusterFixture fixture)
         await own.DeployAsync();
         try
         {
-            var job = own.Client.GetGrain<IJobGrain>("restored-job");
+            var job = own.Client.GetGrain<IJobFiguresAggregatorGrain>("restored-job");
             await job.StartAsync(new JobStart("model", "input", 20, ["a", "b"]));
             await job.ReportFiguresAsync(Report("silo-a/1", 1, planned: 3, reported: 2, sequences: 6));
             await job.ReportFiguresAsync(Report("silo-b/1", 4, planned: 1, reported: 1, sequences: 2));
@@ -141,7 +141,7 @@ public sealed class JobFiguresTests(ClusterFixture fixture)
             for (var i = 0; jobId.Length == 0; i++)
             {
                 var candidate = $"leaving-{i}";
-                jobId = (await own.Client.GetGrain<IJobGrain>(candidate).GetSnapshotAsync()).AggregatorSilo == primary ? candidate : string.Empty;
+                jobId = (await own.Client.GetGrain<IJobFiguresAggregatorGrain>(candidate).GetSnapshotAsync()).AggregatorSilo == primary ? candidate : string.Empty;
             }
 
             var leaving = own.SecondarySilos[0];
@@ -149,10 +149,10 @@ public sealed class JobFiguresTests(ClusterFixture fixture)
             accumulator.AddPlanned(jobId, 2);
             accumulator.Add(jobId, new BatchReport("x#0", 5, 50, 60, 64, TimeSpan.FromMilliseconds(4), "CPU"));
             await Task.Delay(TimeSpan.FromSeconds(1));
-            Assert.Equal(0, (await own.Client.GetGrain<IJobGrain>(jobId).GetSnapshotAsync()).SequencesComputed);
+            Assert.Equal(0, (await own.Client.GetGrain<IJobFiguresAggregatorGrain>(jobId).GetSnapshotAsync()).SequencesComputed);
 
             await own.StopSiloAsync(leaving);
-            var snapshot = await own.Client.GetGrain<IJobGrain>(jobId).GetSnapshotAsync();
+            var snapshot = await own.Client.GetGrain<IJobFiguresAggregatorGrain>(jobId).GetSnapshotAsync();
             Assert.Equal((5L, 1L), (snapshot.SequencesComputed, snapshot.QueuedBatches));
         }
         finally

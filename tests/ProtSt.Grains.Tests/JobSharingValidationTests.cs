@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
+using ProtSt.Grains.Inference;
 using ProtSt.Grains.Security;
-using ProtSt.Grains.Shards;
 using ProtSt.Pipeline;
 
 namespace ProtSt.Grains.Tests;

@@ -30,7 +30,7 @@ public sealed class JobStateStorageTests
             var first = await StartAsync(connection, serviceId);
             try
             {
-                var job = first.Client.GetGrain<IScreenJobGrain>("screen-1");
+                var job = first.Client.GetGrain<IJobCoordinatorGrain>("screen-1");
                 Assert.Equal(JobPhase.Planning, (await job.SubmitAsync(spec)).Phase);
                 var deadline = DateTime.UtcNow.AddMinutes(2);
                 while (!(done = (await job.GetStatusAsync())!).Final)
@@ -52,9 +52,9 @@ public sealed class JobStateStorageTests
             var second = await StartAsync(connection, serviceId);
             try
             {
-                var again = (await second.Client.GetGrain<IScreenJobGrain>("screen-1").GetStatusAsync())!;
+                var again = (await second.Client.GetGrain<IJobCoordinatorGrain>("screen-1").GetStatusAsync())!;
                 Assert.Equal((done.Phase, done.Rows, done.ShardsDone, done.Spec), (again.Phase, again.Rows, again.ShardsDone, again.Spec));
-                Assert.Null(await second.Client.GetGrain<IScreenJobGrain>("screen-2").GetStatusAsync());
+                Assert.Null(await second.Client.GetGrain<IJobCoordinatorGrain>("screen-2").GetStatusAsync());
                 Assert.Equal(["screen-1"], await second.Client.GetGrain<IJobIndexGrain>(0).ListAsync());
                 Assert.Empty(await second.Client.GetGrain<IJobIndexGrain>(0).UnfinishedAsync());
             }

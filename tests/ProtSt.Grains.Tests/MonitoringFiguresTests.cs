@@ -7,7 +7,7 @@ public sealed class MonitoringFiguresTests(ClusterFixture fixture)
     [Fact]
     public async Task Queue_padding_utilization_and_throughput_series_follow_the_reports()
     {
-        var job = fixture.Cluster.Client.GetGrain<IJobGrain>("figures-job");
+        var job = fixture.Cluster.Client.GetGrain<IJobFiguresAggregatorGrain>("figures-job");
         await job.StartAsync(new JobStart("model", "figures-input", 8));
         await job.ReportPlannedAsync(3);
         var reports = new[]
@@ -66,7 +66,7 @@ public sealed class MonitoringFiguresTests(ClusterFixture fixture)
     [Fact]
     public async Task A_batch_no_device_computed_leaves_the_queue_but_names_no_device()
     {
-        var job = fixture.Cluster.Client.GetGrain<IJobGrain>("not-computed-job");
+        var job = fixture.Cluster.Client.GetGrain<IJobFiguresAggregatorGrain>("not-computed-job");
         await job.StartAsync(new JobStart("model", "input", 3));
         await job.ReportPlannedAsync(2);
         await job.ReportAsync(new BatchReport("silo-a#0", 2, 60, 62, 64, TimeSpan.FromMilliseconds(5)));
@@ -90,7 +90,7 @@ public sealed class MonitoringFiguresTests(ClusterFixture fixture)
         Assert.Equal(["http://127.0.0.1:1/"], await registry.GetViewsAsync());
     }
 
-    private static async Task<JobSnapshot> WaitForAsync(IJobGrain job, Func<JobSnapshot, bool> condition)
+    private static async Task<JobSnapshot> WaitForAsync(IJobFiguresAggregatorGrain job, Func<JobSnapshot, bool> condition)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)

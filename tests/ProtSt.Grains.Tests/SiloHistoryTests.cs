@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using System.Net;
-using ProtSt.Grains.Jobs;
+using ProtSt.Grains.Jobs.Figures;
 
 namespace ProtSt.Grains.Tests;
 

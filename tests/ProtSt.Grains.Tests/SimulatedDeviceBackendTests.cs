@@ -1,4 +1,4 @@
-using ProtSt.Grains.Devices;
+using ProtSt.Grains.Inference;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Grains.Tests;

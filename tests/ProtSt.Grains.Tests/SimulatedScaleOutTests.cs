@@ -1,4 +1,4 @@
-using ProtSt.Grains.Devices;
+using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Tests.Support;
 using ProtSt.Model.Demo;
@@ -59,7 +59,7 @@ public sealed class SimulatedScaleOutTests
 
                 // Not the aggregator's silo: a driver call in flight to an aggregator whose silo dies is answered by no
                 // one and waits out the 30-minute response timeout (the aggregator-call timeouts are separate work).
-                var aggregatorSilo = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(cluster.Client.GetGrain<IJobGrain>("simulated"));
+                var aggregatorSilo = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(cluster.Client.GetGrain<IJobFiguresAggregatorGrain>("simulated"));
                 await cluster.KillSiloAsync(cluster.SecondarySilos.First(s => !s.SiloAddress.Equals(aggregatorSilo)));
                 return await job.WaitAsync(TimeSpan.FromMinutes(3));
             });

@@ -1,4 +1,4 @@
-using ProtSt.Grains.Jobs;
+using ProtSt.Grains.Jobs.Figures;
 
 namespace ProtSt.Grains.Tests;
 

@@ -74,7 +74,7 @@ public sealed class HostSecurityTests(SiloHostFixture loopback, ExposedSiloHostF
 
         // The job page's event stream, as EventSource opens it: no headers of its own, only the cookie.
         var jobId = $"cookie-{Guid.NewGuid():N}";
-        var job = exposed.Grains.GetGrain<IJobGrain>(jobId);
+        var job = exposed.Grains.GetGrain<IJobFiguresAggregatorGrain>(jobId);
         await job.StartAsync(new JobStart("model", "input", 3));
         await job.RecordRowsAsync(3, 0);
         await job.CompleteAsync();

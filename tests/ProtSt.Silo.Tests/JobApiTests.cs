@@ -46,7 +46,7 @@ public sealed class JobApiTests(SiloHostFixture fixture)
     public async Task A_running_job_streams_snapshots_until_it_completes()
     {
         var jobId = $"stream-{Guid.NewGuid():N}";
-        var job = fixture.Grains.GetGrain<IJobGrain>(jobId);
+        var job = fixture.Grains.GetGrain<IJobFiguresAggregatorGrain>(jobId);
         await job.StartAsync(new JobStart("model", "input", 100));
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -22,7 +22,7 @@ public sealed class JobSubmissionApiTests(SiloHostFixture fixture)
         var jobId = accepted.RootElement.GetProperty("jobId").GetString()!;
         Assert.Equal($"/api/jobs/{jobId}", response.Headers.Location?.OriginalString);
 
-        var job = fixture.Grains.GetGrain<IScreenJobGrain>(jobId);
+        var job = fixture.Grains.GetGrain<IJobCoordinatorGrain>(jobId);
         var deadline = DateTime.UtcNow.AddMinutes(2);
         JobStatus status;
         while (!(status = (await job.GetStatusAsync())!).Final)

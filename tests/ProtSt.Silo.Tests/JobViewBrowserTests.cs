@@ -89,7 +89,7 @@ public sealed class JobViewBrowserTests(SiloHostFixture fixture, ITestOutputHelp
     {
         // A labelled job fed directly, as the classifying tasks feed the aggregator.
         var jobId = $"labelled-{Guid.NewGuid():N}";
-        var job = fixture.Grains.GetGrain<IJobGrain>(jobId);
+        var job = fixture.Grains.GetGrain<IJobFiguresAggregatorGrain>(jobId);
         await job.StartAsync(new JobStart(fixture.ModelDirectory, "labelled-input", 7, ["membrane", "soluble"]));
         await job.RecordPredictionsAsync([0, 0, 1, 1, 1, 0, 1], [0, 1, 1, 1, 0, 0, 1]);
         await job.RecordRowsAsync(7, 0);

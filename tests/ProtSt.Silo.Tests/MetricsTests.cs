@@ -57,7 +57,7 @@ public sealed partial class MetricsTests(SiloHostFixture fixture)
     {
         // Fed directly, as shards and the classifying tasks do, so the figures are known while the job is open.
         var jobId = $"labelled-{Guid.NewGuid():N}";
-        var job = fixture.Grains.GetGrain<IJobGrain>(jobId);
+        var job = fixture.Grains.GetGrain<IJobFiguresAggregatorGrain>(jobId);
         await job.StartAsync(new JobStart("model", "labelled-input", 12, ["membrane", "soluble", "secreted"]));
         await job.ReportPlannedAsync(5);
         await job.RecordPredictionsAsync([0, 1, 2, 2, 1, 0], [0, 1, 2, 1, 1, 2]);

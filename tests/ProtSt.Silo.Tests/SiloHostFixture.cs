@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using ProtSt.Grains;
-using ProtSt.Grains.Devices;
+using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Inference;

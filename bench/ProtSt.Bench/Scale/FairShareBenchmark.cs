@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ProtSt.Grains;
-using ProtSt.Grains.Devices;
+using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Model.Demo;
 using ProtSt.Pipeline;
@@ -59,8 +59,8 @@ internal static class FairShareBenchmark
 
                 var equal = await jobs.BesideAsync("small-equal", small, 1, "large");
                 var weighted = await jobs.BesideAsync("small-weighted", small, weight, "large");
-                var ended = (await cluster.Cluster.Client.GetGrain<IScreenJobGrain>("large").GetStatusAsync())!.Final;
-                await cluster.Cluster.Client.GetGrain<IScreenJobGrain>("large").CancelAsync();
+                var ended = (await cluster.Cluster.Client.GetGrain<IJobCoordinatorGrain>("large").GetStatusAsync())!.Final;
+                await cluster.Cluster.Client.GetGrain<IJobCoordinatorGrain>("large").CancelAsync();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {scheduling} | {alone.TotalSeconds:F2} | {equal.Wall.TotalSeconds:F2} ({equal.Wall / alone:F2}×) | {equal.Share:P1} | {weighted.Wall.TotalSeconds:F2} ({weighted.Wall / alone:F2}×) | {weighted.Share:P1} | {LoadAverage()} |{(ended ? " (the large job ended first: raise --large)" : string.Empty)}"));
             }
@@ -87,11 +87,11 @@ internal static class FairShareBenchmark
     private sealed class Jobs(IClusterClient client, string model, string outputs, ScreenOptions screen)
     {
         public Task<JobStatus> SubmitAsync(string jobId, string input, int priority) =>
-            client.GetGrain<IScreenJobGrain>(jobId).SubmitAsync(new JobSpec(
+            client.GetGrain<IJobCoordinatorGrain>(jobId).SubmitAsync(new JobSpec(
                 "screen", input, Path.Combine(outputs, jobId), model, "embed", null, false, LabelSet.DefaultTemplate, true, false, OutputLayout.Assembled,
                 screen.ShardSize, screen.MaxTokensPerBatch, screen.MaxBatchSize, screen.MaxShardsInFlight, priority));
 
-        public Task<JobSnapshot> SnapshotAsync(string jobId) => client.GetGrain<IJobGrain>(jobId).GetSnapshotAsync();
+        public Task<JobSnapshot> SnapshotAsync(string jobId) => client.GetGrain<IJobFiguresAggregatorGrain>(jobId).GetSnapshotAsync();
 
         /// <summary>A job from submission to its end; it must complete.</summary>
         public async Task<TimeSpan> RunAsync(string jobId, string input, int priority) => (await RunBesideAsync(jobId, input, priority, null)).Wall;
@@ -114,7 +114,7 @@ internal static class FairShareBenchmark
             JobStatus status;
 
             // The aggregator's one-way reports may trail the job's end: it is followed until it has every batch.
-            while (!(status = (await client.GetGrain<IScreenJobGrain>(jobId).GetStatusAsync())!).Final || (status.Phase == JobPhase.Completed && seen < sequences))
+            while (!(status = (await client.GetGrain<IJobCoordinatorGrain>(jobId).GetStatusAsync())!).Final || (status.Phase == JobPhase.Completed && seen < sequences))
             {
                 wall = status.Final && wall == TimeSpan.Zero ? clock.Elapsed : wall;
                 var mine = await SnapshotAsync(jobId);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using ProtSt.Grains.Devices;
+using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Folders;

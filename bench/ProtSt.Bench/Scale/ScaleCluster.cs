@@ -2,8 +2,8 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
-using ProtSt.Grains.Devices;
 using ProtSt.Grains.Hosting;
+using ProtSt.Grains.Inference;
 
 namespace ProtSt.Bench.Scale;
 

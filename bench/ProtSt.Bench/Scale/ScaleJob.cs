@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using ProtSt.Grains;
-using ProtSt.Grains.Devices;
+using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Pipeline;
 
@@ -50,7 +50,7 @@ internal static class ScaleJob
             {
                 // Not the aggregator's silo: a driver call in flight to an aggregator whose silo dies is answered by
                 // no one and waits out the 30-minute response timeout (the aggregator-call timeouts are separate work).
-                var aggregatorSilo = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(cluster.Client.GetGrain<IJobGrain>(jobId), cancellationToken);
+                var aggregatorSilo = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(cluster.Client.GetGrain<IJobFiguresAggregatorGrain>(jobId), cancellationToken);
                 var victim = cluster.SecondarySilos.Last(s => !s.SiloAddress.Equals(aggregatorSilo));
                 killed = victim.SiloAddress.ToParsableString();
                 killedAt = Stopwatch.GetTimestamp();
@@ -105,7 +105,7 @@ internal static class ScaleJob
         var overhead = scheduled - failed - (padded * secondsPerToken);
         var lateness = busy - scheduled;
         var mid = available - busy - idleStart - idleEnd;
-        var aggregator = CallTimings.Of(nameof(IJobGrain));
+        var aggregator = CallTimings.Of(nameof(IJobFiguresAggregatorGrain));
         var deviceCalls = CallTimings.Of(nameof(IDeviceGrain), nameof(IDeviceGrain.RunAsync));
         var shards = CallTimings.Of(nameof(IShardGrain), nameof(IShardGrain.ProcessAsync));
         return new ScaleFigures(

@@ -25,7 +25,7 @@ internal static class AttachCommand
             var redis = parse.GetValue(cluster)
                 ?? throw new ArgumentException("attach needs --cluster <redis> for a job id (a job on the embedded silo lives only as long as its screen; continue one with protst screen --resume <output folder>).");
             await using var connection = await JobConnection.OpenAsync(redis, configuration.ClusterId, configuration.Devices, configuration.Monitoring, configuration.Security, configuration.Screen, ct);
-            if (await connection.Grains.GetGrain<IScreenJobGrain>(target).GetStatusAsync().WaitAsync(configuration.Screen.ControlCallTimeout, ct) is null)
+            if (await connection.Grains.GetGrain<IJobCoordinatorGrain>(target).GetStatusAsync().WaitAsync(configuration.Screen.ControlCallTimeout, ct) is null)
             {
                 throw new ArgumentException($"the cluster at {redis} knows no job '{target}' (protst jobs --cluster {redis} lists them).");
             }

@@ -19,7 +19,7 @@ internal static class CancelCommand
             var configuration = CliConfiguration.Load(parse);
             await using var connection = await JobConnection.OpenAsync(parse.GetValue(cluster), configuration.ClusterId, configuration.Devices, configuration.Monitoring, configuration.Security, configuration.Screen, ct);
             var id = parse.GetValue(job)!;
-            var status = await connection.Grains.GetGrain<IScreenJobGrain>(id).CancelAsync().WaitAsync(configuration.Screen.ControlCallTimeout, ct)
+            var status = await connection.Grains.GetGrain<IJobCoordinatorGrain>(id).CancelAsync().WaitAsync(configuration.Screen.ControlCallTimeout, ct)
                 ?? throw new ArgumentException($"the cluster knows no job '{id}'.");
             Console.WriteLine(status.Phase == JobPhase.Cancelled
                 ? $"job {id} cancelled after {status.ShardsDone} of {status.Shards} shards ({status.Rows} rows in finished parts); {Path.Combine(status.Spec.Output, JobFolderRecord.FileName)} says so."

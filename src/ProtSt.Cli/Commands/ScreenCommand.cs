@@ -148,7 +148,7 @@ internal static class ScreenCommand
         deviceOptions.Count = job.Devices ?? deviceOptions.Count;
         await using var connection = await JobConnection.OpenAsync(job.Cluster, configuration.ClusterId, deviceOptions, configuration.Monitoring, configuration.Security, configuration.Screen, ct);
         var jobId = job.ContinueJobId ?? JobSubmitter.NewId(job.Request.Kind);
-        var known = job.ContinueJobId is null ? null : await connection.Grains.GetGrain<IScreenJobGrain>(jobId).GetStatusAsync().WaitAsync(screen.ControlCallTimeout, ct);
+        var known = job.ContinueJobId is null ? null : await connection.Grains.GetGrain<IJobCoordinatorGrain>(jobId).GetStatusAsync().WaitAsync(screen.ControlCallTimeout, ct);
         _ = known ?? await JobSubmitter.SubmitAsync(connection.Grains, jobId, spec, screen.ControlCallTimeout, ct);
         if (job.Detach)
         {

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ProtSt.Grains.Devices;
+using ProtSt.Grains.Inference;
 
 namespace ProtSt.Grains.Hosting;
 

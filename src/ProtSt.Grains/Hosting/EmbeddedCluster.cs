@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using ProtSt.Grains.Devices;
+using ProtSt.Grains.Inference;
 
 namespace ProtSt.Grains.Hosting;
 

@@ -2,11 +2,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using ProtSt.Grains.Devices;
+using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
+using ProtSt.Grains.Jobs.Figures;
 using ProtSt.Grains.Placement;
 using ProtSt.Grains.Security;
-using ProtSt.Grains.Shards;
 
 namespace ProtSt.Grains.Hosting;
 

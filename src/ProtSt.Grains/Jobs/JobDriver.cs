@@ -31,7 +31,7 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
         CancellationToken cancellationToken)
     {
         _onProblem = onProblem;
-        var job = grains.GetGrain<IJobGrain>(jobId);
+        var job = grains.GetGrain<IJobFiguresAggregatorGrain>(jobId);
         var model = Path.GetFullPath(modelDirectory);
         await AggregatorAsync(async () =>
         {
@@ -288,7 +288,7 @@ public sealed class JobDriver(IGrainFactory grains, ScreenOptions options, JobLa
     // Only the driver sees every output row (repeats never reach a shard), so it reports rows to the aggregator.
     // A rejected report is kept and sent with the next one: the aggregator may be moving off a dead silo. A report
     // that timed out may still arrive, so it is dropped rather than resent: figures may undercount, never overcount.
-    private async Task FlushRowCountsAsync(IJobGrain job, CancellationToken cancellationToken)
+    private async Task FlushRowCountsAsync(IJobFiguresAggregatorGrain job, CancellationToken cancellationToken)
     {
         if (await ReportAsync(job.RecordRowsAsync(_rowsSinceReport, _failedSinceReport), cancellationToken))
         {

@@ -1,4 +1,4 @@
-using ProtSt.Grains.Parts;
+using ProtSt.Grains.Jobs.Parts;
 using ProtSt.Grains.Security;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;

@@ -44,7 +44,7 @@ internal sealed class JobWaker(IGrainFactory grains, ILogger<JobWaker> logger) :
         {
             try
             {
-                await grains.GetGrain<IScreenJobGrain>(job).WakeAsync().WaitAsync(CallTimeout);
+                await grains.GetGrain<IJobCoordinatorGrain>(job).WakeAsync().WaitAsync(CallTimeout);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

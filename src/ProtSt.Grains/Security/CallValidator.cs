@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using ProtSt.Grains.Shards;
+using ProtSt.Grains.Inference;
 
 namespace ProtSt.Grains.Security;
 

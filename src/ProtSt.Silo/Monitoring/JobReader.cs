@@ -15,7 +15,7 @@ public sealed class JobReader(IGrainFactory grains)
             return final;
         }
 
-        var snapshot = await grains.GetGrain<IJobGrain>(jobId).GetSnapshotAsync().WaitAsync(cancellationToken);
+        var snapshot = await grains.GetGrain<IJobFiguresAggregatorGrain>(jobId).GetSnapshotAsync().WaitAsync(cancellationToken);
         return snapshot.StartedAt is null ? null : snapshot;
     }
 
@@ -23,7 +23,7 @@ public sealed class JobReader(IGrainFactory grains)
     public async Task<IReadOnlyList<JobSnapshot>> ListAsync(CancellationToken cancellationToken)
     {
         var listings = await Registry.GetJobsAsync().WaitAsync(cancellationToken);
-        return await Task.WhenAll(listings.Select(l => l.Final is { } final ? Task.FromResult(final) : grains.GetGrain<IJobGrain>(l.JobId).GetSnapshotAsync()))
+        return await Task.WhenAll(listings.Select(l => l.Final is { } final ? Task.FromResult(final) : grains.GetGrain<IJobFiguresAggregatorGrain>(l.JobId).GetSnapshotAsync()))
             .WaitAsync(cancellationToken);
     }
 }

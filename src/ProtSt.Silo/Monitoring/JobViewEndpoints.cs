@@ -44,7 +44,7 @@ public static class JobViewEndpoints
             var jobId = JobIds.New(spec.Kind);
             try
             {
-                var status = await grains.GetGrain<IScreenJobGrain>(jobId).SubmitAsync(spec);
+                var status = await grains.GetGrain<IJobCoordinatorGrain>(jobId).SubmitAsync(spec);
                 return TypedResults.Accepted($"/api/jobs/{jobId}", status);
             }
             catch (Exception e) when (e is FileNotFoundException or InvalidOperationException or UnauthorizedAccessException or RequestRefusedException)

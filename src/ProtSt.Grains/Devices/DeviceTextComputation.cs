@@ -1,4 +1,0 @@
-namespace ProtSt.Grains.Devices;
-
-/// <summary>A device's text features for a list of prompts, row-major [Count, Width].</summary>
-public sealed record DeviceTextComputation(int Count, int Width, float[] Features);

@@ -1,0 +1,23 @@
+using System.Collections.Concurrent;
+using ProtSt.Model.Folders;
+using ProtSt.Model.Tokenization;
+
+namespace ProtSt.Grains.Inference;
+
+/// <summary>Per-silo cache of model folders' manifests and tokenizers, so shards open a manifest once rather than per slice.</summary>
+public sealed class ModelCatalog
+{
+    private readonly ConcurrentDictionary<string, Lazy<ModelFolder>> _folders = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<EsmTokenizer>> _tokenizers = new(StringComparer.Ordinal);
+
+    /// <summary>The folder's manifest (hashes are verified where the sessions open, not here).</summary>
+    public ModelFolder Folder(string modelDirectory) =>
+        _folders.GetOrAdd(
+            Path.GetFullPath(modelDirectory),
+            path => new Lazy<ModelFolder>(() => ModelFolder.Open(path, verifyHashes: false))).Value;
+
+    public EsmTokenizer Tokenizer(string modelDirectory) =>
+        _tokenizers.GetOrAdd(
+            Path.GetFullPath(modelDirectory),
+            path => new Lazy<EsmTokenizer>(() => Folder(path).CreateTokenizer())).Value;
+}

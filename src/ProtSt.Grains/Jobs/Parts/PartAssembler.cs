@@ -1,0 +1,62 @@
+using ProtSt.Pipeline;
+
+namespace ProtSt.Grains.Jobs.Parts;
+
+/// <summary>
+/// Assembles a finished job's parts, in shard order, into results.tsv, failures.tsv and embeddings.parquet in the
+/// output folder: the TSV files by copying each part's lines after its header, the Parquet file by copying row groups.
+/// Each file is written under a temporary name and renamed, so an assembled file is whole or absent.
+/// </summary>
+public static class PartAssembler
+{
+    public static async Task AssembleAsync(string output, string partsDirectory, int shards, ScoreColumns? columns, bool withFeature, CancellationToken cancellationToken)
+    {
+        var parts = Enumerable.Range(0, shards).Select(i => PartFolder.PathOf(partsDirectory, i)).ToList();
+        if (parts.Count == 0)
+        {
+            // No record was kept: the files still exist, with their headers and schema.
+            await using var empty = new ScreenResultWriter(output, columns, withFeature);
+            return;
+        }
+
+        await ConcatenateTextAsync(parts, ScreenResultWriter.ResultsFile, output, cancellationToken);
+        await ConcatenateTextAsync(parts, ScreenResultWriter.FailuresFile, output, cancellationToken);
+        var embeddings = Path.Combine(output, ScreenResultWriter.EmbeddingsFile);
+        var temporary = embeddings + ".assembling";
+        await ParquetRowGroupCopier.ConcatenateAsync(parts.Select(p => Path.Combine(p, ScreenResultWriter.EmbeddingsFile)).ToList(), temporary, cancellationToken);
+        File.Move(temporary, embeddings, overwrite: true);
+    }
+
+    private static async Task ConcatenateTextAsync(List<string> parts, string name, string output, CancellationToken cancellationToken)
+    {
+        var target = Path.Combine(output, name);
+        var temporary = target + ".assembling";
+        await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            for (var i = 0; i < parts.Count; i++)
+            {
+                await using var part = new FileStream(Path.Combine(parts[i], name), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+                if (i > 0)
+                {
+                    SkipLine(part);
+                }
+
+                await part.CopyToAsync(stream, cancellationToken);
+            }
+
+            await stream.FlushAsync(cancellationToken);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, target, overwrite: true);
+    }
+
+    // Every part starts with the same header line; only the first part's is kept.
+    private static void SkipLine(FileStream part)
+    {
+        int b;
+        while ((b = part.ReadByte()) >= 0 && b != '\n')
+        {
+        }
+    }
+}

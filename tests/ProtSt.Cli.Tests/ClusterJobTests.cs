@@ -162,6 +162,31 @@ public sealed class ClusterJobTests(ITestOutputHelper output)
         Assert.Contains("was cancelled", attach.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_jobs_batches_follow_the_token_budget_of_the_silo_that_runs_them_not_of_its_client()
+    {
+        // The silo's devices take 512 tokens a batch; the client's own configuration says 8,192 (a CPU client submitting
+        // to GPU silos is the same mismatch the other way round). Fast simulated devices: only the batch sizes matter.
+        await using var cluster = await Cluster.StartAsync(1, new Dictionary<string, string>
+        {
+            ["PROTST_Screen__MaxTokensPerBatch"] = "512",
+            ["PROTST_Devices__Simulated__MicrosecondsPerPaddedToken"] = "2",
+        });
+        var (model, fasta, config) = await cluster.JobFilesAsync();
+        var screen = await Protst.RunAsync(
+            new Dictionary<string, string> { ["PROTST_Screen__MaxTokensPerBatch"] = "8192" },
+            "screen", "--cluster", cluster.Redis, "-i", fasta, "-m", model, "-o", cluster.Scratch.Combine("out"), "--config", config);
+        Assert.True(screen.ExitCode == 0, screen.Error);
+
+        var snapshot = await cluster.SnapshotAsync(JobId(screen.Output.Split('\n')));
+        var batches = snapshot.GetProperty("devices").EnumerateArray().Sum(d => d.GetProperty("batches").GetInt64());
+        var padded = snapshot.GetProperty("paddedTokens").GetInt64();
+
+        // Under the client's 8,192 the 1,200 sequences of 62-302 tokens would average thousands of tokens a batch; under
+        // the silo's 512 no batch passes 512 (a sequence alone may, but none of these is that long).
+        Assert.True(batches > 0 && padded / batches <= 512, $"{batches} batches of {padded} padded tokens: {padded / Math.Max(1, batches)} a batch, over the silo's 512");
+    }
+
     private static string JobId(IEnumerable<string> lines) =>
         Regex.Match(lines.Last(l => l.StartsWith("job: ", StringComparison.Ordinal)), @"^job: (\S+)").Groups[1].Value;
 
@@ -191,6 +216,7 @@ public sealed class ClusterJobTests(ITestOutputHelper output)
         private readonly List<Process> _processes = [];
         private readonly List<Process> _silos = [];
         private readonly List<string> _views = [];
+        private IReadOnlyDictionary<string, string>? _siloSettings;
 
         private Cluster(int port)
         {
@@ -202,9 +228,9 @@ public sealed class ClusterJobTests(ITestOutputHelper output)
 
         public TempDirectory Scratch { get; } = new();
 
-        public static async Task<Cluster> StartAsync(int silos)
+        public static async Task<Cluster> StartAsync(int silos, IReadOnlyDictionary<string, string>? siloSettings = null)
         {
-            var cluster = new Cluster(LoopbackPorts.Free());
+            var cluster = new Cluster(LoopbackPorts.Free()) { _siloSettings = siloSettings };
             await cluster.StartSilosAsync(silos);
             return cluster;
         }
@@ -217,7 +243,13 @@ public sealed class ClusterJobTests(ITestOutputHelper output)
 
         public async Task StartSilosAsync(int count)
         {
-            var silos = Enumerable.Range(0, count).Select(_ => Track(Processes.StartProtst(Simulated, "silo", "--cluster", Redis, "--devices", "1"))).ToList();
+            var environment = new Dictionary<string, string>(Simulated);
+            foreach (var (name, value) in _siloSettings ?? new Dictionary<string, string>())
+            {
+                environment[name] = value;
+            }
+
+            var silos = Enumerable.Range(0, count).Select(_ => Track(Processes.StartProtst(environment, "silo", "--cluster", Redis, "--devices", "1"))).ToList();
             _silos.AddRange(silos);
             foreach (var lines in await Task.WhenAll(silos.Select(s => Processes.WaitForLineAsync(s, "silo ready", Ready))))
             {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ProtSt.Grains.Inference;
+using ProtSt.Grains.Jobs;
 
 namespace ProtSt.Grains.Hosting;
 
@@ -9,7 +10,7 @@ namespace ProtSt.Grains.Hosting;
 /// silo leaves gracefully it takes them off the directory and drains them before the silo goes on to stop.
 /// </summary>
 internal sealed class DeviceRegistrar(
-    IGrainFactory grains, ILocalSiloDetails silo, IOptions<DeviceOptions> options, DeviceDrain drain, ILogger<DeviceRegistrar> logger)
+    IGrainFactory grains, ILocalSiloDetails silo, IOptions<DeviceOptions> options, IOptions<ScreenOptions> screen, DeviceDrain drain, ILogger<DeviceRegistrar> logger)
     : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
     private static readonly TimeSpan UnregisterTimeout = TimeSpan.FromSeconds(5);
@@ -22,7 +23,7 @@ internal sealed class DeviceRegistrar(
     private Task StartAsync(CancellationToken cancellationToken)
     {
         _announcement = new PeriodicAnnouncement(
-            () => grains.GetGrain<IDeviceDirectoryGrain>(0).RegisterAsync(silo.SiloAddress.ToParsableString(), options.Value.Count),
+            () => grains.GetGrain<IDeviceDirectoryGrain>(0).RegisterAsync(silo.SiloAddress.ToParsableString(), options.Value.Count, screen.Value.MaxTokensPerBatch),
             logger);
         return _announcement.StartAsync();
     }

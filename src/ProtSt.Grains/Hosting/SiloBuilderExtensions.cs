@@ -37,6 +37,7 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<DevicePreload>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<DevicePreload>());
         builder.Services.AddSingleton<ModelCatalog>();
+        builder.Services.AddSingleton<BatchRouter>();
         builder.Services.AddSingleton<DeviceDrain>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, JobWaker>();
         builder.Services.AddOptions<ScreenOptions>().BindConfiguration(ScreenOptions.SectionName);

@@ -10,16 +10,19 @@ namespace ProtSt.Grains.Inference;
 internal sealed class DeviceDirectoryGrain(IClusterMembershipService membership) : Grain, IDeviceDirectoryGrain
 {
     private readonly Dictionary<string, int> _devicesBySilo = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _tokensPerBatchBySilo = new(StringComparer.Ordinal);
 
     // A random start: an activation that replaces one lost with its silo never repeats the version caches hold.
     private long _version = Random.Shared.NextInt64(long.MaxValue / 2);
 
-    public Task RegisterAsync(string siloAddress, int deviceCount)
+    public Task RegisterAsync(string siloAddress, int deviceCount, int tokensPerBatch)
     {
         // Silos announce every few seconds; only a change moves the version.
-        if (!_devicesBySilo.TryGetValue(siloAddress, out var known) || known != deviceCount)
+        if (!_devicesBySilo.TryGetValue(siloAddress, out var known) || known != deviceCount
+            || !_tokensPerBatchBySilo.TryGetValue(siloAddress, out var budget) || budget != tokensPerBatch)
         {
             _devicesBySilo[siloAddress] = deviceCount;
+            _tokensPerBatchBySilo[siloAddress] = tokensPerBatch;
             _version++;
         }
 
@@ -28,7 +31,7 @@ internal sealed class DeviceDirectoryGrain(IClusterMembershipService membership)
 
     public Task UnregisterAsync(string siloAddress)
     {
-        if (_devicesBySilo.Remove(siloAddress))
+        if (_devicesBySilo.Remove(siloAddress) | _tokensPerBatchBySilo.Remove(siloAddress))
         {
             _version++;
         }
@@ -39,7 +42,8 @@ internal sealed class DeviceDirectoryGrain(IClusterMembershipService membership)
     public Task<long> GetVersionAsync() => Task.FromResult(_version);
 
     public Task<DeviceDirectoryListing> GetListingAsync() =>
-        Task.FromResult(new DeviceDirectoryListing(_version, new Dictionary<string, int>(_devicesBySilo, StringComparer.Ordinal)));
+        Task.FromResult(new DeviceDirectoryListing(
+            _version, new Dictionary<string, int>(_devicesBySilo, StringComparer.Ordinal), new Dictionary<string, int>(_tokensPerBatchBySilo, StringComparer.Ordinal)));
 
     public Task<IReadOnlyList<string>> GetDevicesAsync()
     {

@@ -44,6 +44,30 @@ public sealed class DeviceListCache(
         return Current();
     }
 
+    /// <summary>
+    /// The token budget a batch for all of <paramref name="devices"/> must fit: the smallest their silos registered, so
+    /// a batch planned once may go to any of them; null when none of their silos said (a silo of an older version).
+    /// </summary>
+    public int? TokensPerBatchOf(IEnumerable<string> devices)
+    {
+        var budgets = _listing?.TokensPerBatchBySilo;
+        if (budgets is null)
+        {
+            return null;
+        }
+
+        int? smallest = null;
+        foreach (var silo in devices.Select(d => DeviceKey.Parse(d).SiloAddress).Distinct(StringComparer.Ordinal))
+        {
+            if (budgets.TryGetValue(silo, out var budget) && budget > 0)
+            {
+                smallest = Math.Min(smallest ?? int.MaxValue, budget);
+            }
+        }
+
+        return smallest;
+    }
+
     /// <summary>Reads the listing from the directory now (a shard that ran out of devices); one read serves callers that arrive together.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {

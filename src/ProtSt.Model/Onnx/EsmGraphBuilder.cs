@@ -12,11 +12,6 @@ namespace ProtSt.Model.Onnx;
 /// </summary>
 public static class EsmGraphBuilder
 {
-    public const string InputIds = "input_ids";
-    public const string AttentionMask = "attention_mask";
-    public const string LastHiddenState = "last_hidden_state";
-    public const string MeanResidueEmbedding = "mean_residue_embedding";
-
     // ESM was trained masking 15% of tokens, 80% of those with <mask>; inference rescales by the observed ratio instead.
     private const float MaskRatioTrain = 0.15f * 0.8f;
 
@@ -51,8 +46,8 @@ public static class EsmGraphBuilder
 
         public void Emit()
         {
-            var ids = g.Input(InputIds, DataType.Int64, "batch", "sequence");
-            var mask = g.Input(AttentionMask, DataType.Int64, "batch", "sequence");
+            var ids = g.Input(GraphContract.InputIds, DataType.Int64, "batch", "sequence");
+            var mask = g.Input(GraphContract.AttentionMask, DataType.Int64, "batch", "sequence");
             _maskFloat = g.Node("Cast", [mask], "attention_mask_float", Attributes.Int("to", (long)DataType.Float));
             _maskCompute = g.ToCompute(_maskFloat);
             _axis1 = g.Int64Constant("axis_1", 1);
@@ -62,8 +57,8 @@ public static class EsmGraphBuilder
             var x = Embeddings(ids);
             var hidden = g.ToFloat(options.Variant == GraphVariant.Fused ? FusedLayers(x, mask) : PlainLayers(x));
 
-            g.Output(hidden, LastHiddenState, DataType.Float, "batch", "sequence", _d);
-            g.Output(MeanOverResidues(hidden), MeanResidueEmbedding, DataType.Float, "batch", _d);
+            g.Output(hidden, GraphContract.LastHiddenState, DataType.Float, "batch", "sequence", _d);
+            g.Output(MeanOverResidues(hidden), GraphContract.MeanResidueEmbedding, DataType.Float, "batch", _d);
         }
 
         private string Embeddings(string ids)
@@ -226,7 +221,7 @@ public static class EsmGraphBuilder
 
             // Rows 0..T-1 of the table, T read from input_ids, shaped [T, 1, head] to broadcast over [B, T, H, head].
             var zero = g.Int64Constant("start_0", 0);
-            var length = g.Node("Slice", [g.Node("Shape", [InputIds]), _axis1, _axis2, zero], "sequence_length");
+            var length = g.Node("Slice", [g.Node("Shape", [GraphContract.InputIds]), _axis1, _axis2, zero], "sequence_length");
             string Table(string name, float[] values) =>
                 Unsqueeze(g.Node("Slice", [g.ToCompute(g.FloatConstant(name, values, rows, width)), zero, length, zero]), _axis1);
             return (Table("rotary_cos_full", cos), Table("rotary_sin_full", sin));

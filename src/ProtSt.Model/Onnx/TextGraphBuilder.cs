@@ -12,12 +12,6 @@ namespace ProtSt.Model.Onnx;
 /// </summary>
 public static class TextGraphBuilder
 {
-    public const string InputIds = "input_ids";
-    public const string AttentionMask = "attention_mask";
-    public const string LastHiddenState = "last_hidden_state";
-    public const string MeanEmbedding = "mean_embedding";
-    public const string Feature = "feature";
-
     /// <summary>Builds the text graph from a checkpoint's BERT tensors and the projection head under <paramref name="projectionPrefix"/>.</summary>
     public static ModelProto Build(Checkpoint checkpoint, BertConfig config, string projectionPrefix, TextGraphOptions options)
     {
@@ -29,8 +23,8 @@ public static class TextGraphBuilder
         long d = config.HiddenSize;
         var eps = (float)config.LayerNormEps;
 
-        var ids = g.Input(InputIds, DataType.Int64, "batch", "sequence");
-        var mask = g.Input(AttentionMask, DataType.Int64, "batch", "sequence");
+        var ids = g.Input(GraphContract.InputIds, DataType.Int64, "batch", "sequence");
+        var mask = g.Input(GraphContract.AttentionMask, DataType.Int64, "batch", "sequence");
         var maskFloat = g.Node("Cast", [mask], "attention_mask_float", Attributes.Int("to", (long)DataType.Float));
         var axis1 = g.Int64Constant("axis_1", 1);
         var axis2 = g.Int64Constant("axis_2", 2);
@@ -69,7 +63,7 @@ public static class TextGraphBuilder
         }
 
         x = g.ToFloat(x);
-        g.Output(x, LastHiddenState, DataType.Float, "batch", "sequence", d);
+        g.Output(x, GraphContract.LastHiddenState, DataType.Float, "batch", "sequence", d);
 
         var pooled = maskFloat;
         foreach (var excluded in options.PoolingExcludedIds.Distinct())
@@ -81,8 +75,8 @@ public static class TextGraphBuilder
         var sum = g.Node("ReduceSum", [g.Node("Mul", [x, g.Node("Unsqueeze", [pooled, axis2])]), axis1], null, Attributes.Int("keepdims", 0));
         var count = g.Node("Add", [g.Node("ReduceSum", [pooled, axis1], null, Attributes.Int("keepdims", 1)), g.FloatScalar("pooling_epsilon", options.PoolingEpsilon)]);
         var mean = g.Node("Div", [sum, count]);
-        g.Output(mean, MeanEmbedding, DataType.Float, "batch", d);
-        g.Output(projection.Emit(g, mean), Feature, DataType.Float, "batch", projection.OutputWidth);
+        g.Output(mean, GraphContract.TextMeanEmbedding, DataType.Float, "batch", d);
+        g.Output(projection.Emit(g, mean), GraphContract.TextFeature, DataType.Float, "batch", projection.OutputWidth);
         return g.Build(options.ProducerVersion, $"ProtST text tower (BERT {config.NumLayers}x{config.HiddenSize}, projection {projection.OutputWidth})");
     }
 }

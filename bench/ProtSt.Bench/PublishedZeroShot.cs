@@ -14,7 +14,7 @@ internal static class PublishedZeroShot
     {
         for (var i = 0; i < encoded.Count; i++)
         {
-            var (_, feature) = sessions.Run(EncodedBatch.Create([encoded[i]], padId));
+            var feature = sessions.Run(EncodedBatch.Create([encoded[i]], padId)).Head;
             predictions[i] = ZeroShotScorer.ArgMax(scorer.Score(feature!));
         }
     }

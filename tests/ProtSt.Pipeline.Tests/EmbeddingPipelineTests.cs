@@ -38,7 +38,7 @@ public sealed class EmbeddingPipelineTests : IDisposable
         var tokenizer = _session.Folder.CreateTokenizer();
         foreach (var (record, row) in records.Zip(writer.Rows))
         {
-            var alone = _session.Run(EncodedBatch.Create([tokenizer.Encode(record.Sequence)], tokenizer.PadId)).MeanResidueEmbeddings;
+            var alone = _session.Run(EncodedBatch.Create([tokenizer.Encode(record.Sequence)], tokenizer.PadId)).Pooled;
             Assert.True(alone.Zip(row.Vector, (a, b) => Math.Abs(a - b)).Max() < 1e-5, record.Id);
         }
     }

@@ -18,8 +18,8 @@ public sealed class OnnxDeviceBackendFactory : IDeviceBackendFactory
             await Task.Run(
                 () =>
                 {
-                    var (encoder, head) = sessions.Run(batch);
-                    return new DeviceComputation(encoder.HiddenSize, encoder.MeanResidueEmbeddings, sessions.Head?.OutputWidth ?? 0, head);
+                    var outputs = sessions.Run(batch);
+                    return new DeviceComputation(outputs.HiddenSize, outputs.Pooled, outputs.HeadWidth, outputs.Head);
                 },
                 cancellationToken);
 

@@ -35,19 +35,7 @@ public static class ModelConverter
         options ??= new ConvertOptions();
         var source = HfModelFolder.Open(checkpointDirectory);
         var root = source.Config.RootElement;
-        var modelType = root.TryGetProperty("model_type", out var type) ? type.GetString() : null;
-        var protst = modelType == "protst";
-        var esmJson = modelType switch
-        {
-            null or "esm" => root,
-
-            // ProtST checkpoints nest the ESM encoder's config; its weights sit under protein_model.esm.
-            "protst" when root.TryGetProperty("protein_config", out var protein) => protein,
-            _ => throw new ModelConfigException(
-                $"{source.ConfigPath}: model_type '{modelType}' is not an ESM encoder; this converter builds ESM-2, ESM-1b and ProtST models."),
-        };
-
-        var config = EsmConfig.Parse(esmJson, protst ? source.ConfigPath + " protein_config" : source.ConfigPath);
+        var (family, config, protst) = ReadEncoderConfig(source);
 
         // A ProtST folder's vocab.txt is the text tower's; its protein side uses the standard ESM alphabet.
         var vocabulary = config.VocabList ?? (protst ? EsmTokenizer.StandardVocabulary : ReadVocabularyFile(source.Directory));
@@ -88,7 +76,7 @@ public static class ModelConverter
         {
             FormatVersion = 1,
             Kind = ModelKind.Encoder,
-            Architecture = config.PositionEmbedding == EsmPositionEmbedding.Rotary ? "esm2" : "esm1b",
+            Architecture = family.ToString().ToLowerInvariant(),
             HiddenSize = config.HiddenSize,
             NumLayers = config.NumLayers,
             NumHeads = config.NumHeads,
@@ -176,6 +164,30 @@ public static class ModelConverter
         };
         File.WriteAllText(manifestPath, manifest.ToJson());
         return manifest;
+    }
+
+    /// <summary>
+    /// The one place a checkpoint's family is decided: its config's <c>model_type</c> (ESM, or ProtST wrapping an ESM
+    /// protein tower) and, for ESM, its position type.
+    /// </summary>
+    private static (EncoderFamily Family, EsmConfig Config, bool ProtSt) ReadEncoderConfig(HfModelFolder source)
+    {
+        var root = source.Config.RootElement;
+        var modelType = root.TryGetProperty("model_type", out var type) ? type.GetString() : null;
+        var protst = modelType == "protst";
+        var esmJson = modelType switch
+        {
+            null or "esm" => root,
+
+            // ProtST checkpoints nest the ESM encoder's config; its weights sit under protein_model.esm.
+            "protst" when root.TryGetProperty("protein_config", out var protein) => protein,
+            _ => throw new ModelConfigException(
+                $"{source.ConfigPath}: model_type '{modelType}' is not an ESM encoder; this converter builds ESM-2, ESM-1b and ProtST models."),
+        };
+
+        var config = EsmConfig.Parse(esmJson, protst ? source.ConfigPath + " protein_config" : source.ConfigPath);
+        var family = config.PositionEmbedding == EsmPositionEmbedding.Rotary ? EncoderFamily.Esm2 : EncoderFamily.Esm1b;
+        return (family, config, protst);
     }
 
     private static ManifestHead WriteHead(Checkpoint checkpoint, string prefix, int inputWidth, bool softmax, WeightPrecision precision, string outputDirectory)

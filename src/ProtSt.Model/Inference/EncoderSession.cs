@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using ProtSt.Model.Folders;
 using ProtSt.Model.Onnx;
+using ProtSt.Model.Outputs;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Model.Inference;
@@ -8,14 +9,14 @@ namespace ProtSt.Model.Inference;
 /// <summary>
 /// One ONNX Runtime session of an encoder model. On CPU, inputs and outputs are bound straight to managed arrays (no
 /// copies); on CUDA, a batch that needs only the mean embedding goes through IO binding with pinned host buffers reused
-/// across batches (<see cref="StagedBinding"/>). <see cref="Run(EncodedBatch, float[], float[])"/> may be called from
-/// several threads at once.
+/// across batches (<see cref="StagedBinding"/>), so residue states are fetched only when requested.
+/// <see cref="Run(EncodedBatch, float[], float[])"/> may be called from several threads at once.
 /// </summary>
 public sealed class EncoderSession : IDisposable
 {
-    private static readonly string[] MeanOnly = [EsmGraphBuilder.MeanResidueEmbedding];
-    private static readonly string[] MeanAndHidden = [EsmGraphBuilder.MeanResidueEmbedding, EsmGraphBuilder.LastHiddenState];
-    private static readonly string[] InputNames = [EsmGraphBuilder.InputIds, EsmGraphBuilder.AttentionMask];
+    private static readonly string[] MeanOnly = [GraphContract.MeanResidueEmbedding];
+    private static readonly string[] MeanAndHidden = [GraphContract.MeanResidueEmbedding, GraphContract.LastHiddenState];
+    private static readonly string[] InputNames = [GraphContract.InputIds, GraphContract.AttentionMask];
 
     private readonly InferenceSession _session;
     private readonly StagedBinding? _staged;
@@ -65,16 +66,25 @@ public sealed class EncoderSession : IDisposable
         }
     }
 
-    /// <summary>Runs one batch, returning fresh output arrays.</summary>
-    public EncoderOutput Run(EncodedBatch batch, bool includeHiddenStates = false)
+    /// <summary>
+    /// Runs one batch into fresh arrays, producing what <paramref name="request"/> asks for (default: the pooled
+    /// embedding only; the head is <see cref="ModelSessions"/>' part).
+    /// </summary>
+    public BatchOutputs Run(EncodedBatch batch, OutputRequest? request = null)
     {
+        request ??= OutputRequest.Default;
+        var layers = LayersServed(request);
         var mean = new float[batch.BatchSize * HiddenSize];
-        var hidden = includeHiddenStates ? new float[batch.PaddedTokens * HiddenSize] : null;
-        return Run(batch, mean, hidden);
+        var hidden = request.Wants(OutputKind.Residues) || layers is not null ? new float[batch.PaddedTokens * HiddenSize] : null;
+        var output = Run(batch, mean, hidden);
+        return layers is null ? output : output with { LayerNumbers = layers, LayerPooled = mean, LayerResidues = hidden };
     }
 
-    /// <summary>Runs one batch into caller-owned arrays, which may be reused across batches (they must be at least as large as the batch needs).</summary>
-    public EncoderOutput Run(EncodedBatch batch, float[] meanDestination, float[]? hiddenDestination)
+    /// <summary>
+    /// Runs one batch into caller-owned arrays, which may be reused across batches (they must be at least as large as
+    /// the batch needs); residue states are fetched only when <paramref name="hiddenDestination"/> is given.
+    /// </summary>
+    public BatchOutputs Run(EncodedBatch batch, float[] meanDestination, float[]? hiddenDestination)
     {
         var meanLength = batch.BatchSize * HiddenSize;
         ArgumentOutOfRangeException.ThrowIfLessThan(meanDestination.Length, meanLength, nameof(meanDestination));
@@ -83,10 +93,11 @@ public sealed class EncoderSession : IDisposable
             ArgumentOutOfRangeException.ThrowIfLessThan(hiddenDestination.LongLength, batch.PaddedTokens * HiddenSize, nameof(hiddenDestination));
         }
 
+        var output = new BatchOutputs(batch.BatchSize, batch.SequenceLength, HiddenSize, meanDestination) { Residues = hiddenDestination };
         if (hiddenDestination is null && _staged is not null)
         {
             _staged.Run(batch, HiddenSize, meanDestination.AsSpan(0, meanLength));
-            return new EncoderOutput(batch.BatchSize, batch.SequenceLength, HiddenSize, meanDestination, null);
+            return output;
         }
 
         long[] inputShape = [batch.BatchSize, batch.SequenceLength];
@@ -102,13 +113,36 @@ public sealed class EncoderSession : IDisposable
         using var runOptions = new RunOptions();
         OrtValue[] outputs = hiddenValue is null ? [meanValue] : [meanValue, hiddenValue];
         _session.Run(runOptions, InputNames, [ids, mask], hiddenValue is null ? MeanOnly : MeanAndHidden, outputs);
-        return new EncoderOutput(batch.BatchSize, batch.SequenceLength, HiddenSize, meanDestination, hiddenDestination);
+        return output;
     }
 
     public void Dispose()
     {
         _staged?.Dispose();
         _session.Dispose();
+    }
+
+    /// <summary>
+    /// The layers a request's <see cref="OutputKind.Layers"/> resolves to, or null when it asks for none. Graphs output
+    /// only the last layer so far, which is the residue states themselves; other layers and contacts fail clearly.
+    /// </summary>
+    private int[]? LayersServed(OutputRequest request)
+    {
+        if (request.Wants(OutputKind.Contacts))
+        {
+            throw new NotSupportedException($"{Folder.OnnxPath} has no contact output; contacts are not converted yet.");
+        }
+
+        if (!request.Wants(OutputKind.Layers))
+        {
+            return null;
+        }
+
+        var layers = request.ResolveLayers(Manifest.NumLayers);
+        return layers is [var only] && only == Manifest.NumLayers
+            ? [only]
+            : throw new NotSupportedException(
+                $"{Folder.OnnxPath} outputs only its last layer ({Manifest.NumLayers}); layers {string.Join(", ", layers)} were requested.");
     }
 
     private static void CheckSignature(InferenceSession session, ModelFolder folder)
@@ -121,10 +155,10 @@ public sealed class EncoderSession : IDisposable
             }
         }
 
-        if (!session.OutputMetadata.TryGetValue(EsmGraphBuilder.MeanResidueEmbedding, out var mean)
-            || !session.OutputMetadata.ContainsKey(EsmGraphBuilder.LastHiddenState))
+        if (!session.OutputMetadata.TryGetValue(GraphContract.MeanResidueEmbedding, out var mean)
+            || !session.OutputMetadata.ContainsKey(GraphContract.LastHiddenState))
         {
-            throw new ModelFolderException($"{folder.OnnxPath} lacks the outputs {EsmGraphBuilder.MeanResidueEmbedding} and {EsmGraphBuilder.LastHiddenState}.");
+            throw new ModelFolderException($"{folder.OnnxPath} lacks the outputs {GraphContract.MeanResidueEmbedding} and {GraphContract.LastHiddenState}.");
         }
 
         var width = mean.Dimensions[^1];

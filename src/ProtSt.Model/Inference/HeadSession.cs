@@ -7,7 +7,7 @@ namespace ProtSt.Model.Inference;
 /// <summary>The session of a model folder's head graph: mean residue embeddings in, the projected feature or class probabilities out.</summary>
 public sealed class HeadSession : IDisposable
 {
-    private static readonly string[] InputNames = [HeadGraphBuilder.Input];
+    private static readonly string[] InputNames = [GraphContract.HeadInput];
 
     private readonly InferenceSession _session;
     private readonly string[] _outputNames;
@@ -17,7 +17,7 @@ public sealed class HeadSession : IDisposable
         _session = session;
         InputWidth = inputWidth;
         OutputWidth = outputWidth;
-        _outputNames = [probabilities ? HeadGraphBuilder.Probabilities : HeadGraphBuilder.Output];
+        _outputNames = [probabilities ? GraphContract.HeadProbabilities : GraphContract.HeadOutput];
     }
 
     public int InputWidth { get; }

@@ -1,4 +1,5 @@
 using ProtSt.Model.Folders;
+using ProtSt.Model.Outputs;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Model.Inference;
@@ -45,11 +46,17 @@ public sealed class ModelSessions : IDisposable
     public TextEncoderSession Text => _text?.Value
         ?? throw new ModelFolderException($"'{Folder.Directory}' is a {Folder.Manifest.Kind} model and has no text tower; zero-shot labels and text search need a ProtST zero-shot model.");
 
-    /// <summary>Runs the encoder and, when the folder has one, the head on the batch's mean embeddings.</summary>
-    public (EncoderOutput Encoder, float[]? Head) Run(EncodedBatch batch)
+    /// <summary>
+    /// Runs the encoder and, when the request asks for it and the folder has one, the head on the batch's mean
+    /// embeddings (default: both, as every batch did before requests existed).
+    /// </summary>
+    public BatchOutputs Run(EncodedBatch batch, OutputRequest? request = null)
     {
-        var output = Encoder.Run(batch);
-        return (output, Head?.Run(output.MeanResidueEmbeddings, batch.BatchSize));
+        request ??= OutputRequest.Default;
+        var output = Encoder.Run(batch, request);
+        return Head is null || !request.Wants(OutputKind.Head)
+            ? output
+            : output with { Head = Head.Run(output.Pooled, batch.BatchSize), HeadWidth = Head.OutputWidth };
     }
 
     public void Dispose()

@@ -8,11 +8,11 @@ namespace ProtSt.Model.Inference;
 /// <summary>
 /// Runs encoder batches through ONNX Runtime IO binding with host buffers from the session's allocator — on CUDA its
 /// page-locked (pinned) memory arena, which the GPU copies from and into directly and which hands the same blocks back
-/// batch after batch. Only the mean embedding is bound as output; the hidden states never leave the device.
+/// batch after batch. Only the mean embedding is bound as output: a batch that asks for no residue states never copies them off the device.
 /// </summary>
 internal sealed class StagedBinding : IDisposable
 {
-    private static readonly string[] InputNames = [EsmGraphBuilder.InputIds, EsmGraphBuilder.AttentionMask];
+    private static readonly string[] InputNames = [GraphContract.InputIds, GraphContract.AttentionMask];
 
     private readonly InferenceSession _session;
     private readonly OrtMemoryInfo _memory;
@@ -58,7 +58,7 @@ internal sealed class StagedBinding : IDisposable
         using var binding = _session.CreateIoBinding();
         binding.BindInput(InputNames[0], ids);
         binding.BindInput(InputNames[1], mask);
-        binding.BindOutput(EsmGraphBuilder.MeanResidueEmbedding, mean);
+        binding.BindOutput(GraphContract.MeanResidueEmbedding, mean);
         binding.SynchronizeBoundInputs();
         using var runOptions = new RunOptions();
         _session.RunWithBinding(runOptions, binding);

@@ -8,7 +8,7 @@ namespace ProtSt.Model.Inference;
 /// <summary>The text tower of a ProtST zero-shot folder: prompts in, features in the shared protein–text space out.</summary>
 public sealed class TextEncoderSession : IDisposable
 {
-    private static readonly string[] InputNames = [TextGraphBuilder.InputIds, TextGraphBuilder.AttentionMask];
+    private static readonly string[] InputNames = [GraphContract.InputIds, GraphContract.AttentionMask];
 
     private readonly InferenceSession _session;
     private readonly ManifestText _text;
@@ -49,11 +49,11 @@ public sealed class TextEncoderSession : IDisposable
         using var runOptions = new RunOptions();
         if (stateValue is null)
         {
-            _session.Run(runOptions, InputNames, [ids, mask], [TextGraphBuilder.Feature, TextGraphBuilder.MeanEmbedding], [featureValue, meanValue]);
+            _session.Run(runOptions, InputNames, [ids, mask], [GraphContract.TextFeature, GraphContract.TextMeanEmbedding], [featureValue, meanValue]);
         }
         else
         {
-            _session.Run(runOptions, InputNames, [ids, mask], [TextGraphBuilder.Feature, TextGraphBuilder.MeanEmbedding, TextGraphBuilder.LastHiddenState], [featureValue, meanValue, stateValue]);
+            _session.Run(runOptions, InputNames, [ids, mask], [GraphContract.TextFeature, GraphContract.TextMeanEmbedding, GraphContract.LastHiddenState], [featureValue, meanValue, stateValue]);
         }
 
         return new TextEmbeddings(rows, width, features, hidden, means, length, states);

@@ -12,10 +12,9 @@ namespace ProtSt.Model.Onnx;
 /// </summary>
 public static class EsmGraphBuilder
 {
-    public const string InputIds = "input_ids";
-    public const string AttentionMask = "attention_mask";
-    public const string LastHiddenState = "last_hidden_state";
-    public const string MeanResidueEmbedding = "mean_residue_embedding";
+    private const string WordEmbeddings = "embeddings.word_embeddings.weight";
+    private const string PositionEmbeddings = "embeddings.position_embeddings.weight";
+    private const string EmbeddingNorm = "embeddings.layer_norm";
 
     // ESM was trained masking 15% of tokens, 80% of those with <mask>; inference rescales by the observed ratio instead.
     private const float MaskRatioTrain = 0.15f * 0.8f;
@@ -23,7 +22,7 @@ public static class EsmGraphBuilder
     /// <summary>Builds the encoder graph from a checkpoint's ESM tensors.</summary>
     public static ModelProto Build(Checkpoint checkpoint, EsmConfig config, EsmGraphOptions options)
     {
-        var weights = EsmEncoderWeights.Locate(checkpoint, config, options.TensorPrefix);
+        var weights = Locate(checkpoint, config, options.TensorPrefix);
         weights.RequireHalfRange = options.Precision == WeightPrecision.Fp16;
         var g = new OnnxGraphBuilder("esm_encoder", options.Precision, options.Int8Scheme);
         var graph = new EsmGraph(g, weights, config, options);
@@ -31,45 +30,66 @@ public static class EsmGraphBuilder
         return g.Build(options.ProducerVersion, $"ESM encoder ({config.PositionEmbedding}, {config.NumLayers}x{config.HiddenSize}, {options.Variant}, {options.Precision})");
     }
 
-    /// <summary>Holds the values shared across the layers while the graph is emitted.</summary>
-    private sealed class EsmGraph(OnnxGraphBuilder g, EsmEncoderWeights w, EsmConfig config, EsmGraphOptions options)
+    /// <summary>
+    /// Finds the ESM encoder (e.g. under <c>esm.</c> or <c>protein_model.esm.</c>) and verifies every tensor it needs;
+    /// a BERT text tower also has <c>embeddings.word_embeddings</c>, so the ESM-only final norm marks the prefix.
+    /// </summary>
+    private static EncoderWeights Locate(Checkpoint checkpoint, EsmConfig config, string? prefix)
     {
-        private static readonly string[] Projections = ["query", "key", "value"];
+        var names = BlockWeightNames.HuggingFaceEsm;
+        prefix ??= PrefixedWeights.DetectPrefix(checkpoint, names.FinalNorm + ".weight", "ESM encoder", WordEmbeddings);
+        long d = config.HiddenSize;
+        var embeddings = new List<(string Name, long[] Shape)>
+        {
+            (WordEmbeddings, [EncoderWeights.VocabularyRows(checkpoint, prefix, WordEmbeddings, config.VocabList?.Count), d]),
+        };
+        if (config.PositionEmbedding == EsmPositionEmbedding.Absolute)
+        {
+            embeddings.Add((PositionEmbeddings, [config.MaxPositionEmbeddings, d]));
+        }
 
+        if (config.EmbLayerNormBefore)
+        {
+            embeddings.Add((EmbeddingNorm + ".weight", [d]));
+            embeddings.Add((EmbeddingNorm + ".bias", [d]));
+        }
+
+        return EncoderWeights.Locate(checkpoint, prefix, TransformerBlockSpec.Esm(config), names, embeddings, "its config");
+    }
+
+    /// <summary>Holds the values shared while the graph is emitted.</summary>
+    private sealed class EsmGraph(OnnxGraphBuilder g, EncoderWeights w, EsmConfig config, EsmGraphOptions options)
+    {
         private readonly long _d = config.HiddenSize;
-        private readonly long _f = config.IntermediateSize;
-        private readonly int _heads = config.NumHeads;
-        private readonly int _headSize = config.HeadSize;
-        private readonly float _eps = (float)config.LayerNormEps;
         private readonly WeightOps _ops = new(g, w);
 
         private string _maskFloat = string.Empty;
-        private string _maskCompute = string.Empty;
         private string _axis1 = string.Empty;
         private string _axis2 = string.Empty;
         private string _one = string.Empty;
 
         public void Emit()
         {
-            var ids = g.Input(InputIds, DataType.Int64, "batch", "sequence");
-            var mask = g.Input(AttentionMask, DataType.Int64, "batch", "sequence");
+            var ids = g.Input(GraphContract.InputIds, DataType.Int64, "batch", "sequence");
+            var mask = g.Input(GraphContract.AttentionMask, DataType.Int64, "batch", "sequence");
             _maskFloat = g.Node("Cast", [mask], "attention_mask_float", Attributes.Int("to", (long)DataType.Float));
-            _maskCompute = g.ToCompute(_maskFloat);
             _axis1 = g.Int64Constant("axis_1", 1);
             _axis2 = g.Int64Constant("axis_2", 2);
             _one = g.FloatScalar("one", 1f);
 
             var x = Embeddings(ids);
-            var hidden = g.ToFloat(options.Variant == GraphVariant.Fused ? FusedLayers(x, mask) : PlainLayers(x));
+            var rotaryRows = Math.Max(config.MaxPositionEmbeddings, options.MaxTokens);
+            var hidden = g.ToFloat(new TransformerLayers(g, w).Emit(x, ids, mask, _maskFloat, options.Variant, rotaryRows));
 
-            g.Output(hidden, LastHiddenState, DataType.Float, "batch", "sequence", _d);
-            g.Output(MeanOverResidues(hidden), MeanResidueEmbedding, DataType.Float, "batch", _d);
+            g.Output(hidden, GraphContract.LastHiddenState, DataType.Float, "batch", "sequence", _d);
+            g.Output(MeanOverResidues(hidden), GraphContract.MeanResidueEmbedding, DataType.Float, "batch", _d);
         }
 
         private string Embeddings(string ids)
         {
             // Token-dropout scaling and positions are added in float32; the sum enters the layers at compute precision.
-            var emb = g.Node("Gather", [g.FloatWeight(w.Prefix + "embeddings.word_embeddings.weight", w.Matrix("embeddings.word_embeddings.weight", WordRows(), _d), WordRows(), _d), ids]);
+            var rows = w.Rows(WordEmbeddings);
+            var emb = g.Node("Gather", [g.FloatWeight(w.Prefix + WordEmbeddings, w.Matrix(WordEmbeddings, rows, _d), rows, _d), ids]);
             if (config.TokenDropout)
             {
                 var isMask = g.Node("Cast", [g.Node("Equal", [ids, g.Int64Constant("mask_token_id", config.MaskTokenId)])], null, Attributes.Int("to", (long)DataType.Float));
@@ -87,179 +107,17 @@ public static class EsmGraphBuilder
                 var pad = g.Int64Constant("pad_token_id", config.PadTokenId);
                 var notPad = g.Node("Cast", [g.Node("Not", [g.Node("Equal", [ids, pad])])], null, Attributes.Int("to", (long)DataType.Int64));
                 var positions = g.Node("Add", [g.Node("Mul", [g.Node("CumSum", [notPad, _axis1]), notPad]), pad]);
-                var table = g.FloatWeight(w.Prefix + "embeddings.position_embeddings.weight", w.Matrix("embeddings.position_embeddings.weight", config.MaxPositionEmbeddings, _d), config.MaxPositionEmbeddings, _d);
+                var table = g.FloatWeight(w.Prefix + PositionEmbeddings, w.Matrix(PositionEmbeddings, config.MaxPositionEmbeddings, _d), config.MaxPositionEmbeddings, _d);
                 emb = g.Node("Add", [emb, g.Node("Gather", [table, positions])]);
             }
 
             emb = g.ToCompute(emb);
             if (config.EmbLayerNormBefore)
             {
-                emb = LayerNorm(emb, "embeddings.layer_norm");
+                emb = _ops.LayerNorm(emb, EmbeddingNorm, _d, (float)config.LayerNormEps);
             }
 
-            return g.Node("Mul", [emb, Unsqueeze(_maskCompute, _axis2)], "embeddings_output");
-        }
-
-        private long WordRows() => config.VocabList?.Count ?? 33;
-
-        private string PlainLayers(string x)
-        {
-            // Masked keys get the most negative float so softmax gives them exactly zero weight, as masked_fill(-inf) does.
-            var notMask = g.Node("Sub", [_one, _maskFloat]);
-            var bias = g.Node("Mul", [notMask, g.FloatScalar("mask_filter", float.MinValue)]);
-            var attentionBias = Unsqueeze(Unsqueeze(bias, _axis1), _axis1);
-            var (cos, sin) = config.PositionEmbedding == EsmPositionEmbedding.Rotary ? PlainRotaryTables() : (string.Empty, string.Empty);
-            var headShape = g.Int64Constant("head_shape", 0, 0, _heads, _headSize);
-            var modelShape = g.Int64Constant("model_shape", 0, 0, _d);
-            var scale = g.ComputeScalar("query_scale", (float)Math.Pow(_headSize, -0.5));
-
-            for (var i = 0; i < config.NumLayers; i++)
-            {
-                var a = LayerNorm(x, EsmEncoderWeights.Layer(i, "attention.LayerNorm"));
-                var q = g.Node("Reshape", [g.Node("Mul", [Linear(a, EsmEncoderWeights.Layer(i, "attention.self.query"), _d, _d), scale]), headShape]);
-                var k = g.Node("Reshape", [Linear(a, EsmEncoderWeights.Layer(i, "attention.self.key"), _d, _d), headShape]);
-                var v = g.Node("Reshape", [Linear(a, EsmEncoderWeights.Layer(i, "attention.self.value"), _d, _d), headShape]);
-                if (cos.Length > 0)
-                {
-                    q = Rotate(q, cos, sin);
-                    k = Rotate(k, cos, sin);
-                }
-
-                var qh = g.Node("Transpose", [q], null, Attributes.Ints("perm", 0, 2, 1, 3));
-                var kt = g.Node("Transpose", [k], null, Attributes.Ints("perm", 0, 2, 3, 1));
-                var vh = g.Node("Transpose", [v], null, Attributes.Ints("perm", 0, 2, 1, 3));
-                var probabilities = _ops.MaskedSoftmax(g.Node("MatMul", [qh, kt]), attentionBias);
-                var context = g.Node("Transpose", [g.Node("MatMul", [probabilities, vh])], null, Attributes.Ints("perm", 0, 2, 1, 3));
-                var attention = Linear(g.Node("Reshape", [context, modelShape]), EsmEncoderWeights.Layer(i, "attention.output.dense"), _d, _d);
-                x = g.Node("Add", [x, attention]);
-
-                var h = LayerNorm(x, EsmEncoderWeights.Layer(i, "LayerNorm"));
-                h = Gelu(Linear(h, EsmEncoderWeights.Layer(i, "intermediate.dense"), _f, _d));
-                x = g.Node("Add", [x, Linear(h, EsmEncoderWeights.Layer(i, "output.dense"), _d, _f)]);
-            }
-
-            return LayerNorm(x, "encoder.emb_layer_norm_after");
-        }
-
-        private string FusedLayers(string x, string mask)
-        {
-            var keyPaddingMask = g.Node("Cast", [mask], "key_padding_mask", Attributes.Int("to", (long)DataType.Int32));
-            var (cos, sin) = config.PositionEmbedding == EsmPositionEmbedding.Rotary ? RotaryCaches() : (string.Empty, string.Empty);
-            var startPosition = cos.Length > 0 ? g.Int64Constant("rotary_start", 0) : string.Empty;
-            var splitSizes = g.Int64Constant("qkv_split", _d, _d, _d);
-
-            // Pre-LN chains fold into SkipLayerNormalization: each one adds a sublayer's output to the residual
-            // stream (output 3) and normalizes it for the next sublayer (output 0).
-            var a = LayerNorm(x, EsmEncoderWeights.Layer(0, "attention.LayerNorm"));
-            for (var i = 0; i < config.NumLayers; i++)
-            {
-                var qkv = _ops.MatMul(a, w.Prefix + EsmEncoderWeights.Layer(i, "attention.self.qkv.weight"), PackedQkvWeight(i), _d, 3 * _d, PackedQkvBias(i));
-                var parts = g.NodeWithOutputs("Split", [qkv, splitSizes], [g.Fresh("q"), g.Fresh("k"), g.Fresh("v")], null, Attributes.Int("axis", -1));
-                var (q, k, v) = (parts[0], parts[1], parts[2]);
-                if (cos.Length > 0)
-                {
-                    q = g.MicrosoftNode("RotaryEmbedding", [q, startPosition, cos, sin], null, Attributes.Int("interleaved", 0), Attributes.Int("num_heads", _heads));
-                    k = g.MicrosoftNode("RotaryEmbedding", [k, startPosition, cos, sin], null, Attributes.Int("interleaved", 0), Attributes.Int("num_heads", _heads));
-                }
-
-                var context = g.MicrosoftNode("MultiHeadAttention", [q, k, v, string.Empty, keyPaddingMask], null, Attributes.Int("num_heads", _heads));
-                var attention = MatMul(context, EsmEncoderWeights.Layer(i, "attention.output.dense"), _d, _d);
-                (var h, x) = SkipLayerNorm(attention, x, EsmEncoderWeights.Layer(i, "LayerNorm"), EsmEncoderWeights.Layer(i, "attention.output.dense"));
-
-                var up = g.MicrosoftNode("BiasGelu", [MatMul(h, EsmEncoderWeights.Layer(i, "intermediate.dense"), _f, _d), Bias(EsmEncoderWeights.Layer(i, "intermediate.dense"), _f)]);
-                var down = MatMul(up, EsmEncoderWeights.Layer(i, "output.dense"), _d, _f);
-                var next = i + 1 < config.NumLayers ? EsmEncoderWeights.Layer(i + 1, "attention.LayerNorm") : "encoder.emb_layer_norm_after";
-                (a, x) = SkipLayerNorm(down, x, next, EsmEncoderWeights.Layer(i, "output.dense"));
-            }
-
-            return a;
-        }
-
-        private (string Normalized, string Sum) SkipLayerNorm(string input, string skip, string norm, string biasOf)
-        {
-            var outputs = g.NodeWithOutputs(
-                "SkipLayerNormalization",
-                [input, skip, Gamma(norm), Beta(norm), Bias(biasOf, _d)],
-                [g.Fresh("skip_ln"), string.Empty, string.Empty, g.Fresh("residual")],
-                OnnxGraphBuilder.MicrosoftDomain,
-                Attributes.Float("epsilon", _eps));
-            return (outputs[0], outputs[3]);
-        }
-
-        private float[] PackedQkvWeight(int layer)
-        {
-            // [D, 3D]: query, key and value projections side by side, so one MatMul computes all three.
-            var packed = new float[_d * 3 * _d];
-            for (var p = 0; p < 3; p++)
-            {
-                var weight = w.Matrix(EsmEncoderWeights.Layer(layer, $"attention.self.{Projections[p]}.weight"), _d, _d);
-                for (var o = 0; o < _d; o++)
-                {
-                    for (var inner = 0; inner < _d; inner++)
-                    {
-                        packed[(inner * 3 * _d) + (p * _d) + o] = weight[(o * _d) + inner];
-                    }
-                }
-            }
-
-            return packed;
-        }
-
-        private string PackedQkvBias(int layer)
-        {
-            var packed = Projections
-                .SelectMany(p => w.Vector(EsmEncoderWeights.Layer(layer, $"attention.self.{p}.bias"), _d))
-                .ToArray();
-            return g.Weight(w.Prefix + EsmEncoderWeights.Layer(layer, "attention.self.qkv.bias"), packed, 3 * _d);
-        }
-
-        private (string Cos, string Sin) RotaryCaches()
-        {
-            // ESM rotates the two halves of each head (not interleaved pairs); both halves share one frequency table.
-            var (cos, sin, rows, half) = RotaryAngles(duplicateHalves: false);
-            return (g.ToCompute(g.FloatConstant("rotary_cos", cos, rows, half)), g.ToCompute(g.FloatConstant("rotary_sin", sin, rows, half)));
-        }
-
-        private (string Cos, string Sin) PlainRotaryTables()
-        {
-            var (cos, sin, rows, width) = RotaryAngles(duplicateHalves: true);
-
-            // Rows 0..T-1 of the table, T read from input_ids, shaped [T, 1, head] to broadcast over [B, T, H, head].
-            var zero = g.Int64Constant("start_0", 0);
-            var length = g.Node("Slice", [g.Node("Shape", [InputIds]), _axis1, _axis2, zero], "sequence_length");
-            string Table(string name, float[] values) =>
-                Unsqueeze(g.Node("Slice", [g.ToCompute(g.FloatConstant(name, values, rows, width)), zero, length, zero]), _axis1);
-            return (Table("rotary_cos_full", cos), Table("rotary_sin_full", sin));
-        }
-
-        /// <summary>cos and sin of position × frequency, [rows, head/2], or [rows, head] with the halves repeated.</summary>
-        private (float[] Cos, float[] Sin, int Rows, int Width) RotaryAngles(bool duplicateHalves)
-        {
-            var inverse = w.RotaryInverseFrequencies();
-            var rows = Math.Max(config.MaxPositionEmbeddings, options.MaxTokens);
-            var half = inverse.Length;
-            var width = duplicateHalves ? 2 * half : half;
-            var cos = new float[rows * width];
-            var sin = new float[rows * width];
-            for (var t = 0; t < rows; t++)
-            {
-                for (var j = 0; j < width; j++)
-                {
-                    // The product is rounded to float32 first, as torch computes it.
-                    var angle = (float)t * inverse[j % half];
-                    cos[(t * width) + j] = (float)Math.Cos(angle);
-                    sin[(t * width) + j] = (float)Math.Sin(angle);
-                }
-            }
-
-            return (cos, sin, rows, width);
-        }
-
-        private string Rotate(string x, string cos, string sin)
-        {
-            var halves = g.NodeWithOutputs("Split", [x], [g.Fresh("rot_a"), g.Fresh("rot_b")], null, Attributes.Int("axis", -1));
-            var rotated = g.Node("Concat", [g.Node("Neg", [halves[1]]), halves[0]], null, Attributes.Int("axis", -1));
-            return g.Node("Add", [g.Node("Mul", [x, cos]), g.Node("Mul", [rotated, sin])]);
+            return g.Node("Mul", [emb, Unsqueeze(g.ToCompute(_maskFloat), _axis2)], "embeddings_output");
         }
 
         private string MeanOverResidues(string hidden)
@@ -276,20 +134,6 @@ public static class EsmGraphBuilder
                 : g.Node("Max", [count, _one]);
             return g.Node("Div", [sum, denominator]);
         }
-
-        private string Linear(string x, string layer, long outFeatures, long inFeatures) => _ops.Linear(x, layer, outFeatures, inFeatures);
-
-        private string MatMul(string x, string layer, long outFeatures, long inFeatures) => _ops.MatMul(x, layer, outFeatures, inFeatures);
-
-        private string Bias(string layer, long length) => _ops.Vector(layer + ".bias", length);
-
-        private string Gamma(string norm) => _ops.Vector(norm + ".weight", _d);
-
-        private string Beta(string norm) => _ops.Vector(norm + ".bias", _d);
-
-        private string LayerNorm(string x, string norm) => _ops.LayerNorm(x, norm, _d, _eps);
-
-        private string Gelu(string x) => _ops.Gelu(x);
 
         private string Unsqueeze(string x, string axes) => g.Node("Unsqueeze", [x, axes]);
     }

@@ -10,10 +10,6 @@ namespace ProtSt.Model.Onnx;
 /// </summary>
 public static class HeadGraphBuilder
 {
-    public const string Input = "mean_residue_embedding";
-    public const string Output = "output";
-    public const string Probabilities = "probabilities";
-
     /// <summary>True when the checkpoint holds a head under <paramref name="prefix"/>.</summary>
     public static bool Exists(Checkpoint checkpoint, string prefix) => MlpHeadWeights.Exists(checkpoint, prefix);
 
@@ -26,12 +22,12 @@ public static class HeadGraphBuilder
     {
         var weights = MlpHeadWeights.Locate(checkpoint, prefix, inputWidth);
         var g = new OnnxGraphBuilder("protst_head", precision);
-        var input = g.Input(Input, DataType.Float, "batch", (long)inputWidth);
+        var input = g.Input(GraphContract.HeadInput, DataType.Float, "batch", (long)inputWidth);
         var output = weights.Emit(g, input);
-        g.Output(output, Output, DataType.Float, "batch", weights.OutputWidth);
+        g.Output(output, GraphContract.HeadOutput, DataType.Float, "batch", weights.OutputWidth);
         if (softmax)
         {
-            g.Output(g.Node("Softmax", [output], null, Attributes.Int("axis", -1)), Probabilities, DataType.Float, "batch", weights.OutputWidth);
+            g.Output(g.Node("Softmax", [output], null, Attributes.Int("axis", -1)), GraphContract.HeadProbabilities, DataType.Float, "batch", weights.OutputWidth);
         }
 
         return g.Build(producerVersion, $"head '{prefix}' ({inputWidth} → {weights.HiddenWidth} → {weights.OutputWidth})");

@@ -29,14 +29,11 @@ internal abstract class PrefixedWeights
 
     public bool Has(string name) => _checkpoint.Tensors.ContainsKey(Prefix + name);
 
-    /// <summary>The Hugging Face name of a tensor of transformer layer <paramref name="index"/> (ESM and BERT agree).</summary>
-    public static string Layer(int index, string suffix) => $"encoder.layer.{index}.{suffix}";
-
     /// <summary>
     /// The one prefix under which the checkpoint has <paramref name="marker"/> (and every name in
     /// <paramref name="alsoRequired"/>), e.g. <c>protein_model.esm.</c>; <paramref name="module"/> names it in errors.
     /// </summary>
-    protected static string DetectPrefix(Checkpoint checkpoint, string marker, string module, params string[] alsoRequired)
+    public static string DetectPrefix(Checkpoint checkpoint, string marker, string module, params string[] alsoRequired)
     {
         var prefixes = checkpoint.Tensors.Keys
             .Where(k => k.EndsWith(marker, StringComparison.Ordinal))
@@ -96,7 +93,7 @@ internal abstract class PrefixedWeights
         }
     }
 
-    protected long Rows(string name) => _checkpoint.Get(Prefix + name).Shape[0];
+    public long Rows(string name) => _checkpoint.Get(Prefix + name).Shape[0];
 
     private float[] Read(string name, params long[] shape)
     {

@@ -5,6 +5,9 @@ public sealed record TextGraphOptions
 {
     public WeightPrecision Precision { get; init; } = WeightPrecision.Fp32;
 
+    /// <summary>Standard operators by default: the text tower runs once per prompt set, so fusing it gains little.</summary>
+    public GraphVariant Variant { get; init; } = GraphVariant.Plain;
+
     /// <summary>Token ids that mean pooling leaves out besides padding: ProtST drops <c>[CLS]</c> and <c>[SEP]</c>.</summary>
     public IReadOnlyList<long> PoolingExcludedIds { get; init; } = [];
 

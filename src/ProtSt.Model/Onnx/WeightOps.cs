@@ -61,10 +61,10 @@ internal sealed class WeightOps(OnnxGraphBuilder g, PrefixedWeights w, bool keep
     /// LayerNormalization; on float16 input ONNX (stash_type 1) and ONNX Runtime accumulate its mean and variance in
     /// float32.
     /// </summary>
-    public string LayerNorm(string x, string norm, long width, float epsilon) =>
+    public string LayerNorm(string x, string norm, long width, float epsilon, bool bias = true) =>
         g.Node(
             "LayerNormalization",
-            [x, Vector(norm + ".weight", width), Vector(norm + ".bias", width)],
+            bias ? [x, Vector(norm + ".weight", width), Vector(norm + ".bias", width)] : [x, Vector(norm + ".weight", width)],
             null,
             Attributes.Int("axis", -1),
             Attributes.Float("epsilon", epsilon),

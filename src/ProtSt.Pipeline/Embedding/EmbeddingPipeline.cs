@@ -81,7 +81,7 @@ public sealed class EmbeddingPipeline(EncoderSession session, EsmTokenizer token
             var output = await Task.Run(() => session.Run(batch), cancellationToken);
             for (var row = 0; row < planned.Indices.Count; row++)
             {
-                embeddings[planned.Indices[row]] = output.MeanResidueEmbeddings.AsSpan(row * hidden, hidden).ToArray();
+                embeddings[planned.Indices[row]] = output.Pooled.AsSpan(row * hidden, hidden).ToArray();
             }
 
             totals = totals with

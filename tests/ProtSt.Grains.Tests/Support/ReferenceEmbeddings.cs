@@ -18,7 +18,7 @@ public static class ReferenceEmbeddings
             var output = session.Run(EncodedBatch.Create(batch.Indices.Select(i => encoded[i]).ToList(), tokenizer.PadId));
             for (var row = 0; row < batch.Indices.Count; row++)
             {
-                result[batch.Indices[row]] = output.Mean(row).ToArray();
+                result[batch.Indices[row]] = output.PooledOf(row).ToArray();
             }
         }
 

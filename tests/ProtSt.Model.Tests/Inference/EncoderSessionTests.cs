@@ -1,5 +1,6 @@
 using ProtSt.Model.Demo;
 using ProtSt.Model.Inference;
+using ProtSt.Model.Outputs;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Model.Tokenization;
 
@@ -17,10 +18,10 @@ public sealed class EncoderSessionTests
         var sequences = Enumerable.Range(0, 24)
             .Select(_ => new string(Enumerable.Range(0, random.Next(5, 120)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray()))
             .ToArray();
-        var serial = sequences.Select(s => model.Run([s], hidden: false).MeanResidueEmbeddings).ToArray();
+        var serial = sequences.Select(s => model.Run([s], hidden: false).Pooled).ToArray();
 
         var parallel = new float[sequences.Length][];
-        Parallel.For(0, sequences.Length, new ParallelOptions { MaxDegreeOfParallelism = 6 }, i => parallel[i] = model.Run([sequences[i]], hidden: false).MeanResidueEmbeddings);
+        Parallel.For(0, sequences.Length, new ParallelOptions { MaxDegreeOfParallelism = 6 }, i => parallel[i] = model.Run([sequences[i]], hidden: false).Pooled);
 
         for (var i = 0; i < sequences.Length; i++)
         {
@@ -41,18 +42,18 @@ public sealed class EncoderSessionTests
         // Batches of changing sizes, one after another and then from several threads at once.
         var batches = new[] { 1, 3, 8, 2, 8, 1 }.Select(n => EncodedBatch.Create(
             Enumerable.Range(0, n).Select(i => model.Tokenizer.Encode(Protein(random.Next(5, 20 * n)))).ToList(), model.Tokenizer.PadId)).ToList();
-        var expected = batches.Select(b => model.Session.Run(b).MeanResidueEmbeddings).ToList();
+        var expected = batches.Select(b => model.Session.Run(b).Pooled).ToList();
         foreach (var (batch, mean) in batches.Zip(expected))
         {
-            Assert.Equal(mean, staged.Run(batch).MeanResidueEmbeddings);
+            Assert.Equal(mean, staged.Run(batch).Pooled);
         }
 
         var parallel = new float[batches.Count][];
-        Parallel.For(0, batches.Count, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => parallel[i] = staged.Run(batches[i]).MeanResidueEmbeddings);
+        Parallel.For(0, batches.Count, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => parallel[i] = staged.Run(batches[i]).Pooled);
         Assert.Equal(expected, parallel);
 
         // Hidden states still come from the direct path.
-        Assert.NotNull(staged.Run(batches[0], includeHiddenStates: true).LastHiddenState);
+        Assert.NotNull(staged.Run(batches[0], OutputRequest.Default.And(OutputKind.Residues)).Residues);
     }
 
     [Fact]
@@ -63,9 +64,9 @@ public sealed class EncoderSessionTests
         using var model = new Converted(scratch.Path);
         var buffer = new float[4 * 16];
         var first = model.Session.Run(EncodedBatch.Create([model.Tokenizer.Encode("MKV"), model.Tokenizer.Encode("MKVLA")], model.Tokenizer.PadId), buffer, null);
-        Assert.Same(buffer, first.MeanResidueEmbeddings);
-        var expected = model.Run(["MKVLA"], hidden: false).MeanResidueEmbeddings;
-        Assertions.Close(first.Mean(1).Span, expected, 1e-5, "row 1");
+        Assert.Same(buffer, first.Pooled);
+        var expected = model.Run(["MKVLA"], hidden: false).Pooled;
+        Assertions.Close(first.PooledOf(1), expected, 1e-5, "row 1");
 
         var small = new float[8];
         Assert.Throws<ArgumentOutOfRangeException>(() => model.Session.Run(EncodedBatch.Create([model.Tokenizer.Encode("MKV")], model.Tokenizer.PadId), small, null));

@@ -37,7 +37,7 @@ public sealed class PrecisionFidelityTests(ITestOutputHelper output)
     {
         var golden = Golden.Load(goldenName);
         using var model = new Converted(golden.Directory, variant, precision);
-        var actual = model.Run(golden.Cases.Select(c => c.Sequence), hidden: false).MeanResidueEmbeddings;
+        var actual = model.Run(golden.Cases.Select(c => c.Sequence), hidden: false).Pooled;
         var expected = golden.Tensor("mean_residue_embedding");
         Report($"{goldenName} {variant} {precision}", actual, expected, model.Manifest.HiddenSize, minCosine);
     }
@@ -91,8 +91,8 @@ public sealed class PrecisionFidelityTests(ITestOutputHelper output)
         using var reference = new Converted(checkpoint);
         using var model = new Converted(checkpoint, GraphVariant.Fused, precision);
         var sequences = BenchSequences();
-        var expected = reference.Run(sequences, hidden: false).MeanResidueEmbeddings;
-        var actual = model.Run(sequences, hidden: false).MeanResidueEmbeddings;
+        var expected = reference.Run(sequences, hidden: false).Pooled;
+        var actual = model.Run(sequences, hidden: false).Pooled;
         Report($"demo 4x512 esm1b {precision}", actual, expected, 512, minCosine);
     }
 
@@ -172,7 +172,7 @@ public sealed class PrecisionFidelityTests(ITestOutputHelper output)
     private (Converted Model, float[] Means) ProteinMeans(ProtStGolden golden, string what, WeightPrecision precision, double minCosine)
     {
         var model = new Converted(golden.Directory, GraphVariant.Fused, precision);
-        var means = model.Run(golden.Proteins, hidden: false).MeanResidueEmbeddings;
+        var means = model.Run(golden.Proteins, hidden: false).Pooled;
         Report(what + " protein_mean", means, golden.Tensor("protein_mean"), model.Manifest.HiddenSize, minCosine);
         return (model, means);
     }

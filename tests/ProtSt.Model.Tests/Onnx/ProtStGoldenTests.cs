@@ -56,9 +56,9 @@ public sealed class ProtStGoldenTests
 
         // Protein side: encoder mean (+1e-6 pooling), then protein_mlp.
         var output = model.Run(proteins, hidden: false);
-        Assertions.Close(output.MeanResidueEmbeddings, expected.Get("protein_mean").ReadFloat32(), Tolerance, "protein_mean");
+        Assertions.Close(output.Pooled, expected.Get("protein_mean").ReadFloat32(), Tolerance, "protein_mean");
         using var head = HeadSession.Open(folder, new InferenceOptions { IntraOpThreads = 1 });
-        var features = head.Run(output.MeanResidueEmbeddings, proteins.Length);
+        var features = head.Run(output.Pooled, proteins.Length);
         Assertions.Close(features, expected.Get("protein_feature").ReadFloat32(), Tolerance, "protein_feature");
 
         // Scores against all 12 prompts and against the 10 labels, and the predictions.
@@ -88,9 +88,9 @@ public sealed class ProtStGoldenTests
         Assert.Null(model.Manifest.Text);
 
         var output = model.Run(proteins, hidden: false);
-        Assertions.Close(output.MeanResidueEmbeddings, expected.Get("protein_mean").ReadFloat32(), Tolerance, "protein_mean");
+        Assertions.Close(output.Pooled, expected.Get("protein_mean").ReadFloat32(), Tolerance, "protein_mean");
         using var head = HeadSession.Open(model.Session.Folder, new InferenceOptions { IntraOpThreads = 1 });
-        var probabilities = head.Run(output.MeanResidueEmbeddings, proteins.Length);
+        var probabilities = head.Run(output.Pooled, proteins.Length);
         Assertions.Close(probabilities, expected.Get("probabilities").ReadFloat32(), Tolerance, "probabilities");
 
         var logits = expected.Get("logits").ReadFloat32();

@@ -1,6 +1,7 @@
 using ProtSt.Model.Folders;
 using ProtSt.Model.Inference;
 using ProtSt.Model.Onnx;
+using ProtSt.Model.Outputs;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Model.Tests.Support;
@@ -31,8 +32,8 @@ public sealed class Converted : IDisposable
 
     public EsmTokenizer Tokenizer { get; }
 
-    public EncoderOutput Run(IEnumerable<string> sequences, bool hidden = true) =>
-        Session.Run(EncodedBatch.Create(sequences.Select(Tokenizer.Encode).ToList(), Tokenizer.PadId), hidden);
+    public BatchOutputs Run(IEnumerable<string> sequences, bool hidden = true) =>
+        Session.Run(EncodedBatch.Create(sequences.Select(Tokenizer.Encode).ToList(), Tokenizer.PadId), hidden ? OutputRequest.Default.And(OutputKind.Residues) : OutputRequest.Default);
 
     public void Dispose()
     {

@@ -1,0 +1,50 @@
+using ProtSt.Model.Demo;
+using ProtSt.Model.Outputs;
+using ProtSt.Model.Tests.Support;
+using ProtSt.Model.Tokenization;
+
+namespace ProtSt.Model.Tests.Outputs;
+
+public sealed class OutputRequestTests
+{
+    [Fact]
+    public void Layers_resolve_in_fair_esm_numbering_and_a_layer_past_the_last_is_refused()
+    {
+        Assert.Equal([6], OutputRequest.Default.ResolveLayers(6));
+        Assert.Equal([0, 6, 5, 3], new OutputRequest { Layers = [0, -1, 5, -4, 6] }.ResolveLayers(6));
+        Assert.Equal([0], new OutputRequest { Layers = [-7] }.ResolveLayers(6));
+        var error = Assert.Throws<ArgumentException>(() => new OutputRequest { Layers = [7] }.ResolveLayers(6));
+        Assert.Contains("Layer 7 does not exist", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new OutputRequest { Layers = [-8] }.ResolveLayers(6));
+    }
+
+    [Fact]
+    public void Requests_with_equal_layer_lists_are_equal()
+    {
+        var a = new OutputRequest { Kinds = OutputKind.Layers, Layers = [1, 2] };
+        var b = new OutputRequest { Kinds = OutputKind.Layers, Layers = [.. new[] { 1, 2 }] };
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        Assert.NotEqual(a, b with { Layers = [2, 1] });
+        Assert.Equal(OutputRequest.Default, new OutputRequest { Layers = default });
+    }
+
+    [Fact]
+    public void The_last_layer_is_served_from_the_residue_states_and_other_layers_fail_clearly()
+    {
+        using var scratch = new TempDirectory();
+        DemoCheckpoint.Write(scratch.Path, new DemoModelSpec { Layers = 2, HiddenSize = 16, Heads = 2, IntermediateSize = 32 });
+        using var model = new Converted(scratch.Path);
+        var batch = EncodedBatch.Create([model.Tokenizer.Encode("MKVLA")], model.Tokenizer.PadId);
+
+        var plain = model.Session.Run(batch);
+        Assert.Null(plain.Residues);
+        Assert.Null(plain.Head);
+        var last = model.Session.Run(batch, new OutputRequest { Kinds = OutputKind.Layers, Layers = [-1] });
+        Assert.Equal([2], last.LayerNumbers!);
+        Assert.Equal(plain.Pooled, last.LayerPooled);
+        Assert.NotNull(last.LayerResidues);
+        Assert.Throws<NotSupportedException>(() => (object)model.Session.Run(batch, new OutputRequest { Kinds = OutputKind.Layers, Layers = [1] }));
+        Assert.Throws<NotSupportedException>(() => (object)model.Session.Run(batch, OutputRequest.Default.And(OutputKind.Contacts)));
+    }
+}

@@ -13,6 +13,12 @@ public sealed class ScreenResultWriter : IAsyncDisposable
     public const string EmbeddingsFile = EmbeddingsTable.FileName;
     public const string FailuresFile = FailuresTable.FileName;
 
+    /// <summary>The text tables this sink writes, each with one header line: what an assembler concatenates byte for byte.</summary>
+    public static readonly IReadOnlyList<string> TsvFiles = [ResultsTable.FileName, FailuresTable.FileName];
+
+    /// <summary>The Parquet files this sink writes, one schema per file: what an assembler concatenates row group by row group.</summary>
+    public static readonly IReadOnlyList<string> ParquetFiles = [EmbeddingsTable.FileName];
+
     /// <summary>Rows per Parquet row group between checkpoints.</summary>
     public const int DefaultRowGroupSize = 4096;
 

@@ -9,11 +9,15 @@ internal static class ScaleOutput
 {
     public static async Task VerifyAsync(string output, IReadOnlyList<SequenceRecord> records, EsmTokenizer tokenizer, int width, CancellationToken cancellationToken)
     {
-        var written = await EmbeddingParquetReader.ReadAllAsync(Path.Combine(output, ScreenResultWriter.EmbeddingsFile), cancellationToken);
-        var failures = File.ReadLines(Path.Combine(output, ScreenResultWriter.FailuresFile)).Skip(1).Select(l => l.Split('\t')[0]).ToHashSet(StringComparer.Ordinal);
+        var failures = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var failure in ScreenResultReader.ReadFailuresAsync(output, cancellationToken))
+        {
+            failures.Add(failure.Id);
+        }
+
         var byId = records.ToDictionary(r => r.Id, r => r.Sequence, StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (id, vector) in written)
+        await foreach (var (id, vector, _) in EmbeddingsTable.ReadAsync(EmbeddingsTable.PathIn(output), withFeature: false, cancellationToken))
         {
             if (!seen.Add(id) || failures.Contains(id))
             {

@@ -1,23 +1,29 @@
+using ProtSt.Grains.Jobs.Parts;
+using ProtSt.Pipeline;
+
 namespace ProtSt.Bench.ScaleProcesses;
 
 /// <summary>Checks that a screen's results hold every input id once, in input order: results.tsv, or the parts' results.tsv in shard order.</summary>
 internal static class OutputIds
 {
-    public static void Check(string output, string layout, IReadOnlyList<string> expected)
+    public static async Task CheckAsync(string output, string layout, IReadOnlyList<string> expected, CancellationToken cancellationToken)
     {
-        var files = layout == "parts"
-            ? Directory.EnumerateDirectories(Path.Combine(output, "parts"), "shard-*").Order(StringComparer.Ordinal).Select(d => Path.Combine(d, "results.tsv")).ToList()
-            : [Path.Combine(output, "results.tsv")];
+        var folders = layout == "parts"
+            ? Directory.EnumerateDirectories(PartFolder.PartsDirectory(output), "shard-*").Order(StringComparer.Ordinal).ToList()
+            : [output];
         var row = 0;
-        foreach (var id in files.SelectMany(f => File.ReadLines(f).Skip(1)).Select(line => line.Split('\t', 2)[0]))
+        foreach (var folder in folders)
         {
-            if (row >= expected.Count || id != expected[row])
+            await foreach (var result in ResultsTable.ReadAsync(ResultsTable.PathIn(folder), cancellationToken))
             {
-                throw new InvalidOperationException(
-                    $"{output}: result row {row + 1} is '{id}' where the input's record {row + 1} is '{(row < expected.Count ? expected[row] : "(none: more rows than records)")}'.");
-            }
+                if (row >= expected.Count || result.Id != expected[row])
+                {
+                    throw new InvalidOperationException(
+                        $"{output}: result row {row + 1} is '{result.Id}' where the input's record {row + 1} is '{(row < expected.Count ? expected[row] : "(none: more rows than records)")}'.");
+                }
 
-            row++;
+                row++;
+            }
         }
 
         if (row != expected.Count)

@@ -140,7 +140,7 @@ internal static class ScaleProcessesBenchmark
             var client = await ScreenClient.RunAsync(protst, cluster.Connection, input, output, layout, Path.Combine(work, $"client-{silos}.log"), [.. siloPids, cluster.RedisPid], jobTimeout, stop.Token);
             var loadAfter = ProcStat.LoadAverage();
             var job = await JobApiSnapshot.ReadFinalAsync(cluster.View, client.JobId, TimeSpan.FromSeconds(60), stop.Token);
-            OutputIds.Check(output, layout, [.. records.Select(r => r.Id)]);
+            await OutputIds.CheckAsync(output, layout, [.. records.Select(r => r.Id)], stop.Token);
             if (job.Rows != records.Count || job.SequencesComputed != records.Count)
             {
                 Console.Error.WriteLine($"warning: {silos} silos: the aggregator counted {job.Rows} rows and {job.SequencesComputed} computed sequences for {records.Count} distinct records; the figures use its counts.");

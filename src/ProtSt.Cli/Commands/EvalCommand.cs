@@ -78,7 +78,7 @@ internal static class EvalCommand
 
             // The aggregator counted the pairs live; recount them from the written rows as a cross-check.
             var local = new ConfusionMatrix(labels.ClassNames.Count);
-            await WritePredictionsAsync(Path.Combine(outputDirectory, ScreenResultWriter.ResultsFile), Path.Combine(outputDirectory, PredictionsFile), truth, labels, local, ct);
+            await WritePredictionsAsync(ResultsTable.PathIn(outputDirectory), Path.Combine(outputDirectory, PredictionsFile), truth, labels, local, ct);
             var matrix = ConfusionMatrix.FromRows(figures.ConfusionMatrix);
             if (matrix.Total != local.Total || !matrix.ToRows().Zip(local.ToRows()).All(p => p.First.SequenceEqual(p.Second)))
             {
@@ -100,14 +100,10 @@ internal static class EvalCommand
         var index = labels.ClassNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
         await using var writer = new StreamWriter(predictionsPath, append: false, new UTF8Encoding(false)) { NewLine = "\n" };
         await writer.WriteLineAsync("id\tlabel\tpredicted\tcorrect");
-        using var reader = new StreamReader(resultsPath);
-        var header = (await reader.ReadLineAsync(ct))!.Split('\t');
-        var labelColumn = Array.IndexOf(header, "label");
-        while (await reader.ReadLineAsync(ct) is { } line)
+        await foreach (var row in ResultsTable.ReadAsync(resultsPath, ct))
         {
-            var fields = line.Split('\t');
-            var id = fields[0];
-            var predicted = index[fields[labelColumn]];
+            var id = row.Id;
+            var predicted = index[row.Label ?? throw new InvalidDataException($"{resultsPath} has no '{ResultsTable.LabelColumn}' column; eval writes one.")];
             var actual = labels.ClassOf(truth[id])
                 ?? throw new InvalidInputException(new InputProblem(resultsPath, 0, id, $"label '{truth[id]}' is neither a class id below {labels.ClassNames.Count} nor a class name ({string.Join(", ", labels.ClassNames)})"));
             matrix.Add(actual, predicted);

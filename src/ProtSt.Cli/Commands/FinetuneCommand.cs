@@ -233,14 +233,18 @@ internal static class FinetuneCommand
         if (outcome.Status.Failures > 0)
         {
             // Training needs every record's features.
-            var failed = (await File.ReadAllLinesAsync(Path.Combine(jobDirectory, ScreenResultWriter.FailuresFile), ct)).Skip(1).First().Split('\t');
-            throw new InvalidOperationException($"Record {records[int.Parse(failed[0], CultureInfo.InvariantCulture)].Id} failed on the devices and has no embedding to train on: {failed[2]}");
+            await foreach (var failed in ScreenResultReader.ReadFailuresAsync(jobDirectory, ct))
+            {
+                throw new InvalidOperationException($"Record {records[int.Parse(failed.Id, CultureInfo.InvariantCulture)].Id} failed on the devices and has no embedding to train on: {failed.Error}");
+            }
+
+            throw new InvalidOperationException($"The embedding job {outcome.Status.JobId} counted {outcome.Status.Failures} device failures but its {FailuresTable.FileName} lists none.");
         }
 
         var embeddings = new float[records.Count][];
-        foreach (var (id, vector) in await EmbeddingParquetReader.ReadAllAsync(Path.Combine(jobDirectory, ScreenResultWriter.EmbeddingsFile), ct))
+        await foreach (var row in EmbeddingsTable.ReadAsync(EmbeddingsTable.PathIn(jobDirectory), withFeature: false, ct))
         {
-            embeddings[int.Parse(id, CultureInfo.InvariantCulture)] = vector;
+            embeddings[int.Parse(row.Id, CultureInfo.InvariantCulture)] = row.Embedding;
         }
 
         Directory.Delete(jobDirectory, recursive: true);

@@ -222,7 +222,7 @@ internal static class ScreenCommand
             $"{snapshot.Rows / Math.Max(snapshot.Elapsed.TotalSeconds, 1e-9):F1} records/s, {snapshot.ResiduesPerSecond:F0} residues/s, " +
             $"padding efficiency {(double)snapshot.RealTokens / Math.Max(1, snapshot.PaddedTokens):P1} on {snapshot.Devices.Count} device(s) of the {connection.Description}" +
             accuracy + (status.Skipped > 0 ? $", {status.Skipped} skipped" : string.Empty) +
-            (status.Failures > 0 ? $", {status.Failures} failed on the devices (see {ScreenResultWriter.FailuresFile})" : string.Empty) + $"; {where}");
+            (status.Failures > 0 ? $", {status.Failures} failed on the devices (see {FailuresTable.FileName})" : string.Empty) + $"; {where}");
         if (connection is EmbeddedSiloHost && view is not null && (keepView ?? JobView.InTerminal))
         {
             await JobView.KeepOpenAsync(view, ct);

@@ -38,36 +38,36 @@ internal static class SearchCommand
                 throw new InvalidOperationException($"'{directory}' was screened with the model in '{record.Model}', not '{Path.GetFullPath(modelDirectory)}'; their features are not comparable.");
             }
 
-            var parquet = Path.Combine(directory, ScreenResultWriter.EmbeddingsFile);
+            var parquet = EmbeddingsTable.PathIn(directory);
             if (!File.Exists(parquet))
             {
-                throw new FileNotFoundException($"'{directory}' has no {ScreenResultWriter.EmbeddingsFile}; pass the output folder of protst screen --task zero-shot.", parquet);
-            }
-
-            IReadOnlyList<(string Id, float[] Vector)> proteins;
-            try
-            {
-                proteins = await EmbeddingParquetReader.ReadAllAsync(parquet, ct, EmbeddingParquetWriter.FeatureColumn);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"{e.Message} Search needs the projected features of a zero-shot screen (protst screen --task zero-shot).", e);
+                throw new FileNotFoundException($"'{directory}' has no {EmbeddingsTable.FileName}; pass the output folder of protst screen --task zero-shot.", parquet);
             }
 
             var embedded = text.Embed([parse.GetValue(query)!]);
             var scorer = new ZeroShotScorer(embedded.Features, 1, embedded.FeatureWidth, folder.Manifest.LogitScale!.Value);
 
-            // A bounded min-heap keeps the k best of any number of proteins.
+            // A bounded min-heap keeps the k best of any number of proteins, read one row group at a time.
             var best = new PriorityQueue<(string Id, float Score), float>();
-            Span<float> score = stackalloc float[1];
-            foreach (var (id, feature) in proteins)
+            var score = new float[1];
+            var proteins = 0;
+            try
             {
-                scorer.Score(feature, score);
-                best.Enqueue((id, score[0]), score[0]);
-                if (best.Count > k)
+                await foreach (var protein in EmbeddingsTable.ReadAsync(parquet, withFeature: true, ct))
                 {
-                    best.Dequeue();
+                    scorer.Score(protein.Feature!, score);
+                    best.Enqueue((protein.Id, score[0]), score[0]);
+                    if (best.Count > k)
+                    {
+                        best.Dequeue();
+                    }
+
+                    proteins++;
                 }
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"{e.Message} Search needs the projected features of a zero-shot screen (protst screen --task zero-shot).", e);
             }
 
             var ranked = new List<(string Id, float Score)>();
@@ -83,7 +83,7 @@ internal static class SearchCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1}\t{ranked[i].Id}\t{ranked[i].Score}"));
             }
 
-            Console.Error.WriteLine($"ranked {proteins.Count} proteins by exp(logit_scale) x cosine with the query.");
+            Console.Error.WriteLine($"ranked {proteins} proteins by exp(logit_scale) x cosine with the query.");
             return 0;
         }));
         return command;

@@ -1,58 +1,46 @@
-using System.Globalization;
-using System.Text;
-using ProtSt.Model.Inference;
-
 namespace ProtSt.Pipeline;
 
 /// <summary>
-/// Writes a screen's outputs: <c>results.tsv</c> (id, length, truncated, and for predicting models the top label and one
-/// score or probability column per class, at round-trip precision) and <c>embeddings.parquet</c> (id, mean embedding,
-/// and the projected feature for ProtST models); and <c>failures.tsv</c> (id, length, error) for records the devices
-/// failed on, which have no row in the other two.
+/// The sink a screen (or one shard's part) writes its rows to: each row goes to <see cref="ResultsTable"/> and
+/// <see cref="EmbeddingsTable"/>, each record the devices failed on to <see cref="FailuresTable"/>; the tables own their
+/// file names and columns, this type only keeps them in step and checkpoints them together. <see cref="ScreenResultReader"/>
+/// reads the rows back.
 /// </summary>
 public sealed class ScreenResultWriter : IAsyncDisposable
 {
-    public const string ResultsFile = "results.tsv";
-    public const string EmbeddingsFile = "embeddings.parquet";
-    public const string FailuresFile = "failures.tsv";
+    // Kept for callers that name the files through the sink; the tables own the names.
+    public const string ResultsFile = ResultsTable.FileName;
+    public const string EmbeddingsFile = EmbeddingsTable.FileName;
+    public const string FailuresFile = FailuresTable.FileName;
+
+    /// <summary>The text tables this sink writes, each with one header line: what an assembler concatenates byte for byte.</summary>
+    public static readonly IReadOnlyList<string> TsvFiles = [ResultsTable.FileName, FailuresTable.FileName];
+
+    /// <summary>The Parquet files this sink writes, one schema per file: what an assembler concatenates row group by row group.</summary>
+    public static readonly IReadOnlyList<string> ParquetFiles = [EmbeddingsTable.FileName];
 
     /// <summary>Rows per Parquet row group between checkpoints.</summary>
     public const int DefaultRowGroupSize = 4096;
 
-    private const string FailuresHeader = "id\tlength\terror";
-
-    private readonly StreamWriter _results;
-    private readonly StreamWriter _failures;
+    private readonly ResultsTableWriter _results;
+    private readonly FailuresTableWriter _failures;
     private readonly EmbeddingParquetWriter _embeddings;
-    private readonly ScoreColumns? _scores;
-    private readonly StringBuilder _line = new();
 
     public ScreenResultWriter(string directory, ScoreColumns? scores = null, bool withFeature = false, int rowGroupSize = DefaultRowGroupSize)
     {
-        CheckClassNames(scores);
+        // The class names are checked before the folder is made, so a refused header leaves nothing behind.
+        ResultsTableWriter.CheckClassNames(scores);
         OutputFolder.Create(directory);
-        _scores = scores;
-        _results = Open(Path.Combine(directory, ResultsFile), FileMode.Create, 1 << 16);
-        _results.WriteLine(Header(scores));
-        _failures = Open(Path.Combine(directory, FailuresFile), FileMode.Create, 1 << 12);
-        _failures.WriteLine(FailuresHeader);
-        _embeddings = new EmbeddingParquetWriter(Path.Combine(directory, EmbeddingsFile), rowGroupSize, withFeature);
+        _results = ResultsTableWriter.Create(directory, scores);
+        _failures = FailuresTableWriter.Create(directory);
+        _embeddings = new EmbeddingParquetWriter(EmbeddingsTable.PathIn(directory), rowGroupSize, withFeature);
     }
 
     private ScreenResultWriter(string directory, ScreenFilesCheckpoint checkpoint, ScoreColumns? scores, bool withFeature, int rowGroupSize)
     {
-        CheckClassNames(scores);
-        _scores = scores;
-        var results = Path.Combine(directory, ResultsFile);
-        var header = File.ReadLines(results).FirstOrDefault();
-        if (header != Header(scores))
-        {
-            throw new InvalidDataException($"{results} has the columns '{header}', not the '{Header(scores)}' this job writes; it was not written by the same job.");
-        }
-
-        _results = Reopen(results, checkpoint.ResultsBytes, 1 << 16);
-        _failures = Reopen(Path.Combine(directory, FailuresFile), checkpoint.FailuresBytes, 1 << 12);
-        _embeddings = EmbeddingParquetWriter.Resume(Path.Combine(directory, EmbeddingsFile), checkpoint.Embeddings, rowGroupSize, withFeature);
+        _results = ResultsTableWriter.Resume(directory, checkpoint.ResultsBytes, scores);
+        _failures = FailuresTableWriter.Resume(directory, checkpoint.FailuresBytes);
+        _embeddings = EmbeddingParquetWriter.Resume(EmbeddingsTable.PathIn(directory), checkpoint.Embeddings, rowGroupSize, withFeature);
         (Rows, Failures) = (checkpoint.Rows, checkpoint.Failures);
     }
 
@@ -72,9 +60,7 @@ public sealed class ScreenResultWriter : IAsyncDisposable
     /// <summary>Records a record the devices failed on: its id, length and the error (line breaks and tabs flattened).</summary>
     public async ValueTask WriteFailureAsync(string id, int length, string error, CancellationToken cancellationToken)
     {
-        CheckField(id, "Id");
-        var flat = error.ReplaceLineEndings(" ").Replace('\t', ' ');
-        await _failures.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{id}\t{length}\t{flat}").AsMemory(), cancellationToken);
+        await _failures.WriteAsync(new FailureRow(id, length, error), cancellationToken);
         Failures++;
     }
 
@@ -84,27 +70,11 @@ public sealed class ScreenResultWriter : IAsyncDisposable
     public async ValueTask WriteAsync(
         string id, int length, bool truncated, ReadOnlyMemory<float> embedding, ReadOnlyMemory<float> feature, float[]? scores, CancellationToken cancellationToken)
     {
-        CheckField(id, "Id");
-        _line.Clear();
-        _line.Append(id).Append('\t').Append(length.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(truncated ? "true" : "false");
-        if (_scores is not null)
-        {
-            if (scores is null || scores.Length != _scores.ClassNames.Count)
-            {
-                throw new ArgumentException($"Record '{id}' has {scores?.Length ?? 0} scores for {_scores.ClassNames.Count} classes.", nameof(scores));
-            }
-
-            _line.Append('\t').Append(_scores.ClassNames[ZeroShotScorer.ArgMax(scores)]);
-            foreach (var score in scores)
-            {
-                // float.ToString() is the shortest string that parses back to the same float.
-                _line.Append('\t').Append(score.ToString(CultureInfo.InvariantCulture));
-            }
-        }
+        var line = _results.Format(id, length, truncated, scores);
 
         // The Parquet row first: it validates the vectors, so a refused row leaves no line behind in the table either.
         await _embeddings.WriteAsync(id, embedding, feature, cancellationToken);
-        await _results.WriteLineAsync(_line.ToString().AsMemory(), cancellationToken);
+        await _results.WriteLineAsync(line, cancellationToken);
         Rows++;
     }
 
@@ -115,7 +85,7 @@ public sealed class ScreenResultWriter : IAsyncDisposable
     public async Task<ScreenFilesCheckpoint> CheckpointAsync(CancellationToken cancellationToken)
     {
         var embeddings = await _embeddings.CheckpointAsync(cancellationToken);
-        return new ScreenFilesCheckpoint(Rows, Failures, await DurableLengthAsync(_results, cancellationToken), await DurableLengthAsync(_failures, cancellationToken), embeddings);
+        return new ScreenFilesCheckpoint(Rows, Failures, await _results.CheckpointAsync(cancellationToken), await _failures.CheckpointAsync(cancellationToken), embeddings);
     }
 
     public async ValueTask DisposeAsync()
@@ -123,40 +93,5 @@ public sealed class ScreenResultWriter : IAsyncDisposable
         await _results.DisposeAsync();
         await _failures.DisposeAsync();
         await _embeddings.DisposeAsync();
-    }
-
-    private static string Header(ScoreColumns? scores) => scores is null
-        ? "id\tlength\ttruncated"
-        : "id\tlength\ttruncated\tlabel\t" + string.Join('\t', scores.ClassNames.Select(n => scores.Prefix + n));
-
-    private static void CheckClassNames(ScoreColumns? scores)
-    {
-        foreach (var name in scores?.ClassNames ?? [])
-        {
-            CheckField(name, "Class name");
-        }
-    }
-
-    private static StreamWriter Open(string path, FileMode mode, int bufferSize) =>
-        Writer(new FileStream(path, mode, FileAccess.Write, FileShare.Read), bufferSize);
-
-    private static StreamWriter Reopen(string path, long length, int bufferSize) =>
-        Writer(CheckpointedFile.OpenAt(path, length, FileAccess.Write), bufferSize);
-
-    private static StreamWriter Writer(FileStream stream, int bufferSize) => new(stream, new UTF8Encoding(false), bufferSize) { NewLine = "\n" };
-
-    private static async Task<long> DurableLengthAsync(StreamWriter writer, CancellationToken cancellationToken)
-    {
-        await writer.FlushAsync(cancellationToken);
-        ((FileStream)writer.BaseStream).Flush(flushToDisk: true);
-        return writer.BaseStream.Position;
-    }
-
-    private static void CheckField(string value, string what)
-    {
-        if (value.AsSpan().IndexOfAny('\t', '\r', '\n') >= 0)
-        {
-            throw new ArgumentException($"{what} '{value.ReplaceLineEndings(" ")}' contains a tab or line break and cannot be written to TSV.");
-        }
     }
 }

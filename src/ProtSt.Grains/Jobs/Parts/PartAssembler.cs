@@ -19,12 +19,19 @@ public static class PartAssembler
             return;
         }
 
-        await ConcatenateTextAsync(parts, ScreenResultWriter.ResultsFile, output, cancellationToken);
-        await ConcatenateTextAsync(parts, ScreenResultWriter.FailuresFile, output, cancellationToken);
-        var embeddings = Path.Combine(output, ScreenResultWriter.EmbeddingsFile);
-        var temporary = embeddings + ".assembling";
-        await ParquetRowGroupCopier.ConcatenateAsync(parts.Select(p => Path.Combine(p, ScreenResultWriter.EmbeddingsFile)).ToList(), temporary, cancellationToken);
-        File.Move(temporary, embeddings, overwrite: true);
+        // The sink names the files a part holds, so an output kind it gains is assembled without a change here.
+        foreach (var name in ScreenResultWriter.TsvFiles)
+        {
+            await ConcatenateTextAsync(parts, name, output, cancellationToken);
+        }
+
+        foreach (var name in ScreenResultWriter.ParquetFiles)
+        {
+            var target = Path.Combine(output, name);
+            var temporary = target + ".assembling";
+            await ParquetRowGroupCopier.ConcatenateAsync(parts.Select(p => Path.Combine(p, name)).ToList(), temporary, cancellationToken);
+            File.Move(temporary, target, overwrite: true);
+        }
     }
 
     private static async Task ConcatenateTextAsync(List<string> parts, string name, string output, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ProtSt.Pipeline;
 
 namespace ProtSt.Grains.Jobs.Parts;
@@ -10,31 +9,20 @@ public static class PartRows
     public static async Task<Dictionary<string, ShardRow>> ReadAsync(string partDirectory, IReadOnlySet<string> ids, bool withFeature, bool withScores, CancellationToken cancellationToken)
     {
         var rows = new Dictionary<string, ShardRow>(StringComparer.Ordinal);
-        var embeddingsPath = Path.Combine(partDirectory, ScreenResultWriter.EmbeddingsFile);
-        var embeddings = await EmbeddingParquetReader.ReadAllAsync(embeddingsPath, cancellationToken);
-        var features = withFeature ? await EmbeddingParquetReader.ReadAllAsync(embeddingsPath, cancellationToken, EmbeddingParquetWriter.FeatureColumn) : null;
-        var index = 0;
-        foreach (var line in File.ReadLines(Path.Combine(partDirectory, ScreenResultWriter.ResultsFile)).Skip(1))
+        await foreach (var (result, embedding) in ScreenResultReader.ReadRowsAsync(partDirectory, withFeature, cancellationToken))
         {
-            var row = index++;
-            var fields = line.Split('\t');
-            if (!ids.Contains(fields[0]))
+            if (ids.Contains(result.Id))
             {
-                continue;
+                rows[result.Id] = new ShardRow(
+                    result.Id, result.Length, result.Truncated, embedding.Embedding, null, embedding.Feature, withScores ? result.Scores ?? [] : null);
             }
-
-            // The results and the embeddings hold the same rows in the same order.
-            var scores = withScores ? fields.Skip(4).Select(f => float.Parse(f, CultureInfo.InvariantCulture)).ToArray() : null;
-            rows[fields[0]] = new ShardRow(
-                fields[0], int.Parse(fields[1], CultureInfo.InvariantCulture), fields[2] == "true", embeddings[row].Vector, null, features?[row].Vector, scores);
         }
 
-        foreach (var line in File.ReadLines(Path.Combine(partDirectory, ScreenResultWriter.FailuresFile)).Skip(1))
+        await foreach (var failure in ScreenResultReader.ReadFailuresAsync(partDirectory, cancellationToken))
         {
-            var fields = line.Split('\t', 3);
-            if (ids.Contains(fields[0]))
+            if (ids.Contains(failure.Id))
             {
-                rows[fields[0]] = new ShardRow(fields[0], int.Parse(fields[1], CultureInfo.InvariantCulture), false, null, null, DeviceError: fields[2]);
+                rows[failure.Id] = new ShardRow(failure.Id, failure.Length, false, null, null, DeviceError: failure.Error);
             }
         }
 

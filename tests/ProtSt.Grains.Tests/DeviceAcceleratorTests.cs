@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Tests.Support;
 using ProtSt.Model.Inference;
+using ProtSt.Model.Outputs;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Grains.Tests;
@@ -95,7 +96,7 @@ public sealed class DeviceAcceleratorTests
         {
             public string ModelDirectory => modelDirectory;
 
-            public ValueTask<DeviceComputation> RunAsync(EncodedBatch batch, CancellationToken cancellationToken) => throw new NotSupportedException();
+            public ValueTask<BatchOutputs> RunAsync(EncodedBatch batch, OutputRequest outputs, CancellationToken cancellationToken) => throw new NotSupportedException();
 
             public ValueTask<DeviceTextComputation> EmbedTextAsync(IReadOnlyList<string> prompts, CancellationToken cancellationToken) => throw new NotSupportedException();
 

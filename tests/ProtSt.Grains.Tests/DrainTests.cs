@@ -51,8 +51,8 @@ public sealed class DrainTests
 
             GatedBackendFactory.Open();
             var result = await running.WaitAsync(Bound);
-            Assert.Equal(1, result.MeanEmbeddings.Length / result.HiddenSize);
-            Assert.All(result.MeanEmbeddings, v => Assert.True(float.IsFinite(v)));
+            Assert.Equal(1, result.Outputs.Pooled.Length / result.Outputs.HiddenSize);
+            Assert.All(result.Outputs.Pooled, v => Assert.True(float.IsFinite(v)));
             // The queued batch never started: refused the same way once the running one is done.
             var refused = await Assert.ThrowsAnyAsync<Exception>(() => queued.WaitAsync(Bound));
             Assert.IsNotType<DeviceFailedException>(refused);

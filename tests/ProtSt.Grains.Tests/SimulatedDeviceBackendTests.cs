@@ -1,4 +1,5 @@
 using ProtSt.Grains.Inference;
+using ProtSt.Model.Outputs;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Grains.Tests;
@@ -12,15 +13,15 @@ public sealed class SimulatedDeviceBackendTests
     {
         var factory = new SimulatedDeviceBackendFactory();
         using var device = factory.Open("/nowhere", "silo#0", Options(microseconds: 0, width: 16));
-        var alone = await device.RunAsync(Batch("MKTAYIAK"), CancellationToken.None);
-        var padded = await device.RunAsync(Batch("MKVLAAGGWWPPLLKK", "MKTAYIAK"), CancellationToken.None);
+        var alone = await device.RunAsync(Batch("MKTAYIAK"), OutputRequest.Default, CancellationToken.None);
+        var padded = await device.RunAsync(Batch("MKVLAAGGWWPPLLKK", "MKTAYIAK"), OutputRequest.Default, CancellationToken.None);
 
         Assert.Equal(16, alone.HiddenSize);
-        Assert.Equal(alone.MeanEmbeddings, padded.MeanEmbeddings[16..]);
-        Assert.NotEqual(padded.MeanEmbeddings[..16], padded.MeanEmbeddings[16..]);
-        Assert.Equal(SimulatedEmbedding.Of(Tokenizer.Encode("MKTAYIAK").Ids, 16), alone.MeanEmbeddings);
-        Assert.All(padded.MeanEmbeddings, v => Assert.InRange(v, -1f, 1f));
-        Assert.Null(alone.HeadOutputs);
+        Assert.Equal(alone.Pooled, padded.Pooled[16..]);
+        Assert.NotEqual(padded.Pooled[..16], padded.Pooled[16..]);
+        Assert.Equal(SimulatedEmbedding.Of(Tokenizer.Encode("MKTAYIAK").Ids, 16), alone.Pooled);
+        Assert.All(padded.Pooled, v => Assert.InRange(v, -1f, 1f));
+        Assert.Null(alone.Head);
     }
 
     [Fact]
@@ -32,7 +33,7 @@ public sealed class SimulatedDeviceBackendTests
         // 2 rows padded to 12 tokens (10 residues + <cls> + <eos>): 24 padded tokens, 12 + 5 real.
         var batch = Batch("MKTAYIAKQR", "MKV");
         var started = TimeProvider.System.GetTimestamp();
-        await device.RunAsync(batch, CancellationToken.None);
+        await device.RunAsync(batch, OutputRequest.Default, CancellationToken.None);
         var elapsed = TimeProvider.System.GetElapsedTime(started);
 
         var expected = TimeSpan.FromMilliseconds(5) + TimeSpan.FromMicroseconds(100 * 24);
@@ -59,7 +60,7 @@ public sealed class SimulatedDeviceBackendTests
             {
                 try
                 {
-                    await device.RunAsync(Batch("MKTAYIAK"), CancellationToken.None);
+                    await device.RunAsync(Batch("MKTAYIAK"), OutputRequest.Default, CancellationToken.None);
                     outcomes.Add(true);
                 }
                 catch (InvalidOperationException e)

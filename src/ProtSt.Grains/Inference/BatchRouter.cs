@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Jobs.Figures;
 using ProtSt.Model.Folders;
+using ProtSt.Model.Outputs;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
 
@@ -52,7 +53,7 @@ public sealed class BatchRouter(
             catch (InvalidSequenceException e)
             {
                 // Reported as the sequence's result, not thrown: the caller applies its own policy to invalid input.
-                results[i] = new RoutedSequence(sequences[i].Length, false, null, null, Invalid: e.Message);
+                results[i] = new RoutedSequence(sequences[i].Length, false, Invalid: e.Message);
                 distinctOf[i] = -1;
             }
         }
@@ -63,8 +64,8 @@ public sealed class BatchRouter(
             if (results[i] is null)
             {
                 var encoded = distinct[distinctOf[i]];
-                var (embedding, head, deviceError) = computed[distinctOf[i]];
-                results[i] = new RoutedSequence(encoded.OriginalResidueCount, encoded.Truncated, embedding, head, DeviceError: deviceError);
+                var (outputs, row, deviceError) = computed[distinctOf[i]];
+                results[i] = new RoutedSequence(encoded.OriginalResidueCount, encoded.Truncated, outputs, row, DeviceError: deviceError);
             }
         }
 
@@ -142,17 +143,14 @@ public sealed class BatchRouter(
         catch (DeviceFailedException e)
         {
             logger.LogWarning("Sequence {Index} of job {Job} failed alone on the devices; reporting it: {Error}", indices[0], work.JobId, e.Message);
-            routing.Result[indices[0]] = new Computed(null, null, e.Message.ReplaceLineEndings(" ").Replace('\t', ' '));
+            routing.Result[indices[0]] = new Computed(null, 0, e.Message.ReplaceLineEndings(" ").Replace('\t', ' '));
             figures.Add(work.JobId, BatchReport.NotComputed);
             return;
         }
 
         for (var row = 0; row < members.Count; row++)
         {
-            routing.Result[indices[row]] = new Computed(
-                output.MeanEmbeddings.AsSpan(row * output.HiddenSize, output.HiddenSize).ToArray(),
-                output.HeadOutputs?.AsSpan(row * output.HeadWidth, output.HeadWidth).ToArray(),
-                null);
+            routing.Result[indices[row]] = new Computed(output.Outputs, row, null);
         }
 
         figures.Add(work.JobId, new BatchReport(output.DeviceKey, members.Count, members.Sum(m => (long)m.ResidueCount), batch.RealTokens, batch.PaddedTokens, output.Busy, output.Accelerator));
@@ -176,7 +174,7 @@ public sealed class BatchRouter(
             try
             {
                 return await grains.GetGrain<IDeviceGrain>(device)
-                    .RunAsync(new DeviceBatch(work.JobId, work.ModelDirectory, batch.InputIds, batch.AttentionMask, batch.BatchSize, batch.SequenceLength, work.Priority));
+                    .RunAsync(new DeviceBatch(work.JobId, work.ModelDirectory, batch.InputIds, batch.AttentionMask, batch.BatchSize, batch.SequenceLength, work.Priority, work.Outputs));
             }
             catch (Exception e) when (attempt < MaxAttempts && (e is not DeviceFailedException || ++deviceFailures < deviceFailuresAllowed))
             {
@@ -249,6 +247,6 @@ public sealed class BatchRouter(
     /// <summary>One call's state: its work, its distinct sequences and their results, and the load it put on each device.</summary>
     private sealed record Routing(RoutedWork Work, EsmTokenizer Tokenizer, List<EncodedSequence> Distinct, Computed[] Result, ConcurrentDictionary<string, int> Load);
 
-    /// <summary>One distinct sequence's outputs, or the device error it failed with alone.</summary>
-    private readonly record struct Computed(float[]? Embedding, float[]? Head, string? DeviceError);
+    /// <summary>One distinct sequence's row of its batch's outputs, or the device error it failed with alone.</summary>
+    private readonly record struct Computed(BatchOutputs? Outputs, int Row, string? DeviceError);
 }

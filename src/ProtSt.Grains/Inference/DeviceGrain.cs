@@ -4,6 +4,7 @@ using Orleans.Concurrency;
 using Orleans.Placement;
 using ProtSt.Grains.Placement;
 using ProtSt.Model.Inference;
+using ProtSt.Model.Outputs;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Grains.Inference;
@@ -153,11 +154,11 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
         var session = await SessionFor(batch.ModelDirectory);
         var encoded = EncodedBatch.FromPadded(batch.InputIds, batch.AttentionMask, batch.BatchSize, batch.SequenceLength);
         var stopwatch = Stopwatch.StartNew();
-        DeviceComputation output;
+        BatchOutputs output;
         try
         {
             // The backend keeps blocking work (ONNX Runtime) off the grain scheduler itself; a simulated device just waits.
-            var run = session.RunAsync(encoded, CancellationToken.None).AsTask();
+            var run = session.RunAsync(encoded, batch.Outputs ?? OutputRequest.Default, CancellationToken.None).AsTask();
             _running = run;
             output = await run;
         }
@@ -173,7 +174,7 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
         _realTokens += encoded.RealTokens;
         _paddedTokens += encoded.PaddedTokens;
         _busy += busy;
-        return new DeviceBatchResult(this.GetPrimaryKeyString(), output.HiddenSize, output.MeanEmbeddings, busy, output.HeadWidth, output.HeadOutputs, Accelerator);
+        return new DeviceBatchResult(this.GetPrimaryKeyString(), output, busy, Accelerator);
     }
 
     // What this device computes on, as the job view and /metrics show it.

@@ -1,3 +1,4 @@
+using ProtSt.Model.Outputs;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Grains.Inference;
@@ -12,10 +13,11 @@ public interface IDeviceBackend : IDisposable
     string ModelDirectory { get; }
 
     /// <summary>
-    /// Computes one batch: mean embeddings and, for models with a head, its outputs. Called on the grain scheduler:
-    /// a backend that blocks (ONNX Runtime) moves its work to the thread pool, one that waits (a simulated device) awaits.
+    /// Computes what <paramref name="outputs"/> asks of one batch (every batch gives the mean embeddings; the head's
+    /// outputs when asked and the model has one), each array exactly as long as the batch needs. Called on the grain
+    /// scheduler: a backend that blocks (ONNX Runtime) moves its work to the thread pool, one that waits (a simulated device) awaits.
     /// </summary>
-    ValueTask<DeviceComputation> RunAsync(EncodedBatch batch, CancellationToken cancellationToken);
+    ValueTask<BatchOutputs> RunAsync(EncodedBatch batch, OutputRequest outputs, CancellationToken cancellationToken);
 
     /// <summary>Embeds prompts with the model's text tower; called on the grain scheduler, like <see cref="RunAsync"/>.</summary>
     ValueTask<DeviceTextComputation> EmbedTextAsync(IReadOnlyList<string> prompts, CancellationToken cancellationToken);

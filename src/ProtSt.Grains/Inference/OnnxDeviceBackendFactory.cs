@@ -1,4 +1,5 @@
 using ProtSt.Model.Inference;
+using ProtSt.Model.Outputs;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Grains.Inference;
@@ -14,14 +15,8 @@ public sealed class OnnxDeviceBackendFactory : IDeviceBackendFactory
         public string ModelDirectory => sessions.Folder.Directory;
 
         // An ONNX Runtime call blocks for the whole batch; it runs on the thread pool so the silo's scheduler stays responsive.
-        public async ValueTask<DeviceComputation> RunAsync(EncodedBatch batch, CancellationToken cancellationToken) =>
-            await Task.Run(
-                () =>
-                {
-                    var outputs = sessions.Run(batch);
-                    return new DeviceComputation(outputs.HiddenSize, outputs.Pooled, outputs.HeadWidth, outputs.Head);
-                },
-                cancellationToken);
+        public async ValueTask<BatchOutputs> RunAsync(EncodedBatch batch, OutputRequest outputs, CancellationToken cancellationToken) =>
+            await Task.Run(() => sessions.Run(batch, outputs), cancellationToken);
 
         public async ValueTask<DeviceTextComputation> EmbedTextAsync(IReadOnlyList<string> prompts, CancellationToken cancellationToken) =>
             await Task.Run(

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.Text;
+using ProtSt.Model.Outputs;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Grains.Inference;
@@ -61,7 +62,7 @@ public sealed class SimulatedDeviceBackendFactory(TimeProvider time) : IDeviceBa
             }
         }
 
-        public async ValueTask<DeviceComputation> RunAsync(EncodedBatch batch, CancellationToken cancellationToken)
+        public async ValueTask<BatchOutputs> RunAsync(EncodedBatch batch, OutputRequest outputs, CancellationToken cancellationToken)
         {
             var start = time.GetTimestamp();
             var scheduled = options.TimeFor(batch.PaddedTokens);
@@ -90,7 +91,7 @@ public sealed class SimulatedDeviceBackendFactory(TimeProvider time) : IDeviceBa
                     $"simulated device failure (Devices:Simulated:FailureRate {options.FailureRate}) on a batch of {batch.BatchSize} x {batch.SequenceLength}");
             }
 
-            return new DeviceComputation(width, embeddings, 0, null);
+            return new BatchOutputs(batch.BatchSize, batch.SequenceLength, width, embeddings);
         }
 
         public ValueTask<DeviceTextComputation> EmbedTextAsync(IReadOnlyList<string> prompts, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using ProtSt.Grains.Inference;
+using ProtSt.Model.Outputs;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Grains.Tests.Support;
@@ -18,10 +19,10 @@ public abstract class BeforeRunBackendFactory : IDeviceBackendFactory
     {
         public string ModelDirectory => inner.ModelDirectory;
 
-        public async ValueTask<DeviceComputation> RunAsync(EncodedBatch batch, CancellationToken cancellationToken)
+        public async ValueTask<BatchOutputs> RunAsync(EncodedBatch batch, OutputRequest outputs, CancellationToken cancellationToken)
         {
             await hook.BeforeRunAsync(batch, cancellationToken);
-            return await inner.RunAsync(batch, cancellationToken);
+            return await inner.RunAsync(batch, outputs, cancellationToken);
         }
 
         public ValueTask<DeviceTextComputation> EmbedTextAsync(IReadOnlyList<string> prompts, CancellationToken cancellationToken) =>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
+using ProtSt.Client;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Security;
@@ -32,15 +33,18 @@ internal sealed class CliConfiguration
 
     public InferenceOptions Inference => Bind<InferenceOptions>(InferenceOptions.SectionName);
 
-    /// <summary>Sharding and batching of jobs; the token budget is the accelerator's (<see cref="InferenceOptions.TokensPerBatch"/>) unless <c>Screen:MaxTokensPerBatch</c> is set.</summary>
+    /// <summary>How silos coordinate jobs; the token budget is the accelerator's (<see cref="InferenceOptions.TokensPerBatch"/>) unless <c>Screen:MaxTokensPerBatch</c> is set.</summary>
     public ScreenOptions Screen
     {
         get
         {
-            var screen = Bind<ScreenOptions>(ScreenOptions.SectionName);
+            var screen = BindScreen<ScreenOptions>();
             return IsSet(ScreenOptions.SectionName, nameof(ScreenOptions.MaxTokensPerBatch)) ? screen : screen with { MaxTokensPerBatch = Inference.TokensPerBatch };
         }
     }
+
+    /// <summary>The job client's timeouts and the shard settings of the jobs it submits, from the same <c>Screen</c> section.</summary>
+    public JobClientOptions JobClient => BindScreen<JobClientOptions>();
 
     /// <summary>The silo's devices, whose sessions start from <see cref="Inference"/>; <c>Count</c> 0 is resolved (one per GPU on CUDA, one on CPU).</summary>
     public DeviceOptions Devices
@@ -122,11 +126,27 @@ internal sealed class CliConfiguration
 
     private bool IsSet(string section, string key) => _configuration[$"{section}:{key}"] is not null;
 
-    private T Bind<T>(string section)
+    private T Bind<T>(string section, bool errorOnUnknown = true)
         where T : new()
     {
         var value = new T();
-        _configuration.GetSection(section).Bind(value, o => o.ErrorOnUnknownConfiguration = true);
+        _configuration.GetSection(section).Bind(value, o => o.ErrorOnUnknownConfiguration = errorOnUnknown);
         return value;
+    }
+
+    // The Screen section is shared by the silos' ScreenOptions and the client's JobClientOptions, so each binds leniently
+    // and a key that neither knows (a typo) is refused here, as the binder refuses one in every other section.
+    private T BindScreen<T>()
+        where T : new()
+    {
+        var known = typeof(ScreenOptions).GetProperties().Concat(typeof(JobClientOptions).GetProperties()).Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var unknown = _configuration.GetSection(ScreenOptions.SectionName).GetChildren().Select(c => c.Key).Where(key => !known.Contains(key)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The {ScreenOptions.SectionName} configuration section has keys that no option reads: {string.Join(", ", unknown)}.");
+        }
+
+        return Bind<T>(ScreenOptions.SectionName, errorOnUnknown: false);
     }
 }

@@ -1,5 +1,4 @@
 using ProtSt.Grains;
-using ProtSt.Grains.Jobs;
 
 namespace ProtSt.Client;
 
@@ -9,7 +8,11 @@ public static class JobSubmitter
     /// <summary>A new job id: the kind, the time, and 6 random hex digits.</summary>
     public static string NewId(string kind) => JobIds.New(kind);
 
-    public static JobSpec Spec(JobRequest request, ScreenOptions options) => new(
+    /// <summary>
+    /// The spec of <paramref name="request"/> with the client's shard settings. Its token budget per batch is 0, the
+    /// devices' own: a client does not know the accelerators of the silos that will run the job.
+    /// </summary>
+    public static JobSpec Spec(JobRequest request, JobClientOptions options) => new(
         request.Kind,
         Path.GetFullPath(request.Input),
         Path.GetFullPath(request.Output),
@@ -22,7 +25,7 @@ public static class JobSubmitter
         request.ScoreLabels,
         request.Layout,
         options.ShardSize,
-        options.MaxTokensPerBatch,
+        0,
         options.MaxBatchSize,
         options.MaxShardsInFlight,
         request.Priority,

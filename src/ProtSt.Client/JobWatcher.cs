@@ -1,15 +1,14 @@
 using System.Diagnostics;
 using ProtSt.Grains;
-using ProtSt.Grains.Jobs;
 
 namespace ProtSt.Client;
 
 /// <summary>
 /// Follows a job in the cluster until it ends: its status from the coordinator, its figures from the aggregator. The
 /// watcher holds nothing of the job, so killing it loses nothing. It tells a lost cluster (no silo answers a ping for
-/// <see cref="ScreenOptions.ClusterLostAfter"/>) from a coordinator that is moving to another silo (the ping answers).
+/// <see cref="JobClientOptions.ClusterLostAfter"/>) from a coordinator that is moving to another silo (the ping answers).
 /// </summary>
-public sealed class JobWatcher(IGrainFactory grains, ScreenOptions options)
+public sealed class JobWatcher(IGrainFactory grains, JobClientOptions options)
 {
     private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(5);
 

@@ -13,6 +13,7 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Security;
+using ProtSt.Silo.Api;
 using ProtSt.Silo.Membership;
 using ProtSt.Silo.Monitoring;
 using ProtSt.Silo.Security;
@@ -98,6 +99,7 @@ public static class SiloHost
         app.MapOrleansDashboard(routePrefix: "/dashboard");
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapJobView();
+        app.MapJobApi();
         app.MapGet("/healthz", () => Results.Ok("ok"));
         app.MapGet("/readyz", async (SiloReadiness readiness, CancellationToken cancellationToken) =>
         {

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
 using ProtSt.Grains;
 using ProtSt.Grains.Security;
-using ProtSt.Silo.Monitoring;
+using ProtSt.Silo.Api;
 using ProtSt.Silo.Security;
 
 namespace ProtSt.Silo.Tests;
@@ -86,7 +86,7 @@ public sealed class HostSecurityTests(SiloHostFixture loopback, ExposedSiloHostF
             events.Add(item);
         }
 
-        Assert.Equal(JobViewEndpoints.DoneEvent, Assert.Single(events).EventType);
+        Assert.Equal(JobApiEndpoints.DoneEvent, Assert.Single(events).EventType);
     }
 
     [Fact]

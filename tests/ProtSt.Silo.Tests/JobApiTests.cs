@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using ProtSt.Grains;
-using ProtSt.Silo.Monitoring;
+using ProtSt.Silo.Api;
 
 namespace ProtSt.Silo.Tests;
 
@@ -38,7 +38,7 @@ public sealed class JobApiTests(SiloHostFixture fixture)
         }
 
         var done = Assert.Single(events);
-        Assert.Equal(JobViewEndpoints.DoneEvent, done.EventType);
+        Assert.Equal(JobApiEndpoints.DoneEvent, done.EventType);
         Assert.Equal(final.Rows, JsonSerializer.Deserialize<JobSnapshot>(done.Data, fixture.Json)!.Rows);
     }
 
@@ -63,8 +63,8 @@ public sealed class JobApiTests(SiloHostFixture fixture)
         }
 
         Assert.True(events.Count >= 4, $"{events.Count} events");
-        Assert.All(events[..^1], e => Assert.Equal((JobViewEndpoints.SnapshotEvent, false, 0L), (e.EventType, e.Data.Completed, e.Data.Rows)));
-        Assert.Equal((JobViewEndpoints.DoneEvent, true, 100L), (events[^1].EventType, events[^1].Data.Completed, events[^1].Data.Rows));
+        Assert.All(events[..^1], e => Assert.Equal((JobApiEndpoints.SnapshotEvent, false, 0L), (e.EventType, e.Data.Completed, e.Data.Rows)));
+        Assert.Equal((JobApiEndpoints.DoneEvent, true, 100L), (events[^1].EventType, events[^1].Data.Completed, events[^1].Data.Rows));
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using ProtSt.Client;
 using ProtSt.Grains;
 using ProtSt.Grains.Jobs;
 
@@ -17,9 +16,9 @@ internal static class CancelCommand
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var configuration = CliConfiguration.Load(parse);
-            await using var connection = await JobConnection.OpenAsync(parse.GetValue(cluster), configuration.ClusterId, configuration.Devices, configuration.Monitoring, configuration.Security, configuration.Screen, ct);
+            await using var connection = await JobConnection.OpenAsync(parse.GetValue(cluster), configuration, devices: null, ct);
             var id = parse.GetValue(job)!;
-            var status = await connection.Grains.GetGrain<IJobCoordinatorGrain>(id).CancelAsync().WaitAsync(configuration.Screen.ControlCallTimeout, ct)
+            var status = await connection.Grains.GetGrain<IJobCoordinatorGrain>(id).CancelAsync().WaitAsync(configuration.JobClient.ControlCallTimeout, ct)
                 ?? throw new ArgumentException($"the cluster knows no job '{id}'.");
             Console.WriteLine(status.Phase == JobPhase.Cancelled
                 ? $"job {id} cancelled after {status.ShardsDone} of {status.Shards} shards ({status.Rows} rows in finished parts); {Path.Combine(status.Spec.Output, JobFolderRecord.FileName)} says so."

@@ -1,3 +1,4 @@
+using ProtSt.Client;
 using ProtSt.Grains;
 using ProtSt.Model.Checkpoints;
 using ProtSt.Model.Configuration;
@@ -5,7 +6,6 @@ using ProtSt.Model.Folders;
 using ProtSt.Model.Hub;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
-using ProtSt.Silo;
 using Spectre.Console;
 
 namespace ProtSt.Cli.Commands;

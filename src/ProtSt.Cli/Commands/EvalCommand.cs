@@ -26,7 +26,7 @@ internal static class EvalCommand
         var model = new Option<string>("--model", "-m") { Description = "A converted ProtST zero-shot or classifier model folder.", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "Output folder: results.tsv, embeddings.parquet, predictions.tsv, metrics.json.", Required = true };
         var onInvalid = new Option<string>("--on-invalid") { Description = "skip (report with file and line, continue) or fail.", DefaultValueFactory = _ => "fail" };
-        onInvalid.AcceptOnlyFromAmong("skip", "fail");
+        onInvalid.AcceptOnlyFromAmong([.. JobChoices.InvalidRecordPolicies]);
         var devices = CliOptions.Devices("Devices of the embedded silo (default from configs).");
         var cluster = CliOptions.ClusterOption("Submit to a running cluster whose membership is in this Redis instead of an embedded silo (input and output must be paths every silo sees).");
         var task = new TaskOptions(embedAllowed: false);
@@ -43,7 +43,7 @@ internal static class EvalCommand
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var configuration = CliConfiguration.Load(parse);
-            var fail = parse.GetValue(onInvalid) == "fail";
+            var fail = JobChoices.FailOnInvalid(parse.GetValue(onInvalid));
             var inputPath = parse.GetValue(input)!;
             var outputDirectory = parse.GetValue(output)!;
             var taskName = task.Read(parse);

@@ -31,152 +31,164 @@ internal static class FinetuneCommand
 
     public static Command Create()
     {
-        var train = new Option<string>("--train") { Description = "Training split: CSV, TSV or Parquet with id, sequence and label columns (the ProtST dataset layout works as is).", Required = true };
-        var valid = new Option<string>("--valid") { Description = "Validation split (its accuracy picks the epoch kept, and early stopping when set).", Required = true };
-        var test = new Option<string>("--test") { Description = "Test split (accuracy and MCC of the kept head).", Required = true };
-        var model = new Option<string>("--model", "-m") { Description = "The model folder whose encoder stays frozen: a classifier folder (its head is the start, as published) or an ESM or ProtST zero-shot folder (a fresh, seeded head).", Required = true };
-        var output = new Option<string>("--output", "-o") { Description = "The classifier model folder to write (it references --model; it does not copy it).", Required = true };
-        var labels = new Option<string?>("--labels") { Description = "Class names: a label table (TSV with id and name, or a CSV/TSV/Parquet with a name column in label order, as the subloc_template dataset; default: a classifier's own names, else the label ids)." };
-        var epochs = new Option<int?>("--epochs") { Description = "Most epochs (default from configs: 100, as published)." };
-        var patience = new Option<int?>("--patience") { Description = "Epochs without a better validation accuracy before stopping (default 0, as published: never stop early)." };
-        var learningRate = new Option<double?>("--lr") { Description = "AdamW learning rate (default 5e-5, as published)." };
-        var weightDecay = new Option<double?>("--weight-decay") { Description = "AdamW weight decay on the weight matrices, never the biases (default 0, as published)." };
-        var maxGradNorm = new Option<double?>("--max-grad-norm") { Description = "Clip the gradients' global L2 norm to this before each step (default 1.0, as published; 0: no clipping)." };
-        var keep = new Option<HeadSelection?>("--keep") { Description = "Which epoch's head to write: best (by validation accuracy, as published) or last." };
-        var batchSize = new Option<int?>("--batch-size") { Description = "Mini-batch size (default 256, the published effective batch)." };
-        var seed = new Option<int?>("--seed") { Description = "Seed of the shuffles and of a fresh head's initial weights." };
-        var devices = CliOptions.Devices("Devices of the embedded silo (default from configs).");
-        var cluster = CliOptions.ClusterOption("Compute the embeddings on a running cluster whose membership is in this Redis (the output folder must be a path every silo sees).");
-        var sharing = new SharingOptions();
-        var command = new Command("finetune", "Train ProtST's classifier head on a frozen encoder: embeddings once through the cluster, then the head; writes a served model folder.")
-        {
-            train, valid, test, model, output, labels, epochs, patience, learningRate, weightDecay, maxGradNorm, keep, batchSize, seed, devices, cluster,
-        };
-        foreach (var option in sharing.All)
+        var arguments = new FinetuneArguments();
+        var command = new Command("finetune", "Train ProtST's classifier head on a frozen encoder: embeddings once through the cluster, then the head; writes a served model folder.");
+        foreach (var option in arguments.All)
         {
             command.Options.Add(option);
         }
 
-        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
-        {
-            var configuration = CliConfiguration.Load(parse);
-            var options = configuration.Training;
-            options.MaxEpochs = parse.GetValue(epochs) ?? options.MaxEpochs;
-            options.Patience = parse.GetValue(patience) ?? options.Patience;
-            options.LearningRate = parse.GetValue(learningRate) ?? options.LearningRate;
-            options.WeightDecay = parse.GetValue(weightDecay) ?? options.WeightDecay;
-            options.MaxGradNorm = parse.GetValue(maxGradNorm) ?? options.MaxGradNorm;
-            options.Keep = parse.GetValue(keep) ?? options.Keep;
-            options.BatchSize = parse.GetValue(batchSize) ?? options.BatchSize;
-            options.Seed = parse.GetValue(seed) ?? options.Seed;
-            options.Validate();
-
-            var modelDirectory = parse.GetValue(model)!;
-            var opened = ModelFolder.Open(modelDirectory, configuration.Inference.VerifyModelHash);
-
-            // A classifier (converted, or written by an earlier finetune) starts from its own head, as the published
-            // fine-tune starts from mila-intel/protst-esm1b-for-sequential-classification; the encoder stays where it is.
-            var start = opened.Manifest.Kind == ModelKind.Classifier ? ClassifierHeadFile.Read(opened) : null;
-            var folder = opened.BaseModel ?? opened;
-            var outputDirectory = Path.GetFullPath(parse.GetValue(output)!);
-            if (outputDirectory == folder.Directory || outputDirectory == opened.Directory)
-            {
-                throw new InvalidOperationException("--output must be a new folder, not the folder of --model or of its encoder.");
-            }
-
-            // Read all three splits first: a bad record or label is reported before any compute.
-            var splits = new[] { ("train", parse.GetValue(train)!), ("valid", parse.GetValue(valid)!), ("test", parse.GetValue(test)!) };
-            var records = new List<(string Split, SequenceRecord Record)>();
-            foreach (var (name, path) in splits)
-            {
-                await foreach (var record in SequenceInput.ReadAsync(path, configuration.Security.InputLimits, InvalidRecordPolicy.Fail, null, ct))
-                {
-                    records.Add((name, record));
-                }
-            }
-
-            var classNames = await ClassNamesAsync(parse.GetValue(labels), start?.Labels, records.Select(r => r.Record), ct);
-            if (start is not null && start.Head.NumLabels != classNames.Count)
-            {
-                throw new InvalidOperationException(
-                    $"The head of '{modelDirectory}' predicts {start.Head.NumLabels} classes but the labels name {classNames.Count}; start from an encoder folder to train a head of another size.");
-            }
-            var jobLabels = new JobLabels(classNames);
-            var classOf = records.Select(r => jobLabels.ClassOf(r.Record.Label)
-                ?? throw new InvalidInputException(new InputProblem(r.Record.SourceFile, r.Record.Line, r.Record.Id,
-                    $"label '{r.Record.Label}' is neither a class id below {classNames.Count} nor a class name ({string.Join(", ", classNames)})"))).ToArray();
-
-            Console.WriteLine($"embedding {records.Count} sequences ({string.Join(", ", splits.Select(s => $"{records.Count(r => r.Split == s.Item1)} {s.Item1}"))}) once with the frozen encoder of {folder.Directory}");
-            Console.WriteLine(start is null
-                ? $"training a fresh head (seed {options.Seed})"
-                : $"training the head of {opened.Directory} ({start.Head.NumLabels} classes) from its checkpoint weights");
-            var stopwatch = Stopwatch.StartNew();
-            var embeddings = await EmbedAsync(records.Select(r => r.Record).ToList(), folder.Directory, outputDirectory, parse.GetValue(cluster), parse.GetValue(devices), request => sharing.Apply(request, parse), configuration, ct);
-            var embedSeconds = stopwatch.Elapsed.TotalSeconds;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"embedded {records.Count} sequences in {embedSeconds:F1} s ({records.Count / Math.Max(embedSeconds, 1e-9):F1} sequences/s)"));
-
-            LabelledFeatures Split(string name)
-            {
-                var indices = Enumerable.Range(0, records.Count).Where(i => records[i].Split == name).ToList();
-                if (indices.Count == 0)
-                {
-                    throw new InvalidInputException(new InputProblem(splits.First(s => s.Item1 == name).Item2, 1, null, $"the {name} split has no records"));
-                }
-
-                return LabelledFeatures.FromRows(indices.Select(i => embeddings[i]).ToList(), indices.Select(i => classOf[i]).ToList(), classNames.Count);
-            }
-
-            var progress = new Progress<EpochReport>(e => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {e.Epoch,3}: loss {e.TrainLoss:F4}, train accuracy {e.TrainAccuracy:F4}, valid accuracy {e.ValidAccuracy:F4}, valid MCC {e.ValidMcc:F4}, {e.Elapsed.TotalSeconds:F3} s{(e.Improved ? "  (best so far)" : string.Empty)}")));
-            stopwatch.Restart();
-            var result = await HeadTrainer.TrainAsync(Split("train"), Split("valid"), Split("test"), start?.Head, options, progress, ct);
-            var trainSeconds = stopwatch.Elapsed.TotalSeconds;
-            var testFigures = result.Test!;
-
-            var headDirectory = Path.Combine(outputDirectory, HeadDirectory);
-            ClassifierHeadFile.Write(headDirectory, result.Head, classNames);
-            ModelConverter.AttachClassifier(folder.Directory, Path.Combine(headDirectory, ClassifierHeadFile.WeightsFileName), classNames, outputDirectory);
-            var agreement = ServedAgreement(outputDirectory, Split("test"), testFigures, configuration.Inference);
-
-            var metrics = new JsonObject
-            {
-                ["accuracy"] = testFigures.Accuracy,
-                ["mcc"] = testFigures.Mcc,
-                ["n"] = testFigures.Count,
-                ["macro_f1"] = testFigures.MacroF1,
-                ["kept_epoch"] = result.KeptEpoch,
-                ["best_epoch"] = result.BestEpoch,
-                ["best_valid_accuracy"] = result.BestValidAccuracy,
-                ["stopped_early"] = result.StoppedEarly,
-                ["served_predictions_agree"] = agreement,
-                ["class_names"] = new JsonArray(classNames.Select(n => (JsonNode)n).ToArray()),
-                ["encoder"] = folder.Directory,
-                ["start"] = start is null ? "fresh" : opened.Directory,
-                ["embedding_seconds"] = embedSeconds,
-                ["training_seconds"] = trainSeconds,
-                ["options"] = JsonSerializer.SerializeToNode(options),
-                ["history"] = new JsonArray(result.History.Select(e => (JsonNode)new JsonObject
-                {
-                    ["epoch"] = e.Epoch,
-                    ["train_loss"] = e.TrainLoss,
-                    ["train_accuracy"] = e.TrainAccuracy,
-                    ["valid_accuracy"] = e.ValidAccuracy,
-                    ["valid_mcc"] = e.ValidMcc,
-                    ["seconds"] = e.Elapsed.TotalSeconds,
-                }).ToArray()),
-            };
-            var testRecords = records.Where(r => r.Split == "test").Select(r => r.Record).ToList();
-            await File.WriteAllLinesAsync(
-                Path.Combine(outputDirectory, TestPredictionsFile),
-                ["id\tlabel\tpredicted", .. testRecords.Select((r, i) => $"{r.Id}\t{classNames[classOf[records.Count - testRecords.Count + i]]}\t{classNames[testFigures.Predictions[i]]}")],
-                ct);
-            await File.WriteAllTextAsync(Path.Combine(outputDirectory, MetricsFile), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), ct);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"test accuracy {testFigures.Accuracy:F4}, MCC {testFigures.Mcc:F4} on {testFigures.Count} records (kept epoch {result.KeptEpoch}, best {result.BestEpoch}, of {result.History.Count}); " +
-                $"wrote the classifier folder {outputDirectory} (serve it with protst screen or eval)"));
-            return 0;
-        }));
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(() => RunAsync(parse, arguments, ct)));
         return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, FinetuneArguments arguments, CancellationToken ct)
+    {
+        var configuration = CliConfiguration.Load(parse);
+        var options = arguments.Training(parse, configuration.Training);
+        var modelDirectory = parse.GetValue(arguments.Model)!;
+        var opened = ModelFolder.Open(modelDirectory, configuration.Inference.VerifyModelHash);
+
+        // A classifier (converted, or written by an earlier finetune) starts from its own head, as the published
+        // fine-tune starts from mila-intel/protst-esm1b-for-sequential-classification; the encoder stays where it is.
+        var start = opened.Manifest.Kind == ModelKind.Classifier ? ClassifierHeadFile.Read(opened) : null;
+        var folder = opened.BaseModel ?? opened;
+        var outputDirectory = Path.GetFullPath(parse.GetValue(arguments.Output)!);
+        if (outputDirectory == folder.Directory || outputDirectory == opened.Directory)
+        {
+            throw new InvalidOperationException("--output must be a new folder, not the folder of --model or of its encoder.");
+        }
+
+        // Read all three splits first: a bad record or label is reported before any compute.
+        var splits = arguments.Splits(parse);
+        var records = await ReadSplitsAsync(splits, configuration.Security.InputLimits, ct);
+        var classNames = await ClassNamesAsync(parse.GetValue(arguments.Labels), start?.Labels, records.Select(r => r.Record), ct);
+        if (start is not null && start.Head.NumLabels != classNames.Count)
+        {
+            throw new InvalidOperationException(
+                $"The head of '{modelDirectory}' predicts {start.Head.NumLabels} classes but the labels name {classNames.Count}; start from an encoder folder to train a head of another size.");
+        }
+
+        var classOf = ClassesOf(records, classNames);
+        Console.WriteLine($"embedding {records.Count} sequences ({string.Join(", ", splits.Select(s => $"{records.Count(r => r.Split == s.Name)} {s.Name}"))}) once with the frozen encoder of {folder.Directory}");
+        Console.WriteLine(start is null
+            ? $"training a fresh head (seed {options.Seed})"
+            : $"training the head of {opened.Directory} ({start.Head.NumLabels} classes) from its checkpoint weights");
+        var stopwatch = Stopwatch.StartNew();
+        var embeddings = await EmbedAsync(
+            records.Select(r => r.Record).ToList(), folder.Directory, outputDirectory, parse.GetValue(arguments.Cluster), parse.GetValue(arguments.Devices),
+            request => arguments.Sharing.Apply(request, parse), configuration, ct);
+        var embedSeconds = stopwatch.Elapsed.TotalSeconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"embedded {records.Count} sequences in {embedSeconds:F1} s ({records.Count / Math.Max(embedSeconds, 1e-9):F1} sequences/s)"));
+
+        LabelledFeatures Split(string name) => SplitFeatures(name, splits, records, embeddings, classOf, classNames.Count);
+
+        stopwatch.Restart();
+        var result = await HeadTrainer.TrainAsync(Split("train"), Split("valid"), Split("test"), start?.Head, options, EpochLines(), ct);
+        var trainSeconds = stopwatch.Elapsed.TotalSeconds;
+        var testFigures = result.Test!;
+
+        var headDirectory = Path.Combine(outputDirectory, HeadDirectory);
+        ClassifierHeadFile.Write(headDirectory, result.Head, classNames);
+        ModelConverter.AttachClassifier(folder.Directory, Path.Combine(headDirectory, ClassifierHeadFile.WeightsFileName), classNames, outputDirectory);
+        var agreement = ServedAgreement(outputDirectory, Split("test"), testFigures, configuration.Inference);
+
+        var metrics = Metrics(result, agreement, classNames, folder.Directory, start is null ? "fresh" : opened.Directory, embedSeconds, trainSeconds, options);
+        await WriteTestPredictionsAsync(outputDirectory, records, classOf, classNames, testFigures, ct);
+        await File.WriteAllTextAsync(Path.Combine(outputDirectory, MetricsFile), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), ct);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"test accuracy {testFigures.Accuracy:F4}, MCC {testFigures.Mcc:F4} on {testFigures.Count} records (kept epoch {result.KeptEpoch}, best {result.BestEpoch}, of {result.History.Count}); " +
+            $"wrote the classifier folder {outputDirectory} (serve it with protst screen or eval)"));
+        return 0;
+    }
+
+    /// <summary>Every record of the splits, in split order, each with its split's name; the first bad record ends the command.</summary>
+    private static async Task<List<(string Split, SequenceRecord Record)>> ReadSplitsAsync(
+        (string Name, string Path)[] splits, InputLimits limits, CancellationToken cancellationToken)
+    {
+        var records = new List<(string Split, SequenceRecord Record)>();
+        foreach (var (name, path) in splits)
+        {
+            await foreach (var record in SequenceInput.ReadAsync(path, limits, InvalidRecordPolicy.Fail, null, cancellationToken))
+            {
+                records.Add((name, record));
+            }
+        }
+
+        return records;
+    }
+
+    /// <summary>Each record's class index; a label that is neither a class id nor a class name is the record's problem.</summary>
+    private static int[] ClassesOf(List<(string Split, SequenceRecord Record)> records, IReadOnlyList<string> classNames)
+    {
+        var jobLabels = new JobLabels(classNames);
+        return records.Select(r => jobLabels.ClassOf(r.Record.Label)
+            ?? throw new InvalidInputException(new InputProblem(r.Record.SourceFile, r.Record.Line, r.Record.Id,
+                $"label '{r.Record.Label}' is neither a class id below {classNames.Count} nor a class name ({string.Join(", ", classNames)})"))).ToArray();
+    }
+
+    /// <summary>One split's embeddings and classes; a split without records cannot train or judge a head.</summary>
+    private static LabelledFeatures SplitFeatures(
+        string name, (string Name, string Path)[] splits, List<(string Split, SequenceRecord Record)> records, float[][] embeddings, int[] classOf, int classes)
+    {
+        var indices = Enumerable.Range(0, records.Count).Where(i => records[i].Split == name).ToList();
+        if (indices.Count == 0)
+        {
+            throw new InvalidInputException(new InputProblem(splits.First(s => s.Name == name).Path, 1, null, $"the {name} split has no records"));
+        }
+
+        return LabelledFeatures.FromRows(indices.Select(i => embeddings[i]).ToList(), indices.Select(i => classOf[i]).ToList(), classes);
+    }
+
+    /// <summary>One line per epoch on stdout.</summary>
+    private static Progress<EpochReport> EpochLines() =>
+        new(e => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"epoch {e.Epoch,3}: loss {e.TrainLoss:F4}, train accuracy {e.TrainAccuracy:F4}, valid accuracy {e.ValidAccuracy:F4}, valid MCC {e.ValidMcc:F4}, {e.Elapsed.TotalSeconds:F3} s{(e.Improved ? "  (best so far)" : string.Empty)}")));
+
+    /// <summary>metrics.json: the test figures, the epochs, where the head started and the options it was trained with.</summary>
+    private static JsonObject Metrics(
+        HeadTrainingResult result, int agreement, IReadOnlyList<string> classNames, string encoder, string start, double embedSeconds, double trainSeconds, HeadTrainingOptions options)
+    {
+        var testFigures = result.Test!;
+        return new JsonObject
+        {
+            ["accuracy"] = testFigures.Accuracy,
+            ["mcc"] = testFigures.Mcc,
+            ["n"] = testFigures.Count,
+            ["macro_f1"] = testFigures.MacroF1,
+            ["kept_epoch"] = result.KeptEpoch,
+            ["best_epoch"] = result.BestEpoch,
+            ["best_valid_accuracy"] = result.BestValidAccuracy,
+            ["stopped_early"] = result.StoppedEarly,
+            ["served_predictions_agree"] = agreement,
+            ["class_names"] = new JsonArray(classNames.Select(n => (JsonNode)n).ToArray()),
+            ["encoder"] = encoder,
+            ["start"] = start,
+            ["embedding_seconds"] = embedSeconds,
+            ["training_seconds"] = trainSeconds,
+            ["options"] = JsonSerializer.SerializeToNode(options),
+            ["history"] = new JsonArray(result.History.Select(e => (JsonNode)new JsonObject
+            {
+                ["epoch"] = e.Epoch,
+                ["train_loss"] = e.TrainLoss,
+                ["train_accuracy"] = e.TrainAccuracy,
+                ["valid_accuracy"] = e.ValidAccuracy,
+                ["valid_mcc"] = e.ValidMcc,
+                ["seconds"] = e.Elapsed.TotalSeconds,
+            }).ToArray()),
+        };
+    }
+
+    /// <summary>test-predictions.tsv: each test record's label and the kept head's prediction.</summary>
+    private static async Task WriteTestPredictionsAsync(
+        string outputDirectory, List<(string Split, SequenceRecord Record)> records, int[] classOf, IReadOnlyList<string> classNames, SplitEvaluation testFigures, CancellationToken cancellationToken)
+    {
+        // The test split is read last, so its records are the list's tail.
+        var testRecords = records.Where(r => r.Split == "test").Select(r => r.Record).ToList();
+        await File.WriteAllLinesAsync(
+            Path.Combine(outputDirectory, TestPredictionsFile),
+            ["id\tlabel\tpredicted", .. testRecords.Select((r, i) => $"{r.Id}\t{classNames[classOf[records.Count - testRecords.Count + i]]}\t{classNames[testFigures.Predictions[i]]}")],
+            cancellationToken);
     }
 
     private static async Task<IReadOnlyList<string>> ClassNamesAsync(
@@ -223,7 +235,7 @@ internal static class FinetuneCommand
         Directory.CreateDirectory(jobDirectory);
         var input = Path.Combine(jobDirectory, "records.tsv");
         await File.WriteAllLinesAsync(input, ["id\tsequence", .. records.Select((r, i) => string.Create(CultureInfo.InvariantCulture, $"{i}\t{r.Sequence}"))], ct);
-        var request = share(new JobRequest("finetune", input, jobDirectory, modelDirectory, JobTaskResolver.Embed, null, false, LabelSet.DefaultTemplate, FailOnInvalid: true));
+        var request = share(new JobRequest("finetune", input, jobDirectory, modelDirectory, JobChoices.Embed, null, false, LabelSet.DefaultTemplate, FailOnInvalid: true));
         var outcome = (await ScreenCommand.RunAsync(new ScreenJob(request, devices, cluster, KeepView: false, Resumable: false), configuration, ct))!;
         if (outcome.Status.Phase != JobPhase.Completed)
         {

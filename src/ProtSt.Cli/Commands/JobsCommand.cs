@@ -16,8 +16,8 @@ internal static class JobsCommand
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var configuration = CliConfiguration.Load(parse);
-            await using var connection = await JobConnection.OpenAsync(parse.GetValue(cluster), configuration.ClusterId, configuration.Devices, configuration.Monitoring, configuration.Security, configuration.Screen, ct);
-            var jobs = await JobTable.ListAsync(connection.Grains, configuration.Screen.ControlCallTimeout, Shown, ct);
+            await using var connection = await JobConnection.OpenAsync(parse.GetValue(cluster), configuration, devices: null, ct);
+            var jobs = await JobTable.ListAsync(connection.Grains, configuration.JobClient.ControlCallTimeout, Shown, ct);
             Console.WriteLine(JobTable.Header);
             foreach (var job in jobs)
             {

@@ -19,13 +19,13 @@ internal static class ScreenCommand
         var output = new Option<string>("--output", "-o") { Description = "Output folder (with --cluster, a path every silo can write): results.tsv, embeddings.parquet, failures.tsv for records the devices failed on, and job.json." };
         var resume = new Option<string?>("--resume") { Description = "Continue the job whose output folder this is (the same as protst attach with that folder): finished parts are kept, not computed again." };
         var onInvalid = new Option<string>("--on-invalid") { Description = "skip (report with file and line, continue) or fail.", DefaultValueFactory = _ => "fail" };
-        onInvalid.AcceptOnlyFromAmong("skip", "fail");
+        onInvalid.AcceptOnlyFromAmong([.. JobChoices.InvalidRecordPolicies]);
         var devices = CliOptions.Devices("Devices of the embedded silo (default from configs: one device using all cores).");
         var cluster = CliOptions.ClusterOption("Submit to a running cluster whose membership is in this Redis (e.g. 127.0.0.1:6379) instead of an embedded silo.");
         var keepView = new Option<bool?>("--keep-view") { Description = "Keep serving the embedded silo's job view after the job ends, until Ctrl+C (default: yes in a terminal, no in scripts)." };
         var detach = new Option<bool>("--detach") { Description = "With --cluster: print the job's id and return; the job runs in the cluster (protst jobs, attach, cancel)." };
         var layout = new Option<string>("--output-layout") { Description = "assembled (results.tsv, failures.tsv, embeddings.parquet in input order) or parts (the shards' files under parts/, one dataset).", DefaultValueFactory = _ => "assembled" };
-        layout.AcceptOnlyFromAmong("assembled", "parts");
+        layout.AcceptOnlyFromAmong([.. JobChoices.Layouts]);
         var task = new TaskOptions(embedAllowed: true);
         var sharing = new SharingOptions();
         var command = new Command("screen", "Screen a proteome through the cluster: one row and one embedding per record, and zero-shot scores or class probabilities for ProtST models.")
@@ -65,8 +65,8 @@ internal static class ScreenCommand
                 task.LabelsPath(parse),
                 task.Descriptions(parse),
                 task.Template(parse),
-                parse.GetValue(onInvalid) == "fail",
-                Layout: parse.GetValue(layout) == "parts" ? OutputLayout.Parts : OutputLayout.Assembled), parse);
+                JobChoices.FailOnInvalid(parse.GetValue(onInvalid)),
+                Layout: JobChoices.Layout(parse.GetValue(layout))), parse);
             var outcome = await RunAsync(new ScreenJob(request, parse.GetValue(devices), parse.GetValue(cluster), parse.GetValue(keepView), parse.GetValue(detach)), configuration, ct);
             return outcome is null ? 0 : ExitCode(outcome.Status);
         }));
@@ -122,13 +122,13 @@ internal static class ScreenCommand
     /// </summary>
     public static async Task<ScreenOutcome?> RunAsync(ScreenJob job, CliConfiguration configuration, CancellationToken ct, JobSpec? continuing = null)
     {
-        var screen = configuration.Screen;
+        var client = configuration.JobClient;
         if (job.Detach && job.Cluster is null)
         {
             throw new ArgumentException("--detach needs --cluster: a job on the embedded silo lives only as long as this command.");
         }
 
-        var spec = continuing ?? JobSubmitter.Spec(job.Request, screen);
+        var spec = continuing ?? JobSubmitter.Spec(job.Request, client);
         // A file where the output folder should be is refused before any silo is asked (a client on another machine
         // sees no such file and leaves the check to the silo). The input is checked here only for the embedded silo,
         // which reads this machine's files; a cluster's silos check it where they read it.
@@ -144,12 +144,10 @@ internal static class ScreenCommand
                 $"'{spec.Output}' holds the unfinished job {unfinished.JobId}; continue it with --resume {spec.Output} (or protst attach {unfinished.JobId}), or choose another output folder.");
         }
 
-        var deviceOptions = configuration.Devices;
-        deviceOptions.Count = job.Devices ?? deviceOptions.Count;
-        await using var connection = await JobConnection.OpenAsync(job.Cluster, configuration.ClusterId, deviceOptions, configuration.Monitoring, configuration.Security, configuration.Screen, ct);
+        await using var connection = await JobConnection.OpenAsync(job.Cluster, configuration, job.Devices, ct);
         var jobId = job.ContinueJobId ?? JobSubmitter.NewId(job.Request.Kind);
-        var known = job.ContinueJobId is null ? null : await connection.Grains.GetGrain<IJobCoordinatorGrain>(jobId).GetStatusAsync().WaitAsync(screen.ControlCallTimeout, ct);
-        _ = known ?? await JobSubmitter.SubmitAsync(connection.Grains, jobId, spec, screen.ControlCallTimeout, ct);
+        var known = job.ContinueJobId is null ? null : await connection.Grains.GetGrain<IJobCoordinatorGrain>(jobId).GetStatusAsync().WaitAsync(client.ControlCallTimeout, ct);
+        _ = known ?? await JobSubmitter.SubmitAsync(connection.Grains, jobId, spec, client.ControlCallTimeout, ct);
         if (job.Detach)
         {
             Console.WriteLine($"job: {jobId}");
@@ -164,15 +162,15 @@ internal static class ScreenCommand
     public static async Task<ScreenOutcome> FollowAsync(
         IClusterConnection connection, string jobId, string? cluster, bool? keepView, bool resumable, CliConfiguration configuration, CancellationToken ct)
     {
-        var screen = configuration.Screen;
-        var view = await JobView.AddressAsync(connection.Grains, jobId, screen.ControlCallTimeout, ct);
+        var client = configuration.JobClient;
+        var view = await JobView.AddressAsync(connection.Grains, jobId, client.ControlCallTimeout, ct);
         Console.WriteLine($"job view: {view ?? "none (no silo host in the cluster serves one)"}");
         Console.WriteLine($"job: {jobId}");
         JobStatus status;
         JobSnapshot? snapshot;
         try
         {
-            (status, snapshot) = await JobProgressLine.FollowAsync(CommandErrors.Status, new JobWatcher(connection.Grains, screen), jobId, ct);
+            (status, snapshot) = await JobProgressLine.FollowAsync(CommandErrors.Status, new JobWatcher(connection.Grains, client), jobId, ct);
         }
         catch (ClusterLostException e)
         {

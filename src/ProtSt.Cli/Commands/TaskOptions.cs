@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ProtSt.Grains;
 using ProtSt.Pipeline;
 
 namespace ProtSt.Cli.Commands;
@@ -9,7 +10,7 @@ internal sealed class TaskOptions
     public TaskOptions(bool embedAllowed)
     {
         Task = new Option<string?>("--task") { Description = embedAllowed ? "embed, zero-shot or classify (default: what the model folder is for)." : "zero-shot or classify (default: what the model folder is for)." };
-        Task.AcceptOnlyFromAmong(embedAllowed ? ["embed", "zero-shot", "classify"] : ["zero-shot", "classify"]);
+        Task.AcceptOnlyFromAmong([.. JobChoices.Tasks.Where(t => embedAllowed || t != JobChoices.Embed)]);
     }
 
     public Option<string?> Task { get; }
@@ -34,14 +35,14 @@ internal sealed class TaskOptions
 
     public string? LabelsPath(ParseResult parse) => parse.GetValue(Labels);
 
-    public bool Descriptions(ParseResult parse) => parse.GetValue(LabelField) == "description";
+    public bool Descriptions(ParseResult parse) => JobChoices.LabelDescriptions(parse.GetValue(LabelField));
 
     public string Template(ParseResult parse) => parse.GetValue(PromptTemplate)!;
 
     private static Option<string> CreateLabelField()
     {
         var option = new Option<string>("--label-field") { Description = "Which label column becomes the prompt: name (through --prompt-template) or description.", DefaultValueFactory = _ => "name" };
-        option.AcceptOnlyFromAmong("name", "description");
+        option.AcceptOnlyFromAmong([.. JobChoices.LabelFields]);
         return option;
     }
 }

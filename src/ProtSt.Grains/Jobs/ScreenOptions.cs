@@ -2,7 +2,10 @@ using ProtSt.Pipeline;
 
 namespace ProtSt.Grains.Jobs;
 
-/// <summary>How a job is cut into shards and batched; bound from the <c>Screen</c> configuration section.</summary>
+/// <summary>
+/// How the silos cut a job into shards, batch it and keep its figures; bound from the <c>Screen</c> configuration
+/// section, whose client timeouts are the client's own (<c>JobClientOptions</c> in ProtSt.Client).
+/// </summary>
 public sealed record ScreenOptions
 {
     public const string SectionName = "Screen";
@@ -31,12 +34,6 @@ public sealed record ScreenOptions
     /// to a grain on a silo that dies is answered by no one, so a late answer counts as a lost call.
     /// </summary>
     public TimeSpan ControlCallTimeout { get; init; } = TimeSpan.FromSeconds(15);
-
-    /// <summary>
-    /// How long <c>--cluster</c> clients wait for a silo of the cluster to accept their connection (silos may be
-    /// starting beside the client) before saying that none is reachable.
-    /// </summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>How often the client checks that the silo of each shard in flight is still an active member.</summary>
     public TimeSpan SiloWatchInterval { get; init; } = TimeSpan.FromSeconds(2);
@@ -69,15 +66,6 @@ public sealed record ScreenOptions
     /// only when it did): a safety net under the refresh on membership changes, and how soon a draining silo's devices go.
     /// </summary>
     public TimeSpan DeviceListRefreshInterval { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>How often a client following a job (<c>attach</c>, or <c>screen</c> without <c>--detach</c>) asks for its status.</summary>
-    public TimeSpan WatchInterval { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>
-    /// How long no silo may answer a following client before it reports the cluster lost (one line, exit 1); the job
-    /// itself is kept in the cluster's storage and continues when silos return.
-    /// </summary>
-    public TimeSpan ClusterLostAfter { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// Distinct sequences <see cref="JobDriver"/> remembers for deduplication (submitted jobs deduplicate the whole input

@@ -1,4 +1,4 @@
-namespace ProtSt.Silo;
+namespace ProtSt.Client;
 
 /// <summary>
 /// A client could not reach the cluster: its membership store (Redis) does not answer, or no silo listed there

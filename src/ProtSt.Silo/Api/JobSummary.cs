@@ -1,6 +1,6 @@
 using ProtSt.Grains;
 
-namespace ProtSt.Silo.Monitoring;
+namespace ProtSt.Silo.Api;
 
 /// <summary>One line of the job list: a snapshot without its series and tables.</summary>
 public sealed record JobSummary(

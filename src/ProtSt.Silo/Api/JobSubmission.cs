@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using ProtSt.Grains;
 using ProtSt.Grains.Jobs;
 
-namespace ProtSt.Silo.Monitoring;
+namespace ProtSt.Silo.Api;
 
 /// <summary>
 /// The body of <c>POST /api/jobs</c>: what <c>protst screen --detach</c> would submit. Input, output and model are
@@ -23,7 +23,10 @@ public sealed record JobSubmission(
     int? Priority = null,
     [property: JsonPropertyName("max_devices")] int? MaxDevices = null)
 {
-    /// <summary>The job's spec with this silo's shard settings, or the reason the body is not a job.</summary>
+    /// <summary>
+    /// The job's spec with this silo's shard settings, or the reason the body is not a job. Its token budget per batch
+    /// is 0, the devices' own, as in the jobs <c>protst screen</c> submits.
+    /// </summary>
     public (JobSpec? Spec, string? Problem) ToSpec(ScreenOptions options)
     {
         if (string.IsNullOrWhiteSpace(Input) || string.IsNullOrWhiteSpace(Output) || string.IsNullOrWhiteSpace(Model))
@@ -36,14 +39,9 @@ public sealed record JobSubmission(
             return (null, "input, output and model must be absolute paths (the silos resolve them, not the caller)");
         }
 
-        if (Task is not null and not (JobTaskResolver.Embed or JobTaskResolver.ZeroShot or JobTaskResolver.Classify))
+        if (JobChoices.Problem(Task, OnInvalid, LabelField, OutputLayout) is { } choice)
         {
-            return (null, "task must be embed, zero-shot or classify");
-        }
-
-        if (OnInvalid is not null and not ("skip" or "fail") || LabelField is not null and not ("name" or "description") || OutputLayout is not null and not ("assembled" or "parts"))
-        {
-            return (null, "on_invalid is skip or fail, label_field name or description, output_layout assembled or parts");
+            return (null, choice);
         }
 
         if (JobSharing.Problem(Priority ?? JobSharing.DefaultPriority, MaxDevices ?? 0, "priority", "max_devices") is { } sharing)
@@ -52,9 +50,9 @@ public sealed record JobSubmission(
         }
 
         return (new JobSpec(
-            "screen", Input, Output, Model, Task, Labels, LabelField == "description", PromptTemplate ?? Pipeline.LabelSet.DefaultTemplate, OnInvalid != "skip", false,
-            OutputLayout == "parts" ? Grains.OutputLayout.Parts : Grains.OutputLayout.Assembled,
-            options.ShardSize, options.MaxTokensPerBatch, options.MaxBatchSize, options.MaxShardsInFlight,
+            "screen", Input, Output, Model, Task, Labels, JobChoices.LabelDescriptions(LabelField), PromptTemplate ?? Pipeline.LabelSet.DefaultTemplate,
+            JobChoices.FailOnInvalid(OnInvalid), false, JobChoices.Layout(OutputLayout),
+            options.ShardSize, 0, options.MaxBatchSize, options.MaxShardsInFlight,
             Priority ?? JobSharing.DefaultPriority, MaxDevices ?? 0), null);
     }
 }

@@ -1,6 +1,6 @@
 using ProtSt.Grains;
 
-namespace ProtSt.Silo.Monitoring;
+namespace ProtSt.Silo.Api;
 
 /// <summary>Reads jobs for the view, the API and the metrics: finished ones from the registry, running ones from their aggregators.</summary>
 public sealed class JobReader(IGrainFactory grains)

@@ -1,4 +1,4 @@
-namespace ProtSt.Grains.Jobs;
+namespace ProtSt.Grains;
 
 /// <summary>How jobs are named: the kind, the UTC time and 6 random hex digits, e.g. <c>screen-20261130-131500-4f2a9c</c>.</summary>
 public static class JobIds

@@ -6,7 +6,7 @@ using Orleans.Runtime.Messaging;
 using ProtSt.Grains.Hosting;
 using StackExchange.Redis;
 
-namespace ProtSt.Silo;
+namespace ProtSt.Client;
 
 /// <summary>A client of a running cluster whose membership lives in Redis.</summary>
 public sealed class ClusterClient : IClusterConnection
@@ -33,7 +33,12 @@ public sealed class ClusterClient : IClusterConnection
     public static async Task<ClusterClient> ConnectAsync(string redis, string clusterId, string? apiKey, TimeSpan patience, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.AddProtStConsole();
+        // As the silos log (LoggingBuilderExtensions in ProtSt.Grains): the command's own lines are the user's view,
+        // the runtime speaks up only when something is wrong, and everything goes to stderr.
+        builder.Logging.ClearProviders()
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Orleans", LogLevel.Error);
 
         // The host logs a failed start with its stack trace; the failure is reported below, once, in words.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);

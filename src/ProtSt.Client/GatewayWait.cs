@@ -1,6 +1,6 @@
 using Orleans.Runtime.Messaging;
 
-namespace ProtSt.Silo;
+namespace ProtSt.Client;
 
 /// <summary>
 /// Lets a client retry connecting, once a second, while no gateway is listed or none accepts, for at most the given

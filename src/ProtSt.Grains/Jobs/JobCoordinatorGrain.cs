@@ -350,11 +350,9 @@ internal sealed class JobCoordinatorGrain(
     {
         var spec = S.Spec!;
         var task = S.Task!;
-        // A spec's token budget of 0 (what clients now submit) means the devices' own; until the shards plan under each
-        // device's budget, this silo's configured budget (its accelerator's) stands in for it.
         var request = new PartRequest(
             JobId, shard.Plan.Index, ShardRecordsFile.PathOf(PartFolder.PlanDirectory(spec.Output), shard.Plan.Index), PartFolder.PartsDirectory(spec.Output),
-            spec.Model, spec.MaxTokensPerBatch > 0 ? spec.MaxTokensPerBatch : options.Value.MaxTokensPerBatch, spec.MaxBatchSize, task.Scoring, task.ScorePrefix, task.ClassNames, task.WithFeature, spec.ScoreLabels, spec.ShardSize, spec.Priority, spec.MaxDevices);
+            spec.Model, spec.MaxTokensPerBatch, spec.MaxBatchSize, task.Scoring, task.ScorePrefix, task.ClassNames, task.WithFeature, spec.ScoreLabels, spec.ShardSize, spec.Priority, spec.MaxDevices);
         for (var attempt = 1; ; attempt++)
         {
             shard.Attempts++;

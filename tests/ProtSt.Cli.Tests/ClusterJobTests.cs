@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ProtSt.Grains.Hosting;
@@ -162,29 +163,33 @@ public sealed class ClusterJobTests(ITestOutputHelper output)
         Assert.Contains("was cancelled", attach.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_jobs_batches_follow_the_token_budget_of_the_silo_that_runs_them_not_of_its_client()
+    // A CPU client submitting to GPU silos, and the other way round: the silo's budget is the one its batches fit.
+    [Theory]
+    [InlineData(512, 8192)]
+    [InlineData(4096, 256)]
+    public async Task A_jobs_batches_follow_the_token_budget_of_the_silo_that_runs_them_not_of_its_client(int siloBudget, int clientBudget)
     {
-        // The silo's devices take 512 tokens a batch; the client's own configuration says 8,192 (a CPU client submitting
-        // to GPU silos is the same mismatch the other way round). Fast simulated devices: only the batch sizes matter.
+        // Fast simulated devices: only the batch sizes matter.
         await using var cluster = await Cluster.StartAsync(1, new Dictionary<string, string>
         {
-            ["PROTST_Screen__MaxTokensPerBatch"] = "512",
+            ["PROTST_Screen__MaxTokensPerBatch"] = siloBudget.ToString(CultureInfo.InvariantCulture),
             ["PROTST_Devices__Simulated__MicrosecondsPerPaddedToken"] = "2",
         });
         var (model, fasta, config) = await cluster.JobFilesAsync();
         var screen = await Protst.RunAsync(
-            new Dictionary<string, string> { ["PROTST_Screen__MaxTokensPerBatch"] = "8192" },
+            new Dictionary<string, string> { ["PROTST_Screen__MaxTokensPerBatch"] = clientBudget.ToString(CultureInfo.InvariantCulture) },
             "screen", "--cluster", cluster.Redis, "-i", fasta, "-m", model, "-o", cluster.Scratch.Combine("out"), "--config", config);
         Assert.True(screen.ExitCode == 0, screen.Error);
 
         var snapshot = await cluster.SnapshotAsync(JobId(screen.Output.Split('\n')));
         var batches = snapshot.GetProperty("devices").EnumerateArray().Sum(d => d.GetProperty("batches").GetInt64());
         var padded = snapshot.GetProperty("paddedTokens").GetInt64();
+        var perBatch = padded / Math.Max(1, batches);
 
-        // Under the client's 8,192 the 1,200 sequences of 62-302 tokens would average thousands of tokens a batch; under
-        // the silo's 512 no batch passes 512 (a sequence alone may, but none of these is that long).
-        Assert.True(batches > 0 && padded / batches <= 512, $"{batches} batches of {padded} padded tokens: {padded / Math.Max(1, batches)} a batch, over the silo's 512");
+        // The 1,200 sequences have 62-302 tokens: batches fill a budget of 4,096 to thousands of tokens, never pass one
+        // of 512, and could not average over 256 under the client's 256.
+        Assert.True(batches > 0, "no batch was counted");
+        Assert.True(siloBudget < clientBudget ? perBatch <= siloBudget : perBatch > clientBudget, $"{batches} batches of {padded} padded tokens: {perBatch} a batch, under a silo budget of {siloBudget} and a client's of {clientBudget}");
     }
 
     private static string JobId(IEnumerable<string> lines) =>

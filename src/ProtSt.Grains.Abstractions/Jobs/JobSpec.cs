@@ -1,3 +1,5 @@
+using ProtSt.Model.Outputs;
+
 namespace ProtSt.Grains;
 
 /// <summary>
@@ -5,7 +7,9 @@ namespace ProtSt.Grains;
 /// ("embed", "zero-shot", "classify" or null for the model's own) with zero-shot label settings, the invalid-record
 /// policy, whether input labels are scored (eval), how the output is laid out, how it is cut into shards, and how it
 /// shares the devices with other jobs (<see cref="JobSharing"/>: <see cref="Priority"/> weighs its batches in each
-/// device's fair queue, <see cref="MaxDevices"/> caps how many devices it uses, 0 for all).
+/// device's fair queue, <see cref="MaxDevices"/> caps how many devices it uses, 0 for all). <see cref="MaxTokensPerBatch"/>
+/// caps the token budget of its batches, 0 (what clients send) for the budget of the devices that run them;
+/// <see cref="Outputs"/> is what each record's batch produces (null: <see cref="OutputRequest.Default"/>).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record JobSpec(
@@ -25,4 +29,5 @@ public sealed record JobSpec(
     [property: Id(13)] int MaxBatchSize,
     [property: Id(14)] int MaxShardsInFlight,
     [property: Id(15)] int Priority = JobSharing.DefaultPriority,
-    [property: Id(16)] int MaxDevices = 0);
+    [property: Id(16)] int MaxDevices = 0,
+    [property: Id(17)] OutputRequest? Outputs = null);

@@ -352,7 +352,8 @@ internal sealed class JobCoordinatorGrain(
         var task = S.Task!;
         var request = new PartRequest(
             JobId, shard.Plan.Index, ShardRecordsFile.PathOf(PartFolder.PlanDirectory(spec.Output), shard.Plan.Index), PartFolder.PartsDirectory(spec.Output),
-            spec.Model, spec.MaxTokensPerBatch, spec.MaxBatchSize, task.Scoring, task.ScorePrefix, task.ClassNames, task.WithFeature, spec.ScoreLabels, spec.ShardSize, spec.Priority, spec.MaxDevices);
+            spec.Model, spec.MaxTokensPerBatch, spec.MaxBatchSize, task.Scoring, task.ScorePrefix, task.ClassNames, task.WithFeature, spec.ScoreLabels, spec.ShardSize, spec.Priority, spec.MaxDevices,
+            spec.Outputs);
         for (var attempt = 1; ; attempt++)
         {
             shard.Attempts++;

@@ -3,6 +3,7 @@ using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Folders;
+using ProtSt.Testing;
 
 namespace ProtSt.Bench.Scale;
 
@@ -86,7 +87,7 @@ internal static class ScaleBenchmark
         {
             var devices = silos * devicesPerSilo;
             var records = SyntheticProteome.Generate(devices * perDevice, seed: 42);
-            await using var cluster = await ScaleCluster.StartAsync(silos, devicesPerSilo, options);
+            await using var cluster = await SimulatedCluster.StartAsync(silos, devicesPerSilo, options, timeCalls: true);
 
             // Warm-up: activates every device grain, JITs the paths; its figures are reset before the measured job.
             var warmup = SyntheticProteome.Generate(Math.Min(records.Count, devices * 64), seed: 7, idPrefix: "W");

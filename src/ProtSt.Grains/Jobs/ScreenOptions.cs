@@ -78,12 +78,4 @@ public sealed record ScreenOptions
     /// itself is kept in the cluster's storage and continues when silos return.
     /// </summary>
     public TimeSpan ClusterLostAfter { get; init; } = TimeSpan.FromSeconds(15);
-
-    /// <summary>
-    /// Distinct sequences <see cref="JobDriver"/> remembers for deduplication (submitted jobs deduplicate the whole input
-    /// in their plan); a repeat seen after its original was forgotten is computed again.
-    /// Each entry keeps its original's row (embedding included) for the repeats, so this bounds the client's memory:
-    /// about capacity × hidden size × 4 bytes (100 MB at 20,000 and ESM-1b's 1,280).
-    /// </summary>
-    public int DeduplicationCapacity { get; init; } = 20_000;
 }

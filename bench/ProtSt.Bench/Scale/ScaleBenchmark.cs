@@ -9,7 +9,7 @@ namespace ProtSt.Bench.Scale;
 
 /// <summary>
 /// Scale-out on simulated devices: in-process clusters of 1, 2, 4, 8 and 16 silos with 2 simulated devices each screen
-/// a synthetic proteome of the same size per device through the real JobDriver, shards, planner, routing, aggregator
+/// a synthetic proteome of the same size per device through JobDriver (a job submitted to the coordinator), shards, planner, routing, aggregator
 /// and result writer; throughput against the ideal (devices / time per padded token), and where the rest went.
 /// Then the same at the largest size with a device failure rate and a silo killed halfway: nothing may be lost.
 /// </summary>

@@ -5,6 +5,7 @@ using ProtSt.Grains.Jobs;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Inference;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Bench;
 
@@ -48,11 +49,11 @@ internal static class CpuDevicesBenchmark
                 async Task Screen()
                 {
                     var rows = 0;
-                    await new JobDriver(cluster.Grains, screen).RunAsync($"cpu-devices-{run++}", model, "bench", records.Count, records.ToAsyncEnumerable(), _ =>
+                    await new JobDriver(cluster.Grains, screen).RunAsync($"cpu-devices-{run++}", model, records.ToAsyncEnumerable(), _ =>
                     {
                         rows++;
                         return ValueTask.CompletedTask;
-                    }, null, CancellationToken.None);
+                    }, CancellationToken.None);
                     if (rows != records.Count)
                     {
                         throw new InvalidOperationException($"{name}: {rows} rows for {records.Count} records.");

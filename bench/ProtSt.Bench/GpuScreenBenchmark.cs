@@ -4,6 +4,7 @@ using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Model.Inference;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Bench;
 
@@ -51,14 +52,14 @@ internal static class GpuScreenBenchmark
         var run = 0;
         async Task Cluster(IReadOnlyList<SequenceRecord> input)
         {
-            var scoring = await TextEmbedder.EmbedLabelsAsync(cluster.Grains, model, prompts, manifest.LogitScale.Value, screen.TextEmbeddingTimeout, CancellationToken.None);
-            var driver = new JobDriver(cluster.Grains, screen, new JobLabels(labels.Names, scoring));
+            // The job embeds the label prompts on a device once, as every zero-shot job does.
+            var driver = new JobDriver(cluster.Grains, screen, new DrivenTask(JobTaskResolver.ZeroShot, labels.Source));
             var row = 0;
-            var snapshot = await driver.RunAsync($"gpu-screen-{run++}", model, "bench", input.Count, input.ToAsyncEnumerable(), r =>
+            var snapshot = await driver.RunAsync($"gpu-screen-{run++}", model, input.ToAsyncEnumerable(), r =>
             {
                 ours[row++] = ZeroShotScorer.ArgMax(r.Scores);
                 return ValueTask.CompletedTask;
-            }, null, CancellationToken.None);
+            }, CancellationToken.None);
             clusterPadded = snapshot.PaddedTokens;
         }
 

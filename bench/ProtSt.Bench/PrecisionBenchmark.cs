@@ -7,6 +7,7 @@ using ProtSt.Model.Inference;
 using ProtSt.Model.Onnx;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Bench;
 
@@ -115,12 +116,12 @@ internal static class PrecisionBenchmark
         Func<Task> Screen(int p) => async () =>
         {
             var rows = 0;
-            await drivers[p].RunAsync($"precision-{run++}", precisions[p].Folder, "bench", records.Count, records.ToAsyncEnumerable(), row =>
+            await drivers[p].RunAsync($"precision-{run++}", precisions[p].Folder, records.ToAsyncEnumerable(), row =>
             {
                 embeddings[p][int.Parse(row.Id.AsSpan(1), CultureInfo.InvariantCulture)] = row.Embedding ?? throw new InvalidOperationException($"{row.Id}: {row.Error ?? row.DeviceError}");
                 rows++;
                 return ValueTask.CompletedTask;
-            }, null, CancellationToken.None);
+            }, CancellationToken.None);
             if (rows != records.Count)
             {
                 throw new InvalidOperationException($"The cluster returned {rows} rows for {records.Count} records.");

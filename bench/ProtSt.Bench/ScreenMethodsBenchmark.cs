@@ -6,6 +6,7 @@ using ProtSt.Model.Demo;
 using ProtSt.Model.Inference;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Bench;
 
@@ -46,11 +47,11 @@ internal static class ScreenMethodsBenchmark
         async Task Cluster()
         {
             var rows = 0;
-            await driver.RunAsync($"bench-{run++}", model, "bench", records.Count, records.ToAsyncEnumerable(), _ =>
+            await driver.RunAsync($"bench-{run++}", model, records.ToAsyncEnumerable(), _ =>
             {
                 rows++;
                 return ValueTask.CompletedTask;
-            }, null, CancellationToken.None);
+            }, CancellationToken.None);
             if (rows != records.Count)
             {
                 throw new InvalidOperationException($"The cluster returned {rows} rows for {records.Count} records.");

@@ -7,6 +7,7 @@ using ProtSt.Model.Folders;
 using ProtSt.Model.Inference;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Bench;
 
@@ -56,14 +57,13 @@ internal static class ZeroShotBenchmark
             async Task Cluster()
             {
                 // Label prompts are embedded on a device once per job, as every zero-shot job does.
-                var scoring = await TextEmbedder.EmbedLabelsAsync(cluster.Grains, model, prompts, manifest.LogitScale.Value, new ScreenOptions().TextEmbeddingTimeout, CancellationToken.None);
-                var driver = new JobDriver(cluster.Grains, new ScreenOptions(), new JobLabels(labels.Names, scoring));
+                var driver = new JobDriver(cluster.Grains, new ScreenOptions(), new DrivenTask(JobTaskResolver.ZeroShot, labels.Source));
                 var row = 0;
-                await driver.RunAsync($"zero-shot-{run++}", model, "bench", records.Count, records.ToAsyncEnumerable(), r =>
+                await driver.RunAsync($"zero-shot-{run++}", model, records.ToAsyncEnumerable(), r =>
                 {
                     ours[row++] = ZeroShotScorer.ArgMax(r.Scores);
                     return ValueTask.CompletedTask;
-                }, null, CancellationToken.None);
+                }, CancellationToken.None);
             }
 
             // Warm-up on a few sequences: arenas, kernels, grain activations.

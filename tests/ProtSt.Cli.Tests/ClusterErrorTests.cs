@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ProtSt.Grains.Hosting;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Tests.Support;
+using ProtSt.Testing;
 using Xunit.Abstractions;
 
 namespace ProtSt.Cli.Tests;

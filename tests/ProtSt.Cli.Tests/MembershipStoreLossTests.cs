@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using ProtSt.Grains.Hosting;
 using ProtSt.Model.Tests.Support;
+using ProtSt.Testing;
 using Xunit.Abstractions;
 
 namespace ProtSt.Cli.Tests;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Cli.Tests;
 

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using ProtSt.Grains.Hosting;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 using Xunit.Abstractions;
 
 namespace ProtSt.Cli.Tests;

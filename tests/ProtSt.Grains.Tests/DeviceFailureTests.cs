@@ -2,6 +2,7 @@ using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Tests.Support;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Tests.Support;
+using ProtSt.Testing;
 
 namespace ProtSt.Grains.Tests;
 
@@ -26,11 +27,11 @@ public sealed class DeviceFailureTests
         {
             var rows = new List<ShardRow>();
             var driver = new JobDriver(cluster.Client, new ScreenOptions { ShardSize = 64, MaxShardsInFlight = 4 });
-            var snapshot = await driver.RunAsync("faults", model, "synthetic", records.Count, records.ToAsyncEnumerable(), row =>
+            var snapshot = await driver.RunAsync("faults", model, records.ToAsyncEnumerable(), row =>
             {
                 rows.Add(row);
                 return ValueTask.CompletedTask;
-            }, null, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(5));
+            }, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(5));
 
             Assert.Equal(records.Select(r => r.Id), rows.Select(r => r.Id));
             var failed = rows.Select((r, i) => (r, i)).Where(x => x.r.DeviceError is not null).Select(x => x.i).ToList();

@@ -5,6 +5,7 @@ using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Tests.Support;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Tests.Support;
+using ProtSt.Testing;
 
 namespace ProtSt.Grains.Tests;
 
@@ -30,7 +31,7 @@ public sealed class DeviceListCacheTests
             // Shards on either silo send batches to the new silo's devices.
             var records = OwnCluster.Proteome(400, seed: 3);
             var driver = new JobDriver(cluster.Client, new ScreenOptions { ShardSize = 16, MaxShardsInFlight = 8, MaxTokensPerBatch = 1024 });
-            await driver.RunAsync("cache-job", model, "synthetic", records.Count, records.ToAsyncEnumerable(), _ => ValueTask.CompletedTask, null, CancellationToken.None);
+            await driver.RunAsync("cache-job", model, records.ToAsyncEnumerable(), _ => ValueTask.CompletedTask, CancellationToken.None);
             long batches = 0;
             for (var device = 0; device < 2; device++)
             {

@@ -9,7 +9,7 @@ public sealed class JobFiguresAggregatorGrainTests(ClusterFixture fixture)
     {
         var job = fixture.Cluster.Client.GetGrain<IJobFiguresAggregatorGrain>("metrics-job");
         await job.StartAsync(new JobStart("model", "input", 10, ["membrane", "soluble"]));
-        await job.RecordPredictionsAsync([1, 1, 1, 1, 0, 0, 0, 0, 0, 0], [1, 1, 1, 0, 1, 1, 0, 0, 0, 0]);
+        await job.RecordShardAsync(0, 10, 0, [1, 1, 1, 1, 0, 0, 0, 0, 0, 0], [1, 1, 1, 0, 1, 1, 0, 0, 0, 0]);
 
         var figures = (await job.GetSnapshotAsync()).Classification!;
         Assert.Equal(["membrane", "soluble"], figures.ClassNames);
@@ -26,7 +26,7 @@ public sealed class JobFiguresAggregatorGrainTests(ClusterFixture fixture)
         var job = fixture.Cluster.Client.GetGrain<IJobFiguresAggregatorGrain>("eta-job");
         await job.StartAsync(new JobStart("model", "input", 100));
         await Task.Delay(200);
-        await job.RecordRowsAsync(25, 0);
+        await job.RecordShardAsync(0, 25, 0, [], []);
         var running = await job.GetSnapshotAsync();
         Assert.NotNull(running.Eta);
         Assert.Null(running.Classification);
@@ -34,7 +34,7 @@ public sealed class JobFiguresAggregatorGrainTests(ClusterFixture fixture)
         // 25 of 100 rows took the elapsed time so far; the remaining 75 should take about three times as long.
         Assert.InRange(running.Eta!.Value.TotalSeconds, running.Elapsed.TotalSeconds * 2.5, running.Elapsed.TotalSeconds * 3.5);
 
-        await job.RecordRowsAsync(75, 0);
+        await job.RecordShardAsync(1, 75, 0, [], []);
         await job.CompleteAsync();
         var done = await job.GetSnapshotAsync();
         Assert.True(done.Completed);
@@ -47,6 +47,6 @@ public sealed class JobFiguresAggregatorGrainTests(ClusterFixture fixture)
     {
         var job = fixture.Cluster.Client.GetGrain<IJobFiguresAggregatorGrain>("unlabelled-job");
         await job.StartAsync(new JobStart("model", "input", null));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => job.RecordPredictionsAsync([0], [0]));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => job.RecordShardAsync(0, 1, 0, [0], [0]));
     }
 }

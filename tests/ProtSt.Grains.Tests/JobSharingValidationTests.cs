@@ -28,7 +28,7 @@ public sealed class JobSharingValidationTests
 
         var part = new PartRequest("job", 0, "/plan/shard-000000.records", "/out/parts", "/models/m", 4096, 256, null, null, null, false, false, 256, Priority: 5000);
         Assert.Throws<RequestRefusedException>(() => _validator.Validate(part));
-        var shard = new ShardRequest("job", 0, "/models/m", [], 4096, 256, MaxDevices: 100_001);
-        Assert.Throws<RequestRefusedException>(() => _validator.Validate(shard));
+        Assert.Throws<RequestRefusedException>(() => _validator.Validate(part with { Priority = 1, MaxDevices = 100_001 }));
+        _validator.Validate(part with { Priority = 0 });
     }
 }

@@ -1,10 +1,10 @@
 using Orleans.TestingHost;
-using ProtSt.Cli.Tests;
 using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Tests.Support;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Grains.Tests;
 

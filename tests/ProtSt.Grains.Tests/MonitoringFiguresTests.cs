@@ -1,3 +1,5 @@
+using ProtSt.Grains.Jobs.Figures;
+
 namespace ProtSt.Grains.Tests;
 
 /// <summary>The figures the job view and /metrics show, as the aggregator and the registry compute them.</summary>
@@ -9,26 +11,29 @@ public sealed class MonitoringFiguresTests(ClusterFixture fixture)
     {
         var job = fixture.Cluster.Client.GetGrain<IJobFiguresAggregatorGrain>("figures-job");
         await job.StartAsync(new JobStart("model", "figures-input", 8));
-        await job.ReportPlannedAsync(3);
+
+        // Fed as a silo's accumulator feeds it: the source's cumulative figures after each change.
+        var tally = new JobFiguresTally();
+        tally.AddPlanned(3);
+        await job.ReportFiguresAsync(tally.ToReport("silo-a"));
         var reports = new[]
         {
             new BatchReport("silo-a#0", 3, 300, 306, 400, TimeSpan.FromMilliseconds(2)),
             new BatchReport("silo-a#0", 2, 150, 154, 200, TimeSpan.FromMilliseconds(3)),
             new BatchReport("silo-b#0", 3, 90, 96, 96, TimeSpan.FromMilliseconds(1), "CUDA:0 NVIDIA H200"),
         };
-        await job.ReportAsync(reports[0]);
-        await job.ReportAsync(reports[1]);
+        await ReportAsync(job, tally, reports[0]);
+        await ReportAsync(job, tally, reports[1]);
 
-        // Reports are one-way: wait, bounded, until both have arrived.
         var running = await WaitForAsync(job, s => s.SequencesComputed == 5);
         Assert.Equal(1, running.QueuedBatches);
         Assert.False(running.Completed);
         Assert.Equal("figures-input", running.Input);
         Assert.NotNull(running.StartedAt);
 
-        await job.ReportAsync(reports[2]);
+        await ReportAsync(job, tally, reports[2]);
         await WaitForAsync(job, s => s.SequencesComputed == 8);
-        await job.RecordRowsAsync(8, 0);
+        await job.RecordShardAsync(0, 8, 0, [], []);
         await job.CompleteAsync();
         var done = await job.GetSnapshotAsync();
 
@@ -68,11 +73,11 @@ public sealed class MonitoringFiguresTests(ClusterFixture fixture)
     {
         var job = fixture.Cluster.Client.GetGrain<IJobFiguresAggregatorGrain>("not-computed-job");
         await job.StartAsync(new JobStart("model", "input", 3));
-        await job.ReportPlannedAsync(2);
-        await job.ReportAsync(new BatchReport("silo-a#0", 2, 60, 62, 64, TimeSpan.FromMilliseconds(5)));
-        await job.ReportAsync(BatchReport.NotComputed);
+        var tally = new JobFiguresTally();
+        tally.AddPlanned(2);
+        await ReportAsync(job, tally, new BatchReport("silo-a#0", 2, 60, 62, 64, TimeSpan.FromMilliseconds(5)));
+        await ReportAsync(job, tally, BatchReport.NotComputed);
 
-        // Reports are one-way: an empty queue means both have arrived.
         var snapshot = await WaitForAsync(job, s => s.QueuedBatches == 0 && s.SequencesComputed == 2);
         var device = Assert.Single(snapshot.Devices);
         Assert.Equal("silo-a#0", device.DeviceKey);
@@ -88,6 +93,12 @@ public sealed class MonitoringFiguresTests(ClusterFixture fixture)
         await registry.RegisterViewAsync(SiloAddress.New(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1), 1).ToParsableString(), "http://127.0.0.1:2/");
 
         Assert.Equal(["http://127.0.0.1:1/"], await registry.GetViewsAsync());
+    }
+
+    private static async Task ReportAsync(IJobFiguresAggregatorGrain job, JobFiguresTally tally, BatchReport report)
+    {
+        tally.Add(report);
+        await job.ReportFiguresAsync(tally.ToReport("silo-a"));
     }
 
     private static async Task<JobSnapshot> WaitForAsync(IJobFiguresAggregatorGrain job, Func<JobSnapshot, bool> condition)

@@ -3,6 +3,7 @@ using ProtSt.Grains.Jobs;
 using ProtSt.Model.Folders;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Grains.Tests;
 
@@ -36,12 +37,15 @@ public sealed class ProtStThroughClusterTests(ClusterFixture fixture) : IDisposa
         Assertions.Close(scoring.LabelFeatures, expected.Get("text_feature").ReadFloat32().AsSpan(0, 10 * 32), Tolerance, "label features");
 
         var rows = new List<ShardRow>();
-        var driver = new JobDriver(fixture.Cluster.Client, new ScreenOptions { ShardSize = 2 }, new JobLabels(prompts[..10], scoring));
-        var snapshot = await driver.RunAsync("protst-zero-shot", model, "golden", records.Count, records.ToAsyncEnumerable(), row =>
+        // The job embeds the same prompts again, from a label file whose names are the prompts themselves.
+        var labelFile = _scratch.Combine("prompts.tsv");
+        await File.WriteAllLinesAsync(labelFile, ["name", .. prompts[..10]]);
+        var driver = new JobDriver(fixture.Cluster.Client, new ScreenOptions { ShardSize = 2 }, new DrivenTask(JobTaskResolver.ZeroShot, labelFile, "{name}"));
+        var snapshot = await driver.RunAsync("protst-zero-shot", model, records.ToAsyncEnumerable(), row =>
         {
             rows.Add(row);
             return ValueTask.CompletedTask;
-        }, null, CancellationToken.None);
+        }, CancellationToken.None);
 
         var logits = expected.Get("logits").ReadFloat32();
         var features = expected.Get("protein_feature").ReadFloat32();
@@ -72,12 +76,12 @@ public sealed class ProtStThroughClusterTests(ClusterFixture fixture) : IDisposa
         var records = proteins.Select((sequence, i) => new SequenceRecord($"protein{i}", sequence, "golden", i + 1)).ToList();
 
         var rows = new List<ShardRow>();
-        var driver = new JobDriver(fixture.Cluster.Client, new ScreenOptions(), new JobLabels(manifest.Labels!));
-        await driver.RunAsync("protst-classifier", model, "golden", records.Count, records.ToAsyncEnumerable(), row =>
+        var driver = new JobDriver(fixture.Cluster.Client, new ScreenOptions(), new DrivenTask(JobTaskResolver.Classify));
+        await driver.RunAsync("protst-classifier", model, records.ToAsyncEnumerable(), row =>
         {
             rows.Add(row);
             return ValueTask.CompletedTask;
-        }, null, CancellationToken.None);
+        }, CancellationToken.None);
 
         var probabilities = expected.Get("probabilities").ReadFloat32();
         Assert.Equal(records.Count, rows.Count);

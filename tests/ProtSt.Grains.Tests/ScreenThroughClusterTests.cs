@@ -2,6 +2,7 @@ using ProtSt.Grains.Jobs;
 using ProtSt.Model.Inference;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Grains.Tests;
 
@@ -25,11 +26,11 @@ public sealed class ScreenThroughClusterTests(ClusterFixture fixture)
 
         var rows = new List<ShardRow>();
         var driver = new JobDriver(fixture.Cluster.Client, new ScreenOptions { ShardSize = 128, MaxShardsInFlight = 6 });
-        var snapshot = await driver.RunAsync("job-2000", fixture.ModelDirectory, "synthetic", records.Count, records.ToAsyncEnumerable(), row =>
+        var snapshot = await driver.RunAsync("job-2000", fixture.ModelDirectory, records.ToAsyncEnumerable(), row =>
         {
             rows.Add(row);
             return ValueTask.CompletedTask;
-        }, null, CancellationToken.None);
+        }, CancellationToken.None);
 
         Assert.Equal(records.Select(r => r.Id), rows.Select(r => r.Id));
         Assert.All(rows, r => Assert.Null(r.Error));

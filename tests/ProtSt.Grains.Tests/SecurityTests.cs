@@ -5,6 +5,9 @@ using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Security;
 using ProtSt.Grains.Tests.Support;
+using ProtSt.Model.Tests.Support;
+using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Grains.Tests;
 
@@ -18,24 +21,29 @@ public sealed class SecurityTests(SecuredClusterFixture fixture) : IClassFixture
     [Fact]
     public async Task Oversized_shard_requests_are_refused_with_the_limit_they_exceed()
     {
-        var many = Enumerable.Range(0, 65_537).Select(i => Record($"r{i}", "MKT")).ToList();
-        await AssertRefusedAsync(Shard(many), "shard request has 65537 records; the limit is Security:MaxRecordsPerShard = 65536");
-
+        await AssertRefusedAsync(Part() with { ShardSize = 65_537 }, "shard request has 65537 records; the limit is Security:MaxRecordsPerShard = 65536");
         await AssertRefusedAsync(
-            Shard([Record("ok", "MKT"), Record("titan", new string('A', 100_001))]),
-            "record 'titan' has a sequence of 100001 characters; the limit is Security:MaxSequenceResidues = 100000");
-        await AssertRefusedAsync(
-            Shard([Record(new string('x', 1_025), "MKT")]),
-            "a record id has 1025 characters; the limit is Security:MaxIdLength = 1024");
-        await AssertRefusedAsync(
-            Shard([Record("ok", "MKT")]) with { Scoring = new LabelScoring(new float[4_097], 4_097, 1, 1.0) },
+            Part() with { Scoring = new LabelScoring(new float[4_097], 4_097, 1, 1.0) },
             "label scoring has 4097 labels; the limit is Security:MaxLabels = 4096");
         await AssertRefusedAsync(
-            Shard([Record("ok", "MKT")]) with { Scoring = new LabelScoring(new float[5], 2, 3, 1.0) },
+            Part() with { Scoring = new LabelScoring(new float[5], 2, 3, 1.0) },
             "label scoring has 5 values, not 2 labels x 3.");
         await AssertRefusedAsync(
-            Shard([Record("ok", "MKT")]) with { MaxTokensPerBatch = 2_000_000 },
+            Part() with { MaxTokensPerBatch = 2_000_000 },
             "shard request asks for 2000000 tokens per batch; the limit is Security:MaxTokensPerBatch = 1048576");
+
+        // A submitted job is refused the same before it is planned; the records' own limits apply as the job reads them.
+        using var scratch = new TempDirectory();
+        var fine = scratch.Write("fine.fasta", ">ok\nMKT\n");
+        var job = await Assert.ThrowsAsync<RequestRefusedException>(() =>
+            Grains.GetGrain<IJobCoordinatorGrain>("secured-tokens").SubmitAsync(Spec(fine, scratch.Combine("tokens")) with { MaxTokensPerBatch = 2_000_000 }).WaitAsync(Timeout));
+        Assert.Equal("job asks for 2000000 tokens per batch; the limit is Security:MaxTokensPerBatch = 1048576", job.Message);
+        await AssertJobFailsAsync(
+            "secured-titan", scratch.Write("titan.fasta", $">ok\nMKT\n>titan\n{new string('A', 100_001)}\n"), scratch.Combine("titan"),
+            "Security:MaxSequenceResidues = 100000");
+        await AssertJobFailsAsync(
+            "secured-long-id", scratch.Write("long-id.fasta", $">{new string('x', 1_025)}\nMKT\n"), scratch.Combine("long-id"),
+            "the id has 1025 characters; the limit is Security:MaxIdLength = 1024");
 
         var device = await AnyDeviceAsync();
         var prompts = Enumerable.Range(0, 4_097).Select(i => $"label {i}").ToList();
@@ -49,9 +57,11 @@ public sealed class SecurityTests(SecuredClusterFixture fixture) : IClassFixture
     {
         foreach (var path in new[] { fixture.OutsideModel, fixture.DotDotPath, fixture.EscapingLink })
         {
-            await AssertRefusedAsync(
-                Shard([Record("ok", "MKTAYIAKQR")]) with { ModelDirectory = path },
-                $"model folder '{path}' is outside every folder of Security:ModelRoots (paths are compared with '..' and symlinks resolved).");
+            var message = $"model folder '{path}' is outside every folder of Security:ModelRoots (paths are compared with '..' and symlinks resolved).";
+            await AssertRefusedAsync(Part() with { ModelDirectory = path }, message);
+            var job = await Assert.ThrowsAsync<RequestRefusedException>(() =>
+                Grains.GetGrain<IJobCoordinatorGrain>($"outside/{Guid.NewGuid():N}").SubmitAsync(Spec("/in.fasta", "/out") with { Model = path }).WaitAsync(Timeout));
+            Assert.Equal(message, job.Message);
         }
 
         // Devices check too, so a client cannot skip the shard and name the folder to a device directly.
@@ -72,13 +82,13 @@ public sealed class SecurityTests(SecuredClusterFixture fixture) : IClassFixture
 
         // Through a symlink that stays inside the root: links are followed, not banned.
         var job = new JobDriver(Grains, new ScreenOptions { ShardSize = 8, MaxShardsInFlight = 4 }).RunAsync(
-            "secured-job", fixture.InsideLink, "synthetic", records.Count, records.ToAsyncEnumerable(), row =>
+            "secured-job", fixture.InsideLink, records.ToAsyncEnumerable(), row =>
             {
                 rows.Add(row);
                 return ValueTask.CompletedTask;
-            }, null, CancellationToken.None);
+            }, CancellationToken.None);
         var refusals = Enumerable.Range(0, 6).Select(i => Assert.ThrowsAsync<RequestRefusedException>(() =>
-            Grains.GetGrain<IShardGrain>($"refused/{i}").ProcessAsync(Shard([Record("x", "MKT")]) with { ModelDirectory = fixture.OutsideModel }).WaitAsync(Timeout)));
+            Grains.GetGrain<IShardGrain>($"refused/{i}").WritePartAsync(Part() with { ModelDirectory = fixture.OutsideModel }).WaitAsync(Timeout)));
         await Task.WhenAll(refusals);
         var snapshot = await job.WaitAsync(Timeout);
 
@@ -126,7 +136,7 @@ public sealed class SecurityTests(SecuredClusterFixture fixture) : IClassFixture
                 "this cluster requires its API key on every call (Security:ApiKey); configure the client with the same key (PROTST_Security__ApiKey).",
                 none.Message);
             await Assert.ThrowsAsync<RequestRefusedException>(() =>
-                keyless.GetGrain<IShardGrain>("keyless/0").ProcessAsync(Shard([Record("x", "MKT")])).WaitAsync(Timeout));
+                keyless.GetGrain<IShardGrain>("keyless/0").WritePartAsync(Part()).WaitAsync(Timeout));
         }
         finally
         {
@@ -134,17 +144,35 @@ public sealed class SecurityTests(SecuredClusterFixture fixture) : IClassFixture
         }
     }
 
-    private static ShardRecord Record(string id, string sequence) => new(id, sequence, "test", 1);
+    private PartRequest Part() =>
+        new("secured", 0, "/plan/shard-000000.records", "/out/parts", fixture.InsideModel, 4096, 256, null, null, null, false, false, 256);
 
-    private ShardRequest Shard(IReadOnlyList<ShardRecord> records) => new("secured", 0, fixture.InsideModel, records, 4096, 256);
+    private JobSpec Spec(string input, string output) =>
+        new("screen", input, output, fixture.InsideModel, null, null, false, LabelSet.DefaultTemplate, true, false, OutputLayout.Assembled, 256, 4096, 256, 8);
 
     private async Task<IDeviceGrain> AnyDeviceAsync() =>
         Grains.GetGrain<IDeviceGrain>((await Grains.GetGrain<IDeviceDirectoryGrain>(0).GetDevicesAsync().WaitAsync(Timeout))[0]);
 
-    private async Task AssertRefusedAsync(ShardRequest request, string message)
+    private async Task AssertRefusedAsync(PartRequest request, string message)
     {
         var refused = await Assert.ThrowsAsync<RequestRefusedException>(() =>
-            Grains.GetGrain<IShardGrain>($"secured/{Guid.NewGuid():N}").ProcessAsync(request).WaitAsync(Timeout));
+            Grains.GetGrain<IShardGrain>($"secured/{Guid.NewGuid():N}").WritePartAsync(request).WaitAsync(Timeout));
         Assert.Equal(message, refused.Message);
+    }
+
+    // Failing on invalid records: the job stops at the record over the limit, and says which limit.
+    private async Task AssertJobFailsAsync(string jobId, string input, string output, string limit)
+    {
+        var job = Grains.GetGrain<IJobCoordinatorGrain>(jobId);
+        var status = await job.SubmitAsync(Spec(input, output)).WaitAsync(Timeout);
+        using var wait = new CancellationTokenSource(Timeout);
+        while (!status.Final)
+        {
+            await Task.Delay(100, wait.Token);
+            status = (await job.GetStatusAsync().WaitAsync(Timeout))!;
+        }
+
+        Assert.Equal(JobPhase.Failed, status.Phase);
+        Assert.Contains(limit, status.Error, StringComparison.Ordinal);
     }
 }

@@ -5,6 +5,7 @@ using ProtSt.Model.Demo;
 using ProtSt.Model.Folders;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Grains.Tests;
 
@@ -36,31 +37,22 @@ public sealed class SimulatedScaleOutTests
         {
             var output = scratch.Combine("out");
             var rows = new List<ShardRow>();
-            var emitted = 0;
             var snapshot = await WithWriterAsync(output, async writer =>
             {
                 var driver = new JobDriver(cluster.Client, new ScreenOptions { ShardSize = 64, MaxShardsInFlight = 8, MaxTokensPerBatch = 1024 });
-                var job = driver.RunAsync("simulated", model, "synthetic", records.Count, records.ToAsyncEnumerable(), async row =>
+                var job = driver.RunAsync("simulated", model, records.ToAsyncEnumerable(), async row =>
                 {
                     rows.Add(row);
-                    Interlocked.Increment(ref emitted);
                     await (row.DeviceError is { } error
                         ? writer.WriteFailureAsync(row.Id, row.Length, error, CancellationToken.None)
                         : writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, CancellationToken.None));
-                }, null, CancellationToken.None);
+                }, CancellationToken.None);
 
-                var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-                while (Volatile.Read(ref emitted) < records.Count / 2 && !job.IsCompleted && DateTime.UtcNow < deadline)
-                {
-                    await Task.Delay(50);
-                }
-
+                await JobDriver.WaitForRowsAsync(cluster.Client, "simulated", records.Count / 2, job, TimeSpan.FromMinutes(2));
                 Assert.False(job.IsCompleted, "the job ended before half its rows; it cannot test a kill");
 
-                // Not the aggregator's silo: a driver call in flight to an aggregator whose silo dies is answered by no
-                // one and waits out the 30-minute response timeout (the aggregator-call timeouts are separate work).
-                var aggregatorSilo = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(cluster.Client.GetGrain<IJobFiguresAggregatorGrain>("simulated"));
-                await cluster.KillSiloAsync(cluster.SecondarySilos.First(s => !s.SiloAddress.Equals(aggregatorSilo)));
+                // Not the coordinator's or the aggregator's silo: the silos keep jobs in memory storage here, not Redis.
+                await cluster.KillSiloAsync(await JobSilos.VictimAsync(cluster, "simulated"));
                 return await job.WaitAsync(TimeSpan.FromMinutes(3));
             });
 

@@ -76,7 +76,7 @@ public sealed class HostSecurityTests(SiloHostFixture loopback, ExposedSiloHostF
         var jobId = $"cookie-{Guid.NewGuid():N}";
         var job = exposed.Grains.GetGrain<IJobFiguresAggregatorGrain>(jobId);
         await job.StartAsync(new JobStart("model", "input", 3));
-        await job.RecordRowsAsync(3, 0);
+        await job.RecordShardAsync(0, 3, 0, [], []);
         await job.CompleteAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using var stream = await http.GetStreamAsync(new Uri($"/api/jobs/{jobId}/events", UriKind.Relative), timeout.Token);

@@ -16,7 +16,7 @@ public sealed class JobApiTests(SiloHostFixture fixture)
     {
         var jobId = $"api-{Guid.NewGuid():N}";
         var records = SyntheticProteome.Records(40, seed: 3);
-        var final = await fixture.RunJobAsync(jobId, records.ToAsyncEnumerable(), records.Count);
+        var final = await fixture.RunJobAsync(jobId, records.ToAsyncEnumerable());
 
         var listed = Assert.Single((await fixture.Http.GetFromJsonAsync<List<JobSummary>>("/api/jobs", fixture.Json))!, j => j.JobId == jobId);
         Assert.Equal(JobSummary.Of(final), listed);
@@ -57,7 +57,7 @@ public sealed class JobApiTests(SiloHostFixture fixture)
             events.Add(item);
             if (events.Count == 3)
             {
-                await job.RecordRowsAsync(100, 0);
+                await job.RecordShardAsync(0, 100, 0, [], []);
                 await job.CompleteAsync();
             }
         }

@@ -19,7 +19,6 @@ public sealed class JobViewBrowserTests(SiloHostFixture fixture, ITestOutputHelp
         var job = fixture.RunJobAsync(
             jobId,
             SyntheticProteome.PacedAsync(records, burst: 16, pause: TimeSpan.FromMilliseconds(300)),
-            records.Count,
             new ScreenOptions { ShardSize = 16, MaxShardsInFlight = 2 });
 
         var (playwright, browser) = await Browser.LaunchAsync();
@@ -91,8 +90,7 @@ public sealed class JobViewBrowserTests(SiloHostFixture fixture, ITestOutputHelp
         var jobId = $"labelled-{Guid.NewGuid():N}";
         var job = fixture.Grains.GetGrain<IJobFiguresAggregatorGrain>(jobId);
         await job.StartAsync(new JobStart(fixture.ModelDirectory, "labelled-input", 7, ["membrane", "soluble"]));
-        await job.RecordPredictionsAsync([0, 0, 1, 1, 1, 0, 1], [0, 1, 1, 1, 0, 0, 1]);
-        await job.RecordRowsAsync(7, 0);
+        await job.RecordShardAsync(0, 7, 0, [0, 0, 1, 1, 1, 0, 1], [0, 1, 1, 1, 0, 0, 1]);
         await job.CompleteAsync();
         var final = await job.GetSnapshotAsync();
 

@@ -14,7 +14,7 @@ public sealed partial class MetricsTests(SiloHostFixture fixture)
     {
         var jobId = $"metrics-{Guid.NewGuid():N}";
         var records = SyntheticProteome.Records(90, seed: 11);
-        var final = await fixture.RunJobAsync(jobId, records.ToAsyncEnumerable(), records.Count);
+        var final = await fixture.RunJobAsync(jobId, records.ToAsyncEnumerable());
         var job = ("job_id", jobId);
 
         var metrics = await ScrapeUntilAsync(m => m.Samples.Any(s => s.Name == "protst_job_completed" && s.Labels.GetValueOrDefault("job_id") == jobId && s.Value == 1));
@@ -55,12 +55,13 @@ public sealed partial class MetricsTests(SiloHostFixture fixture)
     [Fact]
     public async Task Queue_depth_and_accuracy_are_exported_while_a_job_runs()
     {
-        // Fed directly, as shards and the classifying tasks do, so the figures are known while the job is open.
+        // Fed as the silos (their cumulative figures) and the coordinator (each finished shard) feed it, with the job open.
         var jobId = $"labelled-{Guid.NewGuid():N}";
         var job = fixture.Grains.GetGrain<IJobFiguresAggregatorGrain>(jobId);
         await job.StartAsync(new JobStart("model", "labelled-input", 12, ["membrane", "soluble", "secreted"]));
-        await job.ReportPlannedAsync(5);
-        await job.RecordPredictionsAsync([0, 1, 2, 2, 1, 0], [0, 1, 2, 1, 1, 2]);
+        // Five batches planned on one silo, none computed yet: the queue depth.
+        await job.ReportFiguresAsync(new JobFiguresReport("silo-a", 1, 5, 0, 0, 0, 0, 0, []));
+        await job.RecordShardAsync(0, 6, 0, [0, 1, 2, 2, 1, 0], [0, 1, 2, 1, 1, 2]);
         var snapshot = await job.GetSnapshotAsync();
 
         var metrics = await ScrapeUntilAsync(m => m.Samples.Any(s => s.Name == "protst_job_queue_depth" && s.Labels.GetValueOrDefault("job_id") == jobId));

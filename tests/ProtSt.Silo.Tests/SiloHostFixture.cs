@@ -10,6 +10,7 @@ using ProtSt.Model.Inference;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
 using ProtSt.Silo.Monitoring;
+using ProtSt.Testing;
 
 namespace ProtSt.Silo.Tests;
 
@@ -50,10 +51,10 @@ public sealed class SiloHostFixture : IAsyncLifetime
         _scratch.Dispose();
     }
 
-    /// <summary>Runs a job through the host's silo as <c>protst screen</c> does, returning the aggregator's final snapshot.</summary>
-    public Task<JobSnapshot> RunJobAsync(string jobId, IAsyncEnumerable<SequenceRecord> records, long expected, ScreenOptions? options = null) =>
+    /// <summary>Runs a job through the host's silo submitted to its coordinator as <c>protst screen</c> submits it, returning the aggregator's final snapshot.</summary>
+    public Task<JobSnapshot> RunJobAsync(string jobId, IAsyncEnumerable<SequenceRecord> records, ScreenOptions? options = null) =>
         new JobDriver(Grains, options ?? new ScreenOptions()).RunAsync(
-            jobId, ModelDirectory, "synthetic", expected, records, _ => ValueTask.CompletedTask, null, CancellationToken.None);
+            jobId, ModelDirectory, records, _ => ValueTask.CompletedTask, CancellationToken.None);
 
     public async Task<JobSnapshot?> GetJobAsync(string jobId) => await Http.GetFromJsonAsync<JobSnapshot>($"/api/jobs/{jobId}", Json);
 }

@@ -5,6 +5,7 @@ using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Model.Demo;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Bench.Scale;
 
@@ -47,7 +48,11 @@ internal static class FairShareBenchmark
             foreach (var scheduling in new[] { DeviceScheduling.Fifo, DeviceScheduling.Fair })
             {
                 // The shares are read from the jobs' figures every 20 ms, so the silos report them that often.
-                await using var cluster = await ScaleCluster.StartAsync(silos, devicesPerSilo, simulated, scheduling, TimeSpan.FromMilliseconds(20));
+                await using var cluster = await SimulatedCluster.StartAsync(silos, devicesPerSilo, simulated, new Dictionary<string, string?>
+                {
+                    ["Devices:Scheduling"] = scheduling.ToString(),
+                    ["Screen:FiguresReportInterval"] = TimeSpan.FromMilliseconds(20).ToString("c", CultureInfo.InvariantCulture),
+                }, timeCalls: true);
                 var jobs = new Jobs(cluster.Cluster.Client, model, Path.Combine(scratch, scheduling.ToString()), screen);
                 await jobs.RunAsync("warmup", warmup, 1);
                 var alone = await jobs.RunAsync("small-alone", small, 1);

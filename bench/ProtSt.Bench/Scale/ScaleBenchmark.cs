@@ -3,12 +3,13 @@ using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Folders;
+using ProtSt.Testing;
 
 namespace ProtSt.Bench.Scale;
 
 /// <summary>
 /// Scale-out on simulated devices: in-process clusters of 1, 2, 4, 8 and 16 silos with 2 simulated devices each screen
-/// a synthetic proteome of the same size per device through the real JobDriver, shards, planner, routing, aggregator
+/// a synthetic proteome of the same size per device through JobDriver (a job submitted to the coordinator), shards, planner, routing, aggregator
 /// and result writer; throughput against the ideal (devices / time per padded token), and where the rest went.
 /// Then the same at the largest size with a device failure rate and a silo killed halfway: nothing may be lost.
 /// </summary>
@@ -86,7 +87,7 @@ internal static class ScaleBenchmark
         {
             var devices = silos * devicesPerSilo;
             var records = SyntheticProteome.Generate(devices * perDevice, seed: 42);
-            await using var cluster = await ScaleCluster.StartAsync(silos, devicesPerSilo, options);
+            await using var cluster = await SimulatedCluster.StartAsync(silos, devicesPerSilo, options, timeCalls: true);
 
             // Warm-up: activates every device grain, JITs the paths; its figures are reset before the measured job.
             var warmup = SyntheticProteome.Generate(Math.Min(records.Count, devices * 64), seed: 7, idPrefix: "W");

@@ -3,18 +3,19 @@ using ProtSt.Grains;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Bench.Scale;
 
-/// <summary>Runs one job through the real JobDriver into the real ScreenResultWriter and measures where the time went.</summary>
+/// <summary>Runs one job through the coordinator (JobDriver) into the real ScreenResultWriter and measures where the time went.</summary>
 internal static class ScaleJob
 {
     /// <summary>
     /// Screens <paramref name="records"/> into <paramref name="output"/>. With <paramref name="killAtHalf"/>, a secondary
-    /// silo is killed once half the rows are written; its devices count as available only until then.
+    /// silo is killed once the job's finished shards hold half the rows; its devices count as available only until then.
     /// </summary>
     public static async Task<ScaleFigures> RunAsync(
-        ScaleCluster scale, string jobId, string model, IReadOnlyList<SequenceRecord> records, ScreenOptions screen,
+        SimulatedCluster scale, string jobId, string model, IReadOnlyList<SequenceRecord> records, ScreenOptions screen,
         SimulatedDeviceOptions simulated, string output, bool killAtHalf, CancellationToken cancellationToken)
     {
         var cluster = scale.Cluster;
@@ -27,31 +28,31 @@ internal static class ScaleJob
         var gen2Before = GC.CollectionCount(2);
 
         long writerTicks = 0;
-        var emitted = 0;
         var start = Stopwatch.GetTimestamp();
         var writer = new ScreenResultWriter(output);
         var driver = new JobDriver(cluster.Client, screen);
-        var job = driver.RunAsync(jobId, model, "synthetic", records.Count, records.ToAsyncEnumerable(), async row =>
+        var job = driver.RunAsync(jobId, model, records.ToAsyncEnumerable(), async row =>
         {
             var began = Stopwatch.GetTimestamp();
             await (row.DeviceError is { } error
                 ? writer.WriteFailureAsync(row.Id, row.Length, error, cancellationToken)
                 : writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, cancellationToken));
             writerTicks += Stopwatch.GetTimestamp() - began;
-            Interlocked.Increment(ref emitted);
-        }, null, cancellationToken);
+        }, cancellationToken);
 
         string? killed = null;
         long killedAt = 0;
-        while (killAtHalf && killed is null && !job.IsCompleted)
+        if (killAtHalf)
         {
-            await Task.WhenAny(job, Task.Delay(20, cancellationToken));
-            if (Volatile.Read(ref emitted) >= records.Count / 2 && !job.IsCompleted)
+            await JobDriver.WaitForRowsAsync(cluster.Client, jobId, records.Count / 2, job, TimeSpan.FromMinutes(30));
+            if (!job.IsCompleted)
             {
-                // Not the aggregator's silo: a driver call in flight to an aggregator whose silo dies is answered by
-                // no one and waits out the 30-minute response timeout (the aggregator-call timeouts are separate work).
-                var aggregatorSilo = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(cluster.Client.GetGrain<IJobFiguresAggregatorGrain>(jobId), cancellationToken);
-                var victim = cluster.SecondarySilos.Last(s => !s.SiloAddress.Equals(aggregatorSilo));
+                // Not the coordinator's or the aggregator's silo: the in-process silos keep jobs in memory storage,
+                // which a killed silo may take with it (production keeps them in Redis).
+                var management = cluster.Client.GetGrain<IManagementGrain>(0);
+                var coordinatorSilo = await management.GetActivationAddress(cluster.Client.GetGrain<IJobCoordinatorGrain>(jobId), cancellationToken);
+                var aggregatorSilo = await management.GetActivationAddress(cluster.Client.GetGrain<IJobFiguresAggregatorGrain>(jobId), cancellationToken);
+                var victim = cluster.SecondarySilos.Last(s => !s.SiloAddress.Equals(aggregatorSilo) && !s.SiloAddress.Equals(coordinatorSilo));
                 killed = victim.SiloAddress.ToParsableString();
                 killedAt = Stopwatch.GetTimestamp();
                 await cluster.KillSiloAsync(victim, cancellationToken);
@@ -107,7 +108,7 @@ internal static class ScaleJob
         var mid = available - busy - idleStart - idleEnd;
         var aggregator = CallTimings.Of(nameof(IJobFiguresAggregatorGrain));
         var deviceCalls = CallTimings.Of(nameof(IDeviceGrain), nameof(IDeviceGrain.RunAsync));
-        var shards = CallTimings.Of(nameof(IShardGrain), nameof(IShardGrain.ProcessAsync));
+        var shards = CallTimings.Of(nameof(IShardGrain), nameof(IShardGrain.WritePartAsync));
         return new ScaleFigures(
             silos, devices, records.Count, writer.Rows, writer.Failures, wall, real, padded, available,
             useful, padding, overhead, failed, lateness, idleStart, idleEnd, mid, batches, failedBatches,

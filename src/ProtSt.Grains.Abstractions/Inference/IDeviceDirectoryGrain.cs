@@ -24,8 +24,4 @@ public interface IDeviceDirectoryGrain : IGrainWithIntegerKey
     /// <summary>Every registered silo's device count with the version it belongs to; readers filter it by membership.</summary>
     [AlwaysInterleave]
     Task<DeviceDirectoryListing> GetListingAsync();
-
-    /// <summary>The parsable addresses of the silos that are active members now.</summary>
-    [AlwaysInterleave]
-    Task<IReadOnlyList<string>> GetActiveSilosAsync();
 }

@@ -13,19 +13,6 @@ public interface IJobFiguresAggregatorGrain : IGrainWithStringKey
     /// </summary>
     Task<long> ReportFiguresAsync(JobFiguresReport report);
 
-    /// <summary>A shard has planned this many batches; those not yet reported make the job's queue depth. A per-call path for callers without a silo's accumulator.</summary>
-    [OneWay]
-    Task ReportPlannedAsync(int batches);
-
-    /// <summary>One batch's delta, one call each: for callers without a silo's accumulator (tests, tools).</summary>
-    [OneWay]
-    Task ReportAsync(BatchReport report);
-
-    Task RecordRowsAsync(int rows, int failed);
-
-    /// <summary>True and predicted class ids of labelled records, for accuracy, the confusion matrix and macro-F1.</summary>
-    Task RecordPredictionsAsync(int[] actual, int[] predicted);
-
     /// <summary>
     /// A submitted job's finished shard: its rows, device failures and (true, predicted) class pairs. Counted once per
     /// shard, so the coordinator may send it again after it or this grain moved.

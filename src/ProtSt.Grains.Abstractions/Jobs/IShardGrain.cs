@@ -1,10 +1,8 @@
 namespace ProtSt.Grains;
 
-/// <summary>A slice of a job's input: tokenizes, deduplicates, batches and routes it to devices, and returns one row per record.</summary>
+/// <summary>One shard of a submitted job: tokenizes, deduplicates, batches and routes its records to devices, and writes its part.</summary>
 public interface IShardGrain : IGrainWithStringKey
 {
-    Task<ShardResult> ProcessAsync(ShardRequest request, CancellationToken cancellationToken = default);
-
     /// <summary>Computes one shard of a submitted job from its planned records file and writes its part; returns what the part holds.</summary>
     Task<PartResult> WritePartAsync(PartRequest request, CancellationToken cancellationToken = default);
 

@@ -55,7 +55,4 @@ internal sealed class DeviceDirectoryGrain(IClusterMembershipService membership)
             .ToList();
         return Task.FromResult(devices);
     }
-
-    public Task<IReadOnlyList<string>> GetActiveSilosAsync() =>
-        Task.FromResult<IReadOnlyList<string>>([.. ActiveSilos.Of(membership).Order(StringComparer.Ordinal)]);
 }

@@ -3,10 +3,10 @@ using System.Globalization;
 namespace ProtSt.Grains.Jobs;
 
 /// <summary>
-/// What a job predicts: class names in id order and, for zero-shot, the embedded label prompts. Records whose input
-/// carries a label (a class id or a class name) are scored against it by the aggregator as they are emitted.
+/// What a job predicts: class names in id order. Records whose input carries a label (a class id or a class name) are
+/// scored against it when their shard writes its part.
 /// </summary>
-public sealed record JobLabels(IReadOnlyList<string> ClassNames, LabelScoring? Scoring = null)
+public sealed record JobLabels(IReadOnlyList<string> ClassNames)
 {
     /// <summary>The class id an input label names: an id in range (the ProtST datasets' form) or an exact class name.</summary>
     public int? ClassOf(string? label)

@@ -66,12 +66,4 @@ public sealed record ScreenOptions
     /// only when it did): a safety net under the refresh on membership changes, and how soon a draining silo's devices go.
     /// </summary>
     public TimeSpan DeviceListRefreshInterval { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>
-    /// Distinct sequences <see cref="JobDriver"/> remembers for deduplication (submitted jobs deduplicate the whole input
-    /// in their plan); a repeat seen after its original was forgotten is computed again.
-    /// Each entry keeps its original's row (embedding included) for the repeats, so this bounds the client's memory:
-    /// about capacity × hidden size × 4 bytes (100 MB at 20,000 and ESM-1b's 1,280).
-    /// </summary>
-    public int DeduplicationCapacity { get; init; } = 20_000;
 }

@@ -15,12 +15,6 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
 {
     public Task<string> LocateAsync() => Task.FromResult(localSilo.SiloAddress.ToParsableString());
 
-    public async Task<ShardResult> ProcessAsync(ShardRequest request, CancellationToken cancellationToken = default)
-    {
-        var (rows, distinct) = await ComputeRowsAsync(request, cancellationToken);
-        return new ShardResult(request.ShardIndex, rows, distinct);
-    }
-
     public async Task<PartResult> WritePartAsync(PartRequest request, CancellationToken cancellationToken = default)
     {
         var (source, records) = ShardRecordsFile.Read(request.RecordsFile);

@@ -23,17 +23,13 @@ public sealed class CallValidator
     {
         switch (argument)
         {
-            case ShardRequest shard:
-                Validate(shard);
-                break;
             case JobSpec spec:
                 Sharing(spec.Priority, spec.MaxDevices);
+                Work("job", spec.ShardSize, spec.MaxTokensPerBatch, spec.MaxBatchSize);
                 Model(spec.Model);
                 break;
             case PartRequest part:
-                Id("job id", part.JobId);
-                Sharing(part.Priority, part.MaxDevices);
-                Model(part.ModelDirectory);
+                Validate(part);
                 break;
             case DeviceBatch batch:
                 Validate(batch);
@@ -44,25 +40,12 @@ public sealed class CallValidator
         }
     }
 
-    private void Validate(ShardRequest request)
+    // The part's records were read under the input limits (id length, sequence residues) when its job was planned.
+    private void Validate(PartRequest request)
     {
         Id("job id", request.JobId);
-        Limit("shard request has {0} records", request.Records?.Count ?? 0, nameof(SecurityOptions.MaxRecordsPerShard), _options.MaxRecordsPerShard);
-        foreach (var record in request.Records ?? [])
-        {
-            Id("record id", record.Id);
-            if (record.Sequence is null || record.Sequence.Length > _options.MaxSequenceResidues)
-            {
-                // Not a format string: the id is the client's text.
-                throw new RequestRefusedException(string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"record '{record.Id}' has a sequence of {record.Sequence?.Length ?? 0} characters; the limit is {SecurityOptions.SectionName}:{nameof(SecurityOptions.MaxSequenceResidues)} = {_options.MaxSequenceResidues}"));
-            }
-        }
-
         Sharing(request.Priority, request.MaxDevices);
-        Positive("shard request asks for {0} tokens per batch", request.MaxTokensPerBatch, nameof(SecurityOptions.MaxTokensPerBatch), _options.MaxTokensPerBatch);
-        Positive("shard request asks for batches of {0} sequences", request.MaxBatchSize, nameof(SecurityOptions.MaxBatchSize), _options.MaxBatchSize);
+        Work("shard request", request.ShardSize, request.MaxTokensPerBatch, request.MaxBatchSize);
         if (request.Scoring is { } scoring)
         {
             Positive("label scoring has {0} labels", scoring.Labels, nameof(SecurityOptions.MaxLabels), _options.MaxLabels);
@@ -74,6 +57,14 @@ public sealed class CallValidator
         }
 
         Model(request.ModelDirectory);
+    }
+
+    // A shard holds up to ShardSize records, computed in batches of these bounds.
+    private void Work(string what, int shardSize, int tokensPerBatch, int batchSize)
+    {
+        Positive(what + " has {0} records", shardSize, nameof(SecurityOptions.MaxRecordsPerShard), _options.MaxRecordsPerShard);
+        Positive(what + " asks for {0} tokens per batch", tokensPerBatch, nameof(SecurityOptions.MaxTokensPerBatch), _options.MaxTokensPerBatch);
+        Positive(what + " asks for batches of {0} sequences", batchSize, nameof(SecurityOptions.MaxBatchSize), _options.MaxBatchSize);
     }
 
     private void Validate(DeviceBatch batch)

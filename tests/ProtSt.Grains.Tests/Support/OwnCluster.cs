@@ -1,10 +1,10 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Inference;
 using ProtSt.Model.Inference;
+using ProtSt.Testing;
 
 namespace ProtSt.Grains.Tests.Support;
 
@@ -22,35 +22,9 @@ public static class OwnCluster
         return cluster;
     }
 
-    /// <summary>
-    /// A cluster whose silos, 2 devices each, are configured as production silos are: <c>Devices:Backend</c> =
-    /// <c>Simulated</c> and the <c>Devices:Simulated</c> settings, passed as configuration and bound by each silo, with
-    /// any further settings (e.g. <c>Screen</c>) given.
-    /// </summary>
-    public static async Task<TestCluster> StartSimulatedAsync(short silos, SimulatedDeviceOptions simulated, IReadOnlyDictionary<string, string?>? more = null)
-    {
-        var builder = new TestClusterBuilder(silos);
-        var settings = new Dictionary<string, string?>
-        {
-            ["Devices:Count"] = "2",
-            ["Devices:Backend"] = nameof(DeviceBackendKind.Simulated),
-            ["Devices:Simulated:MicrosecondsPerPaddedToken"] = simulated.MicrosecondsPerPaddedToken.ToString(CultureInfo.InvariantCulture),
-            ["Devices:Simulated:BatchOverheadMilliseconds"] = simulated.BatchOverheadMilliseconds.ToString(CultureInfo.InvariantCulture),
-            ["Devices:Simulated:EmbeddingWidth"] = simulated.EmbeddingWidth.ToString(CultureInfo.InvariantCulture),
-            ["Devices:Simulated:FailureRate"] = simulated.FailureRate.ToString(CultureInfo.InvariantCulture),
-            ["Devices:Simulated:Seed"] = simulated.Seed.ToString(CultureInfo.InvariantCulture),
-        };
-        foreach (var (key, value) in settings.Concat(more ?? new Dictionary<string, string?>()))
-        {
-            builder.Properties[key] = value;
-        }
-
-        builder.AddSiloBuilderConfigurator<ConfiguredSiloConfigurator>();
-        builder.AddClientBuilderConfigurator<ClientConfigurator>();
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return cluster;
-    }
+    /// <summary>A <see cref="SimulatedCluster"/> of <paramref name="silos"/> silos, 2 devices each, with any further settings (e.g. <c>Screen</c>) given.</summary>
+    public static async Task<TestCluster> StartSimulatedAsync(short silos, SimulatedDeviceOptions simulated, IReadOnlyDictionary<string, string?>? more = null) =>
+        (await SimulatedCluster.StartAsync(silos, 2, simulated, more)).Cluster;
 
     /// <summary>
     /// A cluster whose silos compute through <typeparamref name="TBackend"/> and take their devices' settings as the CLI
@@ -88,16 +62,6 @@ public static class OwnCluster
     private sealed class ClientConfigurator : IClientBuilderConfigurator
     {
         public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder clientBuilder) => clientBuilder.AddProtStClient();
-    }
-
-    private sealed class ConfiguredSiloConfigurator : ISiloConfigurator
-    {
-        public void Configure(ISiloBuilder siloBuilder)
-        {
-            var devices = new DeviceOptions();
-            siloBuilder.Configuration.GetSection(DeviceOptions.SectionName).Bind(devices);
-            siloBuilder.AddProtSt(devices);
-        }
     }
 
     private sealed class ConfiguredSiloConfigurator<TBackend> : ISiloConfigurator

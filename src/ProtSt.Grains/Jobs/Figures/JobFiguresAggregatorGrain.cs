@@ -30,9 +30,6 @@ internal sealed class JobFiguresAggregatorGrain(
     private readonly Queue<(long At, long Sequences)> _recent = new();
     private readonly SiloHistory _silos = new();
 
-    // Per-call reports (ReportAsync, ReportPlannedAsync) are one more source, fresh with each activation.
-    private readonly JobFiguresTally _direct = new();
-    private readonly string _directSource = $"direct/{Guid.NewGuid():N}";
     private Dictionary<string, long> _stored = new(StringComparer.Ordinal);
 
     // 180 one-second buckets: the first three minutes at full detail, then coarser, about 10 KB of JSON at most.
@@ -88,36 +85,7 @@ internal sealed class JobFiguresAggregatorGrain(
         return Task.FromResult(_stored.GetValueOrDefault(report.Source));
     }
 
-    public Task ReportPlannedAsync(int batches)
-    {
-        EnsureStarted();
-        CountCall();
-        _direct.AddPlanned(batches);
-        _dirty = true;
-        Apply(_direct.ToReport(_directSource));
-        return Task.CompletedTask;
-    }
-
-    public Task ReportAsync(BatchReport report)
-    {
-        EnsureStarted();
-        CountCall();
-        _direct.Add(report);
-        _dirty = true;
-        Apply(_direct.ToReport(_directSource));
-        return Task.CompletedTask;
-    }
-
-    public Task RecordRowsAsync(int rows, int failed)
-    {
-        EnsureStarted();
-        S.Rows += rows;
-        S.FailedRows += failed;
-        _dirty = true;
-        return Task.CompletedTask;
-    }
-
-    public async Task RecordShardAsync(int shard, int rows, int failed, int[] actual, int[] predicted)
+    public Task RecordShardAsync(int shard, int rows, int failed, int[] actual, int[] predicted)
     {
         if (actual.Length > 0 && _confusion is null)
         {
@@ -127,23 +95,23 @@ internal sealed class JobFiguresAggregatorGrain(
 
         if (!S.ShardsCounted.Add(shard))
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        await RecordRowsAsync(rows, failed);
+        EnsureStarted();
+        S.Rows += rows;
+        S.FailedRows += failed;
+        _dirty = true;
         if (actual.Length > 0)
         {
-            await RecordPredictionsAsync(actual, predicted);
+            RecordPredictions(_confusion!, actual, predicted);
         }
+
+        return Task.CompletedTask;
     }
 
-    public Task RecordPredictionsAsync(int[] actual, int[] predicted)
+    private static void RecordPredictions(ConfusionMatrix confusion, int[] actual, int[] predicted)
     {
-        if (_confusion is null)
-        {
-            throw new InvalidOperationException("This job was started without class names, so predictions cannot be scored.");
-        }
-
         if (actual.Length != predicted.Length)
         {
             throw new ArgumentException($"{actual.Length} labels but {predicted.Length} predictions.", nameof(predicted));
@@ -151,11 +119,8 @@ internal sealed class JobFiguresAggregatorGrain(
 
         for (var i = 0; i < actual.Length; i++)
         {
-            _confusion.Add(actual[i], predicted[i]);
+            confusion.Add(actual[i], predicted[i]);
         }
-
-        _dirty = true;
-        return Task.CompletedTask;
     }
 
     public async Task CompleteAsync()

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ProtSt.Cli.Tests;
+namespace ProtSt.Testing;
 
 /// <summary>Long-running processes a test starts (servers, silos, a screen that keeps its view open) and waits on.</summary>
 public static class Processes

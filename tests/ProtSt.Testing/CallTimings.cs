@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace ProtSt.Bench.Scale;
+namespace ProtSt.Testing;
 
 /// <summary>
-/// Counts grain calls per interface method in every silo of the benchmark's process and sums the time each spent in
+/// Counts grain calls per interface method in every silo of this process (a <see cref="SimulatedCluster"/> started with call timings) and sums the time each spent in
 /// its grain (from the start of its turn to its end; queueing before the turn is not included).
 /// </summary>
-internal sealed class CallTimings : IIncomingGrainCallFilter
+public sealed class CallTimings : IIncomingGrainCallFilter
 {
     private static readonly ConcurrentDictionary<string, Entry> Entries = new(StringComparer.Ordinal);
 

@@ -75,6 +75,25 @@ public sealed class SecurityTests(SecuredClusterFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Online_encode_requests_are_refused_outside_the_roots_and_over_the_limits()
+    {
+        var encoder = Grains.GetGrain<IEncoderGrain>(0);
+        var outside = await Assert.ThrowsAsync<RequestRefusedException>(() =>
+            encoder.EncodeAsync(new EncodeRequest(fixture.EscapingLink, ["MKT"])).WaitAsync(Timeout));
+        Assert.StartsWith($"model folder '{fixture.EscapingLink}' is outside every folder", outside.Message, StringComparison.Ordinal);
+
+        var many = await Assert.ThrowsAsync<RequestRefusedException>(() =>
+            encoder.EncodeAsync(new EncodeRequest(fixture.InsideModel, [.. Enumerable.Repeat("MKT", 65_537)])).WaitAsync(Timeout));
+        Assert.Equal("encode request has 65537 sequences; the limit is Security:MaxRecordsPerShard = 65536", many.Message);
+        var titan = await Assert.ThrowsAsync<RequestRefusedException>(() =>
+            encoder.EncodeAsync(new EncodeRequest(fixture.InsideModel, ["MKT", new string('A', 100_001)])).WaitAsync(Timeout));
+        Assert.Equal("a sequence has 100001 characters; the limit is Security:MaxSequenceResidues = 100000", titan.Message);
+
+        var inside = await encoder.EncodeAsync(new EncodeRequest(fixture.InsideModel, ["MKTAYIAKQR"])).WaitAsync(Timeout);
+        Assert.NotNull(Assert.Single(inside.Sequences).Embedding);
+    }
+
+    [Fact]
     public async Task Work_inside_the_roots_runs_while_refused_requests_fail_beside_it()
     {
         var records = OwnCluster.Proteome(40, seed: 11);

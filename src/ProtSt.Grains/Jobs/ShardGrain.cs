@@ -17,12 +17,9 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
 
     public async Task<PartResult> WritePartAsync(PartRequest request, CancellationToken cancellationToken = default)
     {
-        var (source, records) = ShardRecordsFile.Read(request.RecordsFile);
+        var (_, records) = ShardRecordsFile.Read(request.RecordsFile);
         var firsts = records.Where(r => r.Sequence is not null).ToList();
-        var computed = await ComputeRowsAsync(
-            new ShardRequest(request.JobId, request.ShardIndex, request.ModelDirectory, firsts.Select(r => new ShardRecord(r.Id, r.Sequence!, source, r.Line)).ToList(),
-                request.MaxTokensPerBatch, request.MaxBatchSize, request.Scoring, request.Priority, request.MaxDevices),
-            cancellationToken);
+        var computed = await ComputeRowsAsync(request, firsts, cancellationToken);
         var byOrdinal = new Dictionary<long, ShardRow>();
         for (var i = 0; i < firsts.Count; i++)
         {
@@ -85,10 +82,11 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
         }
     }
 
-    private async Task<(ShardRow[] Rows, int Distinct)> ComputeRowsAsync(ShardRequest request, CancellationToken cancellationToken)
+    // The records whose sequence this shard computes (the planner gave every repeat of a sequence to its first record).
+    private async Task<(ShardRow[] Rows, int Distinct)> ComputeRowsAsync(PartRequest request, List<PlannedRecord> firsts, CancellationToken cancellationToken)
     {
-        var work = new RoutedWork(request.JobId, request.ModelDirectory, request.Priority, request.MaxDevices, request.MaxTokensPerBatch, request.MaxBatchSize);
-        var routed = await router.RunAsync(work, request.Records.Select(r => r.Sequence).ToList(), cancellationToken);
+        var work = new RoutedWork(request.JobId, request.ModelDirectory, request.Priority, request.MaxDevices, request.MaxTokensPerBatch, request.MaxBatchSize, request.Outputs);
+        var routed = await router.RunAsync(work, firsts.Select(r => r.Sequence!).ToList(), cancellationToken);
 
         // The silo's figures for the job go out now rather than at the next interval, so a finished job's are whole.
         await flusher.FlushAsync(request.JobId, cancellationToken);
@@ -98,7 +96,7 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
         var rows = new ShardRow[routed.Sequences.Count];
         for (var i = 0; i < rows.Length; i++)
         {
-            var (id, result) = (request.Records[i].Id, routed.Sequences[i]);
+            var (id, result) = (firsts[i].Id, routed.Sequences[i]);
             rows[i] = result.Invalid is { } invalid
                 ? new ShardRow(id, result.Length, false, null, invalid)
                 : result.Embedding is null
@@ -111,6 +109,6 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
         return (rows, routed.Distinct);
     }
 
-    private static InvalidOperationException MissingFeature(ShardRequest request) =>
+    private static InvalidOperationException MissingFeature(PartRequest request) =>
         new($"Zero-shot scoring needs a ProtST zero-shot model, but '{request.ModelDirectory}' produced no protein feature.");
 }

@@ -37,7 +37,29 @@ public sealed class CallValidator
             case TextEmbeddingRequest text:
                 Validate(text);
                 break;
+            case EncodeRequest encode:
+                Validate(encode);
+                break;
         }
+    }
+
+    // An online request is a shard's worth of sequences at most, each under the residue limit of job input.
+    private void Validate(EncodeRequest request)
+    {
+        Id("work name", request.Source);
+        Sharing(request.Priority, 0);
+        Positive("encode request has {0} sequences", request.Sequences?.Count ?? 0, nameof(SecurityOptions.MaxRecordsPerShard), _options.MaxRecordsPerShard);
+        foreach (var sequence in request.Sequences ?? [])
+        {
+            if (sequence is null)
+            {
+                throw new RequestRefusedException("an encode request holds a null sequence.");
+            }
+
+            Limit("a sequence has {0} characters", sequence?.Length ?? 0, nameof(SecurityOptions.MaxSequenceResidues), _options.MaxSequenceResidues);
+        }
+
+        Model(request.ModelDirectory);
     }
 
     // The part's records were read under the input limits (id length, sequence residues) when its job was planned.
@@ -59,11 +81,15 @@ public sealed class CallValidator
         Model(request.ModelDirectory);
     }
 
-    // A shard holds up to ShardSize records, computed in batches of these bounds.
+    // A shard holds up to ShardSize records, computed in batches of these bounds; a token budget of 0 is the devices' own.
     private void Work(string what, int shardSize, int tokensPerBatch, int batchSize)
     {
         Positive(what + " has {0} records", shardSize, nameof(SecurityOptions.MaxRecordsPerShard), _options.MaxRecordsPerShard);
-        Positive(what + " asks for {0} tokens per batch", tokensPerBatch, nameof(SecurityOptions.MaxTokensPerBatch), _options.MaxTokensPerBatch);
+        if (tokensPerBatch != 0)
+        {
+            Positive(what + " asks for {0} tokens per batch", tokensPerBatch, nameof(SecurityOptions.MaxTokensPerBatch), _options.MaxTokensPerBatch);
+        }
+
         Positive(what + " asks for batches of {0} sequences", batchSize, nameof(SecurityOptions.MaxBatchSize), _options.MaxBatchSize);
     }
 

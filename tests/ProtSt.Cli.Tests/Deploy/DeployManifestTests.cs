@@ -135,6 +135,39 @@ public sealed class DeployManifestTests
         Assert.Contains("ENV APP_UID=1654", text, StringComparison.Ordinal);
     }
 
+    // The restore layer copies project files only: one the CLI references but the image lacks fails the image's build
+    // (the client project was missing until the output contract's assembly was added beside it).
+    [Fact]
+    public void The_dockerfile_restores_with_every_project_the_cli_references()
+    {
+        var text = File.ReadAllText(Path.Combine(Root, "container", "Dockerfile"));
+        var repository = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(repository.FullName, "ProtSt.Orleans.sln")))
+        {
+            repository = repository.Parent ?? throw new InvalidOperationException("the tests do not run inside the repository");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Queue<string>(["src/ProtSt.Cli/ProtSt.Cli.csproj"]);
+        while (pending.TryDequeue(out var project))
+        {
+            if (!seen.Add(project))
+            {
+                continue;
+            }
+
+            Assert.Contains($"COPY {project} {Path.GetDirectoryName(project)}/\n", text, StringComparison.Ordinal);
+            var folder = Path.GetDirectoryName(project)!;
+            foreach (Match reference in Regex.Matches(File.ReadAllText(Path.Combine(repository.FullName, project)), @"ProjectReference Include=""([^""]+)"""))
+            {
+                var path = Path.GetRelativePath(repository.FullName, Path.GetFullPath(Path.Combine(repository.FullName, folder, reference.Groups[1].Value.Replace('\\', '/'))));
+                pending.Enqueue(path.Replace('\\', '/'));
+            }
+        }
+
+        Assert.Contains("src/ProtSt.Client/ProtSt.Client.csproj", seen);
+    }
+
     [Fact]
     public void Gpu_silos_run_the_cuda_image_with_one_device_per_gpu()
     {

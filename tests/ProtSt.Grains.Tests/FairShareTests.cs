@@ -13,6 +13,7 @@ namespace ProtSt.Grains.Tests;
 /// Two jobs submitted through the coordinator onto the same simulated devices: a small job submitted while a large one
 /// runs gets its fair (or weighted) share of device time, and a job held to one device stays on it.
 /// </summary>
+[Collection(DeviceTimeShares.Name)]
 public sealed class FairShareTests : IClassFixture<FairShareTests.Cluster>
 {
     // The cluster's simulated devices, and the small job's shards: 192 records in shards of 64.

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Storage;
 using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs.Parts;
@@ -194,6 +195,10 @@ internal sealed class JobCoordinatorGrain(
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
             // Cancelled by the user (CancelAsync records it) or the activation is going away (the next one continues).
+        }
+        catch (InconsistentStateException e)
+        {
+            StandAside(e);
         }
         catch (Exception e) when (IsUsersProblem(e))
         {
@@ -437,6 +442,18 @@ internal sealed class JobCoordinatorGrain(
         }
     }
 
+    // The state's version fences the job: an activation whose write finds that another one wrote since it read (its silo
+    // was leaving or cut off while the job woke elsewhere) is no longer in charge, records nothing and goes away.
+    private void StandAside(InconsistentStateException e)
+    {
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            logger.LogInformation("Job {Job} continues in another activation; this one stops: {Reason}", JobId, e.Message);
+        }
+
+        DeactivateOnIdle();
+    }
+
     private async Task FinishAsync(JobPhase phase, string? error)
     {
         if (Final)
@@ -444,8 +461,20 @@ internal sealed class JobCoordinatorGrain(
             return;
         }
 
+        var before = (S.Phase, S.Error, S.FinishedAt);
         (S.Phase, S.Error, S.FinishedAt) = (phase, error, DateTimeOffset.UtcNow);
-        await SaveAsync();
+        try
+        {
+            await SaveAsync();
+        }
+        catch (InconsistentStateException e)
+        {
+            // Not this activation's outcome to record: the one in charge decides, and this one's status must not say otherwise.
+            (S.Phase, S.Error, S.FinishedAt) = before;
+            StandAside(e);
+            return;
+        }
+
         WriteFolderRecord();
         await BestEffortAsync(GrainFactory.GetGrain<IJobIndexGrain>(0).FinishAsync(JobId));
         await CompleteAggregatorAsync();

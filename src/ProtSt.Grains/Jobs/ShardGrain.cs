@@ -97,13 +97,23 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
         for (var i = 0; i < rows.Length; i++)
         {
             var (id, result) = (firsts[i].Id, routed.Sequences[i]);
-            rows[i] = result.Invalid is { } invalid
-                ? new ShardRow(id, result.Length, false, null, invalid)
-                : result.Embedding is null
-                ? new ShardRow(id, result.Length, result.Truncated, null, null, DeviceError: result.DeviceError)
-                : scorer is null
-                ? new ShardRow(id, result.Length, result.Truncated, result.Embedding, null, Scores: result.Head)
-                : new ShardRow(id, result.Length, result.Truncated, result.Embedding, null, result.Head, scorer.Score(result.Head ?? throw MissingFeature(request)));
+            if (result.Invalid is { } invalid)
+            {
+                rows[i] = new ShardRow(id, result.Length, false, null, invalid);
+                continue;
+            }
+
+            if (result.Outputs is null)
+            {
+                rows[i] = new ShardRow(id, result.Length, result.Truncated, null, null, DeviceError: result.DeviceError);
+                continue;
+            }
+
+            // Embedding and Head copy the sequence's row out of its batch's outputs: read each once.
+            var (embedding, head) = (result.Embedding, result.Head);
+            rows[i] = scorer is null
+                ? new ShardRow(id, result.Length, result.Truncated, embedding, null, Scores: head)
+                : new ShardRow(id, result.Length, result.Truncated, embedding, null, head, scorer.Score(head ?? throw MissingFeature(request)));
         }
 
         return (rows, routed.Distinct);

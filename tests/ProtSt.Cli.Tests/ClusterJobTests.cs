@@ -111,8 +111,9 @@ public sealed class ClusterJobTests(ITestOutputHelper output)
         }
 
         var committed = before.Keys.Sum(part => JsonDocument.Parse(File.ReadAllBytes(Path.Combine(part, "part.json"))).RootElement.GetProperty("records").GetInt64());
-        // The job's figures continue from storage over the restart (the summary counts the whole job), so the work
-        // after it is what the new silos' devices did: the silos active now are the new ones.
+        // The summary counts the distinct sequences of every part the job finished, before the stop and after it, each
+        // part once however often its shard ran; the work after the restart is what the new silos' devices did (the
+        // silos active now are the new ones).
         var total = long.Parse(Regex.Match(again.Output, @"\((\d+) distinct sequences").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         var snapshot = await cluster.SnapshotAsync(jobId);
         var fresh = snapshot.GetProperty("silos").EnumerateArray()

@@ -216,7 +216,7 @@ internal static class ScreenCommand
         var resumed = status.ReusedRecords > 0 ? $" (resumed: {status.ReusedRecords} of them from the stopped run)" : string.Empty;
         var where = status.Spec.Layout == OutputLayout.Parts ? $"wrote the parts under {Path.Combine(status.Spec.Output, "parts")}" : $"wrote {status.Spec.Output}";
         Console.WriteLine(
-            $"screened {status.Rows + status.Failures} records{resumed} ({snapshot.SequencesComputed} distinct sequences, {snapshot.Residues} residues in this run) in {snapshot.Elapsed.TotalSeconds:F1} s: " +
+            $"screened {status.Rows + status.Failures} records{resumed} ({status.Computed} distinct sequences, {snapshot.Residues} residues in this run) in {snapshot.Elapsed.TotalSeconds:F1} s: " +
             $"{snapshot.Rows / Math.Max(snapshot.Elapsed.TotalSeconds, 1e-9):F1} records/s, {snapshot.ResiduesPerSecond:F0} residues/s, " +
             $"padding efficiency {(double)snapshot.RealTokens / Math.Max(1, snapshot.PaddedTokens):P1} on {snapshot.Devices.Count} device(s) of the {connection.Description}" +
             accuracy + (status.Skipped > 0 ? $", {status.Skipped} skipped" : string.Empty) +

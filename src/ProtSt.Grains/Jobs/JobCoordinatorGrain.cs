@@ -539,7 +539,8 @@ internal sealed class JobCoordinatorGrain(
 
     private JobStatus Status() => new(
         JobId, S.Spec!, S.Phase, S.Shards.Count, S.Shards.Count(s => s.Done), S.Records, S.Shards.Sum(s => (long)s.Rows), S.Shards.Sum(s => (long)s.Failures),
-        S.Skipped, S.SkippedSamples, S.Error, S.SubmittedAt, S.FinishedAt, S.Task?.Name, S.Task?.ClassNames, S.Reused);
+        S.Skipped, S.SkippedSamples, S.Error, S.SubmittedAt, S.FinishedAt, S.Task?.Name, S.Task?.ClassNames, S.Reused,
+        S.Shards.Sum(s => (long)s.Computed));
 
     private async Task SaveAsync()
     {

@@ -20,7 +20,7 @@ public sealed class ProtStMetrics
         meter.CreateObservableCounter("protst.job.failed_rows", () => PerJob(j => j.FailedRows), "{record}", "Records skipped as invalid.");
         meter.CreateObservableGauge("protst.job.expected_records", () => PerJob(j => j.ExpectedRecords), "{record}", "Records in the input, when counted before the job.");
         meter.CreateObservableGauge("protst.job.progress", () => PerJob(j => j.Progress), "1", "Rows over expected records.");
-        meter.CreateObservableCounter("protst.job.sequences", () => PerJob(j => j.SequencesComputed), "{sequence}", "Distinct sequences computed by the devices.");
+        meter.CreateObservableCounter("protst.job.sequences", () => PerJob(j => j.SequencesComputed), "{sequence}", "Sequences the devices computed (a batch run again after a failure counts again).");
         meter.CreateObservableCounter("protst.job.residues", () => PerJob(j => j.Residues), "{residue}", "Residues of the computed sequences.");
         meter.CreateObservableCounter("protst.job.tokens", Tokens, "{token}", "Tokens the devices ran: kind=real (sequence tokens) or kind=padded (real plus padding).");
         meter.CreateObservableGauge("protst.job.padding_efficiency", () => PerJob(j => j.PaddingEfficiency), "1", "Real tokens over padded tokens.");

@@ -20,16 +20,26 @@ public sealed record BatchOutputs(int BatchSize, int SequenceLength, int HiddenS
     /// <summary>The last layer's states at every token position [B, T, D], when <see cref="OutputKind.Residues"/> was requested.</summary>
     public float[]? Residues { get; init; }
 
-    /// <summary>The layer numbers <see cref="LayerPooled"/> and <see cref="LayerResidues"/> hold, in their order (fair-esm numbering).</summary>
+    /// <summary>
+    /// The layer numbers <see cref="LayerPooled"/>, <see cref="LayerResidues"/> and <see cref="LayerBos"/> hold, in their
+    /// order (fair-esm numbering: 0 the embedding output, L the last layer after the final norm).
+    /// </summary>
     public int[]? LayerNumbers { get; init; }
 
-    /// <summary>Mean residue embedding of each layer in <see cref="LayerNumbers"/> [B, layers, D]; no graph produces it yet.</summary>
+    /// <summary>Mean residue embedding of each layer in <see cref="LayerNumbers"/> [B, layers, D] (<c>&lt;cls&gt;</c>, <c>&lt;eos&gt;</c> and padding excluded).</summary>
     public float[]? LayerPooled { get; init; }
 
-    /// <summary>States of each layer in <see cref="LayerNumbers"/> [B, layers, T, D]; no graph produces them yet.</summary>
+    /// <summary>States of each layer in <see cref="LayerNumbers"/> at every token position [B, layers, T, D].</summary>
     public float[]? LayerResidues { get; init; }
 
-    /// <summary>Contact probabilities [B, T, T]; no graph produces them yet.</summary>
+    /// <summary>The <c>&lt;cls&gt;</c> state (token position 0) of each layer in <see cref="LayerNumbers"/> [B, layers, D].</summary>
+    public float[]? LayerBos { get; init; }
+
+    /// <summary>
+    /// ESM's contact probabilities [B, T, T] indexed by token position like <see cref="Residues"/>: residue i of a row
+    /// (1-based) is position i, so a protein of n residues fills rows and columns 1..n; <c>&lt;cls&gt;</c>,
+    /// <c>&lt;eos&gt;</c> and padding rows and columns are 0. <see cref="ContactsOf"/> copies out the n x n map.
+    /// </summary>
     public float[]? Contacts { get; init; }
 
     /// <summary>Row <paramref name="row"/>'s mean residue embedding.</summary>
@@ -45,6 +55,42 @@ public sealed record BatchOutputs(int BatchSize, int SequenceLength, int HiddenS
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(position, SequenceLength);
         return Row(residues, row, BatchSize, SequenceLength * HiddenSize).Slice(position * HiddenSize, HiddenSize);
+    }
+
+    /// <summary>Row <paramref name="row"/>'s layer <paramref name="layerIndex"/> (an index into <see cref="LayerNumbers"/>) mean.</summary>
+    public ReadOnlySpan<float> LayerPooledOf(int row, int layerIndex) =>
+        Layer(LayerPooled ?? throw new InvalidOperationException("Layer means were not requested for this batch."), row, layerIndex, HiddenSize);
+
+    /// <summary>Row <paramref name="row"/>'s layer <paramref name="layerIndex"/> (an index into <see cref="LayerNumbers"/>) <c>&lt;cls&gt;</c> state.</summary>
+    public ReadOnlySpan<float> LayerBosOf(int row, int layerIndex) =>
+        Layer(LayerBos ?? throw new InvalidOperationException("<cls> states were not requested for this batch."), row, layerIndex, HiddenSize);
+
+    /// <summary>Row <paramref name="row"/>'s layer <paramref name="layerIndex"/> states at every token position [T, D].</summary>
+    public ReadOnlySpan<float> LayerResiduesOf(int row, int layerIndex) =>
+        Layer(LayerResidues ?? throw new InvalidOperationException("Per-layer residue states were not requested for this batch."), row, layerIndex, SequenceLength * HiddenSize);
+
+    /// <summary>Row <paramref name="row"/>'s contact map over its <paramref name="residues"/> residues, copied row-major [n, n].</summary>
+    public float[] ContactsOf(int row, int residues)
+    {
+        var contacts = Contacts ?? throw new InvalidOperationException("Contacts were not requested for this batch.");
+        ArgumentOutOfRangeException.ThrowIfNegative(residues);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(residues, SequenceLength - 2);
+        var map = Row(contacts, row, BatchSize, SequenceLength * SequenceLength);
+        var result = new float[residues * residues];
+        for (var i = 0; i < residues; i++)
+        {
+            map.Slice(((i + 1) * SequenceLength) + 1, residues).CopyTo(result.AsSpan(i * residues, residues));
+        }
+
+        return result;
+    }
+
+    private ReadOnlySpan<float> Layer(float[] values, int row, int layerIndex, int width)
+    {
+        var layers = LayerNumbers?.Length ?? throw new InvalidOperationException("No layers were requested for this batch.");
+        ArgumentOutOfRangeException.ThrowIfNegative(layerIndex);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layerIndex, layers);
+        return Row(values, row, BatchSize, layers * width).Slice(layerIndex * width, width);
     }
 
     private static ReadOnlySpan<float> Row(float[] values, int row, int rows, int width)

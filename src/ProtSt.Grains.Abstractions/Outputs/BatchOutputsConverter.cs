@@ -16,9 +16,10 @@ public sealed class BatchOutputsConverter : IConverter<BatchOutputs, BatchOutput
             LayerPooled = surrogate.LayerPooled,
             LayerResidues = surrogate.LayerResidues,
             Contacts = surrogate.Contacts,
+            LayerBos = surrogate.LayerBos,
         };
 
     public BatchOutputsSurrogate ConvertToSurrogate(in BatchOutputs value) => new(
         value.BatchSize, value.SequenceLength, value.HiddenSize, value.Pooled, value.Head, value.HeadWidth,
-        value.Residues, value.LayerNumbers, value.LayerPooled, value.LayerResidues, value.Contacts);
+        value.Residues, value.LayerNumbers, value.LayerPooled, value.LayerResidues, value.Contacts, value.LayerBos);
 }

@@ -13,4 +13,5 @@ public readonly record struct BatchOutputsSurrogate(
     [property: Id(7)] int[]? LayerNumbers,
     [property: Id(8)] float[]? LayerPooled,
     [property: Id(9)] float[]? LayerResidues,
-    [property: Id(10)] float[]? Contacts);
+    [property: Id(10)] float[]? Contacts,
+    [property: Id(11)] float[]? LayerBos);

@@ -13,6 +13,12 @@ public sealed record ConvertOptions
     /// <summary>The graph flavour; fused is the default because it measured faster (docs/benchmarks.md).</summary>
     public GraphVariant Variant { get; init; } = GraphVariant.Fused;
 
+    /// <summary>
+    /// Also write the extraction graph (every layer's states, <c>&lt;cls&gt;</c>, contacts when the checkpoint has a
+    /// contact head): a second copy of the weights on disk, opened only when a batch asks for more than the last layer.
+    /// </summary>
+    public bool Extract { get; init; } = true;
+
     public long ExternalDataThreshold { get; init; } = OnnxModelWriter.DefaultExternalDataThreshold;
 
     /// <summary>The text tower's WordPiece <c>vocab.txt</c>; default: the checkpoint folder's, else the shipped PubMedBERT one.</summary>

@@ -18,6 +18,7 @@ public static class ModelConverter
     public const string HeadFileName = "head.onnx";
     public const string TextFileName = "text.onnx";
     public const string TextVocabularyFileName = "text-vocab.txt";
+    public const string ExtractFileName = "extract.onnx";
 
     /// <summary>ProtST's pooling adds this to the token count (its published code), where fair-esm divides by the exact count.</summary>
     public const float ProtStPoolingEpsilon = 1e-6f;
@@ -44,7 +45,7 @@ public static class ModelConverter
         var poolingEpsilon = protst ? ProtStPoolingEpsilon : 0f;
 
         var checkpoint = source.ReadCheckpoint();
-        var graph = EsmGraphBuilder.Build(checkpoint, config, new EsmGraphOptions
+        var graphOptions = new EsmGraphOptions
         {
             Variant = options.Variant,
             Precision = options.Precision,
@@ -52,14 +53,15 @@ public static class ModelConverter
             MaxTokens = config.MaxResidues + 2,
             PoolingEpsilon = poolingEpsilon,
             ProducerVersion = Version,
-        });
+        };
+        var graph = EsmGraphBuilder.Build(checkpoint, config, graphOptions);
 
         Directory.CreateDirectory(outputDirectory);
         var manifestPath = Path.Combine(outputDirectory, ModelManifest.FileName);
 
         // The manifest goes last and the old one first: a folder with a manifest is always a complete model.
         File.Delete(manifestPath);
-        foreach (var stale in new[] { HeadFileName, TextFileName, TextVocabularyFileName })
+        foreach (var stale in new[] { HeadFileName, TextFileName, TextVocabularyFileName, ExtractFileName, ExtractFileName + ".data" })
         {
             File.Delete(Path.Combine(outputDirectory, stale));
         }
@@ -71,6 +73,9 @@ public static class ModelConverter
         {
             File.Delete(staleData);
         }
+
+        graph = null;
+        var extract = options.Extract ? WriteExtract(checkpoint, config, graphOptions, options.ExternalDataThreshold, outputDirectory) : null;
 
         var manifest = new ModelManifest
         {
@@ -90,6 +95,7 @@ public static class ModelConverter
             Untrained = untrained,
             Onnx = FileHash.Describe(onnxPath),
             OnnxExternalData = dataName is null ? null : FileHash.Describe(Path.Combine(outputDirectory, dataName)),
+            Extract = extract,
             Source = [FileHash.Describe(source.ConfigPath), .. checkpoint.SourceFiles.Select(f => FileHash.Describe(f))],
             ConverterVersion = Version,
             PoolingEpsilon = poolingEpsilon,
@@ -188,6 +194,18 @@ public static class ModelConverter
         var config = EsmConfig.Parse(esmJson, protst ? source.ConfigPath + " protein_config" : source.ConfigPath);
         var family = config.PositionEmbedding == EsmPositionEmbedding.Rotary ? EncoderFamily.Esm2 : EncoderFamily.Esm1b;
         return (family, config, protst);
+    }
+
+    /// <summary>The extraction graph, built after the encoder's is written so the two never sit in memory together.</summary>
+    private static ManifestExtract WriteExtract(Checkpoint checkpoint, EsmConfig config, EsmGraphOptions graphOptions, long externalDataThreshold, string outputDirectory)
+    {
+        var graph = EsmGraphBuilder.Build(checkpoint, config, graphOptions with { Extract = true });
+        var path = Path.Combine(outputDirectory, ExtractFileName);
+        var dataName = OnnxModelWriter.Write(graph, path, externalDataThreshold);
+        return new ManifestExtract(
+            FileHash.Describe(path),
+            dataName is null ? null : FileHash.Describe(Path.Combine(outputDirectory, dataName)),
+            graph.Graph.Output.Any(o => o.Name == GraphContract.Contacts));
     }
 
     private static ManifestHead WriteHead(Checkpoint checkpoint, string prefix, int inputWidth, bool softmax, WeightPrecision precision, string outputDirectory)

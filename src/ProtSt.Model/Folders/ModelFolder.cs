@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ProtSt.Model.Outputs;
 using ProtSt.Model.Tokenization;
 
 namespace ProtSt.Model.Folders;
@@ -24,6 +25,9 @@ public sealed class ModelFolder
     public string EncoderDirectory => BaseModel?.Directory ?? Directory;
 
     public string OnnxPath => Path.Combine(EncoderDirectory, Manifest.Onnx.Name);
+
+    /// <summary>The extraction graph (every layer, <c>&lt;cls&gt;</c>, contacts), where the encoder lives, when it was converted with one.</summary>
+    public string? ExtractPath => Manifest.Extract is { } extract ? Path.Combine(EncoderDirectory, extract.Onnx.Name) : null;
 
     /// <summary>The graph applied to the mean residue embedding, when the folder has one.</summary>
     public string? HeadPath => Manifest.Head is { } head ? Path.Combine(Directory, head.Onnx.Name) : null;
@@ -60,9 +64,12 @@ public sealed class ModelFolder
         if (baseModel is null)
         {
             CheckFile(full, manifest.Onnx, verifyHashes);
-            if (manifest.OnnxExternalData is { } data)
+            foreach (var file in new[] { manifest.OnnxExternalData, manifest.Extract?.Onnx, manifest.Extract?.ExternalData })
             {
-                CheckFile(full, data, verifyHashes);
+                if (file is not null)
+                {
+                    CheckFile(full, file, verifyHashes);
+                }
             }
         }
 
@@ -76,6 +83,39 @@ public sealed class ModelFolder
 
         return folder;
     }
+
+    /// <summary>
+    /// Fails with one line when the folder cannot give what <paramref name="request"/> asks: contacts without a contact
+    /// head, or anything beyond the last layer from a folder converted without its extraction graph. A layer past the
+    /// model's last fails in <see cref="OutputRequest.ResolveLayers"/>.
+    /// </summary>
+    public void CheckOutputs(OutputRequest request)
+    {
+        if (!NeedsExtraction(request, Manifest.NumLayers))
+        {
+            return;
+        }
+
+        if (Manifest.Extract is not { } extract)
+        {
+            throw new UnsupportedOutputException(
+                $"'{Directory}' has no extraction graph ({ModelConverter.ExtractFileName}), so it gives only the last layer's states; convert the model again with this version to get other layers, <cls> and contacts.");
+        }
+
+        if (request.Wants(OutputKind.Contacts) && !extract.Contacts)
+        {
+            throw new UnsupportedOutputException(
+                $"'{Directory}' cannot give contacts: its checkpoint has no contact head (contact_head.regression), which ESM's contact maps are computed with.");
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="request"/> needs the extraction graph: <c>&lt;cls&gt;</c> states, contacts, or any
+    /// layer but the last (which the encoder graph gives itself).
+    /// </summary>
+    public static bool NeedsExtraction(OutputRequest request, int layerCount) =>
+        request.Wants(OutputKind.Contacts) || request.Wants(OutputKind.Bos)
+        || (request.Wants(OutputKind.Layers) && (request.ResolveLayers(layerCount) is not [var only] || only != layerCount));
 
     /// <summary>The prompt tokenizer of a zero-shot folder's text tower.</summary>
     public PromptTokenizer CreatePromptTokenizer()

@@ -54,6 +54,9 @@ public sealed record ModelManifest
 
     public ManifestFile? OnnxExternalData { get; init; }
 
+    /// <summary>The extraction graph (every layer, <c>&lt;cls&gt;</c>, contacts); absent in folders converted before it existed or without it.</summary>
+    public ManifestExtract? Extract { get; init; }
+
     /// <summary>The checkpoint files the model was converted from.</summary>
     public required IReadOnlyList<ManifestFile> Source { get; init; }
 

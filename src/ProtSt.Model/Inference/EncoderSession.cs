@@ -20,6 +20,7 @@ public sealed class EncoderSession : IDisposable
 
     private readonly InferenceSession _session;
     private readonly StagedBinding? _staged;
+    private readonly Lazy<ExtractionSession> _extraction;
 
     private EncoderSession(ModelFolder folder, InferenceSession session, InferenceOptions options, StagedBinding? staged)
     {
@@ -27,6 +28,9 @@ public sealed class EncoderSession : IDisposable
         _session = session;
         Options = options;
         _staged = staged;
+
+        // Opened on the first request that needs it: a mean-only screen never loads the second copy of the weights.
+        _extraction = new Lazy<ExtractionSession>(() => ExtractionSession.Open(folder, options), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public ModelFolder Folder { get; }
@@ -68,16 +72,25 @@ public sealed class EncoderSession : IDisposable
 
     /// <summary>
     /// Runs one batch into fresh arrays, producing what <paramref name="request"/> asks for (default: the pooled
-    /// embedding only; the head is <see cref="ModelSessions"/>' part).
+    /// embedding only; the head is <see cref="ModelSessions"/>' part). The encoder graph serves the last layer; other
+    /// layers, <c>&lt;cls&gt;</c> states and contacts come from the folder's extraction graph instead (one pass, not two).
     /// </summary>
     public BatchOutputs Run(EncodedBatch batch, OutputRequest? request = null)
     {
         request ??= OutputRequest.Default;
-        var layers = LayersServed(request);
+        if (ModelFolder.NeedsExtraction(request, Manifest.NumLayers))
+        {
+            Folder.CheckOutputs(request);
+            return _extraction.Value.Run(batch, request);
+        }
+
+        var layers = request.Wants(OutputKind.Layers);
         var mean = new float[batch.BatchSize * HiddenSize];
-        var hidden = request.Wants(OutputKind.Residues) || layers is not null ? new float[batch.PaddedTokens * HiddenSize] : null;
+        var hidden = request.Wants(OutputKind.Residues) ? new float[batch.PaddedTokens * HiddenSize] : null;
         var output = Run(batch, mean, hidden);
-        return layers is null ? output : output with { LayerNumbers = layers, LayerPooled = mean, LayerResidues = hidden };
+
+        // The only layer asked for is the last, which is what the encoder graph gives: [B, 1, D] is [B, D].
+        return layers ? output with { LayerNumbers = [Manifest.NumLayers], LayerPooled = mean, LayerResidues = hidden } : output;
     }
 
     /// <summary>
@@ -118,31 +131,13 @@ public sealed class EncoderSession : IDisposable
 
     public void Dispose()
     {
+        if (_extraction.IsValueCreated)
+        {
+            _extraction.Value.Dispose();
+        }
+
         _staged?.Dispose();
         _session.Dispose();
-    }
-
-    /// <summary>
-    /// The layers a request's <see cref="OutputKind.Layers"/> resolves to, or null when it asks for none. Graphs output
-    /// only the last layer so far, which is the residue states themselves; other layers and contacts fail clearly.
-    /// </summary>
-    private int[]? LayersServed(OutputRequest request)
-    {
-        if (request.Wants(OutputKind.Contacts))
-        {
-            throw new NotSupportedException($"{Folder.OnnxPath} has no contact output; contacts are not converted yet.");
-        }
-
-        if (!request.Wants(OutputKind.Layers))
-        {
-            return null;
-        }
-
-        var layers = request.ResolveLayers(Manifest.NumLayers);
-        return layers is [var only] && only == Manifest.NumLayers
-            ? [only]
-            : throw new NotSupportedException(
-                $"{Folder.OnnxPath} outputs only its last layer ({Manifest.NumLayers}); layers {string.Join(", ", layers)} were requested.");
     }
 
     private static void CheckSignature(InferenceSession session, ModelFolder folder)

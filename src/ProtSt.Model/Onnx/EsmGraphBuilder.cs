@@ -24,11 +24,23 @@ public static class EsmGraphBuilder
     {
         var weights = Locate(checkpoint, config, options.TensorPrefix);
         weights.RequireHalfRange = options.Precision == WeightPrecision.Fp16;
-        var g = new OnnxGraphBuilder("esm_encoder", options.Precision, options.Int8Scheme);
-        var graph = new EsmGraph(g, weights, config, options);
+        var g = new OnnxGraphBuilder(options.Extract ? "esm_extract" : "esm_encoder", options.Precision, options.Int8Scheme);
+        var graph = new EsmGraph(g, weights, checkpoint, config, options);
         graph.Emit();
-        return g.Build(options.ProducerVersion, $"ESM encoder ({config.PositionEmbedding}, {config.NumLayers}x{config.HiddenSize}, {options.Variant}, {options.Precision})");
+        var what = options.Extract ? $"ESM extraction (every layer{(graph.HasContacts ? ", contacts" : string.Empty)}" : "ESM encoder";
+        var variant = options.Extract ? GraphVariant.Plain : options.Variant;
+        return g.Build(options.ProducerVersion, $"{what} ({config.PositionEmbedding}, {config.NumLayers}x{config.HiddenSize}, {variant}, {options.Precision})");
     }
+
+    /// <summary>True when the checkpoint's ESM encoder has a contact head (<c>contact_head.regression</c>).</summary>
+    public static bool HasContactHead(Checkpoint checkpoint, EsmConfig config, string? prefix = null)
+    {
+        prefix ??= PrefixedWeights.DetectPrefix(checkpoint, BlockWeightNames.HuggingFaceEsm.FinalNorm + ".weight", "ESM encoder", WordEmbeddings);
+        return ContactHeadGraph.Exists(checkpoint, prefix) || ContactHeadGraph.Exists(checkpoint, FairEsmContactPrefix(prefix));
+    }
+
+    // Hugging Face's EsmForMaskedLM keeps the head under the encoder (esm.contact_head); fair-esm's state dict at its root.
+    private static string FairEsmContactPrefix(string prefix) => prefix.EndsWith("esm.", StringComparison.Ordinal) ? prefix[..^4] : prefix;
 
     /// <summary>
     /// Finds the ESM encoder (e.g. under <c>esm.</c> or <c>protein_model.esm.</c>) and verifies every tensor it needs;
@@ -58,7 +70,7 @@ public static class EsmGraphBuilder
     }
 
     /// <summary>Holds the values shared while the graph is emitted.</summary>
-    private sealed class EsmGraph(OnnxGraphBuilder g, EncoderWeights w, EsmConfig config, EsmGraphOptions options)
+    private sealed class EsmGraph(OnnxGraphBuilder g, EncoderWeights w, Checkpoint checkpoint, EsmConfig config, EsmGraphOptions options)
     {
         private readonly long _d = config.HiddenSize;
         private readonly WeightOps _ops = new(g, w);
@@ -67,6 +79,10 @@ public static class EsmGraphBuilder
         private string _axis1 = string.Empty;
         private string _axis2 = string.Empty;
         private string _one = string.Empty;
+        private string _residueMask = string.Empty;
+        private string _residueCount = string.Empty;
+
+        public bool HasContacts { get; private set; }
 
         public void Emit()
         {
@@ -79,10 +95,52 @@ public static class EsmGraphBuilder
 
             var x = Embeddings(ids);
             var rotaryRows = Math.Max(config.MaxPositionEmbeddings, options.MaxTokens);
+            _residueMask = ResidueMask();
+            if (options.Extract)
+            {
+                EmitExtraction(x, ids, mask, rotaryRows);
+                return;
+            }
+
             var hidden = g.ToFloat(new TransformerLayers(g, w).Emit(x, ids, mask, _maskFloat, options.Variant, rotaryRows));
 
             g.Output(hidden, GraphContract.LastHiddenState, DataType.Float, "batch", "sequence", _d);
             g.Output(MeanOverResidues(hidden), GraphContract.MeanResidueEmbedding, DataType.Float, "batch", _d);
+        }
+
+        /// <summary>
+        /// Every layer's states, their means and <c>&lt;cls&gt;</c> states, and contacts: fair-esm's layer 0 is the
+        /// embedding output, layer k block k's output, layer L the last block's after the final norm.
+        /// </summary>
+        private void EmitExtraction(string x, string ids, string mask, int rotaryRows)
+        {
+            var count = config.NumLayers;
+            var layers = new string[count + 1];
+            layers[0] = x;
+            var contacts = ContactHeadGraph.Locate(g, checkpoint, w.Prefix, count, config.NumHeads, _residueMask)
+                ?? ContactHeadGraph.Locate(g, checkpoint, FairEsmContactPrefix(w.Prefix), count, config.NumHeads, _residueMask);
+            var taps = new LayerTaps((k, state) => layers[k] = state, contacts is null ? null : contacts.Add);
+            layers[count] = new TransformerLayers(g, w).Emit(x, ids, mask, _maskFloat, GraphVariant.Plain, rotaryRows, taps);
+
+            var means = new string[count + 1];
+            var bos = new string[count + 1];
+            var first = g.Int64Constant("cls_position", 0);
+            for (var k = 0; k <= count; k++)
+            {
+                var hidden = g.ToFloat(layers[k]);
+                g.Output(hidden, GraphContract.HiddenState(k), DataType.Float, "batch", "sequence", _d);
+                means[k] = Unsqueeze(MeanOverResidues(hidden), _axis1);
+                // A one-element index keeps the gathered axis: [B, 1, D], ready to concatenate.
+                bos[k] = g.Node("Gather", [hidden, first], null, Attributes.Int("axis", 1));
+            }
+
+            g.Output(g.Node("Concat", means, null, Attributes.Int("axis", 1)), GraphContract.LayerMeans, DataType.Float, "batch", count + 1, _d);
+            g.Output(g.Node("Concat", bos, null, Attributes.Int("axis", 1)), GraphContract.LayerBos, DataType.Float, "batch", count + 1, _d);
+            if (contacts is not null)
+            {
+                HasContacts = true;
+                g.Output(contacts.Finish(), GraphContract.Contacts, DataType.Float, "batch", "sequence", "sequence");
+            }
         }
 
         private string Embeddings(string ids)
@@ -120,19 +178,32 @@ public static class EsmGraphBuilder
             return g.Node("Mul", [emb, Unsqueeze(g.ToCompute(_maskFloat), _axis2)], "embeddings_output");
         }
 
-        private string MeanOverResidues(string hidden)
+        private string ResidueMask()
         {
             // Residues sit at positions 1..n: drop <cls> (position 0) and <eos> (the last real token) by shifting the mask left by one.
             var maxEnd = g.Int64Constant("end_max", long.MaxValue);
             var inner = g.Node("Slice", [_maskFloat, _axis2, maxEnd, _axis1]);
             var zeroColumn = g.Node("Mul", [g.Node("Slice", [_maskFloat, g.Int64Constant("start_zero", 0), _axis1, _axis1]), g.FloatScalar("zero", 0f)]);
-            var residues = g.Node("Concat", [zeroColumn, inner, zeroColumn], "residue_mask", Attributes.Int("axis", 1));
-            var sum = g.Node("ReduceSum", [g.Node("Mul", [hidden, Unsqueeze(residues, _axis2)]), _axis1], null, Attributes.Int("keepdims", 0));
-            var count = g.Node("ReduceSum", [residues, _axis1], null, Attributes.Int("keepdims", 1));
-            var denominator = options.PoolingEpsilon > 0
-                ? g.Node("Add", [count, g.FloatScalar("pooling_epsilon", options.PoolingEpsilon)])
-                : g.Node("Max", [count, _one]);
-            return g.Node("Div", [sum, denominator]);
+            return g.Node("Concat", [zeroColumn, inner, zeroColumn], "residue_mask", Attributes.Int("axis", 1));
+        }
+
+        private string MeanOverResidues(string hidden)
+        {
+            var sum = g.Node("ReduceSum", [g.Node("Mul", [hidden, Unsqueeze(_residueMask, _axis2)]), _axis1], null, Attributes.Int("keepdims", 0));
+            return g.Node("Div", [sum, ResidueCount()]);
+        }
+
+        private string ResidueCount()
+        {
+            if (_residueCount.Length == 0)
+            {
+                var count = g.Node("ReduceSum", [_residueMask, _axis1], null, Attributes.Int("keepdims", 1));
+                _residueCount = options.PoolingEpsilon > 0
+                    ? g.Node("Add", [count, g.FloatScalar("pooling_epsilon", options.PoolingEpsilon)])
+                    : g.Node("Max", [count, _one]);
+            }
+
+            return _residueCount;
         }
 
         private string Unsqueeze(string x, string axes) => g.Node("Unsqueeze", [x, axes]);

@@ -21,5 +21,12 @@ public sealed record EsmGraphOptions
     /// </summary>
     public float PoolingEpsilon { get; init; }
 
+    /// <summary>
+    /// Build the extraction graph instead of the encoder graph: every layer's states, means and <c>&lt;cls&gt;</c> state,
+    /// and contacts when the checkpoint has a contact head; always the plain attention path (<see cref="Variant"/> is
+    /// ignored), since contacts read the attention probabilities.
+    /// </summary>
+    public bool Extract { get; init; }
+
     public string ProducerVersion { get; init; } = "0";
 }

@@ -18,6 +18,18 @@ public static class GraphContract
     /// <summary>The protein encoder's mean over residue positions [batch, hidden]; also the head graph's input.</summary>
     public const string MeanResidueEmbedding = "mean_residue_embedding";
 
+    /// <summary>The extraction graph's prefix for layer k's states [batch, sequence, hidden] (<see cref="HiddenState"/>).</summary>
+    public const string HiddenStatePrefix = "hidden_state_";
+
+    /// <summary>The extraction graph's mean over residue positions of every layer 0..L [batch, layers + 1, hidden].</summary>
+    public const string LayerMeans = "layer_means";
+
+    /// <summary>The extraction graph's <c>&lt;cls&gt;</c> state of every layer 0..L [batch, layers + 1, hidden].</summary>
+    public const string LayerBos = "layer_bos";
+
+    /// <summary>The extraction graph's contact probabilities [batch, sequence, sequence] by token position, 0 off residue pairs.</summary>
+    public const string Contacts = "contacts";
+
     /// <summary>The text tower's mean over prompt tokens [batch, hidden].</summary>
     public const string TextMeanEmbedding = "mean_embedding";
 
@@ -32,4 +44,10 @@ public static class GraphContract
 
     /// <summary>A classifier head's softmax over its logits [batch, classes].</summary>
     public const string HeadProbabilities = "probabilities";
+
+    /// <summary>
+    /// The extraction graph's output for layer <paramref name="layer"/> in fair-esm's numbering: 0 the embedding output,
+    /// k block k's output, L after the final norm.
+    /// </summary>
+    public static string HiddenState(int layer) => HiddenStatePrefix + layer.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -37,10 +37,19 @@ internal sealed class TransformerLayers
     /// <param name="maskFloat">The attention mask as float32.</param>
     /// <param name="variant">Standard or fused operators.</param>
     /// <param name="rotaryRows">Positions the rotary tables cover.</param>
-    public string Emit(string x, string ids, string mask, string maskFloat, GraphVariant variant, int rotaryRows) =>
-        variant == GraphVariant.Fused ? Fused(x, mask, rotaryRows) : Plain(x, ids, maskFloat, rotaryRows);
+    /// <param name="taps">Receives each block's output and attention probabilities (the extraction graph); plain variant only.</param>
+    public string Emit(string x, string ids, string mask, string maskFloat, GraphVariant variant, int rotaryRows, LayerTaps? taps = null)
+    {
+        if (taps is not null && variant == GraphVariant.Fused)
+        {
+            // The fused MultiHeadAttention never materializes its probabilities, so contacts need the plain path.
+            throw new NotSupportedException("Layer taps need the plain graph variant: fused attention keeps its probabilities inside the operator.");
+        }
 
-    private string Plain(string x, string ids, string maskFloat, int rotaryRows)
+        return variant == GraphVariant.Fused ? Fused(x, mask, rotaryRows) : Plain(x, ids, maskFloat, rotaryRows, taps);
+    }
+
+    private string Plain(string x, string ids, string maskFloat, int rotaryRows, LayerTaps? taps)
     {
         var axis1 = _g.Int64Constant(_g.Fresh("block_axis_1"), 1);
 
@@ -78,6 +87,7 @@ internal sealed class TransformerLayers
             var kt = _g.Node("Transpose", [k], null, Attributes.Ints("perm", 0, 2, 3, 1));
             var vh = _g.Node("Transpose", [v], null, Attributes.Ints("perm", 0, 2, 1, 3));
             var probabilities = _ops.MaskedSoftmax(_g.Node("MatMul", [qh, kt]), attentionBias);
+            taps?.Attention?.Invoke(i, probabilities);
             var context = _g.Node("Transpose", [_g.Node("MatMul", [probabilities, vh])], null, Attributes.Ints("perm", 0, 2, 1, 3));
             x = Residual(x, Project(_g.Node("Reshape", [context, modelShape]), _names.AttentionOutput(i), _d, _d));
             if (!pre)
@@ -89,6 +99,12 @@ internal sealed class TransformerLayers
             if (!pre)
             {
                 x = Norm(x, _names.FeedForwardNorm(i));
+            }
+
+            // The last block's output is reported by the caller after the final norm (fair-esm's layer L).
+            if (i + 1 < _spec.Layers)
+            {
+                taps?.Block?.Invoke(i + 1, x);
             }
         }
 

@@ -30,7 +30,7 @@ public sealed class OutputRequestTests
     }
 
     [Fact]
-    public void The_last_layer_is_served_from_the_residue_states_and_other_layers_fail_clearly()
+    public void The_last_layer_is_served_by_the_encoder_graph_and_other_layers_by_the_extraction_graph()
     {
         using var scratch = new TempDirectory();
         DemoCheckpoint.Write(scratch.Path, new DemoModelSpec { Layers = 2, HiddenSize = 16, Heads = 2, IntermediateSize = 32 });
@@ -43,8 +43,14 @@ public sealed class OutputRequestTests
         var last = model.Session.Run(batch, new OutputRequest { Kinds = OutputKind.Layers, Layers = [-1] });
         Assert.Equal([2], last.LayerNumbers!);
         Assert.Equal(plain.Pooled, last.LayerPooled);
-        Assert.NotNull(last.LayerResidues);
-        Assert.Throws<NotSupportedException>(() => (object)model.Session.Run(batch, new OutputRequest { Kinds = OutputKind.Layers, Layers = [1] }));
-        Assert.Throws<NotSupportedException>(() => (object)model.Session.Run(batch, OutputRequest.Default.And(OutputKind.Contacts)));
+        Assert.Null(last.LayerResidues);
+        Assert.NotNull(model.Session.Run(batch, new OutputRequest { Kinds = OutputKind.Layers | OutputKind.Residues, Layers = [-1] }).LayerResidues);
+
+        var middle = model.Session.Run(batch, new OutputRequest { Kinds = OutputKind.Layers, Layers = [1] });
+        Assert.Equal([1], middle.LayerNumbers!);
+        Assert.Equal(16, middle.LayerPooled!.Length);
+
+        // The demo checkpoint has no contact head.
+        Assert.Throws<Model.Folders.UnsupportedOutputException>(() => (object)model.Session.Run(batch, OutputRequest.Default.And(OutputKind.Contacts)));
     }
 }

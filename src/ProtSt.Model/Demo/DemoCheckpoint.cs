@@ -20,6 +20,12 @@ public static class DemoCheckpoint
         Directory.CreateDirectory(directory);
         var random = new SplitMix64(spec.Seed);
         var entries = EsmEntries("esm.", spec, random);
+        if (spec.ContactHead)
+        {
+            entries.Add(Normal("esm.contact_head.regression.weight", random, 1.0, 1, (long)spec.Layers * spec.Heads));
+            entries.Add(SafetensorsWriter.Float32("esm.contact_head.regression.bias", [1], [-0.5f]));
+        }
+
         SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), entries, new Dictionary<string, string> { ["format"] = "pt" });
         var config = EsmConfigJson(spec);
         config["protst_demo"] = DemoNote(spec.Seed, "protst model demo");

@@ -57,8 +57,9 @@ public static class DemoModel
         return target;
     }
 
+    // "-x": folders cached before the extraction graph existed lack extract.onnx; a new name converts them again.
     private static string Target(string? cacheRoot, DemoModelSpec spec) =>
         Path.Combine(
             cacheRoot ?? DefaultCacheRoot,
-            string.Create(CultureInfo.InvariantCulture, $"demo-esm2-{spec.Layers}x{spec.HiddenSize}h{spec.Heads}-s{spec.Seed}-v{ModelConverter.Version}"));
+            string.Create(CultureInfo.InvariantCulture, $"demo-esm2-{spec.Layers}x{spec.HiddenSize}h{spec.Heads}-s{spec.Seed}-v{ModelConverter.Version}-x"));
 }

@@ -22,5 +22,11 @@ public sealed record DemoModelSpec
 
     public bool TokenDropout { get; init; } = true;
 
+    /// <summary>
+    /// Also write ESM's contact head (<c>esm.contact_head.regression</c>), drawn after every encoder tensor so the
+    /// encoder's weights are the same with or without it; off for the built-in demo model, whose folder stays as it was.
+    /// </summary>
+    public bool ContactHead { get; init; }
+
     public ulong Seed { get; init; } = 20230601;
 }

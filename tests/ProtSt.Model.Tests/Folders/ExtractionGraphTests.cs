@@ -13,7 +13,7 @@ public sealed class ExtractionGraphTests
     public void A_checkpoint_without_a_contact_head_gives_layers_but_refuses_contacts()
     {
         var golden = Golden.Load("esm2-tiny");
-        using var model = new Converted(golden.Directory);
+        using var model = new Converted(golden.Directory, extract: true);
         Assert.False(model.Manifest.Extract!.Contacts);
         var batch = EncodedBatch.Create([model.Tokenizer.Encode("MKVLA")], model.Tokenizer.PadId);
         var contacts = OutputRequest.Default.And(OutputKind.Contacts);

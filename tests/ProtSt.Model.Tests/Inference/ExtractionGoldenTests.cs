@@ -30,7 +30,7 @@ public sealed class ExtractionGoldenTests
     public void Every_layer_mean_cls_and_contacts_match_fair_esm_alone_and_batched(string goldenName)
     {
         var golden = Golden.Load(goldenName);
-        using var model = new Converted(golden.Directory);
+        using var model = new Converted(golden.Directory, extract: true);
         Assert.True(model.Manifest.Extract!.Contacts);
         var encoded = golden.Cases.Select(c => model.Tokenizer.Encode(c.Sequence)).ToList();
         var alone = encoded.Select(e => model.Session.Run(EncodedBatch.Create([e], model.Tokenizer.PadId), Everything)).ToList();
@@ -51,7 +51,7 @@ public sealed class ExtractionGoldenTests
     public void The_pooled_embedding_and_last_layer_agree_with_the_encoder_graph()
     {
         var golden = Golden.Load("esm2-extract-tiny");
-        using var model = new Converted(golden.Directory);
+        using var model = new Converted(golden.Directory, extract: true);
         var batch = EncodedBatch.Create(golden.Cases.Take(3).Select(c => model.Tokenizer.Encode(c.Sequence)).ToList(), model.Tokenizer.PadId);
         var encoder = model.Session.Run(batch, OutputRequest.Default.And(OutputKind.Residues));
         var extracted = model.Session.Run(batch, OutputRequest.Default.And(OutputKind.Residues | OutputKind.Bos));
@@ -73,7 +73,7 @@ public sealed class ExtractionGoldenTests
         // int8 weights perturb more. Contacts are probabilities, so both bounds are absolute.
         var tolerance = precision == WeightPrecision.Fp16 ? 2e-2 : 2e-1;
         var golden = Golden.Load("esm2-extract-tiny");
-        using var model = new Converted(golden.Directory, precision: precision);
+        using var model = new Converted(golden.Directory, precision: precision, extract: true);
         var output = model.Session.Run(EncodedBatch.Create([model.Tokenizer.Encode(golden.Cases[0].Sequence)], model.Tokenizer.PadId), Everything);
         var n = golden.Cases[0].Sequence.Length;
         Assertions.Close(output.LayerPooled, golden.Tensor("mean.0"), tolerance, $"{precision} layer means");

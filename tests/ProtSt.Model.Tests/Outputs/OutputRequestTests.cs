@@ -34,7 +34,7 @@ public sealed class OutputRequestTests
     {
         using var scratch = new TempDirectory();
         DemoCheckpoint.Write(scratch.Path, new DemoModelSpec { Layers = 2, HiddenSize = 16, Heads = 2, IntermediateSize = 32 });
-        using var model = new Converted(scratch.Path);
+        using var model = new Converted(scratch.Path, extract: true);
         var batch = EncodedBatch.Create([model.Tokenizer.Encode("MKVLA")], model.Tokenizer.PadId);
 
         var plain = model.Session.Run(batch);

@@ -11,7 +11,12 @@ public sealed class Converted : IDisposable
 {
     private readonly TempDirectory _directory = new();
 
-    public Converted(string checkpointDirectory, GraphVariant variant = GraphVariant.Fused, WeightPrecision precision = WeightPrecision.Fp32, long? externalDataThreshold = null)
+    /// <param name="checkpointDirectory">The Hugging Face checkpoint folder.</param>
+    /// <param name="variant">The encoder graph's variant.</param>
+    /// <param name="precision">The weights' precision.</param>
+    /// <param name="externalDataThreshold">Weight bytes above which tensors go to external data.</param>
+    /// <param name="extract">Also write the extraction graph; off unless a test asks, since most tests never open it and it doubles the weights written.</param>
+    public Converted(string checkpointDirectory, GraphVariant variant = GraphVariant.Fused, WeightPrecision precision = WeightPrecision.Fp32, long? externalDataThreshold = null, bool extract = false)
     {
         ModelDirectory = _directory.Combine("model");
         Manifest = ModelConverter.Convert(checkpointDirectory, ModelDirectory, new ConvertOptions
@@ -19,6 +24,7 @@ public sealed class Converted : IDisposable
             Variant = variant,
             Precision = precision,
             ExternalDataThreshold = externalDataThreshold ?? OnnxModelWriter.DefaultExternalDataThreshold,
+            Extract = extract,
         });
         Session = EncoderSession.Open(ModelDirectory, new InferenceOptions { IntraOpThreads = 1 });
         Tokenizer = Session.Folder.CreateTokenizer();

@@ -44,7 +44,7 @@ internal static class ExtractionBenchmark
         var layers = session.Manifest.NumLayers;
         var allLayers = new OutputRequest { Kinds = OutputKind.Pooled | OutputKind.Layers, Layers = [.. Enumerable.Range(0, layers + 1)] };
 
-        (string Name, Func<EncodedBatch, BatchOutputs> Run)[] methods =
+        (string Name, Func<EncodedBatch, BatchOutputs> Run)[] all =
         [
             ("mean only, before (bare encoder run)", b => session.Run(b, new float[b.BatchSize * session.HiddenSize], null)),
             ("mean only, after (request-aware run)", b => session.Run(b, OutputRequest.Default)),
@@ -54,6 +54,9 @@ internal static class ExtractionBenchmark
             ("every layer's mean + <cls>, with contact head", b => session.Run(b, allLayers.And(OutputKind.Bos))),
             ("contacts", b => session.Run(b, OutputRequest.Default.And(OutputKind.Contacts))),
         ];
+
+        // --mean-only: just the before/after pair, so more passes fit when only the ratio is wanted.
+        var methods = arguments.Has("--mean-only") ? all[..2] : all;
 
         Console.WriteLine($"model: {withHead.Description}, fp32, {(inference.ExecutionProvider == ExecutionProvider.Cuda ? "CUDA" : "CPU")}, {Environment.ProcessorCount} cores; contact head {layers} x {withHead.Spec.Heads} weights");
         Console.WriteLine($"input: {sequences.Count} sequences from {source}; {batches.Count} batches under {budget} tokens, {realTokens} real tokens");

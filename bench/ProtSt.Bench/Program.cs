@@ -32,7 +32,7 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- proteome -o FILE.fasta [--records N] [--seed S] [--min-length L] [--mean-extra M] [--max-length L]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- gpu-screen --model DIR --fasta PATH [--accelerator cpu|cuda] [--max-tokens N] [--peak-tflops 790] [--sequences N] [--label NAME] [--out FILE.tsv]   (bench/gpu/run.sh drives it)");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- cpu-devices [--sequences N] [--devices N] [--repeats N] [--fasta PATH]");
-    Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- extraction [--sequences N] [--repeats N] [--max-tokens N] [--fasta PATH] [--accelerator cpu|cuda]");
+    Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- extraction [--sequences N] [--repeats N] [--mean-only] [--max-tokens N] [--fasta PATH] [--accelerator cpu|cuda]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- fair-share [--silos 2] [--devices-per-silo 2] [--small 300] [--large 6000] [--weight 3] [--us-per-token 50] [--width 64]");
     return 2;
 }

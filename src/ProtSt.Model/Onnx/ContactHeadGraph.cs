@@ -83,20 +83,28 @@ internal sealed class ContactHeadGraph
     /// <summary>Adds block <paramref name="layer"/>'s (0-based) attention probabilities [B, heads, T, T] to the regression.</summary>
     public void Add(int layer, string probabilities)
     {
+        // Per head, fair-esm computes S = A + Aᵀ, then APC(S) = S - s_i s_j / s.. where s_i are S's row sums (S is
+        // symmetric, so its column sums are the same), then Σ_h w_h APC(S_h). That sum splits into
+        // (Σ_h w_h A_h) + its transpose, minus Σ_h (w_h / s..) s_i s_j, a [T, heads] x [heads, T] product: five passes
+        // over the [B, heads, T, T] maps instead of ten.
         var g = _g;
         var attention = g.Node("Mul", [g.ToFloat(probabilities), _pairs]);
-        var symmetric = g.Node("Add", [attention, g.Node("Transpose", [attention], null, Attributes.Ints("perm", 0, 1, 3, 2))]);
-
-        // Average product correction: a_ij - a_i. a_.j / a_.. per head.
-        var rowSums = g.Node("ReduceSum", [symmetric, _lastAxis], null, Attributes.Int("keepdims", 1));
-        var columnSums = g.Node("ReduceSum", [symmetric, _rowAxis], null, Attributes.Int("keepdims", 1));
-        var total = g.Node("Max", [g.Node("ReduceSum", [rowSums, _rowAxis], null, Attributes.Int("keepdims", 1)), _tiny]);
-        var corrected = g.Node("Sub", [symmetric, g.Node("Div", [g.Node("Mul", [rowSums, columnSums]), total])]);
+        var rowSums = g.Node("ReduceSum", [attention, _lastAxis], null, Attributes.Int("keepdims", 0));
+        var columnSums = g.Node("ReduceSum", [attention, _rowAxis], null, Attributes.Int("keepdims", 0));
+        var sums = g.Node("Add", [rowSums, columnSums]);
+        var total = g.Node("Max", [g.Node("ReduceSum", [sums, _rowAxis], null, Attributes.Int("keepdims", 1)), _tiny]);
 
         // Feature layer × heads + head, as fair-esm stacks [layers, heads] before its view.
-        var weights = g.FloatConstant(g.Fresh($"contact_weight_{layer}"), _weight.AsSpan(layer * _heads, _heads).ToArray(), 1, _heads, 1, 1);
-        var weighted = g.Node("ReduceSum", [g.Node("Mul", [corrected, weights]), _headAxis], null, Attributes.Int("keepdims", 0));
-        _sum = _sum is null ? weighted : g.Node("Add", [_sum, weighted]);
+        var headWeights = _weight.AsSpan(layer * _heads, _heads).ToArray();
+        var weights = g.FloatConstant(g.Fresh($"contact_weight_{layer}"), headWeights, 1, _heads, 1, 1);
+        var weighted = g.Node("ReduceSum", [g.Node("Mul", [attention, weights]), _headAxis], null, Attributes.Int("keepdims", 0));
+        var symmetric = g.Node("Add", [weighted, g.Node("Transpose", [weighted], null, Attributes.Ints("perm", 0, 2, 1))]);
+
+        var columnWeights = g.FloatConstant(g.Fresh($"contact_apc_weight_{layer}"), headWeights, 1, _heads, 1);
+        var scaled = g.Node("Div", [g.Node("Mul", [sums, columnWeights]), total]);
+        var correction = g.Node("MatMul", [g.Node("Transpose", [scaled], null, Attributes.Ints("perm", 0, 2, 1)), sums]);
+        var contribution = g.Node("Sub", [symmetric, correction]);
+        _sum = _sum is null ? contribution : g.Node("Add", [_sum, contribution]);
     }
 
     /// <summary>Contact probabilities [B, T, T] by token position; 0 wherever either token is not a residue.</summary>

@@ -93,6 +93,31 @@ public sealed class EsmCGoldenTests(ITestOutputHelper output)
         Assertions.Close(result.Pooled, golden.Tensor("mean_residue_embedding"), Tolerance, "mean_residue_embedding");
     }
 
+    [Fact]
+    public void A_pth_state_dict_under_data_weights_converts_like_the_safetensors()
+    {
+        // The biohub/esmc-*-2024-12 repositories hold data/weights/esmc_*_2024_12_v0.pth, a torch.save'd state dict.
+        var golden = Golden.Load(GoldenName);
+        using var temp = new TempDirectory();
+        var folder = temp.Combine("esmc-pth");
+        Directory.CreateDirectory(Path.Combine(folder, "data", "weights"));
+        var zip = new TorchZipBuilder().Proto().Op((byte)'}', (byte)'(');
+        var tensors = HfModelFolder.Open(golden.Directory).ReadCheckpoint().Tensors.Values.ToList();
+        for (var i = 0; i < tensors.Count; i++)
+        {
+            var shape = tensors[i].Shape.Select(x => (int)x).ToArray();
+            var strides = shape.Select((_, axis) => shape.Skip(axis + 1).Aggregate(1, (a, b) => a * b)).ToArray();
+            var key = i.ToString(CultureInfo.InvariantCulture);
+            zip.String(tensors[i].Name).Tensor("FloatStorage", key, (int)tensors[i].ElementCount, 0, shape, strides).Storage(key, tensors[i].ReadBytes());
+        }
+
+        zip.Op((byte)'u', (byte)'.').Write(Path.Combine(folder, "data", "weights", "esmc_tiny_2024_12_v0.pth"));
+
+        using var model = new Converted(folder, GraphVariant.Fused);
+        Assert.Equal("esmc", model.Manifest.Architecture);
+        Assertions.Close(model.Run(golden.Cases.Select(c => c.Sequence), hidden: false).Pooled, golden.Tensor("mean_residue_embedding"), Tolerance, "mean_residue_embedding");
+    }
+
     [Theory]
     [InlineData(WeightPrecision.Fp32, 0.0)]
     [InlineData(WeightPrecision.Fp16, 0.999)]

@@ -12,12 +12,19 @@ internal sealed class BenchModel : IDisposable
     public BenchModel(DemoModelSpec spec)
     {
         Spec = spec;
-        DemoCheckpoint.Write(Path.Combine(_scratch, "checkpoint"), spec);
+        if (spec.EsmC)
+        {
+            EsmCDemoCheckpoint.Write(Path.Combine(_scratch, "checkpoint"), spec, untrainedMarker: false);
+        }
+        else
+        {
+            DemoCheckpoint.Write(Path.Combine(_scratch, "checkpoint"), spec);
+        }
     }
 
     public DemoModelSpec Spec { get; }
 
-    public string Description => $"untrained {(Spec.Esm1b ? "ESM-1b" : "ESM-2")} {Spec.Layers} layers x {Spec.HiddenSize} wide, {Spec.Heads} heads, {Spec.IntermediateSize} feed-forward";
+    public string Description => $"untrained {(Spec.EsmC ? "ESM C" : Spec.Esm1b ? "ESM-1b" : "ESM-2")} {Spec.Layers} layers x {Spec.HiddenSize} wide, {Spec.Heads} heads, {Spec.IntermediateSize} feed-forward";
 
     /// <summary>Converts the checkpoint with the given graph variant and precision; returns the model folder.</summary>
     public string Convert(GraphVariant variant = GraphVariant.Fused, WeightPrecision precision = WeightPrecision.Fp32, Int8Scheme int8Scheme = Int8Scheme.DynamicQuantizeMatMul)

@@ -11,6 +11,7 @@ return name switch
     "screen-methods" => await ScreenMethodsBenchmark.RunAsync(args[1..]),
     "zero-shot" => await ZeroShotBenchmark.RunAsync(args[1..]),
     "precision" => await PrecisionBenchmark.RunAsync(args[1..]),
+    "esmc" => await EsmCBenchmark.RunAsync(args[1..]),
     "head-train" => await HeadTrainBenchmark.RunAsync(args[1..]),
     "scale" => await ScaleBenchmark.RunAsync(args[1..]),
     "scale-processes" => await ScaleProcessesBenchmark.RunAsync(args[1..]),
@@ -26,6 +27,7 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run --project bench/ProtSt.Bench -c Release -- graph-variants|screen-methods|zero-shot [--sequences N] [--accelerator cpu|cuda] [--fasta PATH | --input PATH] [--repeats N] [--protein-layers N]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- precision [--sequences N] [--layers N] [--repeats N] [--max-tokens N] [--fasta PATH] [--no-fp16] [--no-candidates]");
+    Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- esmc [--sequences N] [--repeats N] [--depth-divisor K] [--max-length L] [--max-tokens N] [--fasta PATH]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- head-train [--rows N] [--hidden H] [--epochs N] [--batch N]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- scale [--silos 1,2,4,8,16] [--devices-per-silo 2] [--per-device K] [--us-per-token 20] [--batch-overhead-ms 0] [--width 1280] [--max-tokens N] [--shard-size N] [--shards-in-flight N] [--failure-rate 0.01] [--failure-silos N] [--no-failure-run]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- scale-processes [--silos 1,2,4,8,16] [--devices-per-silo 2] [--per-device K] [--us-per-token 20] [--width 1280] [--output-layout parts|assembled] [--work DIR] [--protst \"dotnet DIR/protst.dll\"] [--no-warmup] [--settle-seconds 20] [--idle-seconds 10] [--ready-timeout 600] [--job-timeout 1800]");

@@ -59,6 +59,11 @@ public static class ClassifierHeadFile
     public static LabelledHead Read(string directory)
     {
         var folder = HfModelFolder.Open(directory);
+        if (!folder.HasConfig)
+        {
+            throw new ModelConfigException($"'{directory}' has no config.json; a classifier head folder names its width and labels there.");
+        }
+
         var (hidden, labels) = ParseConfig(folder.Config.RootElement, folder.ConfigPath);
         var checkpoint = folder.ReadCheckpoint();
         var source = folder.WeightsPath;

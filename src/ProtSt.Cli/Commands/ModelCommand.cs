@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ProtSt.Model.Configuration;
 using ProtSt.Model.Demo;
 using ProtSt.Model.Folders;
 using ProtSt.Model.Hub;
@@ -41,7 +42,7 @@ internal static class ModelCommand
 
     private static Command Convert()
     {
-        var source = new Argument<string>("checkpoint") { Description = "A Hugging Face model folder (config.json + model.safetensors, sharded safetensors, or pytorch_model.bin)." };
+        var source = new Argument<string>("checkpoint") { Description = "A Hugging Face model folder (config.json + model.safetensors, sharded safetensors, or pytorch_model.bin), or an esm-package ESM C folder (model.safetensors or data/weights/*.pth, no config.json)." };
         var output = new Option<string>("--output", "-o") { Description = "The model folder to write.", Required = true };
         var dtype = new Option<string>("--dtype")
         {
@@ -53,7 +54,7 @@ internal static class ModelCommand
         graph.AcceptOnlyFromAmong("fused", "plain");
         var textVocabulary = new Option<string?>("--text-vocab") { Description = "ProtST zero-shot: the text tower's WordPiece vocab.txt (default: the checkpoint folder's, else the shipped PubMedBERT-abstract one; a different file is warned about)." };
         var labels = new Option<string?>("--labels") { Description = "ProtST classifier: class names from a label file (tab-separated id, name), overriding the config's id2label." };
-        var command = new Command("convert", "Convert an ESM-2, ESM-1b or ProtST (zero-shot or classifier) checkpoint into an ONNX model folder.")
+        var command = new Command("convert", "Convert an ESM-2, ESM-1b, ESM C or ProtST (zero-shot or classifier) checkpoint into an ONNX model folder.")
         {
             source, output, dtype, graph, textVocabulary, labels,
         };
@@ -88,16 +89,17 @@ internal static class ModelCommand
         var layers = new Option<int>("--layers") { DefaultValueFactory = _ => DemoModelSpec.Default.Layers };
         var hidden = new Option<int>("--hidden") { DefaultValueFactory = _ => DemoModelSpec.Default.HiddenSize };
         var heads = new Option<int>("--heads") { DefaultValueFactory = _ => DemoModelSpec.Default.Heads };
-        var intermediate = new Option<int?>("--intermediate") { Description = "Feed-forward width (default 4 x hidden)." };
+        var intermediate = new Option<int?>("--intermediate") { Description = "Feed-forward width (default 4 x hidden; with --esmc, 8/3 x hidden rounded up to a multiple of 256)." };
+        var esmc = new Option<bool>("--esmc") { Description = "Write an untrained ESM C checkpoint in the esm package's layout instead (heads = hidden / 64, so --hidden must be a multiple of 64; --heads is ignored)." };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => DemoModelSpec.Default.Seed };
         var protst = new Option<bool>("--protst") { Description = "Write an untrained ProtST zero-shot checkpoint instead (ESM-1b protein tower of this shape, a BERT text tower, a WordPiece vocabulary)." };
         var textLayers = new Option<int>("--text-layers") { Description = "With --protst: text tower depth.", DefaultValueFactory = _ => ProtStDemoSpec.Default.TextLayers };
         var textHidden = new Option<int>("--text-hidden") { Description = "With --protst: text tower width (feed-forward 4 x).", DefaultValueFactory = _ => ProtStDemoSpec.Default.TextHidden };
         var textHeads = new Option<int>("--text-heads") { Description = "With --protst: text tower heads.", DefaultValueFactory = _ => ProtStDemoSpec.Default.TextHeads };
         var projection = new Option<int>("--projection") { Description = "With --protst: width of the shared protein-text space.", DefaultValueFactory = _ => ProtStDemoSpec.Default.ProjectionSize };
-        var command = new Command("demo", "Write a small ESM-2 (or, with --protst, ProtST) checkpoint with deterministic, UNTRAINED weights.")
+        var command = new Command("demo", "Write a small ESM-2 (or, with --esmc, ESM C; with --protst, ProtST) checkpoint with deterministic, UNTRAINED weights.")
         {
-            output, layers, hidden, heads, intermediate, seed, protst, textLayers, textHidden, textHeads, projection,
+            output, layers, hidden, heads, intermediate, seed, esmc, protst, textLayers, textHidden, textHeads, projection,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(() =>
         {
@@ -122,6 +124,20 @@ internal static class ModelCommand
                     ProjectionSize = parse.GetValue(projection),
                 });
                 Console.WriteLine($"wrote an untrained demo ProtST checkpoint ({spec.Layers} protein layers, {spec.HiddenSize} wide) to {Path.GetFullPath(parse.GetValue(output)!)}");
+                return Task.FromResult(0);
+            }
+
+            if (parse.GetValue(esmc))
+            {
+                var width = parse.GetValue(hidden);
+                if (width <= 0 || width % EsmCLayout.HeadWidth != 0)
+                {
+                    throw new ArgumentException($"--esmc needs --hidden to be a positive multiple of {EsmCLayout.HeadWidth} (ESM C's heads are {EsmCLayout.HeadWidth} wide), got {width}.");
+                }
+
+                spec = spec with { EsmC = true, Heads = width / EsmCLayout.HeadWidth, IntermediateSize = parse.GetValue(intermediate) ?? DemoModelSpec.EsmCFeedForwardWidth(width) };
+                EsmCDemoCheckpoint.Write(parse.GetValue(output)!, spec);
+                Console.WriteLine($"wrote an untrained demo ESM C checkpoint ({spec.Layers} blocks, {spec.HiddenSize} wide, {spec.Heads} heads, feed-forward {spec.IntermediateSize}) to {Path.GetFullPath(parse.GetValue(output)!)}");
                 return Task.FromResult(0);
             }
 

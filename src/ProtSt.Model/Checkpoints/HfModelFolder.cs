@@ -3,7 +3,10 @@ using ProtSt.Model.Configuration;
 
 namespace ProtSt.Model.Checkpoints;
 
-/// <summary>A Hugging Face model folder: its config.json and whichever weight file layout it uses.</summary>
+/// <summary>
+/// A Hugging Face model folder: its config.json and whichever weight file layout it uses; or an <c>esm</c>-package
+/// folder (ESM C) whose state dict comes without a config.json.
+/// </summary>
 public sealed class HfModelFolder
 {
     private HfModelFolder(string directory, JsonDocument config, string weightsPath, WeightsLayout layout)
@@ -28,6 +31,9 @@ public sealed class HfModelFolder
 
     public string ConfigPath => Path.Combine(Directory, "config.json");
 
+    /// <summary>False for a folder without config.json (its <see cref="Config"/> is then an empty object).</summary>
+    public bool HasConfig => File.Exists(ConfigPath);
+
     public string WeightsPath { get; }
 
     public WeightsLayout Layout { get; }
@@ -41,15 +47,11 @@ public sealed class HfModelFolder
         }
 
         var configPath = Path.Combine(full, "config.json");
-        if (!File.Exists(configPath))
-        {
-            throw new ModelConfigException($"'{directory}' has no config.json; expected a Hugging Face model folder.");
-        }
-
         JsonDocument config;
         try
         {
-            config = JsonDocument.Parse(File.ReadAllBytes(configPath));
+            // The esm package's ESM C repositories ship a state dict and no config: its shapes describe the model.
+            config = File.Exists(configPath) ? JsonDocument.Parse(File.ReadAllBytes(configPath)) : JsonDocument.Parse("{}");
         }
         catch (JsonException e)
         {
@@ -71,8 +73,19 @@ public sealed class HfModelFolder
             }
         }
 
-        throw new ModelConfigException(
-            $"'{directory}' has no weights: expected model.safetensors, model.safetensors.index.json or pytorch_model.bin.");
+        // The esm package keeps ESM C's state dict as data/weights/esmc_*.pth (a torch.save zip like pytorch_model.bin).
+        var states = new[] { full, Path.Combine(full, "data", "weights") }
+            .Where(System.IO.Directory.Exists)
+            .SelectMany(d => System.IO.Directory.GetFiles(d, "*.pth"))
+            .ToList();
+        if (states.Count == 1)
+        {
+            return new HfModelFolder(full, config, states[0], WeightsLayout.TorchZip);
+        }
+
+        throw new ModelConfigException(states.Count > 1
+            ? $"'{directory}' holds several .pth state dicts ({string.Join(", ", states.Select(Path.GetFileName))}); keep the one to convert."
+            : $"'{directory}' has no weights: expected model.safetensors, model.safetensors.index.json, pytorch_model.bin or an esm-package .pth state dict.");
     }
 
     public Checkpoint ReadCheckpoint() => Layout switch

@@ -11,4 +11,7 @@ public enum EncoderFamily
 
     /// <summary>ESM-1b (Hugging Face <c>EsmModel</c> with learned positions).</summary>
     Esm1b,
+
+    /// <summary>ESM C (ESM Cambrian): the <c>esm</c> package's <c>ESMC</c> module, recognised by its tensor names.</summary>
+    EsmC,
 }

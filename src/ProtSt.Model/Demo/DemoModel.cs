@@ -34,7 +34,15 @@ public static class DemoModel
         var staging = target + ".tmp-" + Guid.NewGuid().ToString("N");
         try
         {
-            DemoCheckpoint.Write(Path.Combine(staging, "checkpoint"), spec);
+            if (spec.EsmC)
+            {
+                EsmCDemoCheckpoint.Write(Path.Combine(staging, "checkpoint"), spec);
+            }
+            else
+            {
+                DemoCheckpoint.Write(Path.Combine(staging, "checkpoint"), spec);
+            }
+
             ModelConverter.Convert(Path.Combine(staging, "checkpoint"), Path.Combine(staging, "model"));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             try
@@ -61,5 +69,5 @@ public static class DemoModel
     private static string Target(string? cacheRoot, DemoModelSpec spec) =>
         Path.Combine(
             cacheRoot ?? DefaultCacheRoot,
-            string.Create(CultureInfo.InvariantCulture, $"demo-esm2-{spec.Layers}x{spec.HiddenSize}h{spec.Heads}-s{spec.Seed}-v{ModelConverter.Version}-x"));
+            string.Create(CultureInfo.InvariantCulture, $"demo-{(spec.EsmC ? "esmc" : "esm2")}-{spec.Layers}x{spec.HiddenSize}h{spec.Heads}-s{spec.Seed}-v{ModelConverter.Version}-x"));
 }

@@ -36,7 +36,8 @@ public static class ModelConverter
         options ??= new ConvertOptions();
         var source = HfModelFolder.Open(checkpointDirectory);
         var root = source.Config.RootElement;
-        var (family, config, protst) = ReadEncoderConfig(source);
+        var checkpoint = source.ReadCheckpoint();
+        var (family, config, protst) = ReadEncoderConfig(source, checkpoint);
 
         // A ProtST folder's vocab.txt is the text tower's; its protein side uses the standard ESM alphabet.
         var vocabulary = config.VocabList ?? (protst ? EsmTokenizer.StandardVocabulary : ReadVocabularyFile(source.Directory));
@@ -44,9 +45,9 @@ public static class ModelConverter
         var untrained = root.TryGetProperty("protst_demo", out var demo) && demo.ValueKind == JsonValueKind.Object;
         var poolingEpsilon = protst ? ProtStPoolingEpsilon : 0f;
 
-        var checkpoint = source.ReadCheckpoint();
         var graphOptions = new EsmGraphOptions
         {
+            Family = family,
             Variant = options.Variant,
             Precision = options.Precision,
             Int8Scheme = options.Int8Scheme,
@@ -96,7 +97,7 @@ public static class ModelConverter
             Onnx = FileHash.Describe(onnxPath),
             OnnxExternalData = dataName is null ? null : FileHash.Describe(Path.Combine(outputDirectory, dataName)),
             Extract = extract,
-            Source = [FileHash.Describe(source.ConfigPath), .. checkpoint.SourceFiles.Select(f => FileHash.Describe(f))],
+            Source = [.. source.HasConfig ? [FileHash.Describe(source.ConfigPath)] : Array.Empty<ManifestFile>(), .. checkpoint.SourceFiles.Select(f => FileHash.Describe(f))],
             ConverterVersion = Version,
             PoolingEpsilon = poolingEpsilon,
         };
@@ -173,13 +174,36 @@ public static class ModelConverter
     }
 
     /// <summary>
-    /// The one place a checkpoint's family is decided: its config's <c>model_type</c> (ESM, or ProtST wrapping an ESM
-    /// protein tower) and, for ESM, its position type.
+    /// The one place a checkpoint's family is decided: ESM C by its tensor names (its esm-package folders have no
+    /// config), otherwise its config's <c>model_type</c> (ESM, or ProtST wrapping an ESM protein tower) and, for ESM,
+    /// its position type.
     /// </summary>
-    private static (EncoderFamily Family, EsmConfig Config, bool ProtSt) ReadEncoderConfig(HfModelFolder source)
+    private static (EncoderFamily Family, EsmConfig Config, bool ProtSt) ReadEncoderConfig(HfModelFolder source, Checkpoint checkpoint)
     {
         var root = source.Config.RootElement;
         var modelType = root.TryGetProperty("model_type", out var type) ? type.GetString() : null;
+        if (EsmCLayout.Matches(checkpoint))
+        {
+            var prefix = PrefixedWeights.DetectPrefix(checkpoint, BlockWeightNames.EsmC.FinalNorm + ".weight", "ESM C encoder", "embed.weight");
+            var esmc = EsmCLayout.Read(checkpoint, prefix, source.Directory);
+
+            // A config that names the head count (a transformers-style ESM C repository) wins over width / 64.
+            if (root.TryGetProperty("num_attention_heads", out var heads) && heads.TryGetInt32(out var count))
+            {
+                esmc = count > 0 && esmc.HiddenSize % count == 0 && (esmc.HiddenSize / count) % 2 == 0
+                    ? esmc with { NumHeads = count }
+                    : throw new ModelConfigException($"{source.ConfigPath}: num_attention_heads {count} does not split width {esmc.HiddenSize} into even-sized heads.");
+            }
+
+            return (EncoderFamily.EsmC, esmc, false);
+        }
+
+        if (!source.HasConfig)
+        {
+            throw new ModelConfigException(
+                $"'{source.Directory}' has no config.json and its weights are not an ESM C state dict (no '{BlockWeightNames.EsmCMarker}'); expected a Hugging Face model folder.");
+        }
+
         var protst = modelType == "protst";
         var esmJson = modelType switch
         {
@@ -187,8 +211,10 @@ public static class ModelConverter
 
             // ProtST checkpoints nest the ESM encoder's config; its weights sit under protein_model.esm.
             "protst" when root.TryGetProperty("protein_config", out var protein) => protein,
+            "esmc" => throw new ModelConfigException(
+                $"{source.ConfigPath}: an ESM C repository whose tensors are not the esm package's ESMC names ('{BlockWeightNames.EsmCMarker}', ...); this layout is not supported yet (docs/models.md)."),
             _ => throw new ModelConfigException(
-                $"{source.ConfigPath}: model_type '{modelType}' is not an ESM encoder; this converter builds ESM-2, ESM-1b and ProtST models."),
+                $"{source.ConfigPath}: model_type '{modelType}' is not an ESM encoder; this converter builds ESM-2, ESM-1b, ESM C and ProtST models."),
         };
 
         var config = EsmConfig.Parse(esmJson, protst ? source.ConfigPath + " protein_config" : source.ConfigPath);

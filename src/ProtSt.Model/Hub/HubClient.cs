@@ -48,14 +48,23 @@ public sealed partial class HubClient : IDisposable
         string repository, string revision, string directory, IProgress<HubDownloadProgress>? progress, CancellationToken cancellationToken)
     {
         var (current, files) = await ListFilesAsync(HubRepositoryKind.Model, repository, revision, cancellationToken);
-        if (!files.Contains("config.json"))
+
+        // The esm package's ESM C repositories (biohub/esmc-*-2024-12) hold a state dict under data/weights and no
+        // config.json; the converter reads their shape from the tensors.
+        var stateDicts = files.Where(f => f.StartsWith("data/weights/", StringComparison.Ordinal) && f.EndsWith(".pth", StringComparison.Ordinal)).ToList();
+        var hasConfig = files.Contains("config.json");
+        if (!hasConfig && !files.Contains("model.safetensors") && stateDicts.Count != 1)
         {
-            throw new HubException($"{current}@{revision} has no config.json; it is not a Transformers model repository.");
+            throw new HubException($"{current}@{revision} has no config.json and no esm-package state dict (data/weights/*.pth); it is not a Transformers or ESM C model repository.");
         }
 
-        var wanted = new List<string> { "config.json" };
+        var wanted = hasConfig ? new List<string> { "config.json" } : [];
         Directory.CreateDirectory(directory);
-        if (files.Contains("model.safetensors"))
+        if (!hasConfig && !files.Contains("model.safetensors"))
+        {
+            wanted.Add(stateDicts[0]);
+        }
+        else if (files.Contains("model.safetensors"))
         {
             wanted.Add("model.safetensors");
         }

@@ -8,13 +8,21 @@ namespace ProtSt.Model.Onnx;
 /// </summary>
 internal sealed record BlockWeightNames
 {
-    public required Func<int, string> Query { get; init; }
+    /// <summary>The query projection, when the checkpoint stores it apart (else <see cref="PackedQkvSource"/>).</summary>
+    public Func<int, string>? Query { get; init; }
 
-    public required Func<int, string> Key { get; init; }
+    public Func<int, string>? Key { get; init; }
 
-    public required Func<int, string> Value { get; init; }
+    public Func<int, string>? Value { get; init; }
 
-    /// <summary>What the fused variant calls the query, key and value projections packed into one MatMul.</summary>
+    /// <summary>
+    /// One Linear [3·d, d] holding the query, key and value projections stacked in that order (ESM C's
+    /// <c>layernorm_qkv.1</c>), when the checkpoint packs them; <see cref="Query"/>, <see cref="Key"/> and
+    /// <see cref="Value"/> are unused then.
+    /// </summary>
+    public Func<int, string>? PackedQkvSource { get; init; }
+
+    /// <summary>What the graph calls the query, key and value projections packed into one MatMul.</summary>
     public required Func<int, string> PackedQkv { get; init; }
 
     public required Func<int, string> AttentionOutput { get; init; }
@@ -62,6 +70,29 @@ internal sealed record BlockWeightNames
         FinalNorm = null,
         RotaryInverseFrequencies = null,
     };
+
+    /// <summary>
+    /// The <c>esm</c> package's <c>ESMC</c> module (biohub/esmc-*-2024-12): the attention's pre-norm and packed QKV are
+    /// <c>layernorm_qkv.0</c> and <c>.1</c>, the feed-forward's norm, up and down projections <c>ffn.0</c>, <c>.1</c>, <c>.3</c>.
+    /// </summary>
+    public static BlockWeightNames EsmC { get; } = new()
+    {
+        PackedQkvSource = i => Block(i, "attn.layernorm_qkv.1"),
+        PackedQkv = i => Block(i, "attn.layernorm_qkv.1"),
+        AttentionOutput = i => Block(i, "attn.out_proj"),
+        AttentionNorm = i => Block(i, "attn.layernorm_qkv.0"),
+        QueryNorm = i => Block(i, "attn.q_ln"),
+        KeyNorm = i => Block(i, "attn.k_ln"),
+        FeedForwardUp = i => Block(i, "ffn.1"),
+        FeedForwardDown = i => Block(i, "ffn.3"),
+        FeedForwardNorm = i => Block(i, "ffn.0"),
+        FinalNorm = "transformer.norm",
+    };
+
+    /// <summary>The first block's packed QKV: the tensor that marks an ESMC state dict.</summary>
+    public static string EsmCMarker => EsmC.PackedQkvSource!(0) + ".weight";
+
+    private static string Block(int index, string suffix) => string.Create(CultureInfo.InvariantCulture, $"transformer.blocks.{index}.{suffix}");
 
     private static string Layer(int index, string suffix) => string.Create(CultureInfo.InvariantCulture, $"encoder.layer.{index}.{suffix}");
 }

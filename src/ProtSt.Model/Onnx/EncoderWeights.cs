@@ -68,13 +68,26 @@ internal sealed class EncoderWeights : PrefixedWeights
         long up = Spec.FeedForward == FeedForwardKind.SwiGlu ? 2 * f : f;
         for (var i = 0; i < Spec.Layers; i++)
         {
-            foreach (var (module, shape) in LayerModules(i, d, f, up))
+            foreach (var (module, shape) in LayerLinears(i, d, f, up))
             {
                 yield return (module + ".weight", shape);
-                if (Spec.Biases)
+                if (Spec.LinearBiases)
                 {
                     yield return (module + ".bias", [shape[0]]);
                 }
+            }
+
+            foreach (var norm in new[] { Names.AttentionNorm(i), Names.FeedForwardNorm(i) })
+            {
+                yield return (norm + ".weight", [d]);
+                yield return (norm + ".bias", [d]);
+            }
+
+            if (Spec.QkNorm)
+            {
+                // QK norms have a weight and no bias (ESM C's LayerNorm(bias=False)).
+                yield return (Separate(Names.QueryNorm, i) + ".weight", [d]);
+                yield return (Separate(Names.KeyNorm, i) + ".weight", [d]);
             }
         }
 
@@ -109,21 +122,48 @@ internal sealed class EncoderWeights : PrefixedWeights
         return result;
     }
 
-    private IEnumerable<(string Module, long[] Shape)> LayerModules(int i, long d, long f, long up)
+    /// <summary>The query, key and value weights of layer <paramref name="layer"/>, each [d, d] ([out, in]).</summary>
+    public (float[] Query, float[] Key, float[] Value) QkvWeights(int layer)
     {
-        yield return (Names.Query(i), [d, d]);
-        yield return (Names.Key(i), [d, d]);
-        yield return (Names.Value(i), [d, d]);
-        if (Spec.QkNorm)
+        long d = Spec.Width;
+        if (Names.PackedQkvSource is { } packed)
         {
-            yield return (Names.QueryNorm?.Invoke(i) ?? throw new InvalidOperationException("The block has QK norms but its weight names give none."), [d]);
-            yield return (Names.KeyNorm?.Invoke(i) ?? throw new InvalidOperationException("The block has QK norms but its weight names give none."), [d]);
+            // Stacked [q; k; v] rows: the three [d, d] blocks follow each other in row-major order.
+            var all = Matrix(packed(layer) + ".weight", 3 * d, d);
+            var block = (int)(d * d);
+            return (all[..block], all[block..(2 * block)], all[(2 * block)..]);
+        }
+
+        return (Matrix(Separate(Names.Query, layer) + ".weight", d, d), Matrix(Separate(Names.Key, layer) + ".weight", d, d), Matrix(Separate(Names.Value, layer) + ".weight", d, d));
+    }
+
+    /// <summary>The query, key and value biases of layer <paramref name="layer"/> side by side [3·d].</summary>
+    public float[] QkvBias(int layer)
+    {
+        long d = Spec.Width;
+        return Names.PackedQkvSource is { } packed
+            ? Vector(packed(layer) + ".bias", 3 * d)
+            : [.. Vector(Separate(Names.Query, layer) + ".bias", d), .. Vector(Separate(Names.Key, layer) + ".bias", d), .. Vector(Separate(Names.Value, layer) + ".bias", d)];
+    }
+
+    private static string Separate(Func<int, string>? name, int layer) =>
+        (name ?? throw new InvalidOperationException("The block needs a module its weight names do not give."))(layer);
+
+    private IEnumerable<(string Module, long[] Shape)> LayerLinears(int i, long d, long f, long up)
+    {
+        if (Names.PackedQkvSource is { } packed)
+        {
+            yield return (packed(i), [3 * d, d]);
+        }
+        else
+        {
+            yield return (Separate(Names.Query, i), [d, d]);
+            yield return (Separate(Names.Key, i), [d, d]);
+            yield return (Separate(Names.Value, i), [d, d]);
         }
 
         yield return (Names.AttentionOutput(i), [d, d]);
-        yield return (Names.AttentionNorm(i), [d]);
         yield return (Names.FeedForwardUp(i), [up, d]);
         yield return (Names.FeedForwardDown(i), [d, f]);
-        yield return (Names.FeedForwardNorm(i), [d]);
     }
 }

@@ -13,6 +13,8 @@ namespace ProtSt.Model.Onnx;
 public static class EsmGraphBuilder
 {
     private const string WordEmbeddings = "embeddings.word_embeddings.weight";
+    private const string EsmCWordEmbeddings = "embed.weight";
+    private const string SequenceHead = "sequence_head";
     private const string PositionEmbeddings = "embeddings.position_embeddings.weight";
     private const string EmbeddingNorm = "embeddings.layer_norm";
 
@@ -22,14 +24,15 @@ public static class EsmGraphBuilder
     /// <summary>Builds the encoder graph from a checkpoint's ESM tensors.</summary>
     public static ModelProto Build(Checkpoint checkpoint, EsmConfig config, EsmGraphOptions options)
     {
-        var weights = Locate(checkpoint, config, options.TensorPrefix);
+        var weights = Locate(checkpoint, config, options);
         weights.RequireHalfRange = options.Precision == WeightPrecision.Fp16;
         var g = new OnnxGraphBuilder(options.Extract ? "esm_extract" : "esm_encoder", options.Precision, options.Int8Scheme);
         var graph = new EsmGraph(g, weights, checkpoint, config, options);
         graph.Emit();
-        var what = options.Extract ? $"ESM extraction (every layer{(graph.HasContacts ? ", contacts" : string.Empty)}" : "ESM encoder";
+        var what = options.Extract ? $"ESM extraction (every layer{(graph.HasContacts ? ", contacts" : string.Empty)})" : "ESM encoder";
+        var kind = options.Family == EncoderFamily.EsmC ? "ESM C" : config.PositionEmbedding.ToString();
         var variant = options.Extract ? GraphVariant.Plain : options.Variant;
-        return g.Build(options.ProducerVersion, $"{what} ({config.PositionEmbedding}, {config.NumLayers}x{config.HiddenSize}, {variant}, {options.Precision})");
+        return g.Build(options.ProducerVersion, $"{what} ({kind}, {config.NumLayers}x{config.HiddenSize}, {variant}, {options.Precision})");
     }
 
     /// <summary>True when the checkpoint's ESM encoder has a contact head (<c>contact_head.regression</c>).</summary>
@@ -46,14 +49,17 @@ public static class EsmGraphBuilder
     /// Finds the ESM encoder (e.g. under <c>esm.</c> or <c>protein_model.esm.</c>) and verifies every tensor it needs;
     /// a BERT text tower also has <c>embeddings.word_embeddings</c>, so the ESM-only final norm marks the prefix.
     /// </summary>
-    private static EncoderWeights Locate(Checkpoint checkpoint, EsmConfig config, string? prefix)
+    private static EncoderWeights Locate(Checkpoint checkpoint, EsmConfig config, EsmGraphOptions options)
     {
-        var names = BlockWeightNames.HuggingFaceEsm;
-        prefix ??= PrefixedWeights.DetectPrefix(checkpoint, names.FinalNorm + ".weight", "ESM encoder", WordEmbeddings);
+        var esmc = options.Family == EncoderFamily.EsmC;
+        var names = esmc ? BlockWeightNames.EsmC : BlockWeightNames.HuggingFaceEsm;
+        var wordEmbeddings = WordEmbeddingsOf(options.Family);
+        var prefix = options.TensorPrefix
+            ?? PrefixedWeights.DetectPrefix(checkpoint, names.FinalNorm + ".weight", esmc ? "ESM C encoder" : "ESM encoder", wordEmbeddings);
         long d = config.HiddenSize;
         var embeddings = new List<(string Name, long[] Shape)>
         {
-            (WordEmbeddings, [EncoderWeights.VocabularyRows(checkpoint, prefix, WordEmbeddings, config.VocabList?.Count), d]),
+            (wordEmbeddings, [EncoderWeights.VocabularyRows(checkpoint, prefix, wordEmbeddings, config.VocabList?.Count), d]),
         };
         if (config.PositionEmbedding == EsmPositionEmbedding.Absolute)
         {
@@ -66,8 +72,14 @@ public static class EsmGraphBuilder
             embeddings.Add((EmbeddingNorm + ".bias", [d]));
         }
 
-        return EncoderWeights.Locate(checkpoint, prefix, TransformerBlockSpec.Esm(config), names, embeddings, "its config");
+        var spec = esmc
+            ? TransformerBlockSpec.EsmC(config.NumLayers, config.HiddenSize, config.NumHeads, config.IntermediateSize)
+            : TransformerBlockSpec.Esm(config);
+        return EncoderWeights.Locate(checkpoint, prefix, spec, names, embeddings, esmc ? "its shapes" : "its config");
     }
+
+    /// <summary>The token embedding table's name: ESM C's <c>embed</c> or Hugging Face ESM's word embeddings.</summary>
+    private static string WordEmbeddingsOf(EncoderFamily family) => family == EncoderFamily.EsmC ? EsmCWordEmbeddings : WordEmbeddings;
 
     /// <summary>Holds the values shared while the graph is emitted.</summary>
     private sealed class EsmGraph(OnnxGraphBuilder g, EncoderWeights w, Checkpoint checkpoint, EsmConfig config, EsmGraphOptions options)
@@ -102,10 +114,32 @@ public static class EsmGraphBuilder
                 return;
             }
 
-            var hidden = g.ToFloat(new TransformerLayers(g, w).Emit(x, ids, mask, _maskFloat, options.Variant, rotaryRows));
+            var blocks = options.ReferenceOutputs ? new List<string>() : null;
+            var taps = blocks is null ? null : new LayerTaps((_, state) => blocks.Add(state), null);
+            var last = new TransformerLayers(g, w).Emit(x, ids, mask, _maskFloat, options.Variant, rotaryRows, taps);
+            var hidden = g.ToFloat(last);
 
             g.Output(hidden, GraphContract.LastHiddenState, DataType.Float, "batch", "sequence", _d);
             g.Output(MeanOverResidues(hidden), GraphContract.MeanResidueEmbedding, DataType.Float, "batch", _d);
+            for (var i = 0; i < (blocks?.Count ?? 0); i++)
+            {
+                g.Output(g.ToFloat(blocks![i]), $"block_output_{i}", DataType.Float, "batch", "sequence", _d);
+            }
+
+            if (options.ReferenceOutputs && options.Family == EncoderFamily.EsmC)
+            {
+                g.Output(g.ToFloat(SequenceHeadLogits(last)), "logits", DataType.Float, "batch", "sequence", w.Rows(SequenceHead + ".3.weight"));
+            }
+        }
+
+        /// <summary>ESM C's <c>sequence_head</c>: Linear, exact GELU, LayerNorm, Linear to the 64 token logits.</summary>
+        private string SequenceHeadLogits(string hidden)
+        {
+            var width = w.Rows(SequenceHead + ".0.weight");
+            var vocabulary = w.Rows(SequenceHead + ".3.weight");
+            var h = _ops.Gelu(_ops.Linear(hidden, SequenceHead + ".0", width, _d));
+            h = _ops.LayerNorm(h, SequenceHead + ".2", width, 1e-5f);
+            return _ops.Linear(h, SequenceHead + ".3", vocabulary, width);
         }
 
         /// <summary>
@@ -146,8 +180,9 @@ public static class EsmGraphBuilder
         private string Embeddings(string ids)
         {
             // Token-dropout scaling and positions are added in float32; the sum enters the layers at compute precision.
-            var rows = w.Rows(WordEmbeddings);
-            var emb = g.Node("Gather", [g.FloatWeight(w.Prefix + WordEmbeddings, w.Matrix(WordEmbeddings, rows, _d), rows, _d), ids]);
+            var tokens = WordEmbeddingsOf(options.Family);
+            var rows = w.Rows(tokens);
+            var emb = g.Node("Gather", [g.FloatWeight(w.Prefix + tokens, w.Matrix(tokens, rows, _d), rows, _d), ids]);
             if (config.TokenDropout)
             {
                 var isMask = g.Node("Cast", [g.Node("Equal", [ids, g.Int64Constant("mask_token_id", config.MaskTokenId)])], null, Attributes.Int("to", (long)DataType.Float));

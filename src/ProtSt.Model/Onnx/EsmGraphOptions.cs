@@ -1,3 +1,5 @@
+using ProtSt.Model.Configuration;
+
 namespace ProtSt.Model.Onnx;
 
 /// <summary>Choices made when an ESM checkpoint is turned into an ONNX graph.</summary>
@@ -29,4 +31,16 @@ public sealed record EsmGraphOptions
     public bool Extract { get; init; }
 
     public string ProducerVersion { get; init; } = "0";
+
+    /// <summary>
+    /// The checkpoint's family: <see cref="EncoderFamily.EsmC"/> reads ESM C's tensors and block; for the others the
+    /// config's position type decides between ESM-2 and ESM-1b.
+    /// </summary>
+    public EncoderFamily Family { get; init; } = EncoderFamily.Esm2;
+
+    /// <summary>
+    /// Adds each block's output (<c>block_output_N</c>, before the final norm) and, for ESM C, the sequence head's
+    /// <c>logits</c>: what the reference implementations report, for checking a conversion, not for serving.
+    /// </summary>
+    public bool ReferenceOutputs { get; init; }
 }

@@ -23,13 +23,13 @@ public sealed record TransformerBlockSpec
 
     public NormPlacement Norm { get; init; } = NormPlacement.Before;
 
-    /// <summary>LayerNorm over the full width of the query and of the key projections before rotation (ESM C).</summary>
+    /// <summary>LayerNorm (weight only, no bias) over the full width of the query and of the key projections before rotation (ESM C).</summary>
     public bool QkNorm { get; init; }
 
     public FeedForwardKind FeedForward { get; init; } = FeedForwardKind.Gelu;
 
-    /// <summary>Whether the block's Linears and LayerNorms have biases (ESM C has none).</summary>
-    public bool Biases { get; init; } = true;
+    /// <summary>Whether the block's Linears have biases (ESM C's have none; the two branch LayerNorms always have one).</summary>
+    public bool LinearBiases { get; init; } = true;
 
     /// <summary>Each residual branch is divided by this before it is added (ESM C: √(layers/36)); 1 adds it as is.</summary>
     public double ResidualScale { get; init; } = 1;
@@ -65,6 +65,27 @@ public sealed record TransformerBlockSpec
         Positions = PositionKind.Learned,
         Norm = NormPlacement.After,
         FinalNorm = false,
+    };
+
+    /// <summary>
+    /// ESM C (ESM Cambrian): pre-LN, QK norms, SwiGLU, no Linear biases, rotary positions over 64-wide heads, each
+    /// branch divided by √(layers/36), a final norm without bias (esm/layers/blocks.py and transformer_stack.py).
+    /// </summary>
+    public static TransformerBlockSpec EsmC(int layers, int width, int heads, int feedForwardWidth) => new()
+    {
+        Layers = layers,
+        Width = width,
+        Heads = heads,
+        FeedForwardWidth = feedForwardWidth,
+        NormEpsilon = 1e-5f,
+        Positions = PositionKind.Rotary,
+        Norm = NormPlacement.Before,
+        QkNorm = true,
+        FeedForward = FeedForwardKind.SwiGlu,
+        LinearBiases = false,
+        ResidualScale = Math.Sqrt(layers / 36.0),
+        FinalNorm = true,
+        FinalNormBias = false,
     };
 
     /// <summary>A short description for error messages and graph doc strings.</summary>

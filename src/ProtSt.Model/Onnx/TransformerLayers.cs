@@ -37,16 +37,16 @@ internal sealed class TransformerLayers
     /// <param name="maskFloat">The attention mask as float32.</param>
     /// <param name="variant">Standard or fused operators.</param>
     /// <param name="rotaryRows">Positions the rotary tables cover.</param>
-    /// <param name="taps">Receives each block's output and attention probabilities (the extraction graph); plain variant only.</param>
+    /// <param name="taps">Receives each block's output (both variants) and attention probabilities (plain variant only).</param>
     public string Emit(string x, string ids, string mask, string maskFloat, GraphVariant variant, int rotaryRows, LayerTaps? taps = null)
     {
-        if (taps is not null && variant == GraphVariant.Fused)
+        if (taps?.Attention is not null && variant == GraphVariant.Fused)
         {
             // The fused MultiHeadAttention never materializes its probabilities, so contacts need the plain path.
-            throw new NotSupportedException("Layer taps need the plain graph variant: fused attention keeps its probabilities inside the operator.");
+            throw new NotSupportedException("Attention taps need the plain graph variant: fused attention keeps its probabilities inside the operator.");
         }
 
-        return variant == GraphVariant.Fused ? Fused(x, mask, rotaryRows) : Plain(x, ids, maskFloat, rotaryRows, taps);
+        return variant == GraphVariant.Fused ? Fused(x, mask, rotaryRows, taps) : Plain(x, ids, maskFloat, rotaryRows, taps);
     }
 
     private string Plain(string x, string ids, string maskFloat, int rotaryRows, LayerTaps? taps)
@@ -66,17 +66,18 @@ internal sealed class TransformerLayers
         for (var i = 0; i < _spec.Layers; i++)
         {
             var a = pre ? Norm(x, _names.AttentionNorm(i)) : x;
-            var q = Project(a, _names.Query(i), _d, _d);
-            var k = Project(a, _names.Key(i), _d, _d);
+            var (q, k, v) = _names.PackedQkvSource is null
+                ? (Project(a, _names.Query!(i), _d, _d), Project(a, _names.Key!(i), _d, _d), Project(a, _names.Value!(i), _d, _d))
+                : PackedProjections(a, i);
             if (_spec.QkNorm)
             {
-                q = Norm(q, _names.QueryNorm!(i));
-                k = Norm(k, _names.KeyNorm!(i));
+                q = Norm(q, _names.QueryNorm!(i), bias: false);
+                k = Norm(k, _names.KeyNorm!(i), bias: false);
             }
 
             q = _g.Node("Reshape", [_g.Node("Mul", [q, scale]), headShape]);
             k = _g.Node("Reshape", [k, headShape]);
-            var v = _g.Node("Reshape", [Project(a, _names.Value(i), _d, _d), headShape]);
+            v = _g.Node("Reshape", [v, headShape]);
             if (cos.Length > 0)
             {
                 q = Rotate(q, cos, sin);
@@ -101,11 +102,7 @@ internal sealed class TransformerLayers
                 x = Norm(x, _names.FeedForwardNorm(i));
             }
 
-            // The last block's output is reported by the caller after the final norm (fair-esm's layer L).
-            if (i + 1 < _spec.Layers)
-            {
-                taps?.Block?.Invoke(i + 1, x);
-            }
+            taps?.Block?.Invoke(i + 1, x);
         }
 
         return _spec.FinalNorm ? Norm(x, _names.FinalNorm!, _spec.FinalNormBias) : x;
@@ -118,20 +115,33 @@ internal sealed class TransformerLayers
             return Project(_ops.Gelu(Project(h, _names.FeedForwardUp(layer), _f, _d)), _names.FeedForwardDown(layer), _d, _f);
         }
 
-        // SwiGLU: the up projection's first half, through SiLU, gates its second half.
-        var up = Project(h, _names.FeedForwardUp(layer), 2 * _f, _d);
-        var halves = _g.NodeWithOutputs("Split", [up], [_g.Fresh("gate"), _g.Fresh("up")], null, Attributes.Int("axis", -1));
-        var silu = _g.Node("Mul", [halves[0], _g.Node("Sigmoid", [halves[0]])]);
-        return Project(_g.Node("Mul", [silu, halves[1]]), _names.FeedForwardDown(layer), _d, _f);
+        return Project(SwiGlu(Project(h, _names.FeedForwardUp(layer), 2 * _f, _d)), _names.FeedForwardDown(layer), _d, _f);
     }
 
-    private string Fused(string x, string mask, int rotaryRows)
+    /// <summary>SwiGLU: the up projection's first half, through SiLU, gates its second half.</summary>
+    private string SwiGlu(string up)
     {
-        // The fused operators cover the blocks today's families use; ESM C's options are emitted only by Plain so far.
-        if (_spec.QkNorm || _spec.FeedForward != FeedForwardKind.Gelu || !_spec.Biases || _spec.ResidualScale != 1
-            || (_spec.Norm == NormPlacement.Before && !_spec.FinalNorm))
+        var halves = _g.NodeWithOutputs("Split", [up], [_g.Fresh("gate"), _g.Fresh("up")], null, Attributes.Int("axis", -1));
+        var silu = _g.Node("Mul", [halves[0], _g.Node("Sigmoid", [halves[0]])]);
+        return _g.Node("Mul", [silu, halves[1]]);
+    }
+
+    /// <summary>Query, key and value from one MatMul over the packed [d, 3·d] weight, split in that order.</summary>
+    private (string Query, string Key, string Value) PackedProjections(string a, int layer)
+    {
+        var bias = _spec.LinearBiases ? _g.Weight(_w.Prefix + _names.PackedQkv(layer) + ".bias", _w.QkvBias(layer), 3 * _d) : null;
+        var qkv = _ops.MatMul(a, _w.Prefix + _names.PackedQkv(layer) + ".weight_t", PackedQkvWeight(layer), _d, 3 * _d, bias);
+        var parts = _g.NodeWithOutputs("Split", [qkv], [_g.Fresh("q"), _g.Fresh("k"), _g.Fresh("v")], null, Attributes.Int("axis", -1));
+        return (parts[0], parts[1], parts[2]);
+    }
+
+    private string Fused(string x, string mask, int rotaryRows, LayerTaps? taps)
+    {
+        // A residual scale is folded into the weights of the branch's last projection; a bias would need scaling too,
+        // and no family has both.
+        if ((_spec.LinearBiases && _spec.ResidualScale != 1) || (_spec.Norm == NormPlacement.Before && !_spec.FinalNorm))
         {
-            throw new NotSupportedException("The fused graph variant does not build this block yet (QK norm, gated feed-forward, no biases, a residual scale or no final norm); convert with the plain variant.");
+            throw new NotSupportedException("The fused graph variant does not build this block (Linear biases with a residual scale, or pre-LN without a final norm); convert with the plain variant.");
         }
 
         var keyPaddingMask = _g.Node("Cast", [mask], _g.Fresh("key_padding_mask"), Attributes.Int("to", (long)DataType.Int32));
@@ -141,9 +151,15 @@ internal sealed class TransformerLayers
 
         string Attention(string a, int i)
         {
-            var qkv = _ops.MatMul(a, _w.Prefix + _names.PackedQkv(i) + ".weight", PackedQkvWeight(i), _d, 3 * _d, PackedQkvBias(i));
+            var qkv = _ops.MatMul(a, _w.Prefix + _names.PackedQkv(i) + ".weight", PackedQkvWeight(i), _d, 3 * _d, _spec.LinearBiases ? PackedQkvBias(i) : null);
             var parts = _g.NodeWithOutputs("Split", [qkv, splitSizes], [_g.Fresh("q"), _g.Fresh("k"), _g.Fresh("v")], null, Attributes.Int("axis", -1));
             var (q, k, v) = (parts[0], parts[1], parts[2]);
+            if (_spec.QkNorm)
+            {
+                q = Norm(q, _names.QueryNorm!(i), bias: false);
+                k = Norm(k, _names.KeyNorm!(i), bias: false);
+            }
+
             if (cos.Length > 0)
             {
                 q = _g.MicrosoftNode("RotaryEmbedding", [q, startPosition, cos, sin], null, Attributes.Int("interleaved", 0), Attributes.Int("num_heads", _spec.Heads));
@@ -151,11 +167,15 @@ internal sealed class TransformerLayers
             }
 
             var context = _g.MicrosoftNode("MultiHeadAttention", [q, k, v, string.Empty, keyPaddingMask], null, Attributes.Int("num_heads", _spec.Heads));
-            return _ops.MatMul(context, _names.AttentionOutput(i), _d, _d);
+            return BranchOutput(context, _names.AttentionOutput(i), _d);
         }
 
-        string Up(string h, int i) =>
-            _g.MicrosoftNode("BiasGelu", [_ops.MatMul(h, _names.FeedForwardUp(i), _f, _d), Bias(_names.FeedForwardUp(i), _f)]);
+        string Up(string h, int i) => _spec.FeedForward switch
+        {
+            FeedForwardKind.SwiGlu => SwiGlu(_ops.MatMul(h, _names.FeedForwardUp(i), 2 * _f, _d)),
+            _ when _spec.LinearBiases => _g.MicrosoftNode("BiasGelu", [_ops.MatMul(h, _names.FeedForwardUp(i), _f, _d), Bias(_names.FeedForwardUp(i), _f)]),
+            _ => _ops.Gelu(_ops.MatMul(h, _names.FeedForwardUp(i), _f, _d)),
+        };
 
         if (_spec.Norm == NormPlacement.After)
         {
@@ -163,8 +183,9 @@ internal sealed class TransformerLayers
             for (var i = 0; i < _spec.Layers; i++)
             {
                 (x, _) = SkipLayerNorm(Attention(x, i), x, _names.AttentionNorm(i), _names.AttentionOutput(i), normBias: true);
-                var down = _ops.MatMul(Up(x, i), _names.FeedForwardDown(i), _d, _f);
+                var down = BranchOutput(Up(x, i), _names.FeedForwardDown(i), _f);
                 (x, _) = SkipLayerNorm(down, x, _names.FeedForwardNorm(i), _names.FeedForwardDown(i), normBias: true);
+                taps?.Block?.Invoke(i + 1, x);
             }
 
             return _spec.FinalNorm ? Norm(x, _names.FinalNorm!, _spec.FinalNormBias) : x;
@@ -176,9 +197,10 @@ internal sealed class TransformerLayers
         for (var i = 0; i < _spec.Layers; i++)
         {
             (var h, x) = SkipLayerNorm(Attention(a, i), x, _names.FeedForwardNorm(i), _names.AttentionOutput(i), normBias: true);
-            var down = _ops.MatMul(Up(h, i), _names.FeedForwardDown(i), _d, _f);
+            var down = BranchOutput(Up(h, i), _names.FeedForwardDown(i), _f);
             var last = i + 1 == _spec.Layers;
             (a, x) = SkipLayerNorm(down, x, last ? _names.FinalNorm! : _names.AttentionNorm(i + 1), _names.FeedForwardDown(i), normBias: !last || _spec.FinalNormBias);
+            taps?.Block?.Invoke(i + 1, x);
         }
 
         return a;
@@ -188,21 +210,43 @@ internal sealed class TransformerLayers
     {
         var outputs = _g.NodeWithOutputs(
             "SkipLayerNormalization",
-            [input, skip, _ops.Vector(norm + ".weight", _d), normBias ? _ops.Vector(norm + ".bias", _d) : string.Empty, Bias(biasOf, _d)],
+            [input, skip, _ops.Vector(norm + ".weight", _d), normBias ? _ops.Vector(norm + ".bias", _d) : string.Empty, _spec.LinearBiases ? Bias(biasOf, _d) : string.Empty],
             [_g.Fresh("skip_ln"), string.Empty, string.Empty, _g.Fresh("residual")],
             OnnxGraphBuilder.MicrosoftDomain,
             Attributes.Float("epsilon", _spec.NormEpsilon));
         return (outputs[0], outputs[3]);
     }
 
+    /// <summary>
+    /// A residual branch's last projection (no bias: SkipLayerNormalization adds it), its weights divided by the
+    /// block's residual scale so the fused sum needs no separate division.
+    /// </summary>
+    private string BranchOutput(string x, string module, long inFeatures)
+    {
+        if (_spec.ResidualScale == 1)
+        {
+            return _ops.MatMul(x, module, _d, inFeatures);
+        }
+
+        var scale = (float)_spec.ResidualScale;
+        var weight = _ops.Transposed(module, _d, inFeatures);
+        for (var j = 0; j < weight.Length; j++)
+        {
+            weight[j] /= scale;
+        }
+
+        return _ops.MatMul(x, _w.Prefix + module + ".weight_scaled", weight, inFeatures, _d);
+    }
+
     private float[] PackedQkvWeight(int layer)
     {
         // [D, 3D]: query, key and value projections side by side, so one MatMul computes all three.
         var packed = new float[_d * 3 * _d];
-        string[] modules = [_names.Query(layer), _names.Key(layer), _names.Value(layer)];
+        var (query, key, value) = _w.QkvWeights(layer);
+        float[][] weights = [query, key, value];
         for (var p = 0; p < 3; p++)
         {
-            var weight = _w.Matrix(modules[p] + ".weight", _d, _d);
+            var weight = weights[p];
             for (var o = 0; o < _d; o++)
             {
                 for (var inner = 0; inner < _d; inner++)
@@ -215,13 +259,7 @@ internal sealed class TransformerLayers
         return packed;
     }
 
-    private string PackedQkvBias(int layer)
-    {
-        var packed = new[] { _names.Query(layer), _names.Key(layer), _names.Value(layer) }
-            .SelectMany(m => _w.Vector(m + ".bias", _d))
-            .ToArray();
-        return _g.Weight(_w.Prefix + _names.PackedQkv(layer) + ".bias", packed, 3 * _d);
-    }
+    private string PackedQkvBias(int layer) => _g.Weight(_w.Prefix + _names.PackedQkv(layer) + ".bias", _w.QkvBias(layer), 3 * _d);
 
     private (string Cos, string Sin) RotaryCaches(int rows)
     {
@@ -279,11 +317,11 @@ internal sealed class TransformerLayers
             : _g.Node("Add", [x, _g.Node("Div", [branch, _g.ComputeScalar(_g.Fresh("residual_scale"), (float)_spec.ResidualScale)])]);
 
     private string Project(string x, string module, long outFeatures, long inFeatures) =>
-        _spec.Biases ? _ops.Linear(x, module, outFeatures, inFeatures) : _ops.MatMul(x, module, outFeatures, inFeatures);
+        _spec.LinearBiases ? _ops.Linear(x, module, outFeatures, inFeatures) : _ops.MatMul(x, module, outFeatures, inFeatures);
 
     private string Bias(string module, long length) => _ops.Vector(module + ".bias", length);
 
-    private string Norm(string x, string norm, bool? bias = null) => _ops.LayerNorm(x, norm, _d, _spec.NormEpsilon, bias ?? _spec.Biases);
+    private string Norm(string x, string norm, bool bias = true) => _ops.LayerNorm(x, norm, _d, _spec.NormEpsilon, bias);
 
     private string Unsqueeze(string x, string axes) => _g.Node("Unsqueeze", [x, axes]);
 }

@@ -34,6 +34,20 @@ public sealed class HubClientTests
     }
 
     [Fact]
+    public async Task An_esm_package_esmc_repository_without_config_downloads_and_converts()
+    {
+        using var hub = new FakeHub();
+        hub.AddRepository("biohub/esmc-tiny-2024-12", new Dictionary<string, byte[]>(GoldenFiles("esmc-tiny")) { ["README.md"] = "# model card"u8.ToArray() });
+        using var scratch = new TempDirectory();
+        using var client = new HubClient(Options(hub));
+
+        var result = await client.DownloadAsync("biohub/esmc-tiny-2024-12", "main", scratch.Combine("hf"), null, CancellationToken.None);
+
+        Assert.Equal(["model.safetensors"], result.Files);
+        Assert.Equal("esmc", ModelConverter.Convert(scratch.Combine("hf"), scratch.Combine("model")).Architecture);
+    }
+
+    [Fact]
     public async Task Verified_files_are_not_fetched_again()
     {
         using var hub = new FakeHub();

@@ -19,7 +19,7 @@ public sealed class PrecisionFidelityTests(ITestOutputHelper output)
     public static TheoryData<string, GraphVariant, WeightPrecision, double> EsmCases()
     {
         var data = new TheoryData<string, GraphVariant, WeightPrecision, double>();
-        foreach (var golden in Golden.EsmNames)
+        foreach (var golden in Golden.EsmNames.Append("esmc-tiny"))
         {
             foreach (var variant in new[] { GraphVariant.Plain, GraphVariant.Fused })
             {

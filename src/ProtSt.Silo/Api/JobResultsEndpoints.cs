@@ -78,7 +78,7 @@ public static class JobResultsEndpoints
                 return TypedResults.BadRequest($"label '{label}' is not one of job {id}'s labels ({string.Join(", ", rows.ClassNames)}).");
             }
 
-            return TypedResults.Ok(Page(rows, rows.Order(order!), labelIndex, match, from, size, sort ?? ResultsSort.Record));
+            return TypedResults.Ok(rows.Page(order!, labelIndex, match, from, size));
         });
 
         api.MapGet("/{id}/map", async Task<IResult> (
@@ -229,38 +229,5 @@ public static class JobResultsEndpoints
 
         problem = string.Create(CultureInfo.InvariantCulture, $"{name} is a whole number from {min} to {max} (got '{text}').");
         return fallback;
-    }
-
-    private static ResultsPage Page(JobRows rows, int[] order, int label, string? match, int offset, int limit, string sort)
-    {
-        var filtered = label >= 0 || match is { Length: > 0 };
-
-        // Without filters a page is a slice of the order; with them, one pass counts the matches and keeps the page's.
-        IEnumerable<int> matching = filtered
-            ? order.Where(row =>
-            {
-                var (piece, local) = rows.Locate(row);
-                return (label < 0 || piece.Labels[local] == label) && (match is not { Length: > 0 } || piece.Ids[local].Contains(match, StringComparison.OrdinalIgnoreCase));
-            })
-            : new ArraySegment<int>(order, Math.Min(offset, order.Length), Math.Min(limit, Math.Max(0, order.Length - offset)));
-        var items = new List<ResultItem>(Math.Min(limit, rows.Count));
-        var total = filtered ? 0 : rows.Count;
-        foreach (var row in matching)
-        {
-            if (filtered && total++ < offset)
-            {
-                continue;
-            }
-
-            if (items.Count < limit)
-            {
-                var (piece, local) = rows.Locate(row);
-                var predicted = piece.Labels[local];
-                items.Add(new ResultItem(row, piece.Ids[local], piece.Lengths[local], piece.Truncated[local],
-                    predicted < 0 ? null : rows.ClassNames[predicted], predicted < 0 ? null : piece.ScoresOf(local).ToArray()));
-            }
-        }
-
-        return new ResultsPage(rows.Count, total, offset, limit, sort, rows.ScorePrefix, rows.ClassNames, items);
     }
 }

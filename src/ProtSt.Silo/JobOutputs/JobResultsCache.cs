@@ -45,17 +45,25 @@ public sealed class JobResultsCache(IOptions<MonitoringOptions> options)
                 return cached.Map;
             }
 
+            // The axes need a sample, not every row: every k-th row of each piece, k from the job's records, so a
+            // job folds at most about MapPcaRows rows however large it is (all of them draw on the map).
+            var sample = (int)Math.Max(1, Math.Ceiling(Math.Max(output.Status.Records, rows.Count) / (double)Math.Max(1, options.Value.MapPcaRows)));
+
             // Pieces are only ever added, except when a job's parts are assembled into one file: then start over.
-            if (entry.Folded.Any(p => !rows.Pieces.Any(piece => piece.Directory == p)))
+            if (sample != entry.PcaSample || entry.Folded.Any(p => !rows.Pieces.Any(piece => piece.Directory == p)))
             {
-                (entry.Pca, entry.Folded) = (null, []);
+                (entry.Pca, entry.Folded, entry.PcaSample) = (null, [], sample);
             }
 
             foreach (var piece in rows.Pieces.Where(p => !entry.Folded.Contains(p.Directory)))
             {
+                var row = 0;
                 await foreach (var embedding in EmbeddingsTable.ReadAsync(EmbeddingsTable.PathIn(piece.Directory), withFeature: false, cancellationToken))
                 {
-                    (entry.Pca ??= new PcaAccumulator(embedding.Embedding.Length)).Add(embedding.Embedding);
+                    if (row++ % sample == 0)
+                    {
+                        (entry.Pca ??= new PcaAccumulator(embedding.Embedding.Length)).Add(embedding.Embedding);
+                    }
                 }
 
                 entry.Folded.Add(piece.Directory);
@@ -158,6 +166,8 @@ public sealed class JobResultsCache(IOptions<MonitoringOptions> options)
         public PcaAccumulator? Pca { get; set; }
 
         public HashSet<string> Folded { get; set; } = new(StringComparer.Ordinal);
+
+        public int PcaSample { get; set; } = 1;
 
         public (JobRows Rows, int Max, DateTimeOffset At, JobMap Map)? Map { get; set; }
     }

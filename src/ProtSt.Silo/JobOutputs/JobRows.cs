@@ -10,6 +10,7 @@ public sealed class JobRows
 {
     private readonly int[] _offsets;
     private readonly ConcurrentDictionary<ResultsSort, int[]> _orders = new();
+    private readonly ConcurrentDictionary<(ResultsSort Sort, int Label), int[]> _labelOrders = new();
 
     public JobRows(IReadOnlyList<ResultPiece> pieces, IReadOnlyList<string>? classNames)
     {
@@ -65,6 +66,49 @@ public sealed class JobRows
         }
 
         return (Pieces[piece], row - _offsets[piece]);
+    }
+
+    /// <summary>
+    /// The rows from <paramref name="offset"/> (at most <paramref name="limit"/>) in <paramref name="sort"/>'s order, of
+    /// those predicted as class <paramref name="label"/> (-1: any) whose id contains <paramref name="match"/> (any case).
+    /// </summary>
+    public ResultsPage Page(ResultsSort sort, int label, string? match, int offset, int limit)
+    {
+        // A label's rows in an order are kept like the order itself: the view asks for each label's best proteins.
+        var order = label < 0 ? Order(sort) : _labelOrders.GetOrAdd((sort, label), key => [.. Order(key.Sort).Where(row =>
+        {
+            var (piece, local) = Locate(row);
+            return piece.Labels[local] == key.Label;
+        })]);
+        var filtered = match is { Length: > 0 };
+
+        // Without an id filter a page is a slice of the order; with one, one pass counts the matches and keeps the page's.
+        IEnumerable<int> matching = filtered
+            ? order.Where(row =>
+            {
+                var (piece, local) = Locate(row);
+                return piece.Ids[local].Contains(match!, StringComparison.OrdinalIgnoreCase);
+            })
+            : new ArraySegment<int>(order, Math.Min(offset, order.Length), Math.Min(limit, Math.Max(0, order.Length - offset)));
+        var items = new List<ResultItem>(Math.Min(limit, Count));
+        var total = filtered ? 0 : order.Length;
+        foreach (var row in matching)
+        {
+            if (filtered && total++ < offset)
+            {
+                continue;
+            }
+
+            if (items.Count < limit)
+            {
+                var (piece, local) = Locate(row);
+                var predicted = piece.Labels[local];
+                items.Add(new ResultItem(row, piece.Ids[local], piece.Lengths[local], piece.Truncated[local],
+                    predicted < 0 ? null : ClassNames[predicted], predicted < 0 ? null : piece.ScoresOf(local).ToArray()));
+            }
+        }
+
+        return new ResultsPage(Count, total, offset, limit, (sort.Descending ? "-" : string.Empty) + sort.Key, ScorePrefix, ClassNames, items);
     }
 
     /// <summary>The job's row numbers in <paramref name="sort"/>'s order, computed once.</summary>

@@ -9,14 +9,19 @@ namespace ProtSt.Silo.JobOutputs;
 /// </summary>
 public sealed class PcaAccumulator(int width)
 {
-    private const int MaxIterations = 500;
-    private const double Converged = 1e-12;
+    private const int MaxIterations = 300;
+    private const double Converged = 1e-10;
+
+    // Rows folded together: the scatter matrix (13 MB at width 1280) is streamed once per block instead of once per
+    // row, which made a row cost milliseconds of memory traffic rather than microseconds of arithmetic.
+    private const int BlockRows = 64;
 
     private readonly double[] _sum = new double[width];
 
     // Upper triangle of Σ x xᵀ, row-major.
     private readonly double[] _scatter = new double[width * width];
-    private readonly double[] _row = new double[width];
+    private readonly double[] _block = new double[BlockRows * width];
+    private int _blocked;
 
     public int Width => width;
 
@@ -29,23 +34,24 @@ public sealed class PcaAccumulator(int width)
             throw new InvalidDataException($"an embedding of {x.Length} values where the job's others have {width}.");
         }
 
+        var row = _block.AsSpan(_blocked * width, width);
         for (var i = 0; i < width; i++)
         {
-            _row[i] = x[i];
+            row[i] = x[i];
             _sum[i] += x[i];
         }
 
-        for (var i = 0; i < width; i++)
-        {
-            AddScaled(_scatter.AsSpan((i * width) + i, width - i), _row.AsSpan(i), _row[i]);
-        }
-
         Count++;
+        if (++_blocked == BlockRows)
+        {
+            Flush();
+        }
     }
 
     /// <summary>The mean and the two leading principal axes (unit vectors; each with its largest component positive, so the map does not flip between requests).</summary>
     public (double[] Mean, double[] First, double[] Second) Axes()
     {
+        Flush();
         var mean = _sum.Select(s => Count > 0 ? s / Count : 0).ToArray();
         var covariance = new double[width * width];
         for (var i = 0; i < width; i++)
@@ -83,6 +89,21 @@ public sealed class PcaAccumulator(int width)
         }
 
         return (a, b);
+    }
+
+    private void Flush()
+    {
+        for (var i = 0; i < width; i++)
+        {
+            var target = _scatter.AsSpan((i * width) + i, width - i);
+            for (var b = 0; b < _blocked; b++)
+            {
+                var row = _block.AsSpan(b * width, width);
+                AddScaled(target, row[i..], row[i]);
+            }
+        }
+
+        _blocked = 0;
     }
 
     private (double[] Axis, double Variance) LeadingAxis(double[] matrix)

@@ -17,6 +17,9 @@ public sealed record MonitoringOptions
     /// <summary>Points of a job's embedding map when the request names no <c>max</c>; beyond it every k-th protein is drawn.</summary>
     public int MapPoints { get; init; } = 100_000;
 
+    /// <summary>Rows of a job whose embeddings the map's PCA axes are estimated from, about (every k-th row of each part beyond it); every row is still drawn.</summary>
+    public int MapPcaRows { get; init; } = 20_000;
+
     /// <summary>How often a running job's embedding map is recomputed at most, however often it is asked for (finished parts are folded in then).</summary>
     public TimeSpan MapRefreshInterval { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -69,7 +69,7 @@ public sealed class JobResultsCache(IOptions<MonitoringOptions> options)
                 entry.Folded.Add(piece.Directory);
             }
 
-            var map = await ProjectAsync(rows, entry.Pca, max, cancellationToken);
+            var map = await ProjectAsync(entry, rows, max, cancellationToken);
             entry.Map = (rows, max, now, map);
             return map;
         }
@@ -91,39 +91,78 @@ public sealed class JobResultsCache(IOptions<MonitoringOptions> options)
         }
     }
 
-    private static async Task<JobMap> ProjectAsync(JobRows rows, PcaAccumulator? pca, int max, CancellationToken cancellationToken)
+    // Each piece's points are projected once and kept while the axes hold (they settle after a few thousand rows):
+    // a running job's refresh then reads only its new parts. Axes that turned (or a new stride) project all again.
+    private static async Task<JobMap> ProjectAsync(Entry entry, JobRows rows, int max, CancellationToken cancellationToken)
     {
         var stride = Math.Max(1, (int)Math.Ceiling(rows.Count / (double)max));
-        if (pca is null || rows.Count == 0)
+        if (entry.Pca is null || rows.Count == 0)
         {
             return new JobMap([], rows.Count, stride);
         }
 
-        var (mean, first, second) = pca.Axes();
+        var axes = entry.Pca.Axes();
+        if (entry.Axes is not { } held || stride != entry.ProjectedStride || Turned(held.First, axes.First) || Turned(held.Second, axes.Second))
+        {
+            entry.Axes = axes;
+            entry.ProjectedStride = stride;
+            entry.Projected.Clear();
+        }
+
+        var (mean, first, second) = entry.Axes.Value;
         var points = new List<MapPoint>(Math.Min(rows.Count, max));
-        var index = 0;
+        var offset = 0;
         foreach (var piece in rows.Pieces)
         {
-            var row = 0;
-            await foreach (var embedding in EmbeddingsTable.ReadAsync(EmbeddingsTable.PathIn(piece.Directory), withFeature: false, cancellationToken))
+            // With a stride, which rows of a piece are drawn depends on where it starts in the job.
+            var key = (piece.Directory, offset % stride);
+            if (!entry.Projected.TryGetValue(key, out var projected))
             {
-                if (row >= piece.Count || embedding.Id != piece.Ids[row])
+                projected = [];
+                var row = 0;
+                await foreach (var embedding in EmbeddingsTable.ReadAsync(EmbeddingsTable.PathIn(piece.Directory), withFeature: false, cancellationToken))
                 {
-                    throw new InvalidDataException($"{EmbeddingsTable.PathIn(piece.Directory)}: row {row + 1} does not pair with {ResultsTable.FileName} beside it.");
+                    if (row >= piece.Count || embedding.Id != piece.Ids[row])
+                    {
+                        throw new InvalidDataException($"{EmbeddingsTable.PathIn(piece.Directory)}: row {row + 1} does not pair with {ResultsTable.FileName} beside it.");
+                    }
+
+                    if ((offset + row) % stride == 0)
+                    {
+                        var (x, y) = PcaAccumulator.Project(embedding.Embedding, mean, first, second);
+                        var label = piece.Labels[row];
+                        projected.Add(new MapPoint(embedding.Id, x, y, label < 0 ? null : rows.ClassNames[label], label < 0 ? null : piece.TopScore(row)));
+                    }
+
+                    row++;
                 }
 
-                if (index++ % stride == 0)
-                {
-                    var (x, y) = PcaAccumulator.Project(embedding.Embedding, mean, first, second);
-                    var label = piece.Labels[row];
-                    points.Add(new MapPoint(embedding.Id, x, y, label < 0 ? null : rows.ClassNames[label], label < 0 ? null : piece.TopScore(row)));
-                }
-
-                row++;
+                entry.Projected[key] = projected;
             }
+
+            points.AddRange(projected);
+            offset += piece.Count;
+        }
+
+        // Pieces no longer in the job (assembled into one file) take no memory.
+        foreach (var gone in entry.Projected.Keys.Where(k => !rows.Pieces.Any(p => p.Directory == k.Directory)).ToList())
+        {
+            entry.Projected.Remove(gone);
         }
 
         return new JobMap(points, rows.Count, stride);
+    }
+
+    // An axis is held while it points within about 0.8 degrees of the new estimate (both are unit vectors).
+    private static bool Turned(double[] held, double[] next)
+    {
+        var cosine = 0.0;
+        for (var i = 0; i < held.Length; i++)
+        {
+            cosine += held[i] * next[i];
+        }
+
+        return held.Length != next.Length || Math.Abs(cosine) < 0.9999;
     }
 
     private static async Task<JobRows> RowsLockedAsync(Entry entry, JobOutput output, CancellationToken cancellationToken)
@@ -168,6 +207,12 @@ public sealed class JobResultsCache(IOptions<MonitoringOptions> options)
         public HashSet<string> Folded { get; set; } = new(StringComparer.Ordinal);
 
         public int PcaSample { get; set; } = 1;
+
+        public (double[] Mean, double[] First, double[] Second)? Axes { get; set; }
+
+        public int ProjectedStride { get; set; }
+
+        public Dictionary<(string Directory, int Phase), List<MapPoint>> Projected { get; } = [];
 
         public (JobRows Rows, int Max, DateTimeOffset At, JobMap Map)? Map { get; set; }
     }

@@ -73,6 +73,7 @@ public static class SiloHost
 
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Monitoring));
         builder.Services.AddSingleton<JobReader>();
+        builder.Services.AddSingleton<JobOutputs.JobResultsCache>();
         builder.Services.AddSingleton<SiloReadiness>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = node.ShutdownTimeout);
         builder.Services.AddSingleton<ProtStMetrics>();

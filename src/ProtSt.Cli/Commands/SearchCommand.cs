@@ -47,36 +47,17 @@ internal static class SearchCommand
             var embedded = text.Embed([parse.GetValue(query)!]);
             var scorer = new ZeroShotScorer(embedded.Features, 1, embedded.FeatureWidth, folder.Manifest.LogitScale!.Value);
 
-            // A bounded min-heap keeps the k best of any number of proteins, read one row group at a time.
-            var best = new PriorityQueue<(string Id, float Score), float>();
-            var score = new float[1];
-            var proteins = 0;
+            IReadOnlyList<(string Id, float Score)> ranked;
+            long proteins;
             try
             {
-                await foreach (var protein in EmbeddingsTable.ReadAsync(parquet, withFeature: true, ct))
-                {
-                    scorer.Score(protein.Feature!, score);
-                    best.Enqueue((protein.Id, score[0]), score[0]);
-                    if (best.Count > k)
-                    {
-                        best.Dequeue();
-                    }
-
-                    proteins++;
-                }
+                (ranked, proteins) = await FeatureSearch.TopAsync(EmbeddingsTable.ReadAsync(parquet, withFeature: true, ct), scorer, k, ct);
             }
             catch (InvalidDataException e)
             {
                 throw new InvalidDataException($"{e.Message} Search needs the projected features of a zero-shot screen (protst screen --task zero-shot).", e);
             }
 
-            var ranked = new List<(string Id, float Score)>();
-            while (best.TryDequeue(out var item, out _))
-            {
-                ranked.Add(item);
-            }
-
-            ranked.Reverse();
             Console.WriteLine("rank\tid\tscore");
             for (var i = 0; i < ranked.Count; i++)
             {

@@ -47,6 +47,9 @@ public sealed class SecurityOptions
     /// <summary>Characters of one text prompt.</summary>
     public int MaxPromptLength { get; set; } = 4_096;
 
+    /// <summary>Proteins one search of a job's results may return (<c>k</c> of <c>/api/jobs/{id}/search</c>).</summary>
+    public int MaxSearchResults { get; set; } = 1_000;
+
     /// <summary>A shard's token budget per batch (the pipeline uses 4,096).</summary>
     public int MaxTokensPerBatch { get; set; } = 1_048_576;
 

@@ -66,6 +66,7 @@ public static class JobApiEndpoints
                 ? TypedResults.ServerSentEvents(StreamAsync(first, jobs, options.Value.PushInterval, cancellationToken))
                 : TypedResults.NotFound();
         });
+        api.MapJobResults();
         return app;
     }
 

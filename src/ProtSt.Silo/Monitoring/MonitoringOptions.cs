@@ -13,4 +13,19 @@ public sealed record MonitoringOptions
 
     /// <summary>How long a finished job's final figures stay in /metrics, so that at least one scrape sees them.</summary>
     public TimeSpan CompletedJobMetricsRetention { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Points of a job's embedding map when the request names no <c>max</c>; beyond it every k-th protein is drawn.</summary>
+    public int MapPoints { get; init; } = 100_000;
+
+    /// <summary>Rows of a job whose embeddings the map's PCA axes are estimated from, about (every k-th row of each part beyond it); every row is still drawn.</summary>
+    public int MapPcaRows { get; init; } = 20_000;
+
+    /// <summary>How often a running job's embedding map is recomputed at most, however often it is asked for (finished parts are folded in then).</summary>
+    public TimeSpan MapRefreshInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Rows of one page of <c>/api/jobs/{id}/results</c> at most.</summary>
+    public int MaxResultsPage { get; init; } = 1_000;
+
+    /// <summary>Jobs whose results (rows, embedding map) a silo keeps in memory; the least recently asked for is dropped first.</summary>
+    public int ResultsCachedJobs { get; init; } = 8;
 }

@@ -11,8 +11,9 @@ const format = {
     const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
     return h > 0 ? `${h}h ${String(m).padStart(2, '0')}m ${String(r).padStart(2, '0')}s` : m > 0 ? `${m}m ${String(r).padStart(2, '0')}s` : `${(seconds).toFixed(1)} s`;
   },
-  clock: iso => iso ? new Date(iso).toLocaleTimeString('en-GB') : '–',
-  dateTime: iso => iso ? new Date(iso).toLocaleString('en-GB') : '–',
+  // One unambiguous form everywhere, in UTC: 2026-12-07 13:05:12 UTC (a locale's 07/12/2026 reads as July in half the world).
+  clock: iso => iso ? `${new Date(iso).toISOString().slice(11, 19)} UTC` : '–',
+  dateTime: iso => iso ? `${new Date(iso).toISOString().slice(0, 19).replace('T', ' ')} UTC` : '–',
   device: key => {
     const hash = key.lastIndexOf('#');
     return { silo: key.slice(0, hash).split('@')[0], index: key.slice(hash + 1) };

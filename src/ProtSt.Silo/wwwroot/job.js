@@ -89,8 +89,10 @@ function renderSilos(silos) {
 }
 
 function renderClassification(c) {
-  $('classification').hidden = !c;
-  if (!c) return;
+  // A job without true labels (a screen, not an eval) has nothing to score: no panel rather than "accuracy 0.0 %".
+  const scored = c != null && c.labelled > 0;
+  $('classification').hidden = !scored;
+  if (!scored) return;
   show('accuracy', format.percent(c.accuracy), c.accuracy);
   show('labelled', `${format.integer(c.labelled)} labelled records`);
   show('macro-f1', Number(c.macroF1).toFixed(3));
@@ -142,6 +144,8 @@ function render(s) {
   renderDevices(s.devices ?? []);
   renderSilos(s.silos);
   renderClassification(s.classification);
+  // The results panels (results.js) follow the same snapshots.
+  document.dispatchEvent(new CustomEvent('job-snapshot', { detail: s }));
 }
 
 const events = new EventSource(`/api/jobs/${encodeURIComponent(jobId)}/events`);

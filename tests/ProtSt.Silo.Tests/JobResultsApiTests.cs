@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using ProtSt.Model.Tests.Support;
+
+namespace ProtSt.Silo.Tests;
+
+/// <summary>
+/// What a job found, through /api/jobs/{id}/labels, /results, /map and /search: read from the job's output folder by
+/// the silo, equal in the assembled and the parts layout, and the search equal to ProtST's reference scores.
+/// </summary>
+[Collection(SharedSiloHost.Name)]
+public sealed class JobResultsApiTests(SiloHostFixture fixture) : IDisposable
+{
+    private const double Tolerance = 1e-4;
+    private readonly TempDirectory _scratch = new();
+
+    [Fact]
+    public async Task Labels_results_map_and_search_of_a_zero_shot_job_agree_with_its_files_in_both_layouts()
+    {
+        var (golden, model, input, labels, records) = PostedJobs.ZeroShotScreen(_scratch);
+        var assembled = await RunAsync(input, model, labels, "assembled");
+        var parts = await RunAsync(input, model, labels, "parts");
+
+        var rows = (await File.ReadAllLinesAsync(Path.Combine(assembled.Output, "results.tsv")))[1..].Select(l => l.Split('\t')).ToList();
+        Assert.Equal(records, rows.Count);
+        foreach (var job in new[] { assembled.Id, parts.Id })
+        {
+            // Labels: one per label in the job's order, counts as in results.tsv.
+            var counts = await Json<List<LabelDto>>($"/api/jobs/{job}/labels");
+            Assert.Equal(golden.Prompts[..10], counts.Select(c => c.Label));
+            Assert.Equal(golden.Prompts[..10].Select(p => (long)rows.Count(r => r[3] == p)), counts.Select(c => c.Count));
+
+            // Results: a page in file order, then one label's rows by descending score, then an id filter.
+            var page = await Json<PageDto>($"/api/jobs/{job}/results?offset=3&limit=4");
+            Assert.Equal((records, records), (page.Rows, page.Total));
+            Assert.Equal(rows[3..7].Select(r => r[0]), page.Items.Select(i => i.Id));
+            Assert.Equal(rows[3..7].Select(r => float.Parse(r[4], CultureInfo.InvariantCulture)), page.Items.Select(i => i.Scores![0]));
+            var top = counts.MaxBy(c => c.Count)!;
+            var ofLabel = await Json<PageDto>($"/api/jobs/{job}/results?label={Uri.EscapeDataString(top.Label)}&sort=-score&limit=1000");
+            Assert.Equal(top.Count, ofLabel.Total);
+            var expected = rows.Where(r => r[3] == top.Label).Select(r => float.Parse(r[4 + Array.IndexOf(golden.Prompts, top.Label)], CultureInfo.InvariantCulture)).OrderDescending();
+            Assert.Equal(expected, ofLabel.Items.Select(i => i.Scores![Array.IndexOf(golden.Prompts, top.Label)]));
+            Assert.All(ofLabel.Items, i => Assert.Equal(top.Label, i.Label));
+            var byId = await Json<PageDto>($"/api/jobs/{job}/results?match=GOLDEN&sort=-id");
+            Assert.Equal(Enumerable.Range(0, golden.Proteins.Length).Reverse().Select(i => $"golden{i}"), byId.Items.Select(i => i.Id));
+
+            // The map: one point per protein, with its label and score; a sample of every k-th beyond max.
+            var map = await Json<List<PointDto>>($"/api/jobs/{job}/map");
+            Assert.Equal(rows.Select(r => (r[0], r[3])), map.Select(p => (p.Id, p.Label!)));
+            Assert.Contains(map, p => p.X != 0 || p.Y != 0);
+            using var sample = await fixture.Http.GetAsync($"/api/jobs/{job}/map?max=10");
+            var sampled = (await sample.Content.ReadFromJsonAsync<List<PointDto>>(fixture.Json))!;
+            Assert.Equal(rows.Where((_, i) => i % 4 == 0).Select(r => r[0]), sampled.Select(p => p.Id));
+            Assert.Equal(["40"], sample.Headers.GetValues("X-Total-Count"));
+            Assert.Equal(["4"], sample.Headers.GetValues("X-Map-Stride"));
+
+            // Search: every protein ranked by its score for the query, the golden ones at ProtST's reference scores.
+            var hits = await Json<List<HitDto>>($"/api/jobs/{job}/search?q={Uri.EscapeDataString(golden.Prompts[10])}&k={records}");
+            Assert.Equal(records, hits.Count);
+            Assert.Equal(hits.Select(h => h.Score).OrderDescending(), hits.Select(h => h.Score));
+            var all = golden.Tensor("logits_all");
+            for (var i = 0; i < golden.Proteins.Length; i++)
+            {
+                Assert.Equal(all[(i * 12) + 10], hits.Single(h => h.Id == $"golden{i}").Score, Tolerance);
+            }
+        }
+
+        // The same map from both layouts: the parts are the assembled file's rows.
+        Assert.Equal(await Json<List<PointDto>>($"/api/jobs/{assembled.Id}/map"), await Json<List<PointDto>>($"/api/jobs/{parts.Id}/map"));
+        Assert.Equal(
+            await File.ReadAllTextAsync(Path.Combine(assembled.Output, "results.tsv")),
+            await fixture.Http.GetStringAsync($"/api/jobs/{parts.Id}/files/results.tsv"));
+        Assert.Equal(
+            await File.ReadAllBytesAsync(Path.Combine(assembled.Output, "embeddings.parquet")),
+            await fixture.Http.GetByteArrayAsync($"/api/jobs/{assembled.Id}/files/embeddings.parquet"));
+    }
+
+    [Fact]
+    public async Task An_embed_job_an_unknown_job_and_bad_parameters_are_refused_with_the_reason()
+    {
+        var input = _scratch.Write("in.fasta", string.Concat(SyntheticProteome.Records(6, seed: 3).Select(r => $">{r.Id}\n{r.Sequence}\n")));
+        var embed = await RunAsync(input, fixture.ModelDirectory, null, "assembled");
+
+        await Refused(HttpStatusCode.Conflict, $"/api/jobs/{embed.Id}/labels", "predicts no labels");
+        await Refused(HttpStatusCode.Conflict, $"/api/jobs/{embed.Id}/search?q=membrane", "needs the text tower");
+        await Refused(HttpStatusCode.Conflict, $"/api/jobs/{embed.Id}/results?sort=-score", "predicts no labels");
+        await Refused(HttpStatusCode.NotFound, "/api/jobs/screen-none/labels", "no job 'screen-none'");
+        await Refused(HttpStatusCode.BadRequest, $"/api/jobs/{embed.Id}/results?limit=0", "limit is a whole number from 1 to 1000");
+        await Refused(HttpStatusCode.BadRequest, $"/api/jobs/{embed.Id}/results?sort=weight", "sort is one of record, id, length, label, score");
+        await Refused(HttpStatusCode.BadRequest, $"/api/jobs/{embed.Id}/map?max=-1", "max is a whole number");
+        await Refused(HttpStatusCode.BadRequest, $"/api/jobs/{embed.Id}/search?q=x&k=100000", "k is a whole number from 1 to 1000");
+
+        // An embed job still has a map, without labels, and pages of its rows.
+        var map = await Json<List<PointDto>>($"/api/jobs/{embed.Id}/map");
+        Assert.Equal(6, map.Count);
+        Assert.All(map, p => Assert.Null(p.Label));
+        Assert.Equal(6, (await Json<PageDto>($"/api/jobs/{embed.Id}/results")).Items.Count);
+    }
+
+    public void Dispose() => _scratch.Dispose();
+
+    private async Task Refused(HttpStatusCode status, string path, string reason)
+    {
+        using var response = await fixture.Http.GetAsync(path);
+        Assert.Equal(status, response.StatusCode);
+        Assert.Contains(reason, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private async Task<T> Json<T>(string path) => (await fixture.Http.GetFromJsonAsync<T>(path, fixture.Json))!;
+
+    private Task<(string Id, string Output)> RunAsync(string input, string model, string? labels, string layout) =>
+        PostedJobs.RunAsync(fixture, _scratch, input, model, labels, layout);
+
+    private sealed record LabelDto(string Label, long Count);
+
+    private sealed record ItemDto(int Record, string Id, int Length, bool Truncated, string? Label, float[]? Scores);
+
+    private sealed record PageDto(int Rows, int Total, int Offset, int Limit, List<ItemDto> Items);
+
+    private sealed record PointDto(string Id, double X, double Y, string? Label, float? Score);
+
+    private sealed record HitDto(string Id, float Score);
+}

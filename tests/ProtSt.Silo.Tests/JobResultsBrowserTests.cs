@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using ProtSt.Model.Tests.Support;
+
+namespace ProtSt.Silo.Tests;
+
+/// <summary>The job page shows what a zero-shot screen found: label counts, the map, search and the results table, and no accuracy for an unlabelled job.</summary>
+[Collection(SharedSiloHost.Name)]
+public sealed partial class JobResultsBrowserTests(SiloHostFixture fixture) : IDisposable
+{
+    private readonly TempDirectory _scratch = new();
+
+    [BrowserFact]
+    public async Task A_zero_shot_job_shows_labels_map_search_and_results_and_no_accuracy()
+    {
+        var (golden, model, input, labels, records) = PostedJobs.ZeroShotScreen(_scratch);
+        var (jobId, _) = await PostedJobs.RunAsync(fixture, _scratch, input, model, labels, "assembled");
+
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 1000 } });
+        await page.GotoAsync(new Uri(fixture.Address, $"/jobs/{jobId}").ToString());
+        var wait = new LocatorWaitForOptions { Timeout = 60_000 };
+        await page.Locator("#state[data-value='completed']").WaitForAsync(wait);
+
+        // Labels: one row per label of the job, the counts summing to its rows; no classification panel without true labels.
+        await page.Locator($"#labels-total[data-value='{records}']").WaitForAsync(wait);
+        Assert.Equal(golden.Prompts[..10], await page.Locator("#label-rows tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.label)"));
+        Assert.True(await page.Locator("#classification").IsHiddenAsync(), "an unlabelled job shows the classification panel");
+
+        // The map has one point per protein; the results table its first page; the times are ISO-like UTC.
+        await page.Locator($"#map-canvas[data-points='{records}']").WaitForAsync(wait);
+        await page.Locator($"#results-range[data-value='{records}']").WaitForAsync(wait);
+        Assert.Equal(25, await page.Locator("#results-rows tr").CountAsync());
+        Assert.Matches(UtcTime(), await page.Locator("#job-source").TextContentAsync() ?? string.Empty);
+
+        // A label's link lists its proteins by score in the table.
+        var first = page.Locator("#label-rows tr").Filter(new LocatorFilterOptions { Has = page.Locator("td[data-value]:not([data-value='0'])") }).First;
+        var count = int.Parse((await first.Locator("td[data-value]").GetAttributeAsync("data-value"))!, CultureInfo.InvariantCulture);
+        await first.Locator("a").ClickAsync();
+        await page.Locator($"#results-range[data-value='{count}']").WaitForAsync(wait);
+
+        // The search box answers with the silo's ranking.
+        var expected = await fixture.Http.GetFromJsonAsync<List<Hit>>($"/api/jobs/{jobId}/search?q={Uri.EscapeDataString(golden.Prompts[10])}&k=20", fixture.Json);
+        await page.Locator("#search-query").FillAsync(golden.Prompts[10]);
+        await page.Locator("#search-form button").ClickAsync();
+        await page.Locator("#search-results tr").Nth(19).WaitForAsync(wait);
+        Assert.Equal(expected!.Select(h => h.Id), await page.Locator("#search-results tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.id)"));
+
+        var screenshots = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "job-view-results.png"), FullPage = true });
+    }
+
+    public void Dispose() => _scratch.Dispose();
+
+    [GeneratedRegex(@"started \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC")]
+    private static partial Regex UtcTime();
+
+    private sealed record Hit(string Id, float Score);
+}

@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ProtSt.Grains;
+using ProtSt.Model.Folders;
+using ProtSt.Model.Tests.Support;
+
+namespace ProtSt.Silo.Tests;
+
+/// <summary>
+/// Jobs posted to the shared silo host as <c>POST /api/jobs</c> takes them, followed to their end; and the zero-shot
+/// screen the results tests share: the protst-tiny golden proteins (search scores known) then synthetic ones, labelled
+/// by the golden's first ten prompts.
+/// </summary>
+public static class PostedJobs
+{
+    public const int SyntheticRecords = 35;
+
+    /// <summary>Converts the protst-tiny golden into <paramref name="scratch"/> and writes the screen's input and label files.</summary>
+    public static (ProtStGolden Golden, string Model, string Input, string Labels, int Records) ZeroShotScreen(TempDirectory scratch)
+    {
+        var golden = ProtStGolden.Load("protst-tiny");
+        var model = scratch.Combine("zero-shot");
+        ModelConverter.Convert(golden.Directory, model);
+        var records = golden.Proteins.Select((sequence, i) => (Id: $"golden{i}", Sequence: sequence))
+            .Concat(SyntheticProteome.Records(SyntheticRecords, seed: 23).Select(r => (r.Id, r.Sequence))).ToList();
+        var input = scratch.Write("in.fasta", string.Concat(records.Select(r => $">{r.Id}\n{r.Sequence}\n")));
+        var labels = scratch.Write("prompts.tsv", string.Join('\n', ["name", .. golden.Prompts[..10]]) + "\n");
+        return (golden, model, input, labels, records.Count);
+    }
+
+    /// <summary>Posts a screen (zero-shot with <paramref name="labels"/>, else embed) and waits until it completed; returns its id and output folder.</summary>
+    public static async Task<(string Id, string Output)> RunAsync(SiloHostFixture fixture, TempDirectory scratch, string input, string model, string? labels, string layout)
+    {
+        var output = scratch.Combine($"out-{Guid.NewGuid():N}");
+        using var response = await fixture.Http.PostAsJsonAsync("/api/jobs", new
+        {
+            input,
+            output,
+            model,
+            task = labels is null ? "embed" : "zero-shot",
+            labels,
+            prompt_template = labels is null ? null : "{name}",
+            output_layout = layout,
+        });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using var accepted = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var jobId = accepted.RootElement.GetProperty("jobId").GetString()!;
+        var job = fixture.Grains.GetGrain<IJobCoordinatorGrain>(jobId);
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        JobStatus status;
+        while (!(status = (await job.GetStatusAsync())!).Final)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"job {jobId} did not end within 2 minutes");
+            await Task.Delay(100);
+        }
+
+        Assert.True(status.Phase == JobPhase.Completed, status.Error);
+        return (jobId, output);
+    }
+}

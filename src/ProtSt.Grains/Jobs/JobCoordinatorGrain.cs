@@ -226,7 +226,7 @@ internal sealed class JobCoordinatorGrain(
         var limits = security.Value;
         var plan = await Task.Run(() => JobPlanner.PlanAsync(spec, tokenizer, limits, cancellationToken), cancellationToken);
         S.InputSha256 = await Task.Run(() => Model.Folders.FileHash.Sha256(spec.Input), cancellationToken);
-        var parts = PartFolder.PartsDirectory(spec.Output);
+        PartFolder.Prepare(spec.Output);
         S.Shards = plan.Shards.Select(p => new ShardState { Plan = p }).ToList();
         (S.Records, S.Skipped, S.SkippedSamples, S.Repeats) = (plan.Records, plan.Skipped, [.. plan.SkippedSamples], plan.Repeats);
 

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # A ProtSt cluster on this machine: one Redis (membership) and N `protst silo` processes, all on loopback.
 #
-#   deploy/local/cluster.sh up N [-- extra silo args]   start, wait until every silo's /readyz says ready, print
-#                                                        "cluster: <redis connection string>" and "view: <job view URL>"
+#   deploy/local/cluster.sh up N [--tls] [-- extra silo args]
+#                                                        start, wait until every silo's /readyz says ready, print
+#                                                        "cluster: <redis connection string>" and "view: <job view URL>";
+#                                                        with --tls, make a throwaway CA and certificates (openssl),
+#                                                        run the silo-to-silo and gateway ports over mutual TLS and
+#                                                        print "config: <file>", the client configuration to pass as
+#                                                        `protst screen --cluster <redis> --config <file>`
 #   deploy/local/cluster.sh status                      print the same two lines for a running cluster
 #   deploy/local/cluster.sh down                        stop exactly the processes `up` started, by their pids
 #
@@ -116,20 +121,58 @@ down() {
         stop_pid "$(cat "$state/redis.pid")" "$(basename "$redis_server")"
         rm -f "$state/redis.pid"
     fi
-    rm -f "$state/cluster" "$state/view"
+    rm -f "$state/cluster" "$state/view" "$state/config"
+    # The throwaway authority's key must not outlive the cluster it signed for.
+    rm -rf "$state/tls"
+}
+
+# A throwaway certificate authority and two certificates it signs: one every silo presents (to silos and clients, so
+# it is valid for both server and client authentication) and one for clients. Written with the two configurations
+# (silo.json, client.json) that name them; nothing is kept once `down` runs.
+make_certificates() {
+    command -v openssl >/dev/null || die "--tls needs openssl (apt-get install openssl)"
+    local tls="$state/tls"
+    rm -rf "$tls"
+    mkdir -p "$tls"
+    chmod 700 "$tls"
+    (
+        cd "$tls"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj "/CN=protst throwaway cluster CA" \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" -keyout ca.key -out ca.pem
+        local name usage
+        for name in silo client; do
+            usage=clientAuth
+            [ "$name" = silo ] && usage=serverAuth,clientAuth
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=protst $name" -keyout "$name.key" -out "$name.csr"
+            printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=%s\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n' "$usage" >"$name.ext"
+            openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile "$name.ext" -out "$name.pem"
+            printf '{ "Tls": { "Certificate": "%s", "PrivateKey": "%s", "CertificateAuthority": "%s" } }\n' \
+                "$tls/$name.pem" "$tls/$name.key" "$tls/ca.pem" >"$name.json"
+            rm -f "$name.csr" "$name.ext"
+        done
+        chmod 600 ./*.key
+    ) >"$state/openssl.log" 2>&1 || die "openssl failed; see $state/openssl.log"
 }
 
 status() {
     [ -e "$state/cluster" ] && [ -e "$state/view" ] || die "no cluster is running from $state"
     echo "cluster: $(cat "$state/cluster")"
     echo "view: $(cat "$state/view")"
+    if [ -e "$state/config" ]; then
+        echo "config: $(cat "$state/config")"
+    fi
 }
 
 up() {
     local count=${1:-}
     shift || true
+    local tls=""
+    if [ "${1:-}" = "--tls" ]; then
+        tls=yes
+        shift
+    fi
     [ "${1:-}" = "--" ] && shift
-    [[ "$count" =~ ^[1-9][0-9]*$ ]] || die "usage: cluster.sh up N [-- extra silo args]"
+    [[ "$count" =~ ^[1-9][0-9]*$ ]] || die "usage: cluster.sh up N [--tls] [-- extra silo args]"
     mkdir -p "$state"
     if compgen -G "$state/*.pid" >/dev/null; then
         die "$state already holds a cluster; run 'cluster.sh down' first (or set PROTST_CLUSTER_DIR)"
@@ -140,6 +183,12 @@ up() {
 
     local program
     program=$(protst_command)
+    local silo_config=()
+    if [ -n "$tls" ]; then
+        make_certificates
+        silo_config=(--config "$state/tls/silo.json")
+    fi
+
     start_redis
     local cluster
     cluster=$(cat "$state/cluster")
@@ -147,7 +196,7 @@ up() {
     local i
     for i in $(seq 1 "$count"); do
         # shellcheck disable=SC2086 # PROTST is a command line: split it into words.
-        $program silo --cluster "$cluster" --devices "${PROTST_CLUSTER_DEVICES:-1}" --urls "http://127.0.0.1:0" "$@" \
+        $program silo --cluster "$cluster" --devices "${PROTST_CLUSTER_DEVICES:-1}" --urls "http://127.0.0.1:0" "${silo_config[@]}" "$@" \
             </dev/null >"$state/silo-$i.log" 2>&1 &
         echo $! >"$state/silo-$i.pid"
     done
@@ -177,6 +226,7 @@ up() {
     done
 
     echo "$view" >"$state/view"
+    [ -z "$tls" ] || echo "$state/tls/client.json" >"$state/config"
     trap - EXIT
     status
 }
@@ -189,7 +239,7 @@ up)
 down) down ;;
 status) status ;;
 *)
-    echo "usage: cluster.sh up N [-- extra silo args] | status | down" >&2
+    echo "usage: cluster.sh up N [--tls] [-- extra silo args] | status | down" >&2
     exit 2
     ;;
 esac

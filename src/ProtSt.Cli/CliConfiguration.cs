@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using ProtSt.Client;
+using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Security;
@@ -74,6 +75,9 @@ internal sealed class CliConfiguration
     public MonitoringOptions Monitoring => Bind<MonitoringOptions>(MonitoringOptions.SectionName);
 
     public SecurityOptions Security => Bind<SecurityOptions>(SecurityOptions.SectionName);
+
+    /// <summary>Mutual TLS between silos and of clients, read by <c>protst silo</c> and every <c>--cluster</c> client.</summary>
+    public ClusterTlsOptions Tls => Bind<ClusterTlsOptions>(ClusterTlsOptions.SectionName);
 
     public HubOptions Hub => Bind<HubOptions>(HubOptions.SectionName);
 

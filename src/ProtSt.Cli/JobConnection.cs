@@ -15,7 +15,7 @@ internal static class JobConnection
     {
         if (cluster is { Length: > 0 } redis)
         {
-            return await ClusterClient.ConnectAsync(redis, configuration.ClusterId, configuration.Security.ApiKey, configuration.JobClient.ConnectTimeout, cancellationToken);
+            return await ClusterClient.ConnectAsync(redis, configuration.ClusterId, configuration.Security.ApiKey, configuration.JobClient.ConnectTimeout, configuration.Tls, cancellationToken);
         }
 
         var deviceOptions = configuration.Devices;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -30,8 +31,14 @@ public sealed class ClusterClient : IClusterConnection
     /// every call, waiting up to <paramref name="patience"/> for a silo to accept; a Redis that does not answer or a
     /// cluster with no reachable silo is a <see cref="ClusterUnavailableException"/>.
     /// </summary>
-    public static async Task<ClusterClient> ConnectAsync(string redis, string clusterId, string? apiKey, TimeSpan patience, CancellationToken cancellationToken)
+    public static async Task<ClusterClient> ConnectAsync(string redis, string clusterId, string? apiKey, TimeSpan patience, CancellationToken cancellationToken) =>
+        await ConnectAsync(redis, clusterId, apiKey, patience, new ClusterTlsOptions(), cancellationToken);
+
+    /// <summary>As above, over mutual TLS when <paramref name="tls"/> names a certificate.</summary>
+    public static async Task<ClusterClient> ConnectAsync(string redis, string clusterId, string? apiKey, TimeSpan patience, ClusterTlsOptions tls, CancellationToken cancellationToken)
     {
+        // Set when this client refuses a gateway's certificate, so a failed connection can say which side refused.
+        var rejectedGateway = new StrongBox<string?>();
         var builder = Host.CreateApplicationBuilder();
         // As the silos log (LoggingBuilderExtensions in ProtSt.Grains): the command's own lines are the user's view,
         // the runtime speaks up only when something is wrong, and everything goes to stderr.
@@ -46,7 +53,8 @@ public sealed class ClusterClient : IClusterConnection
             .UseRedisClustering(redis)
             .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, clusterId))
             .UseConnectionRetryFilter(new GatewayWait(patience, TimeProvider.System))
-            .AddProtStClient(apiKey));
+            .AddProtStClient(apiKey)
+            .UseClusterTlsIf(tls, rejectedGateway));
         var host = builder.Build();
         var shown = Redacted(redis);
         try
@@ -62,6 +70,11 @@ public sealed class ClusterClient : IClusterConnection
         catch (Exception e) when (e is SiloUnavailableException or ConnectionFailedException or OrleansMessageRejectionException)
         {
             host.Dispose();
+            if (ClientTls.HandshakeFailure(e, tls, rejectedGateway.Value) is { } handshake)
+            {
+                throw new ClusterUnavailableException($"no gateway of the cluster at {shown} accepted this client within {patience.TotalSeconds:0.#} s: {handshake}", e);
+            }
+
             throw new ClusterUnavailableException(
                 $"no silo of the cluster at {shown} (cluster id '{clusterId}') accepted a connection within {patience.TotalSeconds:0.#} s: " +
                 $"start one with: protst silo --cluster {shown}", e);

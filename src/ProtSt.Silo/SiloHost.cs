@@ -66,6 +66,11 @@ public static class SiloHost
                 silo.UseLocalhostClustering(siloPort, gatewayPort);
             }
 
+            if (options.Tls.Enabled)
+            {
+                silo.UseClusterTls(options.Tls);
+            }
+
             silo.AddProtSt(options.Devices, options.Security, options.Cluster is { Length: > 0 } ? options.Cluster : null);
             silo.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Screen));
             silo.AddDashboard();

@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using ProtSt.Model.Tests.Support;
 
 namespace ProtSt.Cli.Tests;
 
-/// <summary>deploy/local/cluster.sh: <c>up 2</c> gives a cluster a screen runs on, <c>down</c> stops exactly what <c>up</c> started.</summary>
+/// <summary>deploy/local/cluster.sh: <c>up 2</c> gives a cluster a screen runs on, <c>up 1 --tls</c> one that only clients of its authority reach, <c>down</c> stops exactly what <c>up</c> started.</summary>
 public sealed class LocalClusterScriptTests
 {
     private static readonly string Script = Path.Combine(AppContext.BaseDirectory, "deploy", "local", "cluster.sh");
@@ -68,6 +70,80 @@ public sealed class LocalClusterScriptTests
             // Also after a failure: the processes are not this test's children, so nothing else would stop them.
             await RunScriptAsync(environment, TimeSpan.FromMinutes(2), "down");
         }
+    }
+
+    [Fact]
+    public async Task Up_with_tls_serves_the_printed_config_and_refuses_a_client_without_a_certificate_of_its_authority_in_one_line()
+    {
+        using var scratch = new TempDirectory();
+        var environment = new Dictionary<string, string>
+        {
+            ["PROTST"] = $"dotnet {Path.Combine(AppContext.BaseDirectory, "protst.dll")}",
+            ["PROTST_CLUSTER_DIR"] = scratch.Combine("state"),
+            ["PROTST_CLUSTER_TIMEOUT"] = "150",
+        };
+        try
+        {
+            var up = await RunScriptAsync(environment, TimeSpan.FromMinutes(4), "up", "1", "--tls");
+            Assert.True(up.ExitCode == 0, $"up failed:\n{up.Output}\n{up.Error}");
+            var cluster = Regex.Match(up.Output, @"^cluster: (\S+)$", RegexOptions.Multiline).Groups[1].Value;
+            var config = Regex.Match(up.Output, @"^config: (\S+)$", RegexOptions.Multiline).Groups[1].Value;
+            Assert.True(File.Exists(config), up.Output);
+
+            var model = scratch.Combine("model");
+            Assert.Equal(0, (await Protst.RunAsync("model", "convert", Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "esm2-tiny"), "-o", model)).ExitCode);
+            var fasta = scratch.Write("in.fasta", ">P1\nMKTAYIAKQRQISFVKSHFSRQ\n>P2\nMLSDEDFKAVFGMTRSAFANLPLWKQQNLKKEKGLF\n");
+            var screen = await Protst.RunAsync("screen", "--cluster", cluster, "-i", fasta, "-m", model, "-o", scratch.Combine("out"), "--config", config, "--keep-view", "false");
+            Assert.True(screen.ExitCode == 0, screen.Error);
+            Assert.Contains("screened 2 records", screen.Output, StringComparison.Ordinal);
+
+            // A client of another authority: its certificate is refused by the silos, and it refuses theirs.
+            var tls = Path.GetDirectoryName(config)!;
+            var (otherCertificate, otherKey, otherAuthority) = OtherAuthority(scratch);
+            var strangerCertificate = scratch.Write("stranger.json", TlsConfig(otherCertificate, otherKey, Path.Combine(tls, "ca.pem")));
+            var strangerAuthority = scratch.Write("stranger-ca.json", TlsConfig(Path.Combine(tls, "client.pem"), Path.Combine(tls, "client.key"), otherAuthority));
+            var quick = new Dictionary<string, string> { ["PROTST_Screen__ConnectTimeout"] = "00:00:03" };
+            foreach (var (extra, expected) in new (string[] Args, string Message)[]
+            {
+                ([], "they closed its connections unanswered, as TLS gateways do with a client without a certificate: give --config with a Tls section"),
+                (["--config", strangerCertificate], "the TLS handshake failed: the gateways refused this client's certificate"),
+                (["--config", strangerAuthority], "the gateways' certificate ('CN=protst silo', issued by 'CN=protst throwaway cluster CA') does not chain to Tls:CertificateAuthority"),
+            })
+            {
+                var refused = await Protst.RunAsync(quick, ["screen", "--cluster", cluster, "-i", fasta, "-m", model, "-o", scratch.Combine("refused"), .. extra]);
+                Assert.Equal(1, refused.ExitCode);
+                var line = Assert.Single(refused.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    l => !l.StartsWith("warning:", StringComparison.Ordinal));
+                Assert.StartsWith($"error: no gateway of the cluster at {cluster} accepted this client within 3 s: {expected}", line, StringComparison.Ordinal);
+            }
+
+            var down = await RunScriptAsync(environment, TimeSpan.FromMinutes(2), "down");
+            Assert.True(down.ExitCode == 0, $"down failed:\n{down.Output}\n{down.Error}");
+            Assert.False(Directory.Exists(tls), "the throwaway authority outlived its cluster");
+        }
+        finally
+        {
+            await RunScriptAsync(environment, TimeSpan.FromMinutes(2), "down");
+        }
+    }
+
+    private static string TlsConfig(string certificate, string key, string authority) =>
+        System.Text.Json.JsonSerializer.Serialize(new { Tls = new { Certificate = certificate, PrivateKey = key, CertificateAuthority = authority } });
+
+    // An authority the cluster does not know, and a client certificate it issued, as PEM files.
+    private static (string Certificate, string Key, string Authority) OtherAuthority(TempDirectory scratch)
+    {
+        using var authorityKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var authorityRequest = new CertificateRequest("CN=stranger CA", authorityKey, HashAlgorithmName.SHA256);
+        authorityRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        authorityRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        using var authority = authorityRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var clientRequest = new CertificateRequest("CN=stranger", clientKey, HashAlgorithmName.SHA256);
+        clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        using var client = clientRequest.Create(authority, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1), [1, 2, 3, 4]);
+        return (scratch.Write("stranger.pem", client.ExportCertificatePem()), scratch.Write("stranger.key", clientKey.ExportPkcs8PrivateKeyPem()),
+            scratch.Write("stranger-ca.pem", authority.ExportCertificatePem()));
     }
 
     private static List<int> Started(string state) =>

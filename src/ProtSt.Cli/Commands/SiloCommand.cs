@@ -61,6 +61,7 @@ internal static class SiloCommand
                 Monitoring = configuration.Monitoring,
                 Security = configuration.Security,
                 Screen = configuration.Screen,
+                Tls = configuration.Tls,
             });
             await app.StartAsync(ct);
             var addresses = SiloHost.Addresses(app);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -226,7 +227,7 @@ internal sealed class JobCoordinatorGrain(
         var limits = security.Value;
         var plan = await Task.Run(() => JobPlanner.PlanAsync(spec, tokenizer, limits, cancellationToken), cancellationToken);
         S.InputSha256 = await Task.Run(() => Model.Folders.FileHash.Sha256(spec.Input), cancellationToken);
-        var parts = PartFolder.PartsDirectory(spec.Output);
+        PartFolder.Prepare(spec.Output);
         S.Shards = plan.Shards.Select(p => new ShardState { Plan = p }).ToList();
         (S.Records, S.Skipped, S.SkippedSamples, S.Repeats) = (plan.Records, plan.Skipped, [.. plan.SkippedSamples], plan.Repeats);
 
@@ -547,7 +548,22 @@ internal sealed class JobCoordinatorGrain(
         await _saving.WaitAsync();
         try
         {
-            await state.WriteStateAsync();
+            var started = Stopwatch.GetTimestamp();
+            while (true)
+            {
+                try
+                {
+                    await state.WriteStateAsync();
+                    return;
+                }
+                catch (Exception e) when (e is not InconsistentStateException && Stopwatch.GetElapsedTime(started) < options.Value.StorageOutage)
+                {
+                    // The store did not answer (a Redis cut off or restarting): the same write again, once a second. A
+                    // newer version (InconsistentStateException) is the fence against another activation, never retried.
+                    logger.LogWarning("Job {Job}: recording its state failed ({Error}); retrying", JobId, e.Message);
+                    await Task.Delay(TimeSpan.FromSeconds(1));
+                }
+            }
         }
         finally
         {

@@ -35,6 +35,12 @@ public sealed record ScreenOptions
     /// </summary>
     public TimeSpan ControlCallTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long a job's coordinator keeps retrying to record its state while the grain storage (Redis) does not answer,
+    /// before the job fails: a store cut off for seconds must not fail a job that can go on once it is back.
+    /// </summary>
+    public TimeSpan StorageOutage { get; init; } = TimeSpan.FromSeconds(90);
+
     /// <summary>How often the client checks that the silo of each shard in flight is still an active member.</summary>
     public TimeSpan SiloWatchInterval { get; init; } = TimeSpan.FromSeconds(2);
 

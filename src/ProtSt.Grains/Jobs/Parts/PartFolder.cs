@@ -6,7 +6,8 @@ namespace ProtSt.Grains.Jobs.Parts;
 /// Where a shard's part lives (<c>parts/shard-NNNNNN/</c>: results.tsv, embeddings.parquet, failures.tsv and
 /// part.json) and how it gets there: written in a temporary folder beside the output's parts and renamed into place, so a
 /// part is whole or absent. The first complete part wins; a later copy of the same shard (a retry whose first attempt
-/// was only thought lost) is discarded.
+/// was only thought lost) is discarded. The coordinator creates <c>parts/</c> and the temporary root when it plans the job
+/// and removes its work folders when the job ends; a part is never written once they are gone (see <see cref="JobFolderGoneException"/>).
 /// </summary>
 public static class PartFolder
 {
@@ -26,10 +27,26 @@ public static class PartFolder
 
     public static string PathOf(string partsDirectory, int shard) => Path.Combine(partsDirectory, $"shard-{shard:D6}");
 
-    /// <summary>A fresh folder to write a part in; <see cref="PublishAsync"/> moves it into place.</summary>
+    /// <summary>Creates the folders parts are written in and published to; the coordinator calls it when it plans a job.</summary>
+    public static void Prepare(string output)
+    {
+        Directory.CreateDirectory(PartsDirectory(output));
+        Directory.CreateDirectory(TemporaryRoot(output));
+    }
+
+    /// <summary>A fresh folder to write a part in, under the job's temporary root, which must exist; <see cref="PublishAsync"/> moves it into place.</summary>
     public static string CreateTemporary(string partsDirectory, int shard)
     {
-        var path = Path.Combine(TemporaryRoot(Path.GetDirectoryName(Path.GetFullPath(partsDirectory))!), $"shard-{shard:D6}-{Guid.NewGuid():N}");
+        var root = TemporaryRoot(Path.GetDirectoryName(Path.GetFullPath(partsDirectory))!);
+
+        // Never recreated here: a silo that was cut off, or paused, while the job finished elsewhere would otherwise
+        // leave a part in a folder the job has already cleaned.
+        if (!Directory.Exists(root))
+        {
+            throw new JobFolderGoneException(root);
+        }
+
+        var path = Path.Combine(root, $"shard-{shard:D6}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
         return path;
     }
@@ -45,7 +62,6 @@ public static class PartFolder
             stream.Flush(flushToDisk: true);
         }
 
-        Directory.CreateDirectory(partsDirectory);
         var final = PathOf(partsDirectory, result.ShardIndex);
         if (TryRead(final) is { } existing && existing.JobId == result.JobId && existing.FirstRecord == result.FirstRecord)
         {
@@ -61,7 +77,18 @@ public static class PartFolder
 
         try
         {
+            // rename(2) into parts/, which is not recreated: once the job has ended and removed it, the move fails and
+            // the late part goes with its temporary folder (the fence against a silo declared dead while writing).
             Directory.Move(temporary, final);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            if (Directory.Exists(temporary))
+            {
+                Directory.Delete(temporary, recursive: true);
+            }
+
+            throw new JobFolderGoneException(partsDirectory);
         }
         catch (IOException) when (TryRead(final) is { } raced && raced.JobId == result.JobId)
         {

@@ -66,6 +66,14 @@ public static class ParquetRowGroupCopier
             return;
         }
 
+        if (field.ClrType == typeof(int) && !field.IsArray)
+        {
+            var ints = new int?[group.RowCount];
+            await group.ReadAsync(field, ints.AsMemory(), null, cancellationToken);
+            await output.WriteAsync<int>(target, ints.Select(v => v ?? throw new InvalidDataException($"Column '{field.Name}' holds a null.")).ToArray(), null, null, cancellationToken);
+            return;
+        }
+
         if (field.ClrType != typeof(float))
         {
             throw new NotSupportedException($"Column '{field.Name}' of type {field.ClrType} is not one the embedding files have.");

@@ -15,8 +15,9 @@ public static class ExtractionCheck
     public const string ContactsGraphFile = "contacts.onnx";
 
     /// <summary>The job's extraction numbered for <paramref name="folder"/>'s model, or null when it asks for nothing beyond the mean embedding.</summary>
-    public static Extraction? Resolve(Extraction? extraction, ModelFolder folder)
+    public static Extraction? Resolve(JobSpec spec, ModelFolder folder)
     {
+        var extraction = spec.Extract;
         if (extraction is null)
         {
             return null;
@@ -36,6 +37,12 @@ public static class ExtractionCheck
         {
             throw new RequestRefusedException(
                 $"--include contacts: the model folder '{folder.Directory}' has no contact head (no {ContactsGraphFile}); contacts need an ESM checkpoint with contact_head.regression, converted with its contacts graph.");
+        }
+
+        if (resolved.Long == LongProteins.Window && folder.Manifest.Kind != ModelKind.Encoder && spec.Task != JobChoices.Embed)
+        {
+            throw new RequestRefusedException(
+                $"--long window gives embeddings only (a model's head would see one window, not the protein); '{folder.Directory}' is a {folder.Manifest.Kind} model: add --task embed, or use --long truncate.");
         }
 
         return resolved;

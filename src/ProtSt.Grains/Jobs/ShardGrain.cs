@@ -38,7 +38,7 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
         var columns = request.ClassNames is { } classes && request.ScorePrefix is { } prefix ? new ScoreColumns(prefix, classes) : null;
         // Extracted columns can be many per row (two per layer): their row groups stay small enough to hold.
         var rowGroup = extraction is null ? Math.Max(1, records.Count) : Math.Clamp(records.Count, 1, 256);
-        var writer = new ScreenResultWriter(temporary, columns, request.WithFeature, rowGroup, extraction?.VectorColumns);
+        var writer = new ScreenResultWriter(temporary, columns, request.WithFeature, rowGroup, extraction?.VectorColumns, request.Extract?.Long == LongProteins.Window);
         await using (writer)
         {
             foreach (var record in records)
@@ -55,7 +55,7 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
 
                 var states = computed.States.GetValueOrDefault(key);
                 var vectors = extraction is null ? null : states is null ? extraction.Vectors(source.Id) : extraction.Vectors(states);
-                await writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, row.Feature, columns is null ? null : row.Scores, vectors, cancellationToken);
+                await writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, row.Feature, columns is null ? null : row.Scores, vectors, row.Windows, cancellationToken);
                 if (extraction is not null)
                 {
                     await (states is null ? extraction.WriteAsync(row.Id, source.Id, cancellationToken) : extraction.WriteAsync(row.Id, states, cancellationToken));

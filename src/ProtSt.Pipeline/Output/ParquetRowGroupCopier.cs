@@ -68,9 +68,10 @@ public static class ParquetRowGroupCopier
 
         if (field.ClrType == typeof(int) && !field.IsArray)
         {
-            var ints = new int?[group.RowCount];
-            await group.ReadAsync(field, ints.AsMemory(), null, cancellationToken);
-            await output.WriteAsync<int>(target, ints.Select(v => v ?? throw new InvalidDataException($"Column '{field.Name}' holds a null.")).ToArray(), null, null, cancellationToken);
+            // A raw read: Parquet.Net 6.1's nullable read of a required int column spanning several pages misplaced values.
+            var ints = new int[group.RowCount];
+            await group.ReadRawAsync<int>(field, ints, new int[ints.Length], new int[ints.Length], cancellationToken);
+            await output.WriteAsync<int>(target, ints, null, null, cancellationToken);
             return;
         }
 

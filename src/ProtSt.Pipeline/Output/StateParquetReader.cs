@@ -20,11 +20,12 @@ public static class StateParquetReader
             using var group = reader.OpenRowGroupReader(g);
             var rowIds = new string?[group.RowCount];
             await group.ReadAsync(idField, rowIds.AsMemory(), null, cancellationToken);
-            var ints = new int?[intFields.Count][];
+            // Raw reads: Parquet.Net 6.1's nullable read of a required int column spanning several pages misplaced values.
+            var ints = new int[intFields.Count][];
             for (var c = 0; c < intFields.Count; c++)
             {
-                ints[c] = new int?[group.RowCount];
-                await group.ReadAsync(intFields[c], ints[c].AsMemory(), null, cancellationToken);
+                ints[c] = new int[group.RowCount];
+                await group.ReadRawAsync<int>(intFields[c], ints[c], new int[group.RowCount], new int[group.RowCount], cancellationToken);
             }
 
             var count = checked((int)group.GetMetadata(listField)!.MetaData!.NumValues);
@@ -43,7 +44,7 @@ public static class StateParquetReader
                 var id = rowIds[row] ?? string.Empty;
                 if (ids is null || ids.Contains(id))
                 {
-                    yield return (id, [.. ints.Select(column => column[row] ?? 0)], values[start..end]);
+                    yield return (id, [.. ints.Select(column => column[row])], values[start..end]);
                 }
 
                 start = end;

@@ -31,11 +31,12 @@ internal static class EvalCommand
         var cluster = CliOptions.ClusterOption("Submit to a running cluster whose membership is in this Redis instead of an embedded silo (input and output must be paths every silo sees).");
         var task = new TaskOptions(embedAllowed: false);
         var sharing = new SharingOptions();
+        var extraction = new ExtractionOptions();
         var command = new Command("eval", "Evaluate a ProtST model on a labelled dataset through the cluster: accuracy, MCC, macro-F1, per-class figures and the confusion matrix.")
         {
             input, model, output, onInvalid, devices, cluster,
         };
-        foreach (var option in task.All.Concat(sharing.All))
+        foreach (var option in task.All.Concat(sharing.All).Concat(extraction.All))
         {
             command.Options.Add(option);
         }
@@ -61,11 +62,11 @@ internal static class EvalCommand
                     : record.Label.Trim();
             }
 
-            var request = sharing.Apply(
+            var request = extraction.Apply(sharing.Apply(
                 new JobRequest(
                     "eval", inputPath, outputDirectory, ModelChoice.Resolve(parse.GetValue(model), configuration.Inference.VerifyModelHash), taskName,
                     task.LabelsPath(parse), task.Descriptions(parse), task.Template(parse), fail, ScoreLabels: true),
-                parse);
+                parse), parse);
             var outcome = (await ScreenCommand.RunAsync(new ScreenJob(request, parse.GetValue(devices), parse.GetValue(cluster), KeepView: false, Resumable: false), configuration, ct))!;
             if (outcome.Status.Phase != JobPhase.Completed)
             {

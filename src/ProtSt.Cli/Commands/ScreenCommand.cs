@@ -16,7 +16,7 @@ internal static class ScreenCommand
     {
         var input = new Option<string>("--input", "-i") { Description = "Input FASTA, CSV or TSV (with a header: id and sequence or prot_seq columns), plain or gzip-compressed; with --cluster, a path every silo can read." };
         var model = new Option<string?>("--model", "-m") { Description = "A converted model folder (default: the built-in untrained demo model)." };
-        var output = new Option<string>("--output", "-o") { Description = "Output folder (with --cluster, a path every silo can write): results.tsv, embeddings.parquet, failures.tsv for records the devices failed on, and job.json." };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder (with --cluster, a path every silo can write): results.tsv, embeddings.parquet, failures.tsv for records the devices failed on, job.json, and with --include residues.parquet and contacts.parquet." };
         var resume = new Option<string?>("--resume") { Description = "Continue the job whose output folder this is (the same as protst attach with that folder): finished parts are kept, not computed again." };
         var onInvalid = new Option<string>("--on-invalid") { Description = "skip (report with file and line, continue) or fail.", DefaultValueFactory = _ => "fail" };
         onInvalid.AcceptOnlyFromAmong([.. JobChoices.InvalidRecordPolicies]);
@@ -28,11 +28,12 @@ internal static class ScreenCommand
         layout.AcceptOnlyFromAmong([.. JobChoices.Layouts]);
         var task = new TaskOptions(embedAllowed: true);
         var sharing = new SharingOptions();
+        var extraction = new ExtractionOptions();
         var command = new Command("screen", "Screen a proteome through the cluster: one row and one embedding per record, and zero-shot scores or class probabilities for ProtST models.")
         {
             input, model, output, resume, onInvalid, devices, cluster, keepView, detach, layout,
         };
-        foreach (var option in task.All.Concat(sharing.All))
+        foreach (var option in task.All.Concat(sharing.All).Concat(extraction.All))
         {
             command.Options.Add(option);
         }
@@ -42,7 +43,7 @@ internal static class ScreenCommand
             var configuration = CliConfiguration.Load(parse);
             if (parse.GetValue(resume) is { } folder)
             {
-                var fixedByTheJob = new Option[] { input, model, output, onInvalid, layout }.Concat(task.All).Concat(sharing.All).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                var fixedByTheJob = new Option[] { input, model, output, onInvalid, layout }.Concat(task.All).Concat(sharing.All).Concat(extraction.All).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (fixedByTheJob.Count > 0)
                 {
                     throw new ArgumentException($"--resume continues the job as it was started; leave out {string.Join(", ", fixedByTheJob)} (they come from {Path.Combine(folder, JobFolderRecord.FileName)}).");
@@ -56,7 +57,7 @@ internal static class ScreenCommand
                 throw new ArgumentException("screen needs --input and --output (or --resume <output folder> to continue a stopped job).");
             }
 
-            var request = sharing.Apply(new JobRequest(
+            var request = extraction.Apply(sharing.Apply(new JobRequest(
                 "screen",
                 parse.GetValue(input)!,
                 parse.GetValue(output)!,
@@ -66,7 +67,7 @@ internal static class ScreenCommand
                 task.Descriptions(parse),
                 task.Template(parse),
                 JobChoices.FailOnInvalid(parse.GetValue(onInvalid)),
-                Layout: JobChoices.Layout(parse.GetValue(layout))), parse);
+                Layout: JobChoices.Layout(parse.GetValue(layout))), parse), parse);
             var outcome = await RunAsync(new ScreenJob(request, parse.GetValue(devices), parse.GetValue(cluster), parse.GetValue(keepView), parse.GetValue(detach)), configuration, ct);
             return outcome is null ? 0 : ExitCode(outcome.Status);
         }));
@@ -103,7 +104,7 @@ internal static class ScreenCommand
         }
 
         Console.WriteLine($"continuing job {record.JobId} of {Path.GetFullPath(folder)}: parts it finished are kept.");
-        var request = new JobRequest(spec.Kind, spec.Input, spec.Output, spec.Model, spec.Task, spec.LabelsPath, spec.LabelDescriptions, spec.PromptTemplate, spec.FailOnInvalid, spec.ScoreLabels, spec.Layout, spec.Priority, spec.MaxDevices);
+        var request = new JobRequest(spec.Kind, spec.Input, spec.Output, spec.Model, spec.Task, spec.LabelsPath, spec.LabelDescriptions, spec.PromptTemplate, spec.FailOnInvalid, spec.ScoreLabels, spec.Layout, spec.Priority, spec.MaxDevices, spec.Extract);
         var outcome = await RunAsync(new ScreenJob(request, devices, cluster, keepView, ContinueJobId: record.JobId), configuration, ct, spec);
         return outcome is null ? 0 : ExitCode(outcome.Status);
     }

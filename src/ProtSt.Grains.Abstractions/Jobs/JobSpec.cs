@@ -9,7 +9,9 @@ namespace ProtSt.Grains;
 /// shares the devices with other jobs (<see cref="JobSharing"/>: <see cref="Priority"/> weighs its batches in each
 /// device's fair queue, <see cref="MaxDevices"/> caps how many devices it uses, 0 for all). <see cref="MaxTokensPerBatch"/>
 /// caps the token budget of its batches, 0 (what clients send) for the budget of the devices that run them;
-/// <see cref="Outputs"/> is what each record's batch produces (null: <see cref="OutputRequest.Default"/>).
+/// <see cref="Outputs"/> is what each record's batch produces (null: <see cref="OutputRequest.Default"/>); <see cref="Extract"/>
+/// what the job writes beyond the mean embedding (<c>--include</c>, <c>--layers</c>, <c>--long</c>; null: nothing more), which
+/// the silo checks against the model at submit and turns into each batch's outputs.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record JobSpec(
@@ -30,4 +32,5 @@ public sealed record JobSpec(
     [property: Id(14)] int MaxShardsInFlight,
     [property: Id(15)] int Priority = JobSharing.DefaultPriority,
     [property: Id(16)] int MaxDevices = 0,
-    [property: Id(17)] OutputRequest? Outputs = null);
+    [property: Id(17)] OutputRequest? Outputs = null,
+    [property: Id(18)] Extraction? Extract = null);

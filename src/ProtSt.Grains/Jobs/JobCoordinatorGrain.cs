@@ -80,6 +80,7 @@ internal sealed class JobCoordinatorGrain(
         }
 
         CheckPaths(spec);
+        _ = ExtractionCheck.Resolve(spec, catalog.Folder(spec.Model));
         S.Spec = spec;
         S.Phase = JobPhase.Planning;
         S.SubmittedAt = DateTimeOffset.UtcNow;
@@ -356,10 +357,12 @@ internal sealed class JobCoordinatorGrain(
     {
         var spec = S.Spec!;
         var task = S.Task!;
+        var extraction = ExtractionCheck.Resolve(spec, catalog.Folder(spec.Model));
         var request = new PartRequest(
             JobId, shard.Plan.Index, ShardRecordsFile.PathOf(PartFolder.PlanDirectory(spec.Output), shard.Plan.Index), PartFolder.PartsDirectory(spec.Output),
             spec.Model, spec.MaxTokensPerBatch, spec.MaxBatchSize, task.Scoring, task.ScorePrefix, task.ClassNames, task.WithFeature, spec.ScoreLabels, spec.ShardSize, spec.Priority, spec.MaxDevices,
-            spec.Outputs);
+            extraction?.Outputs() ?? spec.Outputs,
+            extraction);
         for (var attempt = 1; ; attempt++)
         {
             shard.Attempts++;

@@ -5,7 +5,8 @@ namespace ProtSt.Pipeline;
 
 /// <summary>
 /// Writes embeddings to Parquet (<c>id</c> string, <c>embedding</c> list of float, and for ProtST models a
-/// <c>feature</c> list of float: the projected protein feature), one row group per block of rows so memory stays bounded.
+/// <c>feature</c> list of float: the projected protein feature, and any further named list-of-float columns such as
+/// <c>mean_6</c> or <c>bos_6</c>), one row group per block of rows so memory stays bounded.
 /// A checkpoint closes the file (a valid Parquet file up to there) and later rows are appended as new row groups, so a
 /// job stopped at any moment can be resumed from its last checkpoint.
 /// </summary>
@@ -25,6 +26,7 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
     private readonly List<string> _ids = [];
     private readonly VectorColumn _embedding = new(EmbeddingColumn);
     private readonly VectorColumn? _feature;
+    private readonly VectorColumn[] _vectors;
     private ParquetWriter? _writer;
     private ParquetSchema _writeSchema;
 
@@ -32,19 +34,27 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
     private bool _closed;
     private bool _disposed;
 
-    public EmbeddingParquetWriter(string path, int rowGroupSize = 4096, bool withFeature = false)
-        : this(new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read), rowGroupSize, withFeature, closed: false)
+    public EmbeddingParquetWriter(string path, int rowGroupSize = 4096, bool withFeature = false, IReadOnlyList<string>? vectorColumns = null)
+        : this(new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read), rowGroupSize, withFeature, closed: false, vectorColumns)
     {
     }
 
-    private EmbeddingParquetWriter(Stream stream, int rowGroupSize, bool withFeature, bool closed)
+    private EmbeddingParquetWriter(Stream stream, int rowGroupSize, bool withFeature, bool closed, IReadOnlyList<string>? vectorColumns)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupSize, 1);
         _stream = stream;
         _rowGroupSize = rowGroupSize;
         _closed = closed;
         _feature = withFeature ? new VectorColumn(FeatureColumn) : null;
-        _schema = _feature is null ? new ParquetSchema(_idField, _embedding.Field) : new ParquetSchema(_idField, _embedding.Field, _feature.Field);
+        _vectors = [.. (vectorColumns ?? []).Select(name => new VectorColumn(name))];
+        var fields = new List<Field> { _idField, _embedding.Field };
+        if (_feature is not null)
+        {
+            fields.Add(_feature.Field);
+        }
+
+        fields.AddRange(_vectors.Select(v => v.Field));
+        _schema = new ParquetSchema(fields);
         _writeSchema = _schema;
     }
 
@@ -52,14 +62,14 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
     /// Puts <paramref name="path"/> back as it stood at <paramref name="checkpoint"/> (whatever a crash left after it is
     /// dropped) and returns a writer that appends to it.
     /// </summary>
-    public static EmbeddingParquetWriter Resume(string path, ParquetCheckpoint checkpoint, int rowGroupSize = 4096, bool withFeature = false)
+    public static EmbeddingParquetWriter Resume(string path, ParquetCheckpoint checkpoint, int rowGroupSize = 4096, bool withFeature = false, IReadOnlyList<string>? vectorColumns = null)
     {
         var stream = CheckpointedFile.OpenAt(path, checkpoint.DataLength, FileAccess.ReadWrite);
         try
         {
             stream.Write(checkpoint.Footer);
             stream.Flush(flushToDisk: true);
-            return new EmbeddingParquetWriter(stream, rowGroupSize, withFeature, closed: true);
+            return new EmbeddingParquetWriter(stream, rowGroupSize, withFeature, closed: true, vectorColumns);
         }
         catch
         {
@@ -107,7 +117,14 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
         WriteAsync(id, vector, ReadOnlyMemory<float>.Empty, cancellationToken);
 
     /// <summary>Writes one row; <paramref name="feature"/> is required exactly when the file was created with a feature column.</summary>
-    public async ValueTask WriteAsync(string id, ReadOnlyMemory<float> vector, ReadOnlyMemory<float> feature, CancellationToken cancellationToken)
+    public ValueTask WriteAsync(string id, ReadOnlyMemory<float> vector, ReadOnlyMemory<float> feature, CancellationToken cancellationToken) =>
+        WriteAsync(id, vector, feature, null, cancellationToken);
+
+    /// <summary>
+    /// Writes one row; <paramref name="feature"/> is required exactly when the file was created with a feature column,
+    /// and <paramref name="vectors"/> holds a non-empty vector for each further column, in the order they were named.
+    /// </summary>
+    public async ValueTask WriteAsync(string id, ReadOnlyMemory<float> vector, ReadOnlyMemory<float> feature, IReadOnlyList<float[]>? vectors, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (vector.Length == 0)
@@ -120,9 +137,19 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
             throw new ArgumentException(_feature is null ? "This file has no feature column." : "Every row of this file needs a feature.", nameof(feature));
         }
 
+        if ((vectors?.Count ?? 0) != _vectors.Length || vectors?.Any(v => v.Length == 0) == true)
+        {
+            throw new ArgumentException($"Every row of this file needs {_vectors.Length} further non-empty vectors ({string.Join(", ", _vectors.Select(v => v.Field.Name))}), not {vectors?.Count ?? 0}.", nameof(vectors));
+        }
+
         _ids.Add(id);
         _embedding.Add(vector.Span);
         _feature?.Add(feature.Span);
+        for (var i = 0; i < _vectors.Length; i++)
+        {
+            _vectors[i].Add(vectors![i]);
+        }
+
         if (_ids.Count == _rowGroupSize)
         {
             await FlushAsync(cancellationToken);
@@ -185,6 +212,11 @@ public sealed class EmbeddingParquetWriter : IEmbeddingWriter
             if (_feature is not null)
             {
                 await _feature.WriteAsync(group, Field(_feature.Field.Name), cancellationToken);
+            }
+
+            foreach (var column in _vectors)
+            {
+                await column.WriteAsync(group, Field(column.Field.Name), cancellationToken);
             }
         }
 

@@ -16,6 +16,10 @@ public static class EmbeddingsTable
     /// <summary>The file in <paramref name="directory"/> (an output folder or one part of it).</summary>
     public static string PathIn(string directory) => Path.Combine(directory, FileName);
 
+    /// <summary>Each row's id and its vectors of <paramref name="columns"/> (such as <c>mean_6</c>), in that order, streamed one row group at a time.</summary>
+    public static IAsyncEnumerable<(string Id, float[][] Vectors)> ReadVectorsAsync(string path, IReadOnlyList<string> columns, CancellationToken cancellationToken) =>
+        EmbeddingParquetReader.ReadColumnsAsync(path, columns, cancellationToken);
+
     /// <summary>
     /// The rows of the file at <paramref name="path"/>, streamed one row group at a time; with <paramref name="withFeature"/>
     /// each row's feature too (a file without the column is refused).

@@ -66,6 +66,15 @@ public static class ParquetRowGroupCopier
             return;
         }
 
+        if (field.ClrType == typeof(int) && !field.IsArray)
+        {
+            // A raw read: Parquet.Net 6.1's nullable read of a required int column spanning several pages misplaced values.
+            var ints = new int[group.RowCount];
+            await group.ReadRawAsync<int>(field, ints, new int[ints.Length], new int[ints.Length], cancellationToken);
+            await output.WriteAsync<int>(target, ints, null, null, cancellationToken);
+            return;
+        }
+
         if (field.ClrType != typeof(float))
         {
             throw new NotSupportedException($"Column '{field.Name}' of type {field.ClrType} is not one the embedding files have.");

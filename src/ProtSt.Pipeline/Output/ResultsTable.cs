@@ -16,14 +16,17 @@ public static class ResultsTable
     public const string TruncatedColumn = "truncated";
     public const string LabelColumn = "label";
 
+    /// <summary>Under <c>--long window</c>: how many windows each protein took (1 for one that fits the model).</summary>
+    public const string WindowsColumn = "windows";
+
     private const string BaseHeader = IdColumn + "\t" + LengthColumn + "\t" + TruncatedColumn;
 
     /// <summary>The file in <paramref name="directory"/> (an output folder or one part of it).</summary>
     public static string PathIn(string directory) => Path.Combine(directory, FileName);
 
     /// <summary>The header line of a table with <paramref name="scores"/> (none: the three base columns only).</summary>
-    public static string Header(ScoreColumns? scores) => scores is null
-        ? BaseHeader
+    public static string Header(ScoreColumns? scores, bool windows = false) => scores is null
+        ? windows ? $"{BaseHeader}\t{WindowsColumn}" : BaseHeader
         : $"{BaseHeader}\t{LabelColumn}\t" + string.Join('\t', scores.ClassNames.Select(n => scores.Prefix + n));
 
     /// <summary>The score columns that <paramref name="header"/> names, or null for a table without predictions.</summary>
@@ -35,7 +38,7 @@ public static class ResultsTable
             throw new InvalidDataException($"{path} starts with '{header}', not the '{BaseHeader}' of a results table.");
         }
 
-        if (columns.Length == 3)
+        if (columns.Length == 3 || columns is [_, _, _, WindowsColumn])
         {
             return null;
         }
@@ -55,16 +58,18 @@ public static class ResultsTable
     public static async IAsyncEnumerable<ResultRow> ReadAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ScoreColumns? scores = null;
+        var windows = false;
         var line = 0;
         await foreach (var fields in TsvTable.ReadAsync(path, cancellationToken))
         {
             if (line++ == 0)
             {
                 scores = ParseHeader(path, string.Join('\t', fields));
+                windows = fields is [_, _, _, WindowsColumn];
                 continue;
             }
 
-            var width = scores is null ? 3 : 4 + scores.ClassNames.Count;
+            var width = scores is null ? windows ? 4 : 3 : 4 + scores.ClassNames.Count;
             if (fields.Length != width)
             {
                 throw new InvalidDataException($"{path}: line {line} has {fields.Length} fields where the header has {width}.");
@@ -80,7 +85,8 @@ public static class ResultsTable
                     _ => throw new InvalidDataException($"{path}: line {line} has truncated '{fields[2]}', not true or false."),
                 },
                 scores is null ? null : fields[3],
-                scores is null ? null : [.. fields.Skip(4).Select(f => float.Parse(f, NumberStyles.Float, CultureInfo.InvariantCulture))]);
+                scores is null ? null : [.. fields.Skip(4).Select(f => float.Parse(f, NumberStyles.Float, CultureInfo.InvariantCulture))],
+                windows ? int.Parse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture) : 1);
         }
 
         if (line == 0)

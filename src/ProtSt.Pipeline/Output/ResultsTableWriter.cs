@@ -9,18 +9,25 @@ internal sealed class ResultsTableWriter : IAsyncDisposable
 {
     private readonly StreamWriter _writer;
     private readonly ScoreColumns? _scores;
+    private readonly bool _windows;
     private readonly StringBuilder _line = new();
 
-    private ResultsTableWriter(StreamWriter writer, ScoreColumns? scores)
+    private ResultsTableWriter(StreamWriter writer, ScoreColumns? scores, bool windows = false)
     {
         _writer = writer;
         _scores = scores;
+        _windows = windows;
     }
 
-    public static ResultsTableWriter Create(string directory, ScoreColumns? scores)
+    public static ResultsTableWriter Create(string directory, ScoreColumns? scores, bool windows = false)
     {
         CheckClassNames(scores);
-        return new(TsvTable.Create(ResultsTable.PathIn(directory), ResultsTable.Header(scores), 1 << 16), scores);
+        if (windows && scores is not null)
+        {
+            throw new ArgumentException("A windowed table has no score columns: windows give embeddings only.", nameof(windows));
+        }
+
+        return new(TsvTable.Create(ResultsTable.PathIn(directory), ResultsTable.Header(scores, windows), 1 << 16), scores, windows);
     }
 
     /// <summary>Continues the table at <paramref name="length"/> bytes; refuses a table whose header another job wrote.</summary>
@@ -41,11 +48,15 @@ internal sealed class ResultsTableWriter : IAsyncDisposable
     /// The line for a row, or an exception when the row does not fit the table; kept apart from <see cref="WriteLineAsync"/>
     /// so a sink can check every file's row before it writes any.
     /// </summary>
-    public string Format(string id, int length, bool truncated, float[]? scores)
+    public string Format(string id, int length, bool truncated, float[]? scores, int windows = 1)
     {
         TsvTable.CheckField(id, "Id");
         _line.Clear();
         _line.Append(id).Append('\t').Append(length.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(truncated ? "true" : "false");
+        if (_windows)
+        {
+            _line.Append('\t').Append(windows.ToString(CultureInfo.InvariantCulture));
+        }
         if (_scores is not null)
         {
             if (scores is null || scores.Length != _scores.ClassNames.Count)

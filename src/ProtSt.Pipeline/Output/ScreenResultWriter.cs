@@ -19,6 +19,9 @@ public sealed class ScreenResultWriter : IAsyncDisposable
     /// <summary>The Parquet files this sink writes, one schema per file: what an assembler concatenates row group by row group.</summary>
     public static readonly IReadOnlyList<string> ParquetFiles = [EmbeddingsTable.FileName];
 
+    /// <summary>The Parquet files a part holds only when its job asked for them (<c>--include</c>); assembled when the parts have them.</summary>
+    public static readonly IReadOnlyList<string> OptionalParquetFiles = [ResiduesTable.FileName, ContactsTable.FileName];
+
     /// <summary>Rows per Parquet row group between checkpoints.</summary>
     public const int DefaultRowGroupSize = 4096;
 
@@ -26,14 +29,15 @@ public sealed class ScreenResultWriter : IAsyncDisposable
     private readonly FailuresTableWriter _failures;
     private readonly EmbeddingParquetWriter _embeddings;
 
-    public ScreenResultWriter(string directory, ScoreColumns? scores = null, bool withFeature = false, int rowGroupSize = DefaultRowGroupSize)
+    public ScreenResultWriter(
+        string directory, ScoreColumns? scores = null, bool withFeature = false, int rowGroupSize = DefaultRowGroupSize, IReadOnlyList<string>? vectorColumns = null, bool windows = false)
     {
         // The class names are checked before the folder is made, so a refused header leaves nothing behind.
         ResultsTableWriter.CheckClassNames(scores);
         OutputFolder.Create(directory);
-        _results = ResultsTableWriter.Create(directory, scores);
+        _results = ResultsTableWriter.Create(directory, scores, windows);
         _failures = FailuresTableWriter.Create(directory);
-        _embeddings = new EmbeddingParquetWriter(EmbeddingsTable.PathIn(directory), rowGroupSize, withFeature);
+        _embeddings = new EmbeddingParquetWriter(EmbeddingsTable.PathIn(directory), rowGroupSize, withFeature, vectorColumns);
     }
 
     private ScreenResultWriter(string directory, ScreenFilesCheckpoint checkpoint, ScoreColumns? scores, bool withFeature, int rowGroupSize)
@@ -67,13 +71,21 @@ public sealed class ScreenResultWriter : IAsyncDisposable
     public ValueTask WriteAsync(string id, int length, bool truncated, ReadOnlyMemory<float> embedding, CancellationToken cancellationToken) =>
         WriteAsync(id, length, truncated, embedding, ReadOnlyMemory<float>.Empty, null, cancellationToken);
 
+    public ValueTask WriteAsync(
+        string id, int length, bool truncated, ReadOnlyMemory<float> embedding, ReadOnlyMemory<float> feature, float[]? scores, CancellationToken cancellationToken) =>
+        WriteAsync(id, length, truncated, embedding, feature, scores, null, 1, cancellationToken);
+
+    /// <summary>
+    /// Writes one row; <paramref name="vectors"/> fills the further embedding columns the sink was created with
+    /// (<c>mean_&lt;k&gt;</c>, <c>bos_&lt;k&gt;</c>), <paramref name="windows"/> its windows column when it has one.
+    /// </summary>
     public async ValueTask WriteAsync(
-        string id, int length, bool truncated, ReadOnlyMemory<float> embedding, ReadOnlyMemory<float> feature, float[]? scores, CancellationToken cancellationToken)
+        string id, int length, bool truncated, ReadOnlyMemory<float> embedding, ReadOnlyMemory<float> feature, float[]? scores, IReadOnlyList<float[]>? vectors, int windows, CancellationToken cancellationToken)
     {
-        var line = _results.Format(id, length, truncated, scores);
+        var line = _results.Format(id, length, truncated, scores, windows);
 
         // The Parquet row first: it validates the vectors, so a refused row leaves no line behind in the table either.
-        await _embeddings.WriteAsync(id, embedding, feature, cancellationToken);
+        await _embeddings.WriteAsync(id, embedding, feature, vectors, cancellationToken);
         await _results.WriteLineAsync(line, cancellationToken);
         Rows++;
     }

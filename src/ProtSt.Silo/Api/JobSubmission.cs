@@ -7,7 +7,8 @@ namespace ProtSt.Silo.Api;
 /// <summary>
 /// The body of <c>POST /api/jobs</c>: what <c>protst screen --detach</c> would submit. Input, output and model are
 /// paths on the silos; task, labels, invalid-record policy, layout, priority and device limit are optional (the model's
-/// task, ProtST's locations, fail, assembled, 1, every device). Multi-word fields are snake_case, as documented (the
+/// task, ProtST's locations, fail, assembled, 1, every device); include, layers, long and window_residues are
+/// <c>--include</c> and its companions as words (<see cref="Extraction.Parse"/>), absent for the mean embedding only. Multi-word fields are snake_case, as documented (the
 /// web defaults would bind only camelCase and silently drop <c>on_invalid</c> and the like).
 /// </summary>
 public sealed record JobSubmission(
@@ -21,7 +22,11 @@ public sealed record JobSubmission(
     [property: JsonPropertyName("on_invalid")] string? OnInvalid = null,
     [property: JsonPropertyName("output_layout")] string? OutputLayout = null,
     int? Priority = null,
-    [property: JsonPropertyName("max_devices")] int? MaxDevices = null)
+    [property: JsonPropertyName("max_devices")] int? MaxDevices = null,
+    string? Include = null,
+    string? Layers = null,
+    string? Long = null,
+    [property: JsonPropertyName("window_residues")] int? WindowResidues = null)
 {
     /// <summary>
     /// The job's spec with this silo's shard settings, or the reason the body is not a job. Its token budget per batch
@@ -49,10 +54,20 @@ public sealed record JobSubmission(
             return (null, sharing);
         }
 
+        Extraction? extraction = null;
+        if (Include is not null || Layers is not null || Long is not null || WindowResidues is not null)
+        {
+            (extraction, var problem) = Extraction.Parse(Include, Layers, Long, WindowResidues);
+            if (problem is not null)
+            {
+                return (null, problem);
+            }
+        }
+
         return (new JobSpec(
             "screen", Input, Output, Model, Task, Labels, JobChoices.LabelDescriptions(LabelField), PromptTemplate ?? Pipeline.LabelSet.DefaultTemplate,
             JobChoices.FailOnInvalid(OnInvalid), false, JobChoices.Layout(OutputLayout),
             options.ShardSize, 0, options.MaxBatchSize, options.MaxShardsInFlight,
-            Priority ?? JobSharing.DefaultPriority, MaxDevices ?? 0), null);
+            Priority ?? JobSharing.DefaultPriority, MaxDevices ?? 0, Extract: extraction), null);
     }
 }

@@ -3,8 +3,8 @@ using ProtSt.Pipeline;
 namespace ProtSt.Grains.Jobs.Parts;
 
 /// <summary>
-/// Assembles a finished job's parts, in shard order, into results.tsv, failures.tsv and embeddings.parquet in the
-/// output folder: the TSV files by copying each part's lines after its header, the Parquet file by copying row groups.
+/// Assembles a finished job's parts, in shard order, into results.tsv, failures.tsv and embeddings.parquet (and
+/// residues.parquet, contacts.parquet when the job asked for them) in the output folder: the TSV files by copying each part's lines after its header, the Parquet file by copying row groups.
 /// Each file is written under a temporary name and renamed, so an assembled file is whole or absent.
 /// </summary>
 public static class PartAssembler
@@ -25,7 +25,7 @@ public static class PartAssembler
             await ConcatenateTextAsync(parts, name, output, cancellationToken);
         }
 
-        foreach (var name in ScreenResultWriter.ParquetFiles)
+        foreach (var name in ScreenResultWriter.ParquetFiles.Concat(ScreenResultWriter.OptionalParquetFiles.Where(n => File.Exists(Path.Combine(parts[0], n)))))
         {
             var target = Path.Combine(output, name);
             var temporary = target + ".assembling";

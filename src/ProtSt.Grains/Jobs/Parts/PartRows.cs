@@ -14,7 +14,7 @@ public static class PartRows
             if (ids.Contains(result.Id))
             {
                 rows[result.Id] = new ShardRow(
-                    result.Id, result.Length, result.Truncated, embedding.Embedding, null, embedding.Feature, withScores ? result.Scores ?? [] : null);
+                    result.Id, result.Length, result.Truncated, embedding.Embedding, null, embedding.Feature, withScores ? result.Scores ?? [] : null, Windows: result.Windows);
             }
         }
 

@@ -87,8 +87,8 @@ public sealed class ExtractionTests(ITestOutputHelper output)
         JobSpec Spec(string include, string longProteins, string? task = null) =>
             new("screen", fasta, scratch.Combine("c"), model, task, null, false, "{}", true, false, OutputLayout.Assembled, 8, 0, 8, 1, Extract: Extraction.Parse(include, null, longProteins, null).Extraction);
         var contacts = Assert.Throws<RequestRefusedException>(() => ExtractionCheck.Resolve(Spec("contacts", "truncate"), folder));
-        Assert.StartsWith("--include contacts: the model folder", contacts.Message, StringComparison.Ordinal);
-        Assert.Contains("has no contact head", contacts.Message, StringComparison.Ordinal);
+        Assert.StartsWith("--include/--layers: ", contacts.Message, StringComparison.Ordinal);
+        Assert.Contains("its checkpoint has no contact head", contacts.Message, StringComparison.Ordinal);
         Assert.Equal([2], ExtractionCheck.Resolve(Spec("mean", "window"), folder)!.ResolvedLayers());
         Assert.Equal("contacts need the whole protein in one pass; use long truncate with contacts", Extraction.Parse("contacts", null, "window", null).Problem);
         Assert.Equal([0, 1, 2], Extraction.Parse("bos", "all", null, null).Extraction!.Resolve(2).ResolvedLayers());

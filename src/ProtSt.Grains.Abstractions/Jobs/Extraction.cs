@@ -146,6 +146,13 @@ public sealed record Extraction(
             kinds |= OutputKind.Layers;
         }
 
+        // Other layers' states (per residue, and <cls> at position 0) come in the per-layer slot only when residues
+        // are asked for as well; without it a layer request gives its means alone.
+        if (!onlyLast && states)
+        {
+            kinds |= OutputKind.Residues;
+        }
+
         if (Include.HasFlag(ExtractionParts.Contacts))
         {
             kinds |= OutputKind.Contacts;

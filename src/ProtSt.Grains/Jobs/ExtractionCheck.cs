@@ -8,12 +8,6 @@ namespace ProtSt.Grains.Jobs;
 /// </summary>
 public static class ExtractionCheck
 {
-    /// <summary>
-    /// The graph a model folder holds when it can give contacts (the plain-attention graph with the checkpoint's
-    /// <c>contact_head.regression</c>); the model converter names it.
-    /// </summary>
-    public const string ContactsGraphFile = "contacts.onnx";
-
     /// <summary>The job's extraction numbered for <paramref name="folder"/>'s model, or null when it asks for nothing beyond the mean embedding.</summary>
     public static Extraction? Resolve(JobSpec spec, ModelFolder folder)
     {
@@ -33,10 +27,13 @@ public static class ExtractionCheck
             throw new RequestRefusedException($"--layers: {e.Message}", e);
         }
 
-        if (resolved.WantsContacts() && !HasContactHead(folder))
+        try
         {
-            throw new RequestRefusedException(
-                $"--include contacts: the model folder '{folder.Directory}' has no contact head (no {ContactsGraphFile}); contacts need an ESM checkpoint with contact_head.regression, converted with its contacts graph.");
+            folder.CheckOutputs(resolved.Outputs());
+        }
+        catch (UnsupportedOutputException e)
+        {
+            throw new RequestRefusedException($"--include/--layers: {e.Message}", e);
         }
 
         if (resolved.Long == LongProteins.Window && folder.Manifest.Kind != ModelKind.Encoder && spec.Task != JobChoices.Embed)
@@ -47,6 +44,4 @@ public static class ExtractionCheck
 
         return resolved;
     }
-
-    private static bool HasContactHead(ModelFolder folder) => File.Exists(Path.Combine(folder.EncoderDirectory, ContactsGraphFile));
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using ProtSt.Client;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
+using ProtSt.Grains.Online;
 using ProtSt.Grains.Security;
 using ProtSt.Model.Hub;
 using ProtSt.Model.Inference;
@@ -74,6 +75,9 @@ internal sealed class CliConfiguration
     public MonitoringOptions Monitoring => Bind<MonitoringOptions>(MonitoringOptions.SectionName);
 
     public SecurityOptions Security => Bind<SecurityOptions>(SecurityOptions.SectionName);
+
+    /// <summary>The online endpoints' model names, batching window and bounds.</summary>
+    public ServingOptions Serving => Bind<ServingOptions>(ServingOptions.SectionName);
 
     public HubOptions Hub => Bind<HubOptions>(HubOptions.SectionName);
 

@@ -1,5 +1,6 @@
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
+using ProtSt.Grains.Online;
 using ProtSt.Grains.Security;
 using ProtSt.Silo.Monitoring;
 
@@ -25,4 +26,7 @@ public sealed record SiloHostOptions
 
     /// <summary>How jobs coordinated on this silo retry shards, watch silos and size their window (the <c>Screen</c> section).</summary>
     public ScreenOptions Screen { get; init; } = new();
+
+    /// <summary>The online endpoints' model names, batching window and bounds (the <c>Serving</c> section).</summary>
+    public ServingOptions Serving { get; init; } = new();
 }

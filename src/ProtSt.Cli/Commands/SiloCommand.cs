@@ -61,6 +61,7 @@ internal static class SiloCommand
                 Monitoring = configuration.Monitoring,
                 Security = configuration.Security,
                 Screen = configuration.Screen,
+                Serving = configuration.Serving,
             });
             await app.StartAsync(ct);
             var addresses = SiloHost.Addresses(app);

@@ -18,6 +18,7 @@ return name switch
     "gpu-screen" => await GpuScreenBenchmark.RunAsync(args[1..]),
     "cpu-devices" => await CpuDevicesBenchmark.RunAsync(args[1..]),
     "fair-share" => await FairShareBenchmark.RunAsync(args[1..]),
+    "online-load" => await OnlineLoadBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -32,5 +33,6 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- gpu-screen --model DIR --fasta PATH [--accelerator cpu|cuda] [--max-tokens N] [--peak-tflops 790] [--sequences N] [--label NAME] [--out FILE.tsv]   (bench/gpu/run.sh drives it)");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- cpu-devices [--sequences N] [--devices N] [--repeats N] [--fasta PATH]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- fair-share [--silos 2] [--devices-per-silo 2] [--small 300] [--large 6000] [--weight 3] [--us-per-token 50] [--width 64]");
+    Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- online-load [--clients 1,4,16] [--requests 200] [--seconds 10] [--sequences 64] [--screen-records 6000] [--threads 1] [--demo]");
     return 2;
 }

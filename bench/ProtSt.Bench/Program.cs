@@ -21,6 +21,7 @@ return name switch
     "fair-share" => await FairShareBenchmark.RunAsync(args[1..]),
     "extraction" => await ExtractionBenchmark.RunAsync(args[1..]),
     "results-view" => await ResultsViewBenchmark.RunAsync(args[1..]),
+    "online-load" => await OnlineLoadBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -38,5 +39,6 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- extraction [--sequences N] [--repeats N] [--mean-only] [--max-tokens N] [--fasta PATH] [--accelerator cpu|cuda]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- fair-share [--silos 2] [--devices-per-silo 2] [--small 300] [--large 6000] [--weight 3] [--us-per-token 50] [--width 64]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- results-view [--rows 1000000] [--classes 10] [--width 1280] [--map-rows 20000] [--pages 200]");
+    Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- online-load [--clients 1,4,16] [--requests 200] [--seconds 10] [--sequences 64] [--screen-records 6000] [--threads 1] [--demo]");
     return 2;
 }

@@ -4,6 +4,7 @@ using ProtSt.Client;
 using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
+using ProtSt.Grains.Online;
 using ProtSt.Grains.Security;
 using ProtSt.Model.Hub;
 using ProtSt.Model.Inference;
@@ -78,6 +79,8 @@ internal sealed class CliConfiguration
 
     /// <summary>Mutual TLS between silos and of clients, read by <c>protst silo</c> and every <c>--cluster</c> client.</summary>
     public ClusterTlsOptions Tls => Bind<ClusterTlsOptions>(ClusterTlsOptions.SectionName);
+    /// <summary>The online endpoints' model names, batching window and bounds.</summary>
+    public ServingOptions Serving => Bind<ServingOptions>(ServingOptions.SectionName);
 
     public HubOptions Hub => Bind<HubOptions>(HubOptions.SectionName);
 

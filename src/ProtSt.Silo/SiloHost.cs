@@ -16,11 +16,12 @@ using ProtSt.Grains.Security;
 using ProtSt.Silo.Api;
 using ProtSt.Silo.Membership;
 using ProtSt.Silo.Monitoring;
+using ProtSt.Silo.Online;
 using ProtSt.Silo.Security;
 
 namespace ProtSt.Silo;
 
-/// <summary>Builds the silo host: one ASP.NET Core application carrying the silo, the job view, /metrics, /api/jobs, /dashboard, /healthz and /readyz.</summary>
+/// <summary>Builds the silo host: one ASP.NET Core application carrying the silo, the job view, /metrics, /api/jobs, the online endpoints (/v1/embeddings, /embed, /v1/zero-shot, /v1/models), /dashboard, /healthz and /readyz.</summary>
 public static class SiloHost
 {
     /// <summary>Orleans' own instruments, exported beside ours.</summary>
@@ -73,6 +74,7 @@ public static class SiloHost
 
             silo.AddProtSt(options.Devices, options.Security, options.Cluster is { Length: > 0 } ? options.Cluster : null);
             silo.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Screen));
+            silo.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Serving));
             silo.AddDashboard();
         });
 
@@ -82,6 +84,8 @@ public static class SiloHost
         builder.Services.AddSingleton<SiloReadiness>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = node.ShutdownTimeout);
         builder.Services.AddSingleton<ProtStMetrics>();
+        builder.Services.AddSingleton<OnlineModels>();
+        builder.Services.AddSingleton<OnlineAdmission>();
         builder.Services.AddHostedService<MetricsRefresher>();
         builder.Services.AddHostedService<ViewRegistrar>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
@@ -106,6 +110,7 @@ public static class SiloHost
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapJobView();
         app.MapJobApi();
+        app.MapOnlineApi();
         app.MapGet("/healthz", () => Results.Ok("ok"));
         app.MapGet("/readyz", async (SiloReadiness readiness, CancellationToken cancellationToken) =>
         {

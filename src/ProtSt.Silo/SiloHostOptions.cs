@@ -1,6 +1,7 @@
 using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
+using ProtSt.Grains.Online;
 using ProtSt.Grains.Security;
 using ProtSt.Silo.Monitoring;
 
@@ -29,4 +30,6 @@ public sealed record SiloHostOptions
 
     /// <summary>Mutual TLS on the silo-to-silo and gateway ports (the <c>Tls</c> section); off unless a certificate is configured.</summary>
     public ClusterTlsOptions Tls { get; init; } = new();
+    /// <summary>The online endpoints' model names, batching window and bounds (the <c>Serving</c> section).</summary>
+    public ServingOptions Serving { get; init; } = new();
 }

@@ -130,6 +130,30 @@ public sealed class DeviceSchedulerTests
         Assert.False(scheduler.TryDequeue(out _));
     }
 
+    [Fact]
+    public void Online_batches_go_before_queued_job_batches_after_urgent_items_and_in_arrival_order()
+    {
+        var scheduler = new DeviceScheduler<Batch>(DeviceScheduling.Fair);
+        for (var i = 0; i < 5; i++)
+        {
+            scheduler.Enqueue("screen", 1000, 100, new Batch("screen", i, 100));
+        }
+
+        // The screen's first batch is on the device (dequeued) when the online requests arrive: it is not interrupted.
+        Assert.True(scheduler.TryDequeue(out var running));
+        Assert.Equal(("screen", 0), (running.Job, running.Number));
+        scheduler.EnqueueOnline(new Batch("online", 10, 100));
+        scheduler.EnqueueOnline(new Batch("online", 11, 100));
+        scheduler.EnqueueUrgent(new Batch("text", 12, 0));
+
+        Assert.Equal([12, 10, 11, 1, 2, 3, 4], Drain(scheduler, 7).Select(b => b.Number));
+        Assert.Equal(0, scheduler.Count);
+
+        scheduler.Enqueue("screen", 1, 100, new Batch("screen", 20, 100));
+        scheduler.EnqueueOnline(new Batch("online", 21, 100));
+        Assert.Equal([21, 20], scheduler.TakeAll().Select(b => b.Number));
+    }
+
     // Each job keeps four batches waiting (as a shard keeps batches in flight); every served batch is replaced by the
     // job's next one, so both are backlogged throughout.
     private static List<Batch> Backlogged(DeviceScheduling mode, params (string Job, int Weight, Func<int, long> Cost)[] jobs)

@@ -62,6 +62,7 @@ internal static class SiloCommand
                 Security = configuration.Security,
                 Screen = configuration.Screen,
                 Tls = configuration.Tls,
+                Serving = configuration.Serving,
             });
             await app.StartAsync(ct);
             var addresses = SiloHost.Addresses(app);

@@ -8,4 +8,7 @@ namespace ProtSt.Grains;
 public interface IEncoderGrain : IGrainWithIntegerKey
 {
     Task<EncodeResult> EncodeAsync(EncodeRequest request);
+
+    /// <summary>Embeds prompts with a zero-shot model's text tower on a device of the cluster (served before queued batches).</summary>
+    Task<TextEmbeddingResult> EmbedTextAsync(TextEmbeddingRequest request);
 }

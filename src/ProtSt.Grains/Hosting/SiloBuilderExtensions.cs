@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using ProtSt.Grains.Inference;
+using ProtSt.Grains.Online;
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Jobs.Figures;
 using ProtSt.Grains.Placement;
@@ -38,6 +39,12 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(s => s.GetRequiredService<DevicePreload>());
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<BatchRouter>();
+
+        // Online requests on this silo share device batches through one batcher (the host binds Serving; tests take the defaults).
+        builder.Services.AddOptions<ServingOptions>();
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<OnlineMetrics>();
+        builder.Services.AddSingleton<OnlineBatcher>();
         builder.Services.AddSingleton<DeviceDrain>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, JobWaker>();
         builder.Services.AddOptions<ScreenOptions>().BindConfiguration(ScreenOptions.SectionName);

@@ -58,7 +58,7 @@ public sealed class BatchRouter(
             }
         }
 
-        var computed = await ComputeDistinctAsync(work, tokenizer, distinct, cancellationToken);
+        var (computed, busy) = await ComputeDistinctAsync(work, tokenizer, distinct, cancellationToken);
         for (var i = 0; i < results.Length; i++)
         {
             if (results[i] is null)
@@ -69,15 +69,15 @@ public sealed class BatchRouter(
             }
         }
 
-        return new RoutedResult([.. results.Select(r => r!)], distinct.Count);
+        return new RoutedResult([.. results.Select(r => r!)], distinct.Count, busy);
     }
 
-    private async Task<Computed[]> ComputeDistinctAsync(RoutedWork work, EsmTokenizer tokenizer, List<EncodedSequence> distinct, CancellationToken cancellationToken)
+    private async Task<(Computed[] Result, TimeSpan Busy)> ComputeDistinctAsync(RoutedWork work, EsmTokenizer tokenizer, List<EncodedSequence> distinct, CancellationToken cancellationToken)
     {
         var result = new Computed[distinct.Count];
         if (distinct.Count == 0)
         {
-            return result;
+            return (result, TimeSpan.Zero);
         }
 
         var devices = JobDevices.Choose(work.JobId, await deviceList.GetDevicesAsync(cancellationToken), work.MaxDevices);
@@ -86,7 +86,7 @@ public sealed class BatchRouter(
             throw new InvalidOperationException("No devices are registered in the cluster; start a silo with at least one device.");
         }
 
-        var routing = new Routing(work, tokenizer, distinct, result, new ConcurrentDictionary<string, int>(devices.Select(d => KeyValuePair.Create(d, 0))));
+        var routing = new Routing(work, tokenizer, distinct, result, new ConcurrentDictionary<string, int>(devices.Select(d => KeyValuePair.Create(d, 0))), new BusyTime());
         var planner = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = TokensPerBatch(work, devices), MaxBatchSize = work.MaxBatchSize });
 
         // Two batches in flight per device keep each device fed while the previous result travels back.
@@ -107,7 +107,7 @@ public sealed class BatchRouter(
             }
         });
         await Task.WhenAll(tasks);
-        return result;
+        return (result, TimeSpan.FromTicks(Interlocked.Read(ref routing.Busy.Ticks)));
     }
 
     // The budget of the devices the batches go to (the smallest among them, so any of them can take any batch), capped
@@ -153,6 +153,8 @@ public sealed class BatchRouter(
             routing.Result[indices[row]] = new Computed(output.Outputs, row, null);
         }
 
+        Interlocked.Add(ref routing.Busy.Ticks, output.Busy.Ticks);
+
         figures.Add(work.JobId, new BatchReport(output.DeviceKey, members.Count, members.Sum(m => (long)m.ResidueCount), batch.RealTokens, batch.PaddedTokens, output.Busy, output.Accelerator));
     }
 
@@ -174,7 +176,7 @@ public sealed class BatchRouter(
             try
             {
                 return await grains.GetGrain<IDeviceGrain>(device)
-                    .RunAsync(new DeviceBatch(work.JobId, work.ModelDirectory, batch.InputIds, batch.AttentionMask, batch.BatchSize, batch.SequenceLength, work.Priority, work.Outputs));
+                    .RunAsync(new DeviceBatch(work.JobId, work.ModelDirectory, batch.InputIds, batch.AttentionMask, batch.BatchSize, batch.SequenceLength, work.Priority, work.Outputs, work.Online));
             }
             catch (Exception e) when (attempt < MaxAttempts && (e is not DeviceFailedException || ++deviceFailures < deviceFailuresAllowed))
             {
@@ -245,7 +247,13 @@ public sealed class BatchRouter(
         : new InvalidOperationException($"Every device available to this shard has failed; the last error: {last.Message}", last);
 
     /// <summary>One call's state: its work, its distinct sequences and their results, and the load it put on each device.</summary>
-    private sealed record Routing(RoutedWork Work, EsmTokenizer Tokenizer, List<EncodedSequence> Distinct, Computed[] Result, ConcurrentDictionary<string, int> Load);
+    private sealed record Routing(RoutedWork Work, EsmTokenizer Tokenizer, List<EncodedSequence> Distinct, Computed[] Result, ConcurrentDictionary<string, int> Load, BusyTime Busy);
+
+    /// <summary>The devices' computing time summed over a call's batches, added to from the batches' tasks.</summary>
+    private sealed class BusyTime
+    {
+        public long Ticks;
+    }
 
     /// <summary>One distinct sequence's row of its batch's outputs, or the device error it failed with alone.</summary>
     private readonly record struct Computed(BatchOutputs? Outputs, int Row, string? DeviceError);

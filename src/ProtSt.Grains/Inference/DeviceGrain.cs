@@ -41,7 +41,15 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
         }
 
         var work = new Work<DeviceBatchResult>(() => ServeBatchAsync(batch));
-        _queue.Enqueue(batch.JobId, batch.Weight, (long)batch.BatchSize * batch.SequenceLength, work);
+        if (batch.Online)
+        {
+            _queue.EnqueueOnline(work);
+        }
+        else
+        {
+            _queue.Enqueue(batch.JobId, batch.Weight, (long)batch.BatchSize * batch.SequenceLength, work);
+        }
+
         Serve();
         return work.Result;
     }

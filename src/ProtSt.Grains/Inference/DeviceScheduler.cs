@@ -7,16 +7,19 @@ namespace ProtSt.Grains.Inference;
 /// virtual time that a served batch advances by its cost (padded tokens) over the job's weight; the device serves the
 /// waiting job with the smallest virtual time (ties in arrival order), FIFO within a job. A job that starts waiting
 /// again starts at the device's current virtual time, so idle time banks no credit and a newcomer is served next.
-/// Urgent items (text embedding, preloading) go before every batch. Not thread-safe: one grain owns it.
+/// Urgent items (text embedding, preloading) go before every batch, then online batches (callers waiting on an HTTP
+/// request, FIFO), then the jobs' batches: a running batch is never interrupted, so an online batch waits at most for
+/// the one on the device. Not thread-safe: one grain owns it.
 /// </summary>
 internal sealed class DeviceScheduler<T>(DeviceScheduling mode)
 {
     private readonly Dictionary<string, Flow> _flows = new(StringComparer.Ordinal);
     private readonly Queue<T> _urgent = new();
+    private readonly Queue<T> _online = new();
     private double _virtualTime;
     private long _arrivals;
 
-    /// <summary>Items waiting, urgent ones included.</summary>
+    /// <summary>Items waiting, urgent and online ones included.</summary>
     public int Count { get; private set; }
 
     /// <summary>Queues one batch of <paramref name="job"/> costing <paramref name="cost"/> (padded tokens); weights below 1 count as 1.</summary>
@@ -45,10 +48,17 @@ internal sealed class DeviceScheduler<T>(DeviceScheduling mode)
         Count++;
     }
 
+    /// <summary>Queues an online batch: served after urgent items and before every job's batch (FIFO among online batches).</summary>
+    public void EnqueueOnline(T item)
+    {
+        _online.Enqueue(item);
+        Count++;
+    }
+
     /// <summary>The next item to serve, if any.</summary>
     public bool TryDequeue([MaybeNullWhen(false)] out T item)
     {
-        if (_urgent.TryDequeue(out item))
+        if (_urgent.TryDequeue(out item) || _online.TryDequeue(out item))
         {
             Count--;
             return true;
@@ -78,11 +88,13 @@ internal sealed class DeviceScheduler<T>(DeviceScheduling mode)
         return true;
     }
 
-    /// <summary>Takes every waiting item out (a device leaving refuses them), urgent ones first.</summary>
+    /// <summary>Takes every waiting item out (a device leaving refuses them), urgent ones first, then online ones.</summary>
     public List<T> TakeAll()
     {
         var all = new List<T>(_urgent);
+        all.AddRange(_online);
         _urgent.Clear();
+        _online.Clear();
         foreach (var entry in _flows.Values.SelectMany(f => f.Queue).OrderBy(e => e.Arrival))
         {
             all.Add(entry.Item);

@@ -9,6 +9,7 @@ public sealed class ModelCatalog
 {
     private readonly ConcurrentDictionary<string, Lazy<ModelFolder>> _folders = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<EsmTokenizer>> _tokenizers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<PromptTokenizer>> _promptTokenizers = new(StringComparer.Ordinal);
 
     /// <summary>The folder's manifest (hashes are verified where the sessions open, not here).</summary>
     public ModelFolder Folder(string modelDirectory) =>
@@ -20,4 +21,10 @@ public sealed class ModelCatalog
         _tokenizers.GetOrAdd(
             Path.GetFullPath(modelDirectory),
             path => new Lazy<EsmTokenizer>(() => Folder(path).CreateTokenizer())).Value;
+
+    /// <summary>The text tower's tokenizer of a zero-shot model folder (its vocabulary read once).</summary>
+    public PromptTokenizer TextTokenizer(string modelDirectory) =>
+        _promptTokenizers.GetOrAdd(
+            Path.GetFullPath(modelDirectory),
+            path => new Lazy<PromptTokenizer>(() => Folder(path).CreatePromptTokenizer())).Value;
 }

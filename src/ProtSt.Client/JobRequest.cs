@@ -5,7 +5,7 @@ namespace ProtSt.Client;
 /// <summary>
 /// A job as a command asks for it: input file, output folder and model folder (made absolute here: the silos read
 /// and write them, so they must be paths every silo sees), the task and labels, the invalid-record policy, whether the
-/// input's labels are scored (eval), how the output is laid out, and how the job shares the devices (<see cref="JobSharing"/>).
+/// input's labels are scored (eval), how the output is laid out, how the job shares the devices (<see cref="JobSharing"/>), and whether it may replace another finished job's results.
 /// </summary>
 public sealed record JobRequest(
     string Kind,
@@ -20,4 +20,5 @@ public sealed record JobRequest(
     bool ScoreLabels = false,
     OutputLayout Layout = OutputLayout.Assembled,
     int Priority = JobSharing.DefaultPriority,
-    int MaxDevices = 0);
+    int MaxDevices = 0,
+    bool Overwrite = false);

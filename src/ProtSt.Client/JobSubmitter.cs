@@ -29,7 +29,8 @@ public static class JobSubmitter
         options.MaxBatchSize,
         options.MaxShardsInFlight,
         request.Priority,
-        request.MaxDevices);
+        request.MaxDevices,
+        Overwrite: request.Overwrite);
 
     /// <summary>Hands the job to the cluster; the silo that takes it checks that it can read the input and write the output.</summary>
     public static Task<JobStatus> SubmitAsync(IGrainFactory grains, string jobId, JobSpec spec, TimeSpan callTimeout, CancellationToken cancellationToken) =>

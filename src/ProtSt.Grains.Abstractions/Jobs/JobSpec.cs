@@ -10,6 +10,7 @@ namespace ProtSt.Grains;
 /// device's fair queue, <see cref="MaxDevices"/> caps how many devices it uses, 0 for all). <see cref="MaxTokensPerBatch"/>
 /// caps the token budget of its batches, 0 (what clients send) for the budget of the devices that run them;
 /// <see cref="Outputs"/> is what each record's batch produces (null: <see cref="OutputRequest.Default"/>).
+/// <see cref="Overwrite"/> lets the job replace the results of another, finished job (or a non-empty folder that is no job's).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record JobSpec(
@@ -30,4 +31,5 @@ public sealed record JobSpec(
     [property: Id(14)] int MaxShardsInFlight,
     [property: Id(15)] int Priority = JobSharing.DefaultPriority,
     [property: Id(16)] int MaxDevices = 0,
-    [property: Id(17)] OutputRequest? Outputs = null);
+    [property: Id(17)] OutputRequest? Outputs = null,
+    [property: Id(18)] bool Overwrite = false);

@@ -43,7 +43,14 @@ public static class SiloHost
         var builder = WebApplication.CreateBuilder(args ?? []);
         var node = options.Node;
         builder.WebHost.UseUrls(node.Urls);
-        builder.Logging.AddProtStConsole();
+        if (options.LogFile is { } logFile)
+        {
+            builder.Logging.AddProtStFile(logFile);
+        }
+        else
+        {
+            builder.Logging.AddProtStConsole();
+        }
         builder.UseOrleans(silo =>
         {
             var siloPort = node.SiloPort > 0 ? node.SiloPort : LoopbackPorts.Free();

@@ -1,3 +1,4 @@
+using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Security;
@@ -25,4 +26,7 @@ public sealed record SiloHostOptions
 
     /// <summary>How jobs coordinated on this silo retry shards, watch silos and size their window (the <c>Screen</c> section).</summary>
     public ScreenOptions Screen { get; init; } = new();
+
+    /// <summary>Where the host logs instead of the console (the embedded silo of a command); null: stderr.</summary>
+    public FileLogSink? LogFile { get; init; }
 }

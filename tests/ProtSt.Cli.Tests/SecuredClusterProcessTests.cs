@@ -47,7 +47,7 @@ public sealed class SecuredClusterProcessTests
             Assert.Equal(1, keyless.ExitCode);
             Assert.Contains("error: this cluster requires its API key on every call (Security:ApiKey)", keyless.Error, StringComparison.Ordinal);
 
-            var elsewhere = await Protst.RunAsync("screen", "--cluster", cluster, "-i", fasta, "-m", outside, "-o", scratch.Combine("elsewhere-out"), "--config", keyed);
+            var elsewhere = await Protst.RunAsync("screen", "--cluster", cluster, "-i", fasta, "-m", outside, "-o", scratch.Combine("data", "elsewhere-out"), "--config", keyed);
             Assert.Equal(1, elsewhere.ExitCode);
             Assert.Contains("is outside every folder of Security:ModelRoots", elsewhere.Error, StringComparison.Ordinal);
 

@@ -148,8 +148,8 @@ internal static class ScreenCommand
 
         await using var connection = await JobConnection.OpenAsync(job.Cluster, configuration, job.Devices, ct);
         var jobId = job.ContinueJobId ?? JobSubmitter.NewId(job.Request.Kind);
-        var known = job.ContinueJobId is null ? null : await connection.Grains.GetGrain<IJobCoordinatorGrain>(jobId).GetStatusAsync().WaitAsync(client.ControlCallTimeout, ct);
-        _ = known ?? await JobSubmitter.SubmitAsync(connection.Grains, jobId, spec, client.ControlCallTimeout, ct);
+        var known = job.ContinueJobId is null ? null : await ClusterCall.RetryAsync(() => connection.Grains.GetGrain<IJobCoordinatorGrain>(jobId).GetStatusAsync(), client, $"looking up job {jobId}", ct);
+        _ = known ?? await JobSubmitter.SubmitAsync(connection.Grains, jobId, spec, client, ct);
         if (job.Detach)
         {
             Console.WriteLine($"job: {jobId}");

@@ -62,4 +62,10 @@ internal static class CliOptions
 
     /// <summary><c>--cluster</c>: the Redis address where a running cluster keeps its membership.</summary>
     public static Option<string?> ClusterOption(string description) => new("--cluster") { Description = description };
+
+    /// <summary>--overwrite: lets a job replace another finished job's results (or the files of a folder that is no job's).</summary>
+    public static Option<bool> Overwrite() => new("--overwrite")
+    {
+        Description = "Replace the results of a finished job in the output folder (or the files of a non-empty folder that is no job's); without it such a folder is refused. --resume continues an unfinished job instead.",
+    };
 }

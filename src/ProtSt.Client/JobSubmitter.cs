@@ -30,9 +30,13 @@ public static class JobSubmitter
         options.MaxShardsInFlight,
         request.Priority,
         request.MaxDevices,
-        Extract: request.Extract);
+        Extract: request.Extract,
+        Overwrite: request.Overwrite);
 
-    /// <summary>Hands the job to the cluster; the silo that takes it checks that it can read the input and write the output.</summary>
-    public static Task<JobStatus> SubmitAsync(IGrainFactory grains, string jobId, JobSpec spec, TimeSpan callTimeout, CancellationToken cancellationToken) =>
-        grains.GetGrain<IJobCoordinatorGrain>(jobId).SubmitAsync(spec).WaitAsync(callTimeout, cancellationToken);
+    /// <summary>
+    /// Hands the job to the cluster; the silo that takes it checks that it can read the input and write the output.
+    /// Submitting a known id again returns its status, so a call that met a dying silo is tried again (<see cref="ClusterCall"/>).
+    /// </summary>
+    public static Task<JobStatus> SubmitAsync(IGrainFactory grains, string jobId, JobSpec spec, JobClientOptions options, CancellationToken cancellationToken) =>
+        ClusterCall.RetryAsync(() => grains.GetGrain<IJobCoordinatorGrain>(jobId).SubmitAsync(spec), options, $"submitting job {jobId}", cancellationToken);
 }

@@ -44,7 +44,14 @@ public static class SiloHost
         var builder = WebApplication.CreateBuilder(args ?? []);
         var node = options.Node;
         builder.WebHost.UseUrls(node.Urls);
-        builder.Logging.AddProtStConsole();
+        if (options.LogFile is { } logFile)
+        {
+            builder.Logging.AddProtStFile(logFile);
+        }
+        else
+        {
+            builder.Logging.AddProtStConsole();
+        }
         builder.UseOrleans(silo =>
         {
             var siloPort = node.SiloPort > 0 ? node.SiloPort : LoopbackPorts.Free();
@@ -111,7 +118,7 @@ public static class SiloHost
         app.MapJobView();
         app.MapJobApi();
         app.MapOnlineApi();
-        app.MapGet("/healthz", () => Results.Ok("ok"));
+        app.MapMethods("/healthz", [HttpMethods.Get, HttpMethods.Head], () => Results.Ok("ok"));
         app.MapGet("/readyz", async (SiloReadiness readiness, CancellationToken cancellationToken) =>
         {
             var answer = await readiness.CheckAsync(cancellationToken);
@@ -187,6 +194,13 @@ public static class SiloHost
             throw new InvalidOperationException(
                 $"The host listens beyond loopback ({options.Node.Urls}), so its silo may open model folders only from configured roots: " +
                 $"set {SecurityOptions.ModelRootsName} (environment PROTST_Security__ModelRoots__0), or listen on 127.0.0.1.");
+        }
+
+        if (options.Security.DataRoots.All(string.IsNullOrWhiteSpace))
+        {
+            throw new InvalidOperationException(
+                $"The host listens beyond loopback ({options.Node.Urls}), so its silo may read job inputs and write job outputs only under configured roots: " +
+                $"set {SecurityOptions.DataRootsName} (environment PROTST_Security__DataRoots__0), or listen on 127.0.0.1.");
         }
     }
 

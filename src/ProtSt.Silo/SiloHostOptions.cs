@@ -32,4 +32,7 @@ public sealed record SiloHostOptions
     public ClusterTlsOptions Tls { get; init; } = new();
     /// <summary>The online endpoints' model names, batching window and bounds (the <c>Serving</c> section).</summary>
     public ServingOptions Serving { get; init; } = new();
+
+    /// <summary>Where the host logs instead of the console (the embedded silo of a command); null: stderr.</summary>
+    public FileLogSink? LogFile { get; init; }
 }

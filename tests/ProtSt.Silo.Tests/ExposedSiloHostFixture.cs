@@ -17,6 +17,12 @@ public sealed class ExposedSiloHostFixture : IAsyncLifetime
 
     public Uri Address { get; private set; } = null!;
 
+    /// <summary>The host's one data root: jobs read and write only under it.</summary>
+    public string DataRoot => _scratch.Combine("data");
+
+    /// <summary>The host's one model root.</summary>
+    public string ModelRoot => _scratch.Path;
+
     public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
 
     public async Task InitializeAsync()
@@ -25,7 +31,7 @@ public sealed class ExposedSiloHostFixture : IAsyncLifetime
         {
             Node = new SiloNodeOptions { Urls = "http://0.0.0.0:0" },
             Devices = new DeviceOptions { Count = 1, Inference = new InferenceOptions { IntraOpThreads = 1 } },
-            Security = new SecurityOptions { ApiKey = ApiKey, ModelRoots = [_scratch.Path] },
+            Security = new SecurityOptions { ApiKey = ApiKey, ModelRoots = [_scratch.Path], DataRoots = [DataRoot] },
         });
         await _app.StartAsync();
         Address = new UriBuilder("http", "127.0.0.1", new Uri(SiloHost.Addresses(_app)[0]).Port).Uri;

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using ProtSt.Grains;
 using ProtSt.Grains.Security;
+using ProtSt.Model.Tests.Support;
 using ProtSt.Silo.Api;
 using ProtSt.Silo.Security;
 
@@ -89,6 +91,59 @@ public sealed class HostSecurityTests(SiloHostFixture loopback, ExposedSiloHostF
         Assert.Equal(JobApiEndpoints.DoneEvent, Assert.Single(events).EventType);
     }
 
+    [Theory]
+    [InlineData("Key")]
+    [InlineData("KEY")]
+    public async Task The_key_in_any_case_leaves_the_address_in_one_redirect(string name)
+    {
+        using var http = exposed.Client();
+        using var response = await http.GetAsync(new Uri($"/?{name}={Key}&tab=jobs", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/?tab=jobs", response.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task The_health_probe_answers_head()
+    {
+        using var http = exposed.Client();
+        using var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/healthz"));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_job_outside_the_data_roots_is_refused_at_submit_and_creates_nothing()
+    {
+        using var http = exposed.Client();
+        http.DefaultRequestHeaders.Add(ApiKeyGate.HeaderName, Key);
+        Directory.CreateDirectory(exposed.DataRoot);
+        var model = Model.Demo.DemoModel.Ensure(Path.Combine(exposed.ModelRoot, "cache"));
+        var inside = Path.Combine(exposed.DataRoot, $"in-{Guid.NewGuid():N}.fasta");
+        await File.WriteAllTextAsync(inside, ">a\nMKV\n");
+        using var outsideScratch = new TempDirectory();
+        var outsideInput = outsideScratch.Write("in.fasta", ">a\nMKV\n");
+
+        // An output outside, one leading out through '..', one through a symlink inside the root: each refused, none created.
+        var escape = Path.Combine(exposed.DataRoot, $"link-{Guid.NewGuid():N}");
+        Directory.CreateSymbolicLink(escape, outsideScratch.Path);
+        foreach (var (input, output, field) in new[]
+        {
+            (inside, outsideScratch.Combine("out"), "output"),
+            (inside, Path.Combine(exposed.DataRoot, "..", "..", Path.GetFileName(outsideScratch.Path), "out2"), "output"),
+            (inside, Path.Combine(escape, "out3"), "output"),
+            (outsideInput, Path.Combine(exposed.DataRoot, "out4"), "input"),
+        })
+        {
+            using var response = await http.PostAsJsonAsync("/api/jobs", new { input, output, model });
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {body}");
+            Assert.Contains($"the job's {field} '", body, StringComparison.Ordinal);
+            Assert.Contains("is outside every folder of Security:DataRoots", body, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(["in.fasta"], Directory.EnumerateFileSystemEntries(outsideScratch.Path).Select(p => Path.GetFileName(p)!).ToArray());
+        Assert.False(Directory.Exists(Path.Combine(exposed.DataRoot, "out4")));
+    }
+
     [Fact]
     public async Task The_key_redirect_stays_on_this_host()
     {
@@ -127,7 +182,7 @@ public sealed class HostSecurityTests(SiloHostFixture loopback, ExposedSiloHostF
     }
 
     [Fact]
-    public void A_host_beyond_loopback_does_not_start_without_a_key_or_model_roots()
+    public void A_host_beyond_loopback_does_not_start_without_a_key_model_roots_or_data_roots()
     {
         var noKey = Assert.Throws<InvalidOperationException>(() => SiloHost.Build(new SiloHostOptions { Node = new SiloNodeOptions { Urls = "http://0.0.0.0:0" } }));
         Assert.Contains("set Security:ApiKey (environment PROTST_Security__ApiKey)", noKey.Message, StringComparison.Ordinal);
@@ -135,6 +190,13 @@ public sealed class HostSecurityTests(SiloHostFixture loopback, ExposedSiloHostF
         var noRoots = Assert.Throws<InvalidOperationException>(() =>
             SiloHost.Build(new SiloHostOptions { Node = new SiloNodeOptions { Urls = "http://+:0" }, Security = new SecurityOptions { ApiKey = Key } }));
         Assert.Contains("set Security:ModelRoots", noRoots.Message, StringComparison.Ordinal);
+
+        var noDataRoots = Assert.Throws<InvalidOperationException>(() => SiloHost.Build(new SiloHostOptions
+        {
+            Node = new SiloNodeOptions { Urls = "http://+:0" },
+            Security = new SecurityOptions { ApiKey = Key, ModelRoots = [Path.GetTempPath()] },
+        }));
+        Assert.Contains("set Security:DataRoots (environment PROTST_Security__DataRoots__0)", noDataRoots.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -167,7 +229,7 @@ public sealed class HostSecurityTests(SiloHostFixture loopback, ExposedSiloHostF
         await using var app = SiloHost.Build(new SiloHostOptions
         {
             Node = new SiloNodeOptions { Urls = "http://0.0.0.0:0" },
-            Security = new SecurityOptions { ApiKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)), ModelRoots = [Path.GetTempPath()] },
+            Security = new SecurityOptions { ApiKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)), ModelRoots = [Path.GetTempPath()], DataRoots = [Path.GetTempPath()] },
         });
         Assert.NotNull(app);
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ProtSt.Client;
 using ProtSt.Grains;
 using ProtSt.Grains.Jobs;
 
@@ -18,7 +19,7 @@ internal static class CancelCommand
             var configuration = CliConfiguration.Load(parse);
             await using var connection = await JobConnection.OpenAsync(parse.GetValue(cluster), configuration, devices: null, ct);
             var id = parse.GetValue(job)!;
-            var status = await connection.Grains.GetGrain<IJobCoordinatorGrain>(id).CancelAsync().WaitAsync(configuration.JobClient.ControlCallTimeout, ct)
+            var status = await ClusterCall.RetryAsync(() => connection.Grains.GetGrain<IJobCoordinatorGrain>(id).CancelAsync(), configuration.JobClient, $"cancelling job {id}", ct)
                 ?? throw new ArgumentException($"the cluster knows no job '{id}'.");
             Console.WriteLine(status.Phase == JobPhase.Cancelled
                 ? $"job {id} cancelled after {status.ShardsDone} of {status.Shards} shards ({status.Rows} rows in finished parts); {Path.Combine(status.Spec.Output, JobFolderRecord.FileName)} says so."

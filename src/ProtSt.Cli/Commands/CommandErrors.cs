@@ -21,7 +21,7 @@ internal static class CommandErrors
         }
         catch (Exception e) when (e is CheckpointFormatException or ModelConfigException or ModelFolderException or InvalidInputException
             or InvalidSequenceException or HubException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or UnauthorizedAccessException or InvalidDataException
-            or ArgumentException or PlatformNotSupportedException or RequestRefusedException or ClusterUnavailableException)
+            or ArgumentException or PlatformNotSupportedException or RequestRefusedException or ClusterUnavailableException or OutputFolderBusyException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

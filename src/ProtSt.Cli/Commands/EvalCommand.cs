@@ -29,12 +29,13 @@ internal static class EvalCommand
         onInvalid.AcceptOnlyFromAmong([.. JobChoices.InvalidRecordPolicies]);
         var devices = CliOptions.Devices("Devices of the embedded silo (default from configs).");
         var cluster = CliOptions.ClusterOption("Submit to a running cluster whose membership is in this Redis instead of an embedded silo (input and output must be paths every silo sees).");
+        var overwrite = CliOptions.Overwrite();
         var task = new TaskOptions(embedAllowed: false);
         var sharing = new SharingOptions();
         var extraction = new ExtractionOptions();
         var command = new Command("eval", "Evaluate a ProtST model on a labelled dataset through the cluster: accuracy, MCC, macro-F1, per-class figures and the confusion matrix.")
         {
-            input, model, output, onInvalid, devices, cluster,
+            input, model, output, onInvalid, devices, cluster, overwrite,
         };
         foreach (var option in task.All.Concat(sharing.All).Concat(extraction.All))
         {
@@ -65,7 +66,7 @@ internal static class EvalCommand
             var request = extraction.Apply(sharing.Apply(
                 new JobRequest(
                     "eval", inputPath, outputDirectory, ModelChoice.Resolve(parse.GetValue(model), configuration.Inference.VerifyModelHash), taskName,
-                    task.LabelsPath(parse), task.Descriptions(parse), task.Template(parse), fail, ScoreLabels: true),
+                    task.LabelsPath(parse), task.Descriptions(parse), task.Template(parse), fail, ScoreLabels: true, Overwrite: parse.GetValue(overwrite)),
                 parse), parse);
             var outcome = (await ScreenCommand.RunAsync(new ScreenJob(request, parse.GetValue(devices), parse.GetValue(cluster), KeepView: false, Resumable: false), configuration, ct))!;
             if (outcome.Status.Phase != JobPhase.Completed)

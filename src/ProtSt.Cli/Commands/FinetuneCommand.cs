@@ -235,7 +235,8 @@ internal static class FinetuneCommand
         Directory.CreateDirectory(jobDirectory);
         var input = Path.Combine(jobDirectory, "records.tsv");
         await File.WriteAllLinesAsync(input, ["id\tsequence", .. records.Select((r, i) => string.Create(CultureInfo.InvariantCulture, $"{i}\t{r.Sequence}"))], ct);
-        var request = share(new JobRequest("finetune", input, jobDirectory, modelDirectory, JobChoices.Embed, null, false, LabelSet.DefaultTemplate, FailOnInvalid: true));
+        // The folder is this command's own scratch (it holds the records file), so the job may write into it.
+        var request = share(new JobRequest("finetune", input, jobDirectory, modelDirectory, JobChoices.Embed, null, false, LabelSet.DefaultTemplate, FailOnInvalid: true, Overwrite: true));
         var outcome = (await ScreenCommand.RunAsync(new ScreenJob(request, devices, cluster, KeepView: false, Resumable: false), configuration, ct))!;
         if (outcome.Status.Phase != JobPhase.Completed)
         {

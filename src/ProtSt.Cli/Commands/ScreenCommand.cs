@@ -23,6 +23,7 @@ internal static class ScreenCommand
         var devices = CliOptions.Devices("Devices of the embedded silo (default from configs: one device using all cores).");
         var cluster = CliOptions.ClusterOption("Submit to a running cluster whose membership is in this Redis (e.g. 127.0.0.1:6379) instead of an embedded silo.");
         var keepView = new Option<bool?>("--keep-view") { Description = "Keep serving the embedded silo's job view after the job ends, until Ctrl+C (default: yes in a terminal, no in scripts)." };
+        var overwrite = CliOptions.Overwrite();
         var detach = new Option<bool>("--detach") { Description = "With --cluster: print the job's id and return; the job runs in the cluster (protst jobs, attach, cancel)." };
         var layout = new Option<string>("--output-layout") { Description = "assembled (results.tsv, failures.tsv, embeddings.parquet in input order) or parts (the shards' files under parts/, one dataset).", DefaultValueFactory = _ => "assembled" };
         layout.AcceptOnlyFromAmong([.. JobChoices.Layouts]);
@@ -31,7 +32,7 @@ internal static class ScreenCommand
         var extraction = new ExtractionOptions();
         var command = new Command("screen", "Screen a proteome through the cluster: one row and one embedding per record, and zero-shot scores or class probabilities for ProtST models.")
         {
-            input, model, output, resume, onInvalid, devices, cluster, keepView, detach, layout,
+            input, model, output, resume, onInvalid, devices, cluster, keepView, detach, layout, overwrite,
         };
         foreach (var option in task.All.Concat(sharing.All).Concat(extraction.All))
         {
@@ -43,7 +44,7 @@ internal static class ScreenCommand
             var configuration = CliConfiguration.Load(parse);
             if (parse.GetValue(resume) is { } folder)
             {
-                var fixedByTheJob = new Option[] { input, model, output, onInvalid, layout }.Concat(task.All).Concat(sharing.All).Concat(extraction.All).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                var fixedByTheJob = new Option[] { input, model, output, onInvalid, layout, overwrite }.Concat(task.All).Concat(sharing.All).Concat(extraction.All).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
                 if (fixedByTheJob.Count > 0)
                 {
                     throw new ArgumentException($"--resume continues the job as it was started; leave out {string.Join(", ", fixedByTheJob)} (they come from {Path.Combine(folder, JobFolderRecord.FileName)}).");
@@ -67,7 +68,8 @@ internal static class ScreenCommand
                 task.Descriptions(parse),
                 task.Template(parse),
                 JobChoices.FailOnInvalid(parse.GetValue(onInvalid)),
-                Layout: JobChoices.Layout(parse.GetValue(layout))), parse), parse);
+                Layout: JobChoices.Layout(parse.GetValue(layout)),
+                Overwrite: parse.GetValue(overwrite)), parse), parse);
             var outcome = await RunAsync(new ScreenJob(request, parse.GetValue(devices), parse.GetValue(cluster), parse.GetValue(keepView), parse.GetValue(detach)), configuration, ct);
             return outcome is null ? 0 : ExitCode(outcome.Status);
         }));
@@ -139,7 +141,7 @@ internal static class ScreenCommand
             InputFile.Check(spec.Input);
         }
 
-        if (job.ContinueJobId is null && job.Resumable && JobFolderRecord.Read(spec.Output) is { State: "planning" or "running" or "assembling" } unfinished)
+        if (job.ContinueJobId is null && job.Resumable && !spec.Overwrite && JobFolderRecord.Read(spec.Output) is { State: "planning" or "running" or "assembling" } unfinished)
         {
             throw new InvalidOperationException(
                 $"'{spec.Output}' holds the unfinished job {unfinished.JobId}; continue it with --resume {spec.Output} (or protst attach {unfinished.JobId}), or choose another output folder.");
@@ -147,8 +149,8 @@ internal static class ScreenCommand
 
         await using var connection = await JobConnection.OpenAsync(job.Cluster, configuration, job.Devices, ct);
         var jobId = job.ContinueJobId ?? JobSubmitter.NewId(job.Request.Kind);
-        var known = job.ContinueJobId is null ? null : await connection.Grains.GetGrain<IJobCoordinatorGrain>(jobId).GetStatusAsync().WaitAsync(client.ControlCallTimeout, ct);
-        _ = known ?? await JobSubmitter.SubmitAsync(connection.Grains, jobId, spec, client.ControlCallTimeout, ct);
+        var known = job.ContinueJobId is null ? null : await ClusterCall.RetryAsync(() => connection.Grains.GetGrain<IJobCoordinatorGrain>(jobId).GetStatusAsync(), client, $"looking up job {jobId}", ct);
+        _ = known ?? await JobSubmitter.SubmitAsync(connection.Grains, jobId, spec, client, ct);
         if (job.Detach)
         {
             Console.WriteLine($"job: {jobId}");

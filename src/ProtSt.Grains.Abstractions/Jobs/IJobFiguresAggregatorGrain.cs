@@ -19,7 +19,11 @@ public interface IJobFiguresAggregatorGrain : IGrainWithStringKey
     /// </summary>
     Task RecordShardAsync(int shard, int rows, int failed, int[] actual, int[] predicted);
 
+    /// <summary>The job completed; the same as <see cref="FinishAsync"/> with "completed".</summary>
     Task CompleteAsync();
+
+    /// <summary>The job ended: <paramref name="state"/> is completed, failed or cancelled, <paramref name="reason"/> why it failed or was cancelled.</summary>
+    Task FinishAsync(string state, string? reason);
 
     [AlwaysInterleave]
     Task<JobSnapshot> GetSnapshotAsync();

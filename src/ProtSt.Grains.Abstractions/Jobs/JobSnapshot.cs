@@ -3,6 +3,7 @@ namespace ProtSt.Grains;
 /// <summary>
 /// A job's progress as the CLI, the job view and the metrics show it. <see cref="AggregatorCalls"/> counts the figure
 /// reports the aggregator received for the job; <see cref="AggregatorSilo"/> is the silo its aggregator runs on now.
+/// <see cref="State"/> is one of <see cref="JobStates"/>; <see cref="Error"/> says why a failed job failed.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record JobSnapshot(
@@ -29,7 +30,9 @@ public sealed record JobSnapshot(
     [property: Id(20)] IReadOnlyList<ThroughputPoint>? Throughput = null,
     [property: Id(21)] IReadOnlyList<SiloPresence>? Silos = null,
     [property: Id(22)] long AggregatorCalls = 0,
-    [property: Id(23)] string? AggregatorSilo = null)
+    [property: Id(23)] string? AggregatorSilo = null,
+    [property: Id(24)] string? State = null,
+    [property: Id(25)] string? Error = null)
 {
     /// <summary>Real tokens over padded tokens: the share of the devices' work that was not padding.</summary>
     public double PaddingEfficiency => PaddedTokens > 0 ? (double)RealTokens / PaddedTokens : 0;

@@ -12,6 +12,7 @@ namespace ProtSt.Grains;
 /// <see cref="Outputs"/> is what each record's batch produces (null: <see cref="OutputRequest.Default"/>); <see cref="Extract"/>
 /// what the job writes beyond the mean embedding (<c>--include</c>, <c>--layers</c>, <c>--long</c>; null: nothing more), which
 /// the silo checks against the model at submit and turns into each batch's outputs.
+/// <see cref="Overwrite"/> lets the job replace the results of another, finished job (or a non-empty folder that is no job's).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record JobSpec(
@@ -33,4 +34,5 @@ public sealed record JobSpec(
     [property: Id(15)] int Priority = JobSharing.DefaultPriority,
     [property: Id(16)] int MaxDevices = 0,
     [property: Id(17)] OutputRequest? Outputs = null,
-    [property: Id(18)] Extraction? Extract = null);
+    [property: Id(18)] Extraction? Extract = null,
+    [property: Id(19)] bool Overwrite = false);

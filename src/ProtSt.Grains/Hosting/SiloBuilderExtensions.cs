@@ -3,9 +3,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using ProtSt.Grains.Inference;
-using ProtSt.Grains.Online;
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Jobs.Figures;
+using ProtSt.Grains.Online;
 using ProtSt.Grains.Placement;
 using ProtSt.Grains.Security;
 

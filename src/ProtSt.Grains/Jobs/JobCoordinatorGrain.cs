@@ -8,7 +8,6 @@ using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs.Parts;
 using ProtSt.Grains.Security;
-using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
 
 namespace ProtSt.Grains.Jobs;
@@ -30,6 +29,7 @@ internal sealed class JobCoordinatorGrain(
     ILocalSiloDetails silo,
     IOptions<SecurityOptions> security,
     IOptions<ScreenOptions> options,
+    CallValidator validator,
     ILogger<JobCoordinatorGrain> logger) : Grain, IJobCoordinatorGrain, IDisposable
 {
     private readonly SemaphoreSlim _saving = new(1, 1);
@@ -79,20 +79,67 @@ internal sealed class JobCoordinatorGrain(
             return Status();
         }
 
-        CheckPaths(spec);
-        _ = ExtractionCheck.Resolve(spec, catalog.Folder(spec.Model));
-        S.Spec = spec;
-        S.Phase = JobPhase.Planning;
-        S.SubmittedAt = DateTimeOffset.UtcNow;
-        S.ModelManifestSha256 = JobFolderRecord.ManifestHash(spec.Model);
-        await SaveAsync();
-        await GrainFactory.GetGrain<IJobIndexGrain>(0).AddAsync(JobId);
+        // Nothing is created before every check passed: a refused job leaves the disk as it found it.
+        try
+        {
+            validator.Paths(spec);
+            JobTaskResolver.Check(spec, catalog.Folder(spec.Model));
+            _ = ExtractionCheck.Resolve(spec, catalog.Folder(spec.Model));
+            CheckInputs(spec);
+        }
+        catch (Exception e) when (JobRefusal.IsUsersProblem(e))
+        {
+            throw JobRefusal.Portable(e);
+        }
+
+        var index = GrainFactory.GetGrain<IJobIndexGrain>(0);
+        if (await index.ClaimFolderAsync(JobId, FolderRoots.RealPath(spec.Output)) is { } holder)
+        {
+            throw new OutputFolderBusyException(
+                $"the output folder '{spec.Output}' is in use by the running job {holder}; wait for it, cancel it, or choose another folder.", holder);
+        }
+
+        try
+        {
+            try
+            {
+                PrepareOutput(spec);
+            }
+            catch (Exception e) when (JobRefusal.IsUsersProblem(e))
+            {
+                throw JobRefusal.Portable(e);
+            }
+
+            S.Spec = spec;
+            S.Phase = JobPhase.Planning;
+            S.SubmittedAt = DateTimeOffset.UtcNow;
+            S.ModelManifestSha256 = JobFolderRecord.ManifestHash(spec.Model);
+            await SaveAsync();
+        }
+        catch
+        {
+            S.Spec = null;
+            await index.FinishAsync(JobId);
+            throw;
+        }
+
+        await index.AddAsync(JobId);
         WriteFolderRecord();
         Start();
         return Status();
     }
 
-    public Task<JobStatus?> GetStatusAsync() => Task.FromResult(S.Spec is null ? null : Status());
+    public Task<JobStatus?> GetStatusAsync()
+    {
+        if (S.Spec is null)
+        {
+            // A lookup of an unknown id (a typo, a probe) must not keep an empty activation around.
+            DeactivateOnIdle();
+            return Task.FromResult<JobStatus?>(null);
+        }
+
+        return Task.FromResult<JobStatus?>(Status());
+    }
 
     public async Task<JobStatus?> CancelAsync()
     {
@@ -139,8 +186,9 @@ internal sealed class JobCoordinatorGrain(
         _running = RunAsync(_stop.Token);
     }
 
-    // The input must be readable and the output folder writable here, on a silo: that is what the shards will need.
-    private void CheckPaths(JobSpec spec)
+    // The input (and labels) must be regular files readable here, on a silo: that is what the shards will need. Nothing
+    // is opened that could block (a FIFO) or read forever (a device), and nothing is created.
+    private void CheckInputs(JobSpec spec)
     {
         var where = $"the silo at {silo.SiloAddress}";
         if (!File.Exists(spec.Input) && !Directory.Exists(spec.Input))
@@ -150,16 +198,82 @@ internal sealed class JobCoordinatorGrain(
 
         try
         {
-            // Opens the input once: a folder, a pipe or a device is refused by name, as the client refuses it.
             InputFile.Check(spec.Input);
+            OutputFolder.Check(spec.Output);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"{where} cannot read the input '{spec.Input}': {e.Message}; input and output must be paths every silo sees.", e);
+        }
+
+        if (spec.LabelsPath is { } labels)
+        {
+            if (!File.Exists(labels))
+            {
+                throw new FileNotFoundException($"{where} cannot read the labels file '{labels}' (it does not exist there, or is a folder).", labels);
+            }
+
+            var (known, regular, length) = RegularFile.Inspect(labels);
+            if (known && !regular)
+            {
+                throw new ArgumentException($"the labels file '{labels}' is a pipe or device, not a regular file.");
+            }
+
+            if (length > security.Value.MaxLabelsFileBytes)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"the labels file '{labels}' has {length} bytes; the limit is {SecurityOptions.SectionName}:{nameof(SecurityOptions.MaxLabelsFileBytes)} = {security.Value.MaxLabelsFileBytes}."));
+            }
+        }
+    }
+
+    // One folder, one job's results: another job's finished results, or a folder that is no job's but holds files, are
+    // replaced only when the job says so (overwrite), and then the other job's work files go first so nothing mixes.
+    private void PrepareOutput(JobSpec spec)
+    {
+        var record = Directory.Exists(spec.Output) ? JobFolderRecord.Read(spec.Output) : null;
+        var replacing = false;
+        if (record is not null && record.JobId != JobId)
+        {
+            if (record.State is "planning" or "running" or "assembling" && !spec.Overwrite)
+            {
+                throw new InvalidOperationException(
+                    $"the output folder '{spec.Output}' holds the unfinished job {record.JobId}; continue it with --resume {spec.Output}, or overwrite it (--overwrite, \"overwrite\": true).");
+            }
+
+            if (record.State == "completed" && !spec.Overwrite)
+            {
+                throw new InvalidOperationException(
+                    $"the output folder '{spec.Output}' holds the results of the finished job {record.JobId}; choose another folder, or replace them (--overwrite, \"overwrite\": true).");
+            }
+
+            replacing = true;
+        }
+        else if (record is null && Directory.Exists(spec.Output) && Directory.EnumerateFileSystemEntries(spec.Output).Any() && !spec.Overwrite)
+        {
+            throw new InvalidOperationException(
+                $"the output folder '{spec.Output}' is not empty and is no job's (no {JobFolderRecord.FileName}); choose an empty or new folder, or replace its files (--overwrite, \"overwrite\": true).");
+        }
+        else if (record is null && spec.Overwrite)
+        {
+            replacing = true;
+        }
+
+        var where = $"the silo at {silo.SiloAddress}";
+        try
+        {
             OutputFolder.Create(spec.Output);
             var probe = Path.Combine(spec.Output, $".write-check-{Guid.NewGuid():N}");
             File.WriteAllText(probe, string.Empty);
             File.Delete(probe);
+            if (replacing)
+            {
+                RemoveWorkFiles(spec, keepParts: false);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidOperationException($"{where} cannot read the input '{spec.Input}' or write the output folder '{spec.Output}': {e.Message}; input and output must be paths every silo sees.", e);
+            throw new InvalidOperationException($"{where} cannot write the output folder '{spec.Output}': {e.Message}; input and output must be paths every silo sees.", e);
         }
     }
 
@@ -202,7 +316,7 @@ internal sealed class JobCoordinatorGrain(
         {
             StandAside(e);
         }
-        catch (Exception e) when (IsUsersProblem(e))
+        catch (Exception e) when (JobRefusal.IsUsersProblem(e))
         {
             // Bad input, a missing file, a refused request: the job's error says it all, a stack trace would not help.
             logger.LogWarning("Job {Job} failed: {Error}", JobId, e.Message);
@@ -214,10 +328,6 @@ internal sealed class JobCoordinatorGrain(
             await FinishAsync(JobPhase.Failed, e.Message);
         }
     }
-
-    private static bool IsUsersProblem(Exception e) =>
-        e is InvalidInputException or InvalidSequenceException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
-            or InvalidDataException or InvalidOperationException or ArgumentException or RequestRefusedException or Model.Folders.ModelFolderException;
 
     private async Task PlanAsync(CancellationToken cancellationToken)
     {
@@ -493,7 +603,7 @@ internal sealed class JobCoordinatorGrain(
         {
             try
             {
-                await GrainFactory.GetGrain<IJobFiguresAggregatorGrain>(JobId).CompleteAsync().WaitAsync(options.Value.ControlCallTimeout);
+                await GrainFactory.GetGrain<IJobFiguresAggregatorGrain>(JobId).FinishAsync(JobStates.Of(S.Phase), S.Error).WaitAsync(options.Value.ControlCallTimeout);
                 return;
             }
             catch (Exception e) when (e is not OperationCanceledException && attempt < options.Value.ShardAttempts)
@@ -519,7 +629,7 @@ internal sealed class JobCoordinatorGrain(
         try
         {
             new JobFolderRecord(
-                JobId, S.Phase.ToString().ToLowerInvariant(), spec.Model, S.ModelManifestSha256 ?? string.Empty, S.Task?.Name ?? spec.Task ?? string.Empty, spec.Input, S.InputSha256,
+                JobId, JobStates.Of(S.Phase), spec.Model, S.ModelManifestSha256 ?? string.Empty, S.Task?.Name ?? spec.Task ?? string.Empty, spec.Input, S.InputSha256,
                 S.Shards.Sum(s => (long)s.Rows), S.Shards.Sum(s => (long)s.Failures), S.Task?.ClassNames, S.Error, spec, DateTimeOffset.UtcNow).Write(spec.Output);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -4,17 +4,19 @@ using ProtSt.Grains.Inference;
 
 namespace ProtSt.Grains.Security;
 
-/// <summary>Checks the work a call asks of a silo against <see cref="SecurityOptions"/>: sizes, and model folders against the roots.</summary>
+/// <summary>Checks the work a call asks of a silo against <see cref="SecurityOptions"/>: sizes, model folders against the model roots, a job's files against the data roots.</summary>
 public sealed class CallValidator
 {
     private readonly SecurityOptions _options;
-    private readonly ModelRoots _roots;
+    private readonly FolderRoots _roots;
+    private readonly FolderRoots _dataRoots;
     private readonly ModelCatalog _catalog;
 
     public CallValidator(IOptions<SecurityOptions> options, ModelCatalog catalog)
     {
         _options = options.Value;
-        _roots = new ModelRoots(_options.ModelRoots);
+        _roots = new FolderRoots(_options.ModelRoots);
+        _dataRoots = new FolderRoots(_options.DataRoots);
         _catalog = catalog;
     }
 
@@ -26,6 +28,7 @@ public sealed class CallValidator
             case JobSpec spec:
                 Sharing(spec.Priority, spec.MaxDevices);
                 Work("job", spec.ShardSize, spec.MaxTokensPerBatch, spec.MaxBatchSize);
+                Paths(spec);
                 Model(spec.Model);
                 break;
             case PartRequest part:
@@ -78,7 +81,60 @@ public sealed class CallValidator
             }
         }
 
+        Data("shard records file", request.RecordsFile);
+        Data("parts folder", request.PartsDirectory);
         Model(request.ModelDirectory);
+    }
+
+    /// <summary>
+    /// A job's paths: bounded in length, free of NUL, absolute, and under <see cref="SecurityOptions.DataRoots"/> (the
+    /// model under the model roots). Called by the call filter and again by the coordinator before it touches the disk.
+    /// </summary>
+    public void Paths(JobSpec spec)
+    {
+        JobPath("input", spec.Input);
+        JobPath("output", spec.Output);
+        JobPath("model", spec.Model);
+        if (spec.LabelsPath is not null)
+        {
+            JobPath("labels", spec.LabelsPath);
+        }
+
+        Limit("the prompt template has {0} characters", spec.PromptTemplate?.Length ?? 0, nameof(SecurityOptions.MaxPromptLength), _options.MaxPromptLength);
+        Data("input", spec.Input);
+        Data("output", spec.Output);
+        if (spec.LabelsPath is not null)
+        {
+            Data("labels", spec.LabelsPath);
+        }
+    }
+
+    private void JobPath(string field, string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            throw new RequestRefusedException($"the job's {field} path is empty.");
+        }
+
+        Limit($"the job's {field} path has {{0}} characters", path.Length, nameof(SecurityOptions.MaxPathLength), _options.MaxPathLength);
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new RequestRefusedException($"the job's {field} path holds a NUL character.");
+        }
+
+        if (!Path.IsPathFullyQualified(path))
+        {
+            throw new RequestRefusedException($"the job's {field} path '{path}' is not absolute; the silos resolve it, not the caller.");
+        }
+    }
+
+    private void Data(string field, string path)
+    {
+        if (_dataRoots.Confining && !_dataRoots.Contains(path))
+        {
+            throw new RequestRefusedException(
+                $"the job's {field} '{path}' is outside every folder of {SecurityOptions.DataRootsName} (paths are compared with '..' and symlinks resolved).");
+        }
     }
 
     // A shard holds up to ShardSize records, computed in batches of these bounds; a token budget of 0 is the devices' own.
@@ -138,7 +194,18 @@ public sealed class CallValidator
         Confine(directory, directory);
 
         // A fine-tuned folder runs the encoder of the folder its manifest names; that one must be inside too.
-        if (_catalog.Folder(directory).BaseModel is { } baseModel)
+        Model.Folders.ModelFolder folder;
+        try
+        {
+            folder = _catalog.Folder(directory);
+        }
+        catch (Model.Folders.ModelFolderException e)
+        {
+            // Refused here, before the grain runs, with the folder's problem as the reason (the exception itself cannot cross to the caller).
+            throw new RequestRefusedException($"the job's model folder cannot be used: {e.Message}");
+        }
+
+        if (folder.BaseModel is { } baseModel)
         {
             Confine(baseModel.Directory, $"{directory}'s base model {baseModel.Directory}");
         }

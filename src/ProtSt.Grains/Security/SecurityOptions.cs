@@ -4,7 +4,7 @@ namespace ProtSt.Grains.Security;
 
 /// <summary>
 /// Who may use a silo and how much one call may ask of it; bound from the <c>Security</c> configuration section
-/// (environment: <c>PROTST_Security__ApiKey</c>, <c>PROTST_Security__ModelRoots__0</c>, ...).
+/// (environment: <c>PROTST_Security__ApiKey</c>, <c>PROTST_Security__ModelRoots__0</c>, <c>PROTST_Security__DataRoots__0</c>, ...).
 /// </summary>
 public sealed class SecurityOptions
 {
@@ -17,6 +17,8 @@ public sealed class SecurityOptions
 
     public const string ModelRootsName = "Security:ModelRoots";
 
+    public const string DataRootsName = "Security:DataRoots";
+
     /// <summary>
     /// The key HTTP callers and cluster clients present. Required when the host listens beyond loopback; when set,
     /// silos also refuse grain calls that do not carry it. Null or empty: none.
@@ -25,6 +27,18 @@ public sealed class SecurityOptions
 
     /// <summary>Folders silos may open model folders from (symlinks resolved); empty: any folder, allowed only on loopback hosts.</summary>
     public List<string> ModelRoots { get; set; } = [];
+
+    /// <summary>
+    /// Folders a job's input, labels and output must lie under (symlinks resolved); empty: anywhere the silo process can
+    /// read and write, allowed only on loopback hosts.
+    /// </summary>
+    public List<string> DataRoots { get; set; } = [];
+
+    /// <summary>Bytes of a zero-shot labels file: read whole on the silo that plans the job.</summary>
+    public long MaxLabelsFileBytes { get; set; } = 16 << 20;
+
+    /// <summary>Characters of a path a job names (input, output, model, labels); Linux's own limit is 4,096 bytes.</summary>
+    public int MaxPathLength { get; set; } = 4_096;
 
     /// <summary>Records in one shard request (the pipeline sends 256 by default).</summary>
     public int MaxRecordsPerShard { get; set; } = 65_536;

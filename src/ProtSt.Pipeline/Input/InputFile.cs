@@ -7,6 +7,9 @@ namespace ProtSt.Pipeline;
 /// </summary>
 public static class InputFile
 {
+    private const string PipeOrDevice =
+        "this is a pipe or device, not a regular file; the input is read more than once (counted, hashed for --resume), so save it to a file first";
+
     /// <summary>Throws <see cref="InvalidInputException"/> or <see cref="FileNotFoundException"/> unless <paramref name="path"/> is a readable regular file.</summary>
     public static void Check(string path)
     {
@@ -26,12 +29,17 @@ public static class InputFile
             throw new FileNotFoundException($"Input file '{path}' does not exist.", path);
         }
 
+        // Checked before opening: opening a FIFO blocks until a writer comes, and /dev/zero seeks like a file.
+        if (!RegularFile.IsRegularOrUnknown(path))
+        {
+            throw new InvalidInputException(new InputProblem(path, 0, null, PipeOrDevice));
+        }
+
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         if (!file.CanSeek)
         {
             file.Dispose();
-            throw new InvalidInputException(new InputProblem(path, 0, null,
-                "this is a pipe or device, not a regular file; the input is read more than once (counted, hashed for --resume), so save it to a file first"));
+            throw new InvalidInputException(new InputProblem(path, 0, null, PipeOrDevice));
         }
 
         return file;

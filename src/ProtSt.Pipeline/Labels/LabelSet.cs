@@ -41,6 +41,11 @@ public sealed class LabelSet
             throw new FileNotFoundException($"The label file '{path}' does not exist.", path);
         }
 
+        if (!RegularFile.IsRegularOrUnknown(path))
+        {
+            throw new InvalidDataException($"The label file '{path}' is a pipe or device, not a regular file.");
+        }
+
         bool parquet;
         await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16, useAsync: true))
         {

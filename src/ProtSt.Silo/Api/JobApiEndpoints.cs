@@ -13,7 +13,7 @@ using ProtSt.Silo.Security;
 
 namespace ProtSt.Silo.Api;
 
-/// <summary>The JSON and event-stream API of jobs under /api/jobs: list, submit, read one, follow one.</summary>
+/// <summary>The JSON and event-stream API of jobs under /api/jobs: list, submit, read one, follow one, cancel one.</summary>
 public static class JobApiEndpoints
 {
     /// <summary>The event name of a snapshot of a running job; the stream ends with one named <c>done</c>.</summary>
@@ -27,9 +27,16 @@ public static class JobApiEndpoints
         api.MapGet("/", async (JobReader jobs, CancellationToken cancellationToken) =>
             TypedResults.Ok((await jobs.ListAsync(cancellationToken)).Select(JobSummary.Of).ToList()));
         // Submits a job as protst screen --detach does; behind the API key like every other request of an exposed host.
-        api.MapPost("/", async Task<IResult> (JobSubmission submission, IGrainFactory grains, IOptions<ScreenOptions> screen, CancellationToken cancellationToken) =>
+        // The body is read here, not bound, so a field of the wrong type or an unknown one answers 400 naming it.
+        api.MapPost("/", async Task<IResult> (HttpRequest request, IGrainFactory grains, IOptions<ScreenOptions> screen, IOptions<SecurityOptions> security, CancellationToken cancellationToken) =>
         {
-            var (spec, problem) = submission.ToSpec(screen.Value);
+            var (submission, unreadable) = await JobSubmission.ReadAsync(request, cancellationToken);
+            if (submission is null)
+            {
+                return TypedResults.BadRequest(unreadable);
+            }
+
+            var (spec, problem) = submission.ToSpec(screen.Value, security.Value);
             if (spec is null)
             {
                 return TypedResults.BadRequest(problem);
@@ -41,10 +48,26 @@ public static class JobApiEndpoints
                 var status = await grains.GetGrain<IJobCoordinatorGrain>(jobId).SubmitAsync(spec).WaitAsync(cancellationToken);
                 return TypedResults.Accepted($"/api/jobs/{jobId}", status);
             }
-            catch (Exception e) when (e is FileNotFoundException or InvalidOperationException or UnauthorizedAccessException or RequestRefusedException)
+            catch (OutputFolderBusyException e)
+            {
+                return TypedResults.Conflict(e.Message);
+            }
+            catch (Exception e) when (JobRefusal.IsUsersProblem(e))
             {
                 return TypedResults.BadRequest(e.Message);
             }
+        });
+        api.MapDelete("/{id}", async Task<IResult> (string id, IGrainFactory grains, JobReader jobs, IOptions<SecurityOptions> security, CancellationToken cancellationToken) =>
+        {
+            if (Refused(id, security) is { } refused)
+            {
+                return refused;
+            }
+
+            // Cancels a running job (its folder records it); a finished one is left as it ended. Answers the job's state.
+            return await grains.GetGrain<IJobCoordinatorGrain>(id).CancelAsync().WaitAsync(cancellationToken) is null
+                ? TypedResults.NotFound()
+                : TypedResults.Ok(await jobs.GetAsync(id, cancellationToken));
         });
         api.MapGet("/{id}", async Task<IResult> (string id, JobReader jobs, IOptions<SecurityOptions> security, CancellationToken cancellationToken) =>
         {

@@ -12,7 +12,7 @@ namespace ProtSt.Silo.Online;
 /// </summary>
 public sealed class OnlineModels(IOptions<ServingOptions> serving, IOptions<SecurityOptions> security)
 {
-    private readonly ModelRoots _roots = new(security.Value.ModelRoots);
+    private readonly FolderRoots _roots = new(security.Value.ModelRoots);
 
     /// <summary>The configured names, sorted.</summary>
     public IReadOnlyList<string> Names => [.. serving.Value.Models.Keys.Order(StringComparer.Ordinal)];

@@ -38,7 +38,8 @@ public sealed class ApiKeyGate(RequestDelegate next, string apiKey)
                 Secure = context.Request.IsHttps,
                 Path = "/",
             });
-            var rest = context.Request.Query.Where(q => q.Key != QueryName).SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v)));
+            // The key was found ignoring case (?Key=, ?KEY=), so it is removed ignoring case: otherwise the redirect loops, key in the URL.
+            var rest = context.Request.Query.Where(q => !string.Equals(q.Key, QueryName, StringComparison.OrdinalIgnoreCase)).SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v)));
             // Only ever to a path on this host: "//elsewhere" would be read by the browser as another host.
             var path = (context.Request.PathBase + context.Request.Path).ToUriComponent();
             context.Response.Redirect((path.StartsWith("//", StringComparison.Ordinal) || path.StartsWith("/\\", StringComparison.Ordinal) ? "/" : path) + QueryString.Create(rest));

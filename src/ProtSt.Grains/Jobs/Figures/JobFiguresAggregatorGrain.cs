@@ -123,10 +123,13 @@ internal sealed class JobFiguresAggregatorGrain(
         }
     }
 
-    public async Task CompleteAsync()
+    public Task CompleteAsync() => FinishAsync(JobStates.Completed, null);
+
+    public async Task FinishAsync(string state, string? reason)
     {
         EnsureStarted();
         S.FinishedAt ??= time.GetUtcNow();
+        (S.FinalState, S.Error) = (state, reason);
         await SaveAsync();
 
         // The registry keeps the final figures after this grain is collected, for the job list, the view and /metrics.
@@ -176,7 +179,7 @@ internal sealed class JobFiguresAggregatorGrain(
             devices,
             _confusion is null ? null : new ClassificationFigures(S.Start!.ClassNames!, _confusion.Total, _confusion.Accuracy, _confusion.MacroF1, _confusion.Mcc, _confusion.ToRows()),
             S.Start?.Input, S.Start?.ModelDirectory, S.StartedAt, queued, _series.Points(elapsed, completed), _silos.Silos,
-            S.Calls, silo.SiloAddress.ToParsableString()));
+            S.Calls, silo.SiloAddress.ToParsableString(), completed ? S.FinalState ?? JobStates.Completed : JobStates.Running, S.Error));
     }
 
     // A source's newer totals replace its older ones; the difference is the work done since, credited to the window

@@ -40,4 +40,11 @@ public sealed class JobFiguresState
     /// <summary>Figure reports received for the job, over all its aggregator's activations.</summary>
     [Id(9)]
     public long Calls { get; set; }
+
+    /// <summary>How the job ended (completed, failed, cancelled), once it did.</summary>
+    [Id(10)]
+    public string? FinalState { get; set; }
+
+    [Id(11)]
+    public string? Error { get; set; }
 }

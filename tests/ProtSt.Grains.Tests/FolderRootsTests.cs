@@ -4,7 +4,7 @@ using ProtSt.Model.Tests.Support;
 namespace ProtSt.Grains.Tests;
 
 /// <summary>Path confinement on the file system itself: '..', relative and chained symlinks, a root that is a symlink, look-alike siblings.</summary>
-public sealed class ModelRootsTests : IDisposable
+public sealed class FolderRootsTests : IDisposable
 {
     private readonly TempDirectory _scratch = new();
 
@@ -16,7 +16,7 @@ public sealed class ModelRootsTests : IDisposable
         var root = Directory.CreateDirectory(_scratch.Combine("models")).FullName;
         Directory.CreateDirectory(Path.Combine(root, "esm", "v1"));
         Directory.CreateDirectory(_scratch.Combine("models-evil", "esm"));
-        var roots = new ModelRoots([root]);
+        var roots = new FolderRoots([root]);
 
         Assert.True(roots.Contains(root));
         Assert.True(roots.Contains(Path.Combine(root, "esm", "v1")));
@@ -38,9 +38,9 @@ public sealed class ModelRootsTests : IDisposable
         Directory.CreateSymbolicLink(Path.Combine(root, "chain"), Path.Combine(root, "out"));
         Directory.CreateSymbolicLink(Path.Combine(root, "up"), _scratch.Combine("outside"));
         Directory.CreateSymbolicLink(Path.Combine(root, "in"), Path.Combine(root, "real"));
-        var roots = new ModelRoots([root]);
+        var roots = new FolderRoots([root]);
 
-        Assert.Equal(outside, ModelRoots.RealPath(Path.Combine(root, "chain")));
+        Assert.Equal(outside, FolderRoots.RealPath(Path.Combine(root, "chain")));
         Assert.False(roots.Contains(Path.Combine(root, "out")));
         Assert.False(roots.Contains(Path.Combine(root, "chain")));
         Assert.False(roots.Contains(Path.Combine(root, "up", "model")));
@@ -54,7 +54,7 @@ public sealed class ModelRootsTests : IDisposable
         Directory.CreateDirectory(Path.Combine(target, "model"));
         var link = _scratch.Combine("models");
         Directory.CreateSymbolicLink(link, target);
-        var roots = new ModelRoots([link]);
+        var roots = new FolderRoots([link]);
 
         Assert.True(roots.Contains(Path.Combine(link, "model")));
         Assert.True(roots.Contains(Path.Combine(target, "model")));
@@ -68,13 +68,13 @@ public sealed class ModelRootsTests : IDisposable
         Directory.CreateSymbolicLink(Path.Combine(root, "a"), Path.Combine(root, "b"));
         Directory.CreateSymbolicLink(Path.Combine(root, "b"), Path.Combine(root, "a"));
 
-        Assert.Throws<IOException>(() => new ModelRoots([root]).Contains(Path.Combine(root, "a")));
+        Assert.Throws<IOException>(() => new FolderRoots([root]).Contains(Path.Combine(root, "a")));
     }
 
     [Fact]
     public void Without_roots_every_folder_is_allowed()
     {
-        var roots = new ModelRoots([]);
+        var roots = new FolderRoots([]);
         Assert.False(roots.Confining);
         Assert.True(roots.Contains(_scratch.Path));
     }

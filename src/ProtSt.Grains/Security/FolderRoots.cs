@@ -1,23 +1,23 @@
 namespace ProtSt.Grains.Security;
 
 /// <summary>
-/// Confines the model folders a silo opens to the configured roots. Paths are compared after <c>..</c> is collapsed
+/// Confines the folders and files a silo opens (model folders: Security:ModelRoots; job inputs and outputs: Security:DataRoots) to configured roots. Paths are compared after <c>..</c> is collapsed
 /// and every symlink on the way is resolved, so neither can lead out of a root.
 /// </summary>
-public sealed class ModelRoots
+public sealed class FolderRoots
 {
     // Linux gives up after 40 links (ELOOP); so does this.
     private const int MaxLinks = 40;
 
     private readonly IReadOnlyList<string> _roots;
 
-    public ModelRoots(IEnumerable<string> roots) =>
+    public FolderRoots(IEnumerable<string> roots) =>
         _roots = [.. roots.Where(r => !string.IsNullOrWhiteSpace(r)).Select(RealPath)];
 
     /// <summary>True when roots are configured; otherwise any folder may be opened.</summary>
     public bool Confining => _roots.Count > 0;
 
-    /// <summary>Whether <paramref name="directory"/>, resolved, is one of the roots or lies under one.</summary>
+    /// <summary>Whether <paramref name="directory"/> (a folder or a file), resolved, is one of the roots or lies under one.</summary>
     public bool Contains(string directory)
     {
         if (!Confining)

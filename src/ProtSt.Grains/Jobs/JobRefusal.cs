@@ -1,0 +1,22 @@
+using ProtSt.Model.Folders;
+using ProtSt.Model.Tokenization;
+using ProtSt.Pipeline;
+
+namespace ProtSt.Grains.Jobs;
+
+/// <summary>Which failures of a job are the user's to fix (one line, no stack trace), and how they cross to a caller on another process.</summary>
+public static class JobRefusal
+{
+    /// <summary>Bad input, a missing or unusable file or folder, a refused request: the message says it all.</summary>
+    public static bool IsUsersProblem(Exception e) =>
+        e is InvalidInputException or InvalidSequenceException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
+            or InvalidDataException or InvalidOperationException or ArgumentException or RequestRefusedException or OutputFolderBusyException
+            or ModelFolderException or PathTooLongException;
+
+    /// <summary>
+    /// <paramref name="e"/> as it can reach a client: Orleans rebuilds System exceptions and its own generated ones, but
+    /// ProtSt's plain ones would arrive as an opaque fallback (an HTTP 500 with no message), so they travel as refusals.
+    /// </summary>
+    public static Exception Portable(Exception e) =>
+        e is InvalidInputException or InvalidSequenceException or ModelFolderException ? new RequestRefusedException(e.Message) : e;
+}

@@ -4,8 +4,10 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using ProtSt.Model.Checkpoints;
 using ProtSt.Model.Configuration;
 using ProtSt.Model.Demo;
+using ProtSt.Model.Folders;
 using ProtSt.Model.Inference;
 using ProtSt.Model.Onnx;
+using ProtSt.Model.Outputs;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Model.Tokenization;
 using Xunit.Abstractions;
@@ -91,6 +93,44 @@ public sealed class EsmCGoldenTests(ITestOutputHelper output)
 
         CloseAtResidues(hidden, golden.Tensor("last_hidden_state"), ids, model.Tokenizer.PadId, width, "last_hidden_state");
         Assertions.Close(result.Pooled, golden.Tensor("mean_residue_embedding"), Tolerance, "mean_residue_embedding");
+    }
+
+    [Fact]
+    public void The_extraction_graph_gives_every_blocks_states_as_the_reference_layers_number_them()
+    {
+        // fair-esm's numbering for ESM C: layer k (1..n-1) is block k's output before the final norm (the golden's
+        // hidden_states[k-1]), layer n the output after it; ESM C has no contact head, so the graph has no contacts.
+        var golden = Golden.Load(GoldenName);
+        using var model = new Converted(golden.Directory, GraphVariant.Fused, extract: true);
+        Assert.False(model.Manifest.Extract!.Contacts);
+        var batch = EncodedBatch.Create(golden.Cases.Select(c => model.Tokenizer.Encode(c.Sequence)).ToList(), model.Tokenizer.PadId);
+        var request = new OutputRequest { Kinds = OutputKind.Pooled | OutputKind.Layers | OutputKind.Residues, Layers = [1, 2] };
+        var result = model.Session.Run(batch, request);
+        Assert.Equal([1, 2], result.LayerNumbers!);
+
+        var ids = golden.Int64Tensor("input_ids");
+        var shape = golden.Shape("last_hidden_state");
+        var (b, t, d) = ((int)shape[0], (int)shape[1], (int)shape[2]);
+        var expected = new[] { golden.Tensor("hidden_states").AsSpan(0, b * t * d).ToArray(), golden.Tensor("last_hidden_state") };
+        for (var layer = 0; layer < 2; layer++)
+        {
+            var states = new float[b * t * d];
+            for (var row = 0; row < b; row++)
+            {
+                result.LayerResiduesOf(row, layer).CopyTo(states.AsSpan(row * t * d));
+            }
+
+            CloseAtResidues(states, expected[layer], ids, model.Tokenizer.PadId, d, $"layer {layer + 1}", relative: layer == 0);
+        }
+
+        var means = new float[b * d];
+        for (var row = 0; row < b; row++)
+        {
+            result.LayerPooledOf(row, 1).CopyTo(means.AsSpan(row * d));
+        }
+
+        Assertions.Close(means, golden.Tensor("mean_residue_embedding"), Tolerance, "layer 2 means");
+        Assert.Throws<UnsupportedOutputException>(() => ModelFolder.Open(model.ModelDirectory).CheckOutputs(request.And(OutputKind.Contacts)));
     }
 
     [Fact]

@@ -217,6 +217,12 @@ public sealed class HostileInputTests
         });
         var error = await Assert.ThrowsAsync<InvalidInputException>(() => ReadAll(fifo).WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("pipe or device, not a regular file", error.Message, StringComparison.Ordinal);
+
+        // The refusal never opened the pipe, so the writer still waits for a reader: be that reader, and let it go.
+        await using (new FileStream(fifo, FileMode.Open, FileAccess.Read))
+        {
+        }
+
         await writer.WaitAsync(TimeSpan.FromSeconds(30));
     }
 

@@ -316,6 +316,13 @@ internal sealed class JobCoordinatorGrain(
         {
             StandAside(e);
         }
+        catch (Exception e) when (JobRefusal.IsDiskFull(e))
+        {
+            // The parts already whole stay in parts/, so --resume continues from them once space is freed.
+            var error = $"the output folder '{S.Spec!.Output}' has no space left on its device; free some and continue with --resume {S.Spec!.Output}";
+            logger.LogWarning("Job {Job} failed: {Error}", JobId, error);
+            await FinishAsync(JobPhase.Failed, error);
+        }
         catch (Exception e) when (JobRefusal.IsUsersProblem(e))
         {
             // Bad input, a missing file, a refused request: the job's error says it all, a stack trace would not help.
@@ -498,7 +505,7 @@ internal sealed class JobCoordinatorGrain(
             {
                 return (shard, null, e);
             }
-            catch (Exception e) when (e is not RequestRefusedException && attempt < options.Value.ShardAttempts)
+            catch (Exception e) when (e is not RequestRefusedException && !JobRefusal.IsDiskFull(e) && attempt < options.Value.ShardAttempts)
             {
                 logger.LogWarning(e, "Shard {Shard} of job {Job} failed (attempt {Attempt}); retrying", shard.Plan.Index, JobId, attempt);
                 try

@@ -11,7 +11,14 @@ public static class JobRefusal
     public static bool IsUsersProblem(Exception e) =>
         e is InvalidInputException or InvalidSequenceException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
             or InvalidDataException or InvalidOperationException or ArgumentException or RequestRefusedException or OutputFolderBusyException
-            or ModelFolderException or PathTooLongException;
+            or ModelFolderException or PathTooLongException || IsDiskFull(e);
+
+    /// <summary>
+    /// A write that failed for lack of space (ENOSPC, 28): the user frees space and resumes. Orleans may rebuild an
+    /// IOException from another grain without its HResult, so the message is read too.
+    /// </summary>
+    public static bool IsDiskFull(Exception e) =>
+        e is IOException io && ((io.HResult & 0xFFFF) == 28 || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// <paramref name="e"/> as it can reach a client: Orleans rebuilds System exceptions and its own generated ones, but

@@ -1,0 +1,64 @@
+using ProtSt.Model.Tests.Support;
+using ProtSt.Pipeline;
+
+namespace ProtSt.Cli.Tests;
+
+/// <summary>A screen whose output device fills mid-job: one line, the whole parts kept, and <c>--resume</c> completes it once space is freed.</summary>
+public sealed class DiskFullTests
+{
+    private static readonly Dictionary<string, string> SmallShards = new() { ["PROTST_Screen__ShardSize"] = "8", ["PROTST_Screen__MaxShardsInFlight"] = "1" };
+
+    private static string Golden(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", name);
+
+    [TmpfsFact]
+    public async Task A_full_disk_fails_the_job_with_one_line_keeps_whole_parts_and_resume_completes_it()
+    {
+        using var scratch = new TempDirectory();
+        var random = new Random(26);
+        const int Records = 160;
+        var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, Records).Select(i =>
+            $">S{i}\n{new string(Enumerable.Range(0, random.Next(100, 200)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())}\n")));
+        var model = scratch.Combine("model");
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", model)).ExitCode);
+
+        // A 1 MiB device: per-residue states of 160 records do not fit, a few parts do.
+        var device = scratch.Combine("device");
+        Directory.CreateDirectory(device);
+        Mount("-t", "tmpfs", "-o", "size=1m", "tmpfs", device);
+        try
+        {
+            var output = Path.Combine(device, "out");
+            var full = await Protst.RunAsync(SmallShards, "screen", "-i", fasta, "-m", model, "-o", output, "--keep-view", "false", "--include", "mean,per-residue");
+            Assert.NotEqual(0, full.ExitCode);
+            // The other line stderr may hold is where the embedded silo's log went.
+            var line = Assert.Single(full.Error.Split('\n', StringSplitOptions.TrimEntries), l => l.StartsWith("error:", StringComparison.Ordinal));
+            Assert.Contains($"'{output}'", line, StringComparison.Ordinal);
+            Assert.Contains("no space left", line, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("   at ", full.Error + full.Output, StringComparison.Ordinal);
+
+            var parts = Directory.GetFileSystemEntries(Path.Combine(output, "parts"));
+            Assert.NotEmpty(parts);
+
+            Mount("-o", "remount,size=64m", device);
+            var resumed = await Protst.RunAsync(SmallShards, "screen", "--resume", output, "--keep-view", "false");
+            Assert.True(resumed.ExitCode == 0, resumed.Error);
+            var ids = File.ReadLines(Path.Combine(output, ScreenResultWriter.ResultsFile)).Skip(1).Select(l => l.Split('\t')[0]).ToList();
+            Assert.Equal(Enumerable.Range(0, Records).Select(i => $"S{i}"), ids);
+        }
+        finally
+        {
+            Mount("-l", device, umount: true);
+        }
+    }
+
+    private static void Mount(params string[] arguments) => Mount(arguments, umount: false);
+
+    private static void Mount(string argument, string device, bool umount) => Mount([argument, device], umount);
+
+    private static void Mount(string[] arguments, bool umount)
+    {
+        using var process = System.Diagnostics.Process.Start(umount ? "umount" : "mount", arguments);
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{(umount ? "umount" : "mount")} {string.Join(' ', arguments)} exited {process.ExitCode}");
+    }
+}

@@ -80,8 +80,14 @@ internal sealed class JobFiguresAggregatorGrain(
     {
         EnsureStarted();
         CountCall();
-        _dirty = true;
-        Apply(report);
+
+        // A finished job's figures are frozen: a silo repeating its last report as it stops changes nothing, and marking
+        // the figures dirty then made the deactivation write them while an embedded silo's storage was going away.
+        if (Apply(report) || S.FinishedAt is null)
+        {
+            _dirty = true;
+        }
+
         return Task.FromResult(_stored.GetValueOrDefault(report.Source));
     }
 
@@ -183,13 +189,13 @@ internal sealed class JobFiguresAggregatorGrain(
     }
 
     // A source's newer totals replace its older ones; the difference is the work done since, credited to the window
-    // rate and the series at its arrival. An older or repeated report changes nothing.
-    private void Apply(JobFiguresReport report)
+    // rate and the series at its arrival. An older or repeated report changes nothing (false).
+    private bool Apply(JobFiguresReport report)
     {
         var previous = S.Sources.GetValueOrDefault(report.Source);
         if (previous is not null && report.Version <= previous.Version)
         {
-            return;
+            return false;
         }
 
         var sequences = report.Sequences - (previous?.Sequences ?? 0);
@@ -203,6 +209,7 @@ internal sealed class JobFiguresAggregatorGrain(
         }
 
         _silos.Observe(membership.CurrentSnapshot, time.GetUtcNow());
+        return true;
     }
 
     // From the stored UTC start, so elapsed time and rates survive a new activation on another silo.

@@ -85,6 +85,63 @@ public sealed record BatchOutputs(int BatchSize, int SequenceLength, int HiddenS
         return result;
     }
 
+    /// <summary>
+    /// The outputs of batches that are row slices of one batch (same length and outputs, in row order) as that batch's
+    /// outputs: each array's rows one after the other.
+    /// </summary>
+    public static BatchOutputs Concat(IReadOnlyList<BatchOutputs> parts)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(parts.Count);
+        if (parts.Count == 1)
+        {
+            return parts[0];
+        }
+
+        var first = parts[0];
+        var rows = parts.Sum(p => p.BatchSize);
+        var (t, d) = (first.SequenceLength, first.HiddenSize);
+        var layers = first.LayerNumbers?.Length ?? 0;
+        foreach (var part in parts)
+        {
+            if (part.SequenceLength != t || part.HiddenSize != d || part.HeadWidth != first.HeadWidth || (part.LayerNumbers?.Length ?? 0) != layers)
+            {
+                throw new ArgumentException($"Slices of one batch have its length and widths; got {part.BatchSize} x {part.SequenceLength} x {part.HiddenSize} beside {first.BatchSize} x {t} x {d}.", nameof(parts));
+            }
+        }
+
+        return new BatchOutputs(rows, t, d, Join(parts, p => p.Pooled, d)!)
+        {
+            Head = Join(parts, p => p.Head, first.HeadWidth),
+            HeadWidth = first.HeadWidth,
+            Residues = Join(parts, p => p.Residues, t * d),
+            LayerNumbers = first.LayerNumbers,
+            LayerPooled = Join(parts, p => p.LayerPooled, layers * d),
+            LayerResidues = Join(parts, p => p.LayerResidues, layers * t * d),
+            LayerBos = Join(parts, p => p.LayerBos, layers * d),
+            Contacts = Join(parts, p => p.Contacts, t * t),
+        };
+    }
+
+    private static float[]? Join(IReadOnlyList<BatchOutputs> parts, Func<BatchOutputs, float[]?> values, int width)
+    {
+        if (values(parts[0]) is null)
+        {
+            return null;
+        }
+
+        var joined = new float[parts.Sum(p => p.BatchSize) * width];
+        var offset = 0;
+        foreach (var part in parts)
+        {
+            var length = part.BatchSize * width;
+            var source = values(part) ?? throw new ArgumentException("Slices of one batch carry the same outputs.", nameof(parts));
+            source.AsSpan(0, length).CopyTo(joined.AsSpan(offset, length));
+            offset += length;
+        }
+
+        return joined;
+    }
+
     private ReadOnlySpan<float> Layer(float[] values, int row, int layerIndex, int width)
     {
         var layers = LayerNumbers?.Length ?? throw new InvalidOperationException("No layers were requested for this batch.");

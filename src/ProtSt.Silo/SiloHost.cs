@@ -93,6 +93,7 @@ public static class SiloHost
         builder.Services.AddSingleton<ProtStMetrics>();
         builder.Services.AddSingleton<OnlineModels>();
         builder.Services.AddSingleton<OnlineAdmission>();
+        builder.Services.AddSingleton<OnlineLoad>();
         builder.Services.AddHostedService<MetricsRefresher>();
         builder.Services.AddHostedService<ViewRegistrar>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics

@@ -6,7 +6,10 @@ using ProtSt.Model.Outputs;
 
 namespace ProtSt.Grains.Tests;
 
-/// <summary>Dynamic batching: requests for one model arriving within the window reach the router (and so the devices) as one call.</summary>
+/// <summary>
+/// Dynamic batching: requests for one model arriving within the window, or while the model's calls occupy every device,
+/// reach the router (and so the devices) as one call.
+/// </summary>
 public sealed class OnlineBatcherTests : IDisposable
 {
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
@@ -44,8 +47,35 @@ public sealed class OnlineBatcherTests : IDisposable
         Assert.Equal(["/models/a", "/models/b"], _calls.Select(c => c.Work.ModelDirectory).Order());
     }
 
-    private OnlineBatcher Batcher(TimeSpan window, int tokensPerBatch) =>
-        new(Route, window, tokensPerBatch, TimeProvider.System, new OnlineMetrics(_services.GetRequiredService<IMeterFactory>()));
+    [Fact]
+    public async Task An_idle_request_goes_at_once_and_those_arriving_while_it_computes_go_together_when_it_returns()
+    {
+        // One device, no window: the first request is sent without waiting; the next three find the device busy with it.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var batcher = Batcher(TimeSpan.Zero, tokensPerBatch: 1_000, async (work, sequences, token) =>
+        {
+            var routed = Route(work, sequences, token);
+            await gate.Task;
+            return await routed;
+        });
+        var first = batcher.EncodeAsync(new EncodeRequest("/models/a", ["AAAA"]));
+        Assert.Single(_calls);
+
+        var later = new[] { "CCCC", "DDDD", "EEEE" }.Select(s => batcher.EncodeAsync(new EncodeRequest("/models/a", [s]))).ToList();
+        Assert.Single(_calls);
+        Assert.Equal(3, batcher.Waiting);
+
+        gate.SetResult();
+        await first;
+        var results = await Task.WhenAll(later);
+        Assert.Equal(2, _calls.Count);
+        Assert.Equal(["CCCC", "DDDD", "EEEE"], _calls[1].Sequences);
+        Assert.Equal([10f, 20f, 30f], results.Select(r => Assert.Single(r.Sequences).Embedding![0]));
+        Assert.Equal(0, batcher.Waiting);
+    }
+
+    private OnlineBatcher Batcher(TimeSpan window, int tokensPerBatch, Func<RoutedWork, IReadOnlyList<string>, CancellationToken, Task<RoutedResult>>? route = null) =>
+        new(route ?? Route, window, tokensPerBatch, TimeProvider.System, new OnlineMetrics(_services.GetRequiredService<IMeterFactory>()), () => 1);
 
     // Each sequence's "embedding" is its first letter's offset in the call × 10, so rows must come back to their request.
     private Task<RoutedResult> Route(RoutedWork work, IReadOnlyList<string> sequences, CancellationToken cancellationToken)

@@ -193,6 +193,29 @@ public sealed class OnlineApiTests(SiloHostFixture fixture)
         Assert.Equal(records.Count, ids.Distinct(StringComparer.Ordinal).Count());
     }
 
+    [Fact]
+    public async Task The_job_views_online_panel_shows_the_hosts_request_rate_latency_percentiles_and_queues()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await PostAsync("/v1/embeddings", new { model = SiloHostFixture.ModelName, input = Sequences[i] })).Status);
+        }
+
+        var load = (await fixture.Http.GetFromJsonAsync<OnlineLoadSnapshot>(new Uri("/api/online", UriKind.Relative), fixture.Json))!;
+        Assert.True(load.Requests >= 3, $"{load.Requests} requests in the window");
+        Assert.Equal(load.Requests / load.Window.TotalSeconds, load.RequestsPerSecond, 9);
+        Assert.True(load.LatencyP50 > 0 && load.LatencyP99 >= load.LatencyP50, $"p50 {load.LatencyP50} s, p99 {load.LatencyP99} s");
+        Assert.Equal(0, load.InFlight);
+        Assert.Equal(0, load.Waiting);
+
+        // The queues are the gauges /metrics exports; the page reads the same endpoint beside the jobs.
+        var metrics = PrometheusText.Parse(await fixture.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+        Assert.Contains(metrics.Samples, s => s.Name == "protst_online_in_flight" && s.Value == 0);
+        Assert.Contains(metrics.Samples, s => s.Name == "protst_online_waiting" && s.Value == 0);
+        Assert.Contains("id=\"online\"", await fixture.Http.GetStringAsync(new Uri("/", UriKind.Relative)), StringComparison.Ordinal);
+        Assert.Contains("/api/online", await fixture.Http.GetStringAsync(new Uri("/view/jobs.js", UriKind.Relative)), StringComparison.Ordinal);
+    }
+
     // Each sequence alone through a bare encoder session: what `protst embed` computes, with no cluster in the way.
     private static float[][] BareSession(string modelDirectory, IReadOnlyList<string> sequences)
     {

@@ -40,8 +40,9 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<BatchRouter>();
 
-        // Online requests on this silo share device batches through one batcher (the host binds Serving; tests take the defaults).
-        builder.Services.AddOptions<ServingOptions>();
+        // Online requests on this silo share device batches through one batcher (the host gives its own Serving options;
+        // a silo configured otherwise binds the section, whose job slicing its devices use).
+        builder.Services.AddOptions<ServingOptions>().BindConfiguration(ServingOptions.SectionName);
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<OnlineMetrics>();
         builder.Services.AddSingleton<OnlineBatcher>();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Placement;
+using ProtSt.Grains.Online;
 using ProtSt.Grains.Placement;
 using ProtSt.Model.Inference;
 using ProtSt.Model.Outputs;
@@ -14,12 +15,13 @@ namespace ProtSt.Grains.Inference;
 /// runs one computation at a time on it; the backend is shared with nothing else. Calls are taken at once (the grain
 /// is reentrant) and wait in a <see cref="DeviceScheduler{T}"/>: the jobs with batches waiting take turns by padded
 /// tokens and priority (<c>Devices:Scheduling</c>), so a large job cannot starve a small one submitted after it.
+/// Online batches go first; while they are about, a job batch runs in slices with the online ones between them.
 /// </summary>
 [DevicePlacement]
 [Immovable]
 [KeepAlive]
 [Reentrant]
-internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBackendFactory backends, DeviceDrain drain) : Grain, IDeviceGrain, IDisposable
+internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IOptions<ServingOptions> serving, IDeviceBackendFactory backends, DeviceDrain drain) : Grain, IDeviceGrain, IDisposable
 {
     private readonly DeviceScheduler<Work> _queue = new(options.Value.Scheduling);
     private readonly List<IDeviceBackend> _sessions = [];
@@ -31,6 +33,7 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
     private long _paddedTokens;
     private long _failures;
     private TimeSpan _busy;
+    private long _lastOnline = long.MinValue;
 
     public Task<DeviceBatchResult> RunAsync(DeviceBatch batch)
     {
@@ -43,6 +46,7 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
         var work = new Work<DeviceBatchResult>(() => ServeBatchAsync(batch));
         if (batch.Online)
         {
+            _lastOnline = Stopwatch.GetTimestamp();
             _queue.EnqueueOnline(work);
         }
         else
@@ -77,7 +81,7 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
     }
 
     public Task<DeviceStats> GetStatsAsync() =>
-        Task.FromResult(new DeviceStats(this.GetPrimaryKeyString(), _batches, _sequences, _realTokens, _paddedTokens, _busy, _failures));
+        Task.FromResult(new DeviceStats(this.GetPrimaryKeyString(), _batches, _sequences, _realTokens, _paddedTokens, _busy, _failures, _queue.Count, _queue.OnlineCount));
 
     // A silo stopping (or a test killing it) disposes the grain while its thread-pool computation may still run on the
     // native session; disposing under it crashes the process, so the session goes when the computation ends.
@@ -161,28 +165,61 @@ internal sealed class DeviceGrain(IOptions<DeviceOptions> options, IDeviceBacken
     {
         var session = await SessionFor(batch.ModelDirectory);
         var encoded = EncodedBatch.FromPadded(batch.InputIds, batch.AttentionMask, batch.BatchSize, batch.SequenceLength);
-        var stopwatch = Stopwatch.StartNew();
-        BatchOutputs output;
-        try
+        var outputs = batch.Outputs ?? OutputRequest.Default;
+        var rows = SliceRows(batch);
+        var parts = new List<BatchOutputs>();
+        var busy = TimeSpan.Zero;
+        for (var start = 0; start < batch.BatchSize; start += rows)
         {
-            // The backend keeps blocking work (ONNX Runtime) off the grain scheduler itself; a simulated device just waits.
-            var run = session.RunAsync(encoded, batch.Outputs ?? OutputRequest.Default, CancellationToken.None).AsTask();
-            _running = run;
-            output = await run;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            _failures++;
-            throw new DeviceFailedException($"Device {this.GetPrimaryKeyString()} failed on a batch of {batch.BatchSize} x {batch.SequenceLength}: {e.Message}");
+            if (start > 0)
+            {
+                // Between slices the online (and urgent) work that came meanwhile runs: it waited for one slice only.
+                while (_queue.TryDequeueAhead(out var ahead))
+                {
+                    await ahead.RunAsync();
+                }
+
+                // Work for another model may have closed this one's session (Devices:ModelsPerDevice): it opens again.
+                session = await SessionFor(batch.ModelDirectory);
+            }
+
+            var slice = rows >= batch.BatchSize ? encoded : encoded.Rows(start, Math.Min(rows, batch.BatchSize - start));
+            var stopwatch = Stopwatch.StartNew();
+            try
+            {
+                // The backend keeps blocking work (ONNX Runtime) off the grain scheduler itself; a simulated device just waits.
+                var run = session.RunAsync(slice, outputs, CancellationToken.None).AsTask();
+                _running = run;
+                parts.Add(await run);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _failures++;
+                throw new DeviceFailedException($"Device {this.GetPrimaryKeyString()} failed on a batch of {batch.BatchSize} x {batch.SequenceLength}: {e.Message}");
+            }
+
+            busy += stopwatch.Elapsed;
         }
 
-        var busy = stopwatch.Elapsed;
+        var output = BatchOutputs.Concat(parts);
         _batches++;
         _sequences += batch.BatchSize;
         _realTokens += encoded.RealTokens;
         _paddedTokens += encoded.PaddedTokens;
         _busy += busy;
         return new DeviceBatchResult(this.GetPrimaryKeyString(), output, busy, Accelerator);
+    }
+
+    // Rows per slice of a job batch: all of them (one run, as always) unless online work has reached this device within
+    // Serving:JobSlicingAfterOnline, when a slice holds at most Serving:JobSliceTokens padded tokens (one row at least).
+    private int SliceRows(DeviceBatch batch)
+    {
+        var settings = serving.Value;
+        var recent = _queue.OnlineCount > 0
+            || (_lastOnline != long.MinValue && Stopwatch.GetElapsedTime(_lastOnline) < settings.JobSlicingAfterOnline);
+        return batch.Online || settings.JobSliceTokens <= 0 || !recent
+            ? batch.BatchSize
+            : Math.Clamp(settings.JobSliceTokens / batch.SequenceLength, 1, batch.BatchSize);
     }
 
     // What this device computes on, as the job view and /metrics show it.

@@ -44,6 +44,9 @@ public sealed class DeviceListCache(
         return Current();
     }
 
+    /// <summary>The devices of the last listing read (0 before the first read); what needs no fresh list reads this.</summary>
+    public int KnownDeviceCount => _listing is null ? 0 : Current().Count;
+
     /// <summary>
     /// The token budget a batch for all of <paramref name="devices"/> must fit: the smallest their silos registered, so
     /// a batch planned once may go to any of them; null when none of their silos said (a silo of an older version).

@@ -9,7 +9,7 @@ namespace ProtSt.Grains.Inference;
 /// again starts at the device's current virtual time, so idle time banks no credit and a newcomer is served next.
 /// Urgent items (text embedding, preloading) go before every batch, then online batches (callers waiting on an HTTP
 /// request, FIFO), then the jobs' batches: a running batch is never interrupted, so an online batch waits at most for
-/// the one on the device. Not thread-safe: one grain owns it.
+/// the one on the device (which runs a job batch in slices while online work is about). Not thread-safe: one grain owns it.
 /// </summary>
 internal sealed class DeviceScheduler<T>(DeviceScheduling mode)
 {
@@ -58,9 +58,8 @@ internal sealed class DeviceScheduler<T>(DeviceScheduling mode)
     /// <summary>The next item to serve, if any.</summary>
     public bool TryDequeue([MaybeNullWhen(false)] out T item)
     {
-        if (_urgent.TryDequeue(out item) || _online.TryDequeue(out item))
+        if (TryDequeueAhead(out item))
         {
-            Count--;
             return true;
         }
 
@@ -87,6 +86,21 @@ internal sealed class DeviceScheduler<T>(DeviceScheduling mode)
         item = entry.Item;
         return true;
     }
+
+    /// <summary>The next urgent or online item, if any (what a device serves between the slices of a job batch).</summary>
+    public bool TryDequeueAhead([MaybeNullWhen(false)] out T item)
+    {
+        if (_urgent.TryDequeue(out item) || _online.TryDequeue(out item))
+        {
+            Count--;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Online batches waiting.</summary>
+    public int OnlineCount => _online.Count;
 
     /// <summary>Takes every waiting item out (a device leaving refuses them), urgent ones first, then online ones.</summary>
     public List<T> TakeAll()

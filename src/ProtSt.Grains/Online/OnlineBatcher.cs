@@ -6,11 +6,12 @@ using ProtSt.Model.Outputs;
 namespace ProtSt.Grains.Online;
 
 /// <summary>
-/// Dynamic batching for online requests, one per silo: the first request for a model opens a window
-/// (<see cref="ServingOptions.BatchWindow"/>); the requests for the same model and outputs arriving within it go to the
-/// <see cref="BatchRouter"/> as one call, whose batches the devices serve before queued job batches. The router plans
-/// the coalesced sequences under the devices' token budget, so several requests become one device batch; a window whose
-/// sequences already fill a batch goes at once.
+/// Dynamic (continuous) batching for online requests, one per silo. A request for a model whose online calls in flight
+/// are fewer than the devices goes to the <see cref="BatchRouter"/> at once (after <see cref="ServingOptions.BatchWindow"/>
+/// when one is set); requests arriving while every device has one of the model's calls gather, and go as one call when
+/// one returns, or at once when their sequences fill a batch. So an idle request never waits, and under load each call
+/// carries what arrived during the last one: the router plans it under the devices' token budget, and the devices serve
+/// its batches before queued job batches.
 /// </summary>
 public sealed class OnlineBatcher
 {
@@ -19,22 +20,42 @@ public sealed class OnlineBatcher
     private readonly int _tokensPerBatch;
     private readonly TimeProvider _time;
     private readonly OnlineMetrics _metrics;
+    private readonly Func<int> _callsInFlight;
     private readonly Lock _lock = new();
     private readonly Dictionary<GroupKey, Group> _open = [];
+    private readonly Dictionary<GroupKey, int> _inFlight = [];
 
-    public OnlineBatcher(BatchRouter router, IOptions<ServingOptions> serving, IOptions<ScreenOptions> screen, TimeProvider time, OnlineMetrics metrics)
-        : this(router.RunAsync, serving.Value.BatchWindow, screen.Value.MaxTokensPerBatch, time, metrics)
+    public OnlineBatcher(BatchRouter router, DeviceListCache devices, IOptions<ServingOptions> serving, IOptions<ScreenOptions> screen, TimeProvider time, OnlineMetrics metrics)
+        : this(router.RunAsync, serving.Value.BatchWindow, screen.Value.MaxTokensPerBatch, time, metrics, () => devices.KnownDeviceCount)
     {
     }
 
     internal OnlineBatcher(
-        Func<RoutedWork, IReadOnlyList<string>, CancellationToken, Task<RoutedResult>> route, TimeSpan window, int tokensPerBatch, TimeProvider time, OnlineMetrics metrics)
+        Func<RoutedWork, IReadOnlyList<string>, CancellationToken, Task<RoutedResult>> route,
+        TimeSpan window,
+        int tokensPerBatch,
+        TimeProvider time,
+        OnlineMetrics metrics,
+        Func<int> callsInFlight)
     {
         _route = route;
         _window = window;
         _tokensPerBatch = Math.Max(1, tokensPerBatch);
         _time = time;
         _metrics = metrics;
+        _callsInFlight = callsInFlight;
+    }
+
+    /// <summary>Requests gathered and not yet sent to the devices (the online queue of this silo).</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _open.Values.Sum(g => g.Requests.Count);
+            }
+        }
     }
 
     /// <summary>Encodes the request's sequences together with whatever else arrives for the same model within the window.</summary>
@@ -45,36 +66,53 @@ public sealed class OnlineBatcher
 
         // Residues plus the two special tokens: the same estimate as the planner's, enough to close a full window early.
         var tokens = request.Sequences.Sum(s => (long)s.Length + 2);
-        Group? full = null;
-        Group? opened = null;
+        Group? send = null;
+        Group? timed = null;
         lock (_lock)
         {
             if (!_open.TryGetValue(key, out var group))
             {
                 group = new Group(key);
                 _open[key] = group;
-                opened = group;
+                timed = group;
             }
 
             group.Requests.Add(pending);
             group.Tokens += tokens;
-            if (group.Tokens >= _tokensPerBatch || _window <= TimeSpan.Zero)
+            var free = InFlight(key) < Math.Max(1, _callsInFlight());
+            if (group.Tokens >= _tokensPerBatch || (free && _window <= TimeSpan.Zero))
             {
-                _open.Remove(key);
-                full = group;
+                send = Take(key);
+                timed = null;
+            }
+            else if (!free)
+            {
+                // Every device has a call of this model: the group goes when one returns (or when it fills a batch).
+                timed = null;
             }
         }
 
-        if (full is not null)
+        if (send is not null)
         {
-            _ = RunAsync(full);
+            _ = RunAsync(send);
         }
-        else if (opened is not null)
+        else if (timed is not null)
         {
-            _ = CloseAfterWindowAsync(opened);
+            _ = CloseAfterWindowAsync(timed);
         }
 
         return pending.Result.Task;
+    }
+
+    private int InFlight(GroupKey key) => _inFlight.GetValueOrDefault(key);
+
+    // Takes the open group of the key as a call in flight; called under the lock.
+    private Group Take(GroupKey key)
+    {
+        var group = _open[key];
+        _open.Remove(key);
+        _inFlight[key] = InFlight(key) + 1;
+        return group;
     }
 
     private async Task CloseAfterWindowAsync(Group group)
@@ -82,19 +120,57 @@ public sealed class OnlineBatcher
         await Task.Delay(_window, _time);
         lock (_lock)
         {
-            // A window filled early has gone already, and a new one may be open under the same key.
+            // A window filled early (or sent when a call returned) has gone already, and a new one may be open under the same key.
             if (!_open.TryGetValue(group.Key, out var open) || open != group)
             {
                 return;
             }
 
-            _open.Remove(group.Key);
+            // Every device has a call of this model by now: the first to return takes the group.
+            if (InFlight(group.Key) >= Math.Max(1, _callsInFlight()))
+            {
+                return;
+            }
+
+            Take(group.Key);
         }
 
         await RunAsync(group);
     }
 
     private async Task RunAsync(Group group)
+    {
+        try
+        {
+            await ComputeAsync(group);
+        }
+        finally
+        {
+            Group? next = null;
+            lock (_lock)
+            {
+                var key = group.Key;
+                _inFlight[key] = InFlight(key) - 1;
+                if (_inFlight[key] == 0)
+                {
+                    _inFlight.Remove(key);
+                }
+
+                // What gathered while this call was on the devices goes now.
+                if (_open.ContainsKey(key))
+                {
+                    next = Take(key);
+                }
+            }
+
+            if (next is not null)
+            {
+                _ = RunAsync(next);
+            }
+        }
+    }
+
+    private async Task ComputeAsync(Group group)
     {
         var sequences = group.Requests.SelectMany(r => r.Sequences).ToList();
         _metrics.Batch(group.Requests.Count, sequences.Count);

@@ -12,6 +12,8 @@ public sealed class OnlineMetrics
     /// <summary>The meter every ProtSt instrument is on (the host exports it by this name).</summary>
     public const string MeterName = "ProtSt";
 
+    private const int MaxRecent = 65_536;
+
     // Seconds, from a fraction of a millisecond (an idle request of a small model) up to a request stuck for a minute.
     private static readonly IReadOnlyList<double> SecondsBuckets =
         [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -23,9 +25,18 @@ public sealed class OnlineMetrics
     private readonly Histogram<double> _queueTime;
     private readonly Histogram<int> _batchRequests;
     private readonly Histogram<int> _batchSequences;
+    private readonly TimeProvider _time;
+    private readonly Lock _recentLock = new();
+    private readonly Queue<(long At, double Seconds)> _recent = new();
 
     public OnlineMetrics(IMeterFactory meters)
+        : this(meters, TimeProvider.System)
     {
+    }
+
+    internal OnlineMetrics(IMeterFactory meters, TimeProvider time)
+    {
+        _time = time;
         var meter = meters.Create(MeterName);
         _requests = meter.CreateCounter<long>("protst.online.requests", "{request}", "Online requests answered, by endpoint and HTTP status.");
         _latency = meter.CreateHistogram("protst.online.latency", "s", "Time from an online request's arrival to its answer, by endpoint.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
@@ -40,6 +51,33 @@ public sealed class OnlineMetrics
         var tags = new TagList { { "endpoint", endpoint }, { "status", status } };
         _requests.Add(1, tags);
         _latency.Record(latency.TotalSeconds, new KeyValuePair<string, object?>("endpoint", endpoint));
+        lock (_recentLock)
+        {
+            // The latencies the histogram takes, kept a while for the job view's online panel (bounded, whatever the rate).
+            _recent.Enqueue((_time.GetTimestamp(), latency.TotalSeconds));
+            while (_recent.Count > MaxRecent)
+            {
+                _recent.Dequeue();
+            }
+        }
+    }
+
+    /// <summary>The requests answered within the last <paramref name="window"/> (at most the last 65,536): their rate and latency percentiles.</summary>
+    public OnlineLatency Recent(TimeSpan window)
+    {
+        double[] latencies;
+        lock (_recentLock)
+        {
+            while (_recent.Count > 0 && _time.GetElapsedTime(_recent.Peek().At) > window)
+            {
+                _recent.Dequeue();
+            }
+
+            latencies = [.. _recent.Select(r => r.Seconds)];
+        }
+
+        Array.Sort(latencies);
+        return new OnlineLatency(latencies.Length, latencies.Length / window.TotalSeconds, Percentile(latencies, 0.5), Percentile(latencies, 0.99));
     }
 
     /// <summary>Records one coalesced call: how many requests and sequences it carried.</summary>
@@ -49,5 +87,10 @@ public sealed class OnlineMetrics
         _batchSequences.Record(sequences);
     }
 
+    // Nearest rank, as the benchmarks take it; null with no request.
+    private static double? Percentile(double[] sorted, double quantile) =>
+        sorted.Length == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    /// <summary>Records the time one request's sequences waited rather than computed.</summary>
     public void QueueTime(TimeSpan waited) => _queueTime.Record(Math.Max(0, waited.TotalSeconds));
 }

@@ -39,6 +39,20 @@ public sealed class EncodedBatch
         return new EncodedBatch(inputIds, attentionMask, batchSize, sequenceLength, attentionMask.Sum());
     }
 
+    /// <summary>
+    /// Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> - 1 as a batch of their own,
+    /// padded to this batch's length, so its outputs have this batch's shape (a device runs a long batch in slices).
+    /// </summary>
+    public EncodedBatch Rows(int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start + count, BatchSize);
+        var range = new Range(start * SequenceLength, (start + count) * SequenceLength);
+        var mask = AttentionMask[range];
+        return new EncodedBatch(InputIds[range], mask, count, SequenceLength, mask.Sum());
+    }
+
     public static EncodedBatch Create(IReadOnlyList<EncodedSequence> sequences, int padId)
     {
         ArgumentOutOfRangeException.ThrowIfZero(sequences.Count);

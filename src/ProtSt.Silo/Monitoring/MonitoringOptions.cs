@@ -14,6 +14,9 @@ public sealed record MonitoringOptions
     /// <summary>How long a finished job's final figures stay in /metrics, so that at least one scrape sees them.</summary>
     public TimeSpan CompletedJobMetricsRetention { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>The window the job view's online panel takes its request rate and latency percentiles over.</summary>
+    public TimeSpan OnlineLoadWindow { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Points of a job's embedding map when the request names no <c>max</c>; beyond it every k-th protein is drawn.</summary>
     public int MapPoints { get; init; } = 100_000;
 

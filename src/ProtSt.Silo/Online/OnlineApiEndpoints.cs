@@ -17,7 +17,8 @@ namespace ProtSt.Silo.Online;
 
 /// <summary>
 /// Online embeddings on the cluster's devices: <c>POST /v1/embeddings</c> (OpenAI's shape), <c>POST /embed</c>
-/// (text-embeddings-inference's), <c>POST /v1/zero-shot</c> and <c>GET /v1/models</c>. Every request goes through
+/// (text-embeddings-inference's), <c>POST /v1/zero-shot</c> and <c>GET /v1/models</c>, and this host's online load for
+/// the job view (<c>GET /api/online</c>). Every request goes through
 /// <see cref="IEncoderGrain"/> to the devices (never a session in the web host), within the bounds of
 /// <see cref="ServingOptions"/>.
 /// </summary>
@@ -30,6 +31,10 @@ public static class OnlineApiEndpoints
         app.MapPost("/v1/embeddings", (HttpContext context) => HandleAsync(context, "embeddings", openAi: true, EmbeddingsAsync));
         app.MapPost("/embed", (HttpContext context) => HandleAsync(context, "embed", openAi: false, EmbedAsync));
         app.MapPost("/v1/zero-shot", (HttpContext context) => HandleAsync(context, "zero-shot", openAi: true, ZeroShotAsync));
+
+        // The job view's online panel; made now so that its gauges are on /metrics before the first request.
+        var load = app.Services.GetRequiredService<OnlineLoad>();
+        app.MapGet("/api/online", () => TypedResults.Json(load.Read()));
         return app;
     }
 

@@ -4,6 +4,7 @@
 const format = {
   integer: n => (n ?? 0).toLocaleString('en-US'),
   rate: n => (n ?? 0).toLocaleString('en-US', { maximumFractionDigits: n >= 100 ? 0 : 1, minimumFractionDigits: n >= 100 ? 0 : 1 }),
+  milliseconds: seconds => seconds == null ? '–' : `${(1000 * seconds).toLocaleString('en-US', { maximumFractionDigits: 1, minimumFractionDigits: 1 })} ms`,
   percent: share => `${(100 * (share ?? 0)).toFixed(1)}%`,
   duration: seconds => {
     if (seconds == null) return '–';

@@ -1,7 +1,8 @@
-// The job list: every job the cluster's registry knows, refreshed every two seconds.
+// The job list: every job the cluster's registry knows, and beside it this host's online load, refreshed every two seconds.
 'use strict';
 
 const body = document.getElementById('jobs');
+const online = document.getElementById('online');
 
 function row(job) {
   const tr = document.createElement('tr');
@@ -32,5 +33,28 @@ async function refresh() {
   }
 }
 
-refresh();
-setInterval(refresh, 2000);
+// The same figures as /metrics' protst_online_* instruments, over the host's Monitoring:OnlineLoadWindow.
+async function refreshOnline() {
+  try {
+    const load = await (await fetch('/api/online')).json();
+    document.getElementById('online-window').textContent = `(last ${format.duration(load.window)}, ${format.integer(load.requests)} requests)`;
+    const cells = [format.rate(load.requestsPerSecond), format.milliseconds(load.latencyP50), format.milliseconds(load.latencyP99), format.integer(load.inFlight), format.integer(load.waiting)];
+    const tr = document.createElement('tr');
+    for (const value of cells) {
+      const td = tr.insertCell();
+      td.className = 'num';
+      td.textContent = value;
+    }
+    online.replaceChildren(tr);
+  } catch {
+    online.innerHTML = '<tr><td colspan="5" class="empty">cannot reach the silo host</td></tr>';
+  }
+}
+
+function refreshAll() {
+  refresh();
+  refreshOnline();
+}
+
+refreshAll();
+setInterval(refreshAll, 2000);

@@ -71,6 +71,42 @@ public sealed class ExtractionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Embed_with_include_writes_the_screens_folder_and_a_middle_layers_means_and_cls_states_equal_to_each_protein_run_alone()
+    {
+        using var scratch = new TempDirectory();
+        var sequences = new[] { "MKTAYIAKQRQISFVKSHFSRQ", "GSHMLEDPVAG", "MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQAPILSRVGDGTQDNLSGAEKAVQVKVKALPDAQFEVVHSLAKWKRQTLGQ" };
+        var fasta = scratch.Write("in.fasta", string.Concat(sequences.Select((s, i) => $">E{i}\n{s}\n")));
+        var model = scratch.Combine("model");
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", model)).ExitCode);
+
+        var embed = await Protst.RunAsync("embed", "--fasta", fasta, "-m", model, "-o", scratch.Combine("out"), "--include", "mean,bos", "--layers", "1");
+        Assert.True(embed.ExitCode == 0, embed.Error);
+        var vectors = new List<(string Id, float[][] Vectors)>();
+        await foreach (var row in EmbeddingsTable.ReadVectorsAsync(scratch.Combine("out", EmbeddingsTable.FileName), ["embedding", "mean_1", "bos_1"], CancellationToken.None))
+        {
+            vectors.Add(row);
+        }
+
+        Assert.Equal(["E0", "E1", "E2"], vectors.Select(v => v.Id));
+        using var session = EncoderSession.Open(model, new InferenceOptions { IntraOpThreads = 1 });
+        var tokenizer = session.Folder.CreateTokenizer();
+        for (var i = 0; i < sequences.Length; i++)
+        {
+            var alone = session.Run(EncodedBatch.Create([tokenizer.Encode(sequences[i])], tokenizer.PadId), new OutputRequest { Kinds = OutputKind.Pooled | OutputKind.Layers | OutputKind.Residues, Layers = [1] });
+            Assertions.Close(alone.PooledOf(0), vectors[i].Vectors[0], 1e-5, $"E{i} embedding");
+            Assertions.Close(alone.LayerPooledOf(0, 0), vectors[i].Vectors[1], 1e-5, $"E{i} mean_1");
+            Assertions.Close(alone.LayerResiduesOf(0, 0)[..alone.HiddenSize], vectors[i].Vectors[2], 1e-5, $"E{i} bos_1");
+        }
+
+        // The single file's options have no meaning for the folder.
+        var format = await Protst.RunAsync("embed", "--fasta", fasta, "-m", model, "-o", scratch.Combine("other"), "--include", "mean", "--format", "tsv");
+        Assert.Equal(1, format.ExitCode);
+        Assert.Equal(
+            "error: --format is for embed's single file; with --include, --layers or --long, -o is a folder (embeddings.parquet, residues.parquet, contacts.parquet) and --long decides long proteins.",
+            Assert.Single(format.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
     public async Task A_layer_past_the_model_is_refused_in_one_line_and_contacts_without_a_contact_head_by_the_same_check()
     {
         using var scratch = new TempDirectory();

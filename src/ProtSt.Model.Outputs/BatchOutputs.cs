@@ -142,6 +142,27 @@ public sealed record BatchOutputs(int BatchSize, int SequenceLength, int HiddenS
         return joined;
     }
 
+    /// <summary>
+    /// Row <paramref name="row"/> alone, copied into a batch of one: what a caller keeps of a batch it waits beside (a
+    /// long protein's window waiting for its other windows) without holding the whole batch's arrays.
+    /// </summary>
+    public BatchOutputs RowOf(int row)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, BatchSize);
+        return new BatchOutputs(1, SequenceLength, HiddenSize, PooledOf(row).ToArray())
+        {
+            Head = Head is null ? null : HeadOf(row),
+            HeadWidth = HeadWidth,
+            Residues = Residues is null ? null : Row(Residues, row, BatchSize, SequenceLength * HiddenSize).ToArray(),
+            LayerNumbers = LayerNumbers,
+            LayerPooled = LayerPooled is null ? null : Row(LayerPooled, row, BatchSize, LayerNumbers!.Length * HiddenSize).ToArray(),
+            LayerResidues = LayerResidues is null ? null : Row(LayerResidues, row, BatchSize, LayerNumbers!.Length * SequenceLength * HiddenSize).ToArray(),
+            LayerBos = LayerBos is null ? null : Row(LayerBos, row, BatchSize, LayerNumbers!.Length * HiddenSize).ToArray(),
+            Contacts = Contacts is null ? null : Row(Contacts, row, BatchSize, SequenceLength * SequenceLength).ToArray(),
+        };
+    }
+
     private ReadOnlySpan<float> Layer(float[] values, int row, int layerIndex, int width)
     {
         var layers = LayerNumbers?.Length ?? throw new InvalidOperationException("No layers were requested for this batch.");

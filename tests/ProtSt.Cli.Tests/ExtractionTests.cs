@@ -47,8 +47,10 @@ public sealed class ExtractionTests(ITestOutputHelper output)
             residues.Add(row);
         }
 
-        // One row per residue of layer 2 (-1 and 2 are one layer), in record order, positions 1..n.
+        // One row per residue of layer 2 (-1 and 2 are one layer), positions 1..n, each protein's rows together (a
+        // shard writes a protein's rows as its batch is done, so proteins come in the order they were computed).
         Assert.Equal(sequences.Select((_, i) => $"S{i}"), vectors.Select(v => v.Id));
+        residues = ByRecord(residues, sequences.Count, "S");
         Assert.Equal(sequences.SelectMany((s, i) => Enumerable.Range(1, s.Length).Select(p => ($"S{i}", 2, p))), residues.Select(r => (r.Id, r.Ints[0], r.Ints[1])));
 
         // Batch independence through the cluster: each protein alone in a bare session gives the same numbers.
@@ -66,6 +68,42 @@ public sealed class ExtractionTests(ITestOutputHelper output)
                 Assertions.Close(alone.Hidden(0, p), residues[next++].State, 1e-5, $"S{i} residue {p}");
             }
         }
+    }
+
+    [Fact]
+    public async Task Embed_with_include_writes_the_screens_folder_and_a_middle_layers_means_and_cls_states_equal_to_each_protein_run_alone()
+    {
+        using var scratch = new TempDirectory();
+        var sequences = new[] { "MKTAYIAKQRQISFVKSHFSRQ", "GSHMLEDPVAG", "MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQAPILSRVGDGTQDNLSGAEKAVQVKVKALPDAQFEVVHSLAKWKRQTLGQ" };
+        var fasta = scratch.Write("in.fasta", string.Concat(sequences.Select((s, i) => $">E{i}\n{s}\n")));
+        var model = scratch.Combine("model");
+        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", model)).ExitCode);
+
+        var embed = await Protst.RunAsync("embed", "--fasta", fasta, "-m", model, "-o", scratch.Combine("out"), "--include", "mean,bos", "--layers", "1");
+        Assert.True(embed.ExitCode == 0, embed.Error);
+        var vectors = new List<(string Id, float[][] Vectors)>();
+        await foreach (var row in EmbeddingsTable.ReadVectorsAsync(scratch.Combine("out", EmbeddingsTable.FileName), ["embedding", "mean_1", "bos_1"], CancellationToken.None))
+        {
+            vectors.Add(row);
+        }
+
+        Assert.Equal(["E0", "E1", "E2"], vectors.Select(v => v.Id));
+        using var session = EncoderSession.Open(model, new InferenceOptions { IntraOpThreads = 1 });
+        var tokenizer = session.Folder.CreateTokenizer();
+        for (var i = 0; i < sequences.Length; i++)
+        {
+            var alone = session.Run(EncodedBatch.Create([tokenizer.Encode(sequences[i])], tokenizer.PadId), new OutputRequest { Kinds = OutputKind.Pooled | OutputKind.Layers | OutputKind.Residues, Layers = [1] });
+            Assertions.Close(alone.PooledOf(0), vectors[i].Vectors[0], 1e-5, $"E{i} embedding");
+            Assertions.Close(alone.LayerPooledOf(0, 0), vectors[i].Vectors[1], 1e-5, $"E{i} mean_1");
+            Assertions.Close(alone.LayerResiduesOf(0, 0)[..alone.HiddenSize], vectors[i].Vectors[2], 1e-5, $"E{i} bos_1");
+        }
+
+        // The single file's options have no meaning for the folder.
+        var format = await Protst.RunAsync("embed", "--fasta", fasta, "-m", model, "-o", scratch.Combine("other"), "--include", "mean", "--format", "tsv");
+        Assert.Equal(1, format.ExitCode);
+        Assert.Equal(
+            "error: --format is for embed's single file; with --include, --layers or --long, -o is a folder (embeddings.parquet, residues.parquet, contacts.parquet) and --long decides long proteins.",
+            Assert.Single(format.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
     }
 
     [Fact]
@@ -111,14 +149,16 @@ public sealed class ExtractionTests(ITestOutputHelper output)
         Assert.Equal(["id\tlength\ttruncated\twindows", .. sequences.Select((s, i) => $"W{i}\t{s.Length}\tfalse\t{ResidueWindows.Plan(s.Length, 64).Count}")], results);
 
         var embeddings = await EmbeddingParquetReader.ReadAllAsync(scratch.Combine("out", EmbeddingsTable.FileName), CancellationToken.None);
-        var residues = new List<float[]>();
-        await foreach (var (_, _, state) in StateParquetReader.ReadAsync(
+        var rows = new List<(string Id, int[] Ints, float[] State)>();
+        await foreach (var row in StateParquetReader.ReadAsync(
             scratch.Combine("out", ResiduesTable.FileName), [ResiduesTable.LayerColumn, ResiduesTable.PositionColumn], ResiduesTable.StateColumn, null, CancellationToken.None))
         {
-            residues.Add(state);
+            rows.Add(row);
         }
 
-        Assert.Equal(sequences.Sum(s => s.Length), residues.Count);
+        rows = ByRecord(rows, sequences.Count, "W");
+        Assert.Equal(sequences.SelectMany((s, i) => Enumerable.Range(1, s.Length).Select(p => ($"W{i}", p))), rows.Select(r => (r.Id, r.Ints[1])));
+        var residues = rows.Select(r => r.State).ToList();
         using var session = EncoderSession.Open(model, new InferenceOptions { IntraOpThreads = 1 });
         var tokenizer = session.Folder.CreateTokenizer();
         var next = 0;
@@ -143,6 +183,15 @@ public sealed class ExtractionTests(ITestOutputHelper output)
             Assert.True(sequences[i].Length > 64 || stateDiff <= 1e-5, $"W{i}: {stateDiff}");
             Assert.True(cosine > 0.9, $"W{i}: cosine {cosine}");
         }
+    }
+
+    // residues.parquet's rows put in record order, after checking that each record's rows come together, in order.
+    private static List<(string Id, int[] Ints, float[] State)> ByRecord(List<(string Id, int[] Ints, float[] State)> rows, int records, string prefix)
+    {
+        var runs = rows.Select(r => r.Id).Where((id, i) => i == 0 || rows[i - 1].Id != id).ToList();
+        Assert.Equal(runs.Count, runs.Distinct().Count());
+        var byId = rows.GroupBy(r => r.Id).ToDictionary(g => g.Key, g => g.ToList());
+        return [.. Enumerable.Range(0, records).SelectMany(i => byId.GetValueOrDefault($"{prefix}{i}") ?? [])];
     }
 
     private static double Cosine(float[] a, float[] b) =>

@@ -75,6 +75,43 @@ public sealed class ExtractionOutputTests
     }
 
     [Fact]
+    public void A_proteins_cls_states_come_from_the_cls_slot_when_the_batch_has_no_residue_states_and_a_row_copied_alone_reads_as_in_its_batch()
+    {
+        var full = Synthetic();
+
+        // What a batch asked for layer means and <cls> without residues holds: the [B, layers, D] slot, no states.
+        var bos = new float[2 * 2 * 3];
+        for (var i = 0; i < bos.Length; i++)
+        {
+            bos[i] = 0.5f + i;
+        }
+
+        var light = new ProteinStates(full with { Residues = null, LayerResidues = null, LayerBos = bos }, row: 1, residues: 3, modelLayers: 2);
+        Assert.Equal([6.5f, 7.5f, 8.5f], light.Bos(0));
+        Assert.Equal([9.5f, 10.5f, 11.5f], light.Bos(2));
+        Assert.Equal([-1000f, -1001f, -1002f], light.Mean(0));
+
+        // A long protein's window keeps its row alone, not its batch: every read gives what the batch's row gives.
+        var inBatch = new ProteinStates(full, row: 1, residues: 3, modelLayers: 2);
+        var alone = new ProteinStates(full.RowOf(1), row: 0, residues: 3, modelLayers: 2);
+        Assert.Equal(1, full.RowOf(1).BatchSize);
+        foreach (var layer in new[] { 0, 2 })
+        {
+            Assert.Equal(inBatch.Mean(layer), alone.Mean(layer));
+            Assert.Equal(inBatch.Bos(layer), alone.Bos(layer));
+            for (var residue = 0; residue < 3; residue++)
+            {
+                var (expected, actual) = (new float[3], new float[3]);
+                inBatch.CopyResidue(layer, residue, expected);
+                alone.CopyResidue(layer, residue, actual);
+                Assert.Equal(expected, actual);
+            }
+        }
+
+        Assert.Equal(inBatch.Contacts(), alone.Contacts());
+    }
+
+    [Fact]
     public void Windows_cover_the_protein_half_a_window_apart_and_combine_weighted_toward_their_centres()
     {
         Assert.Equal([new ResidueWindow(0, 10)], ResidueWindows.Plan(10, 10));

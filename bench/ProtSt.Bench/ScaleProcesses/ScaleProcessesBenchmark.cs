@@ -195,7 +195,7 @@ internal static class ScaleProcessesBenchmark
     }
 
     // The protst of this checkout, built once into the work folder, as a command line for cluster.sh and the client.
-    private static async Task<string> BuildProtstAsync(string script, string work, CancellationToken cancellationToken)
+    internal static async Task<string> BuildProtstAsync(string script, string work, CancellationToken cancellationToken)
     {
         var project = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(script)!, "..", "..", "src", "ProtSt.Cli", "ProtSt.Cli.csproj"));
         if (!File.Exists(project))
@@ -234,7 +234,7 @@ internal static class ScaleProcessesBenchmark
     }
 
     // The first of the working folder's and the program's folders (and their parents) that holds the relative path.
-    private static string? FindUp(string relative)
+    internal static string? FindUp(string relative)
     {
         foreach (var from in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using ProtSt.Client;
+using ProtSt.Grains;
 using ProtSt.Model.Inference;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
@@ -21,13 +23,49 @@ internal static class EmbedCommand
         var truncation = new Option<string>("--truncation") { Description = "keep-start (first residues up to the model's limit, as published) or fail.", DefaultValueFactory = _ => "keep-start" };
         truncation.AcceptOnlyFromAmong("keep-start", "fail");
 
-        var command = new Command("embed", "Compute the mean residue embedding of every sequence in a FASTA file.")
+        var devices = CliOptions.Devices("With --include/--layers/--long: devices of the embedded silo (default from configs: one device using all cores).");
+        var extraction = new ExtractionOptions();
+        var command = new Command("embed", "Compute the mean residue embedding of every sequence in a FASTA file; with --include, --layers or --long, what fair-esm's extract.py writes, into a folder.")
         {
-            model, fasta, output, format, onInvalid, truncation,
+            model, fasta, output, format, onInvalid, truncation, devices,
         };
+        foreach (var option in extraction.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var configuration = CliConfiguration.Load(parse);
+            if (extraction.Given(parse))
+            {
+                // What extract.py writes is a folder of tables, as screen writes it; long proteins follow --long.
+                var singleFile = new Option[] { format, truncation }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (singleFile.Count > 0)
+                {
+                    throw new ArgumentException($"{string.Join(" and ", singleFile)} {(singleFile.Count == 1 ? "is" : "are")} for embed's single file; with --include, --layers or --long, -o is a folder (embeddings.parquet, residues.parquet, contacts.parquet) and --long decides long proteins.");
+                }
+
+                var request = extraction.Apply(
+                    new JobRequest(
+                        "screen",
+                        parse.GetValue(fasta)!,
+                        parse.GetValue(output)!,
+                        ModelChoice.Resolve(parse.GetValue(model), configuration.Inference.VerifyModelHash),
+                        null,
+                        null,
+                        false,
+                        LabelSet.DefaultTemplate,
+                        JobChoices.FailOnInvalid(parse.GetValue(onInvalid))),
+                    parse);
+                var outcome = await ScreenCommand.RunAsync(new ScreenJob(request, parse.GetValue(devices), null, KeepView: false), configuration, ct);
+                return ScreenCommand.ExitCode(outcome!.Status);
+            }
+
+            if (parse.GetResult(devices) is { Implicit: false })
+            {
+                throw new ArgumentException("--devices is for embed with --include, --layers or --long, which runs on the embedded silo; plain embed runs one session in this process.");
+            }
             using var session = EncoderSession.Open(ModelChoice.Resolve(parse.GetValue(model), verifyHashes: false), configuration.Inference);
 
             var tokenizer = session.Folder.CreateTokenizer(parse.GetValue(truncation) == "fail" ? TruncationPolicy.Fail : TruncationPolicy.KeepStart);

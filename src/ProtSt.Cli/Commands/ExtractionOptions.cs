@@ -32,10 +32,13 @@ internal sealed class ExtractionOptions
 
     public IEnumerable<Option> All => [Include, Layers, Long, WindowResidues];
 
+    /// <summary>True when any of the options was given on the command line.</summary>
+    public bool Given(ParseResult parse) => All.Any(o => parse.GetResult(o) is { Implicit: false });
+
     /// <summary>The request with the job's extraction; none when no option was given (today's output, unchanged).</summary>
     public Client.JobRequest Apply(Client.JobRequest request, ParseResult parse)
     {
-        if (All.All(o => parse.GetResult(o) is null or { Implicit: true }))
+        if (!Given(parse))
         {
             return request;
         }

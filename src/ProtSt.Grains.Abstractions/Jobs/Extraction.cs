@@ -129,12 +129,23 @@ public sealed record Extraction(
         return this with { Layers = resolved, ModelLayers = layerCount };
     }
 
-    /// <summary>What each batch of a resolved extraction must produce: the last layer from the pooled and residue slots, other layers from the per-layer ones.</summary>
-    public OutputRequest Outputs()
+    /// <summary>
+    /// What each batch of a resolved extraction must produce: the last layer from the pooled and residue slots, other
+    /// layers from the per-layer ones, <c>&lt;cls&gt;</c> states from the per-layer <c>&lt;cls&gt;</c> slot. Residue
+    /// states are asked for only with per-residue or for <paramref name="windowed"/> batches (a long protein's windows,
+    /// whose states are combined into its own): under <c>--long window</c> a protein that fits the window takes the
+    /// lighter request.
+    /// </summary>
+    public OutputRequest Outputs(bool windowed = false)
     {
         var layers = ResolvedLayers();
         var onlyLast = layers.Count == 1 && layers[0] == ModelLayers;
-        var states = Include.HasFlag(ExtractionParts.PerResidue) || Include.HasFlag(ExtractionParts.Bos) || Long == LongProteins.Window;
+        var states = Include.HasFlag(ExtractionParts.PerResidue) || (windowed && Long == LongProteins.Window);
+
+        // The last layer's <cls> state alone comes with its residue states from the encoder graph, which is cheaper to
+        // run than the extraction graph (every layer's outputs, and the contact head where the folder has one).
+        var bosSlot = Include.HasFlag(ExtractionParts.Bos) && !onlyLast;
+        states |= Include.HasFlag(ExtractionParts.Bos) && onlyLast;
         var kinds = OutputKind.Pooled | OutputKind.Head;
         if (states && onlyLast)
         {
@@ -146,11 +157,17 @@ public sealed record Extraction(
             kinds |= OutputKind.Layers;
         }
 
-        // Other layers' states (per residue, and <cls> at position 0) come in the per-layer slot only when residues
-        // are asked for as well; without it a layer request gives its means alone.
+        // Other layers' states come in the per-layer slot only when residues are asked for as well; without it a layer
+        // request gives its means alone.
         if (!onlyLast && states)
         {
             kinds |= OutputKind.Residues;
+        }
+
+        // Other layers' <cls> states ([B, layers, D]), not the [B, layers, T, D] states they sit in.
+        if (bosSlot)
+        {
+            kinds |= OutputKind.Bos;
         }
 
         if (Include.HasFlag(ExtractionParts.Contacts))

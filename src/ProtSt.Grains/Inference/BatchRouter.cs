@@ -29,13 +29,44 @@ public sealed class BatchRouter(
     /// <summary>One result per sequence of <paramref name="sequences"/>, in their order.</summary>
     public async Task<RoutedResult> RunAsync(RoutedWork work, IReadOnlyList<string> sequences, CancellationToken cancellationToken)
     {
-        var tokenizer = catalog.Tokenizer(work.ModelDirectory);
-        var results = new RoutedSequence?[sequences.Count];
+        var results = new RoutedSequence[sequences.Count];
+        var (distinct, busy) = await StreamAsync(
+            work,
+            sequences,
+            (computed, _) =>
+            {
+                foreach (var (index, result) in computed)
+                {
+                    results[index] = result;
+                }
 
-        // Distinct sequences in first-seen order; each input points at the one it shares.
+                return Task.CompletedTask;
+            },
+            cancellationToken);
+        return new RoutedResult(results, distinct, busy);
+    }
+
+    /// <summary>
+    /// Computes as <see cref="RunAsync"/> does, but hands each sequence's result (by its index in
+    /// <paramref name="sequences"/>) to <paramref name="onComputed"/> as soon as its batch is done, and keeps none itself:
+    /// a caller that writes and drops them holds the batches in flight (two per device), however many sequences it
+    /// sends. Calls of <paramref name="onComputed"/> never overlap within one call, and a batch's slot is held until its
+    /// call returns, so a slow writer slows the devices' feed rather than piling up results. Returns how many distinct
+    /// sequences the devices ran and their computing time.
+    /// </summary>
+    public async Task<(int Distinct, TimeSpan DeviceBusy)> StreamAsync(
+        RoutedWork work,
+        IReadOnlyList<string> sequences,
+        Func<IReadOnlyList<(int Index, RoutedSequence Result)>, CancellationToken, Task> onComputed,
+        CancellationToken cancellationToken)
+    {
+        var tokenizer = catalog.Tokenizer(work.ModelDirectory);
+
+        // Distinct sequences in first-seen order, each with the inputs that share it.
         var distinct = new List<EncodedSequence>();
+        var inputsOf = new List<List<int>>();
         var bySequence = new Dictionary<string, int>(StringComparer.Ordinal);
-        var distinctOf = new int[sequences.Count];
+        var invalid = new List<(int, RoutedSequence)>();
         for (var i = 0; i < sequences.Count; i++)
         {
             try
@@ -45,39 +76,63 @@ public sealed class BatchRouter(
                 {
                     index = distinct.Count;
                     distinct.Add(tokenizer.Encode(normalized));
+                    inputsOf.Add([]);
                     bySequence[normalized] = index;
                 }
 
-                distinctOf[i] = index;
+                inputsOf[index].Add(i);
             }
             catch (InvalidSequenceException e)
             {
                 // Reported as the sequence's result, not thrown: the caller applies its own policy to invalid input.
-                results[i] = new RoutedSequence(sequences[i].Length, false, Invalid: e.Message);
-                distinctOf[i] = -1;
+                invalid.Add((i, new RoutedSequence(sequences[i].Length, false, Invalid: e.Message)));
             }
         }
 
-        var (computed, busy) = await ComputeDistinctAsync(work, tokenizer, distinct, cancellationToken);
-        for (var i = 0; i < results.Length; i++)
+        using var gate = new SemaphoreSlim(1, 1);
+        async Task DeliverAsync(IReadOnlyList<(int, RoutedSequence)> computed)
         {
-            if (results[i] is null)
+            await gate.WaitAsync(cancellationToken);
+            try
             {
-                var encoded = distinct[distinctOf[i]];
-                var (outputs, row, deviceError) = computed[distinctOf[i]];
-                results[i] = new RoutedSequence(encoded.OriginalResidueCount, encoded.Truncated, outputs, row, DeviceError: deviceError);
+                await onComputed(computed, cancellationToken);
+            }
+            finally
+            {
+                gate.Release();
             }
         }
 
-        return new RoutedResult([.. results.Select(r => r!)], distinct.Count, busy);
+        if (invalid.Count > 0)
+        {
+            await DeliverAsync(invalid);
+        }
+
+        Task CompletedAsync(IReadOnlyList<int> indices, BatchOutputs? outputs, string? deviceError)
+        {
+            var computed = new List<(int, RoutedSequence)>();
+            for (var row = 0; row < indices.Count; row++)
+            {
+                var encoded = distinct[indices[row]];
+                foreach (var input in inputsOf[indices[row]])
+                {
+                    computed.Add((input, new RoutedSequence(encoded.OriginalResidueCount, encoded.Truncated, outputs, row, DeviceError: deviceError)));
+                }
+            }
+
+            return DeliverAsync(computed);
+        }
+
+        var busy = await ComputeDistinctAsync(work, tokenizer, distinct, CompletedAsync, cancellationToken);
+        return (distinct.Count, busy);
     }
 
-    private async Task<(Computed[] Result, TimeSpan Busy)> ComputeDistinctAsync(RoutedWork work, EsmTokenizer tokenizer, List<EncodedSequence> distinct, CancellationToken cancellationToken)
+    private async Task<TimeSpan> ComputeDistinctAsync(
+        RoutedWork work, EsmTokenizer tokenizer, List<EncodedSequence> distinct, Func<IReadOnlyList<int>, BatchOutputs?, string?, Task> completed, CancellationToken cancellationToken)
     {
-        var result = new Computed[distinct.Count];
         if (distinct.Count == 0)
         {
-            return (result, TimeSpan.Zero);
+            return TimeSpan.Zero;
         }
 
         var devices = JobDevices.Choose(work.JobId, await deviceList.GetDevicesAsync(cancellationToken), work.MaxDevices);
@@ -86,7 +141,7 @@ public sealed class BatchRouter(
             throw new InvalidOperationException("No devices are registered in the cluster; start a silo with at least one device.");
         }
 
-        var routing = new Routing(work, tokenizer, distinct, result, new ConcurrentDictionary<string, int>(devices.Select(d => KeyValuePair.Create(d, 0))), new BusyTime());
+        var routing = new Routing(work, tokenizer, distinct, completed, new ConcurrentDictionary<string, int>(devices.Select(d => KeyValuePair.Create(d, 0))), new BusyTime());
         var planner = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = TokensPerBatch(work, devices), MaxBatchSize = work.MaxBatchSize });
 
         // Two batches in flight per device keep each device fed while the previous result travels back.
@@ -107,7 +162,7 @@ public sealed class BatchRouter(
             }
         });
         await Task.WhenAll(tasks);
-        return (result, TimeSpan.FromTicks(Interlocked.Read(ref routing.Busy.Ticks)));
+        return TimeSpan.FromTicks(Interlocked.Read(ref routing.Busy.Ticks));
     }
 
     // The budget of the devices the batches go to (the smallest among them, so any of them can take any batch), capped
@@ -143,19 +198,14 @@ public sealed class BatchRouter(
         catch (DeviceFailedException e)
         {
             logger.LogWarning("Sequence {Index} of job {Job} failed alone on the devices; reporting it: {Error}", indices[0], work.JobId, e.Message);
-            routing.Result[indices[0]] = new Computed(null, 0, e.Message.ReplaceLineEndings(" ").Replace('\t', ' '));
             figures.Add(work.JobId, BatchReport.NotComputed);
+            await routing.Completed(indices, null, e.Message.ReplaceLineEndings(" ").Replace('\t', ' '));
             return;
         }
 
-        for (var row = 0; row < members.Count; row++)
-        {
-            routing.Result[indices[row]] = new Computed(output.Outputs, row, null);
-        }
-
         Interlocked.Add(ref routing.Busy.Ticks, output.Busy.Ticks);
-
         figures.Add(work.JobId, new BatchReport(output.DeviceKey, members.Count, members.Sum(m => (long)m.ResidueCount), batch.RealTokens, batch.PaddedTokens, output.Busy, output.Accelerator));
+        await routing.Completed(indices, output.Outputs, null);
     }
 
     // Lost calls (a dead silo, a timeout) move the batch to another device, up to MaxAttempts; a device error is
@@ -246,15 +296,13 @@ public sealed class BatchRouter(
         : everyDeviceFailedToOpenTheModel ? new RequestRefusedException($"No device could open the model folder: {last.Message}", last)
         : new InvalidOperationException($"Every device available to this shard has failed; the last error: {last.Message}", last);
 
-    /// <summary>One call's state: its work, its distinct sequences and their results, and the load it put on each device.</summary>
-    private sealed record Routing(RoutedWork Work, EsmTokenizer Tokenizer, List<EncodedSequence> Distinct, Computed[] Result, ConcurrentDictionary<string, int> Load, BusyTime Busy);
+    /// <summary>One call's state: its work, its distinct sequences, where their results go, and the load it put on each device.</summary>
+    private sealed record Routing(
+        RoutedWork Work, EsmTokenizer Tokenizer, List<EncodedSequence> Distinct, Func<IReadOnlyList<int>, BatchOutputs?, string?, Task> Completed, ConcurrentDictionary<string, int> Load, BusyTime Busy);
 
     /// <summary>The devices' computing time summed over a call's batches, added to from the batches' tasks.</summary>
     private sealed class BusyTime
     {
         public long Ticks;
     }
-
-    /// <summary>One distinct sequence's row of its batch's outputs, or the device error it failed with alone.</summary>
-    private readonly record struct Computed(BatchOutputs? Outputs, int Row, string? DeviceError);
 }

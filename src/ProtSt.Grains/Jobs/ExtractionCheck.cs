@@ -29,7 +29,7 @@ public static class ExtractionCheck
 
         try
         {
-            folder.CheckOutputs(resolved.Outputs());
+            folder.CheckOutputs(resolved.Outputs(windowed: true));
         }
         catch (UnsupportedOutputException e)
         {

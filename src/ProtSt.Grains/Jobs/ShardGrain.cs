@@ -2,6 +2,7 @@ using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs.Figures;
 using ProtSt.Grains.Jobs.Parts;
 using ProtSt.Model.Inference;
+using ProtSt.Model.Outputs;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
 
@@ -21,17 +22,13 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
     public async Task<PartResult> WritePartAsync(PartRequest request, CancellationToken cancellationToken = default)
     {
         var (_, records) = ShardRecordsFile.Read(request.RecordsFile);
-        var firsts = records.Where(r => r.Sequence is not null).ToList();
-        var computed = await ComputeRowsAsync(request, firsts, cancellationToken);
-        var byOrdinal = new Dictionary<long, ShardRow>();
-        for (var i = 0; i < firsts.Count; i++)
-        {
-            byOrdinal[firsts[i].Ordinal] = computed.Rows[i];
-        }
-
         var temporary = PartFolder.CreateTemporary(request.PartsDirectory, request.ShardIndex);
         var extraction = request.Extract is { } extract ? new ShardExtraction(extract, temporary) : null;
         await using var extracted = extraction;
+
+        // Residue states and contact maps go into the part's files as each batch is done; only the rows stay.
+        var computed = await ComputeRowsAsync(request, records, extraction, cancellationToken);
+        var byOrdinal = computed.Rows;
         await ReadRepeatedAsync(request, records, byOrdinal, extraction, cancellationToken);
         var labels = request.ScoreLabels && request.ClassNames is { } names ? new JobLabels(names) : null;
         var (actual, predicted) = (new List<int>(), new List<int>());
@@ -39,6 +36,7 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
         // Extracted columns can be many per row (two per layer): their row groups stay small enough to hold.
         var rowGroup = extraction is null ? Math.Max(1, records.Count) : Math.Clamp(records.Count, 1, 256);
         var writer = new ScreenResultWriter(temporary, columns, request.WithFeature, rowGroup, extraction?.VectorColumns, request.Extract?.Long == LongProteins.Window);
+        var first = records.Count > 0 ? records[0].Ordinal : 0;
         await using (writer)
         {
             foreach (var record in records)
@@ -53,13 +51,14 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
                     continue;
                 }
 
-                var states = computed.States.GetValueOrDefault(key);
-                var vectors = extraction is null ? null : states is null ? extraction.Vectors(source.Id) : extraction.Vectors(states);
+                var foreign = record.Sequence is null && record.Original < first;
+                var vectors = extraction is null ? null : foreign ? extraction.Vectors(source.Id) : computed.Vectors[key];
                 await writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, row.Feature, columns is null ? null : row.Scores, vectors, row.Windows, cancellationToken);
-                if (extraction is not null)
+                if (extraction is not null && foreign)
                 {
-                    await (states is null ? extraction.WriteAsync(row.Id, source.Id, cancellationToken) : extraction.WriteAsync(row.Id, states, cancellationToken));
+                    await extraction.WriteAsync(row.Id, source.Id, cancellationToken);
                 }
+
                 if (labels?.ClassOf(record.Label) is { } truth && row.Scores is { Length: > 0 } scores)
                 {
                     actual.Add(truth);
@@ -77,7 +76,7 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
         }
 
         var result = new PartResult(
-            request.JobId, request.ShardIndex, records.Count > 0 ? records[0].Ordinal : 0, records.Count, checked((int)writer.Rows), checked((int)writer.Failures), computed.Distinct, [.. actual], [.. predicted]);
+            request.JobId, request.ShardIndex, first, records.Count, checked((int)writer.Rows), checked((int)writer.Failures), computed.Distinct, [.. actual], [.. predicted]);
         return await PartFolder.PublishAsync(temporary, request.PartsDirectory, result, cancellationToken);
     }
 
@@ -110,89 +109,155 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
         }
     }
 
-    // The records whose sequence this shard computes (the planner gave every repeat of a sequence to its first record),
-    // with each one's states when the job extracts more than the mean embedding.
-    private async Task<(ShardRow[] Rows, Dictionary<long, ProteinStates> States, int Distinct)> ComputeRowsAsync(
-        PartRequest request, List<PlannedRecord> firsts, CancellationToken cancellationToken)
+    // The records whose sequence this shard computes (the planner gave every repeat of a sequence to its first record):
+    // each one's row, and its further embedding columns when the job extracts. Its residue states and contact map are
+    // written, under its id and those of the records of this shard repeating it, as soon as its batch is done (a long
+    // protein's, once its last window is), and dropped: the shard holds the batches in flight, not all of its states.
+    private async Task<ComputedRows> ComputeRowsAsync(
+        PartRequest request, IReadOnlyList<PlannedRecord> records, ShardExtraction? extraction, CancellationToken cancellationToken)
     {
         var work = new RoutedWork(request.JobId, request.ModelDirectory, request.Priority, request.MaxDevices, request.MaxTokensPerBatch, request.MaxBatchSize, request.Outputs);
-        var extraction = request.Extract;
-        var windowed = extraction is { Long: LongProteins.Window } ? extraction.WindowResidues : (int?)null;
+        var extract = request.Extract;
+        var windowed = extract is { Long: LongProteins.Window } ? extract.WindowResidues : (int?)null;
+        var firsts = records.Where(r => r.Sequence is not null).ToList();
+        var first = records.Count > 0 ? records[0].Ordinal : 0;
+        var repeatsOf = records.Where(r => r.Sequence is null && r.Original >= first).ToLookup(r => r.Original, r => r.Id);
 
-        // A protein longer than the window goes to the router as its windows, each a sequence of its own.
-        var pieces = new List<string>(firsts.Count);
-        var windowsOf = new (int First, IReadOnlyList<ResidueWindow>? Windows)[firsts.Count];
+        // A protein longer than the window goes to the router as its windows, each a sequence of its own, in a call that
+        // asks for residue states; the others, in a call that asks only for what the job writes.
+        var whole = new List<(string Sequence, int First)>();
+        var windows = new List<(string Sequence, int First, int Window)>();
+        var windowsOf = new IReadOnlyList<ResidueWindow>?[firsts.Count];
         for (var i = 0; i < firsts.Count; i++)
         {
             var sequence = firsts[i].Sequence!;
-            var windows = windowed is { } window && Normalized(sequence) is { } normalized && normalized.Length > window ? ResidueWindows.Plan(normalized.Length, window) : null;
-            windowsOf[i] = (pieces.Count, windows);
-            if (windows is null)
+            if (windowed is { } window && Normalized(sequence) is { } normalized && normalized.Length > window)
             {
-                pieces.Add(sequence);
+                var planned = ResidueWindows.Plan(normalized.Length, window);
+                windowsOf[i] = planned;
+                windows.AddRange(planned.Select((w, k) => (normalized.Substring(w.Start, w.Length), i, k)));
             }
             else
             {
-                pieces.AddRange(windows.Select(w => Normalized(sequence)!.Substring(w.Start, w.Length)));
+                whole.Add((sequence, i));
             }
         }
 
-        var routed = await router.RunAsync(work, pieces, cancellationToken);
-
-        // The silo's figures for the job go out now rather than at the next interval, so a finished job's are whole.
-        await flusher.FlushAsync(request.JobId, cancellationToken);
         var scorer = request.Scoring is { } scoring
             ? new ZeroShotScorer(scoring.LabelFeatures, scoring.Labels, scoring.Width, scoring.LogitScale)
             : null;
-        var maxResidues = extraction is null ? 0 : catalog.Folder(request.ModelDirectory).Manifest.MaxResidues;
-        var rows = new ShardRow[firsts.Count];
-        var states = new Dictionary<long, ProteinStates>();
-        for (var i = 0; i < rows.Length; i++)
+        var maxResidues = extract is null ? 0 : catalog.Folder(request.ModelDirectory).Manifest.MaxResidues;
+        var rows = new Dictionary<long, ShardRow>(firsts.Count + repeatsOf.Count);
+        var vectors = new Dictionary<long, IReadOnlyList<float[]>>();
+        var waiting = new Dictionary<int, (ResidueWindow, BatchOutputs, int)?[]>();
+        using var gate = new SemaphoreSlim(1, 1);
+
+        async Task KeepAsync(int i, ShardRow row, ProteinStates? states)
         {
-            var id = firsts[i].Id;
-            var (first, windows) = windowsOf[i];
-            if (windows is not null)
+            var ordinal = firsts[i].Ordinal;
+            rows[ordinal] = row;
+            if (extraction is null || states is null)
             {
-                var results = routed.Sequences.Skip(first).Take(windows.Count).ToList();
-                var residues = windows[^1].End;
-                if (results.FirstOrDefault(r => r.Outputs is null) is { } failed)
-                {
-                    rows[i] = new ShardRow(id, residues, false, null, failed.Invalid, DeviceError: failed.DeviceError);
-                    continue;
-                }
-
-                var combined = new ProteinStates([.. windows.Select((w, k) => (w, results[k].Outputs!, results[k].Row))], extraction!.ModelLayers);
-                states[firsts[i].Ordinal] = combined;
-                rows[i] = new ShardRow(id, residues, false, combined.Mean(extraction.ModelLayers), null, Windows: windows.Count);
-                continue;
+                return;
             }
 
-            var result = routed.Sequences[first];
-            if (result.Invalid is { } invalid)
+            vectors[ordinal] = extraction.Vectors(states);
+            await extraction.WriteAsync(row.Id, states, cancellationToken);
+            foreach (var id in repeatsOf[ordinal])
             {
-                rows[i] = new ShardRow(id, result.Length, false, null, invalid);
-                continue;
+                await extraction.WriteAsync(id, states, cancellationToken);
             }
-
-            if (result.Outputs is null)
-            {
-                rows[i] = new ShardRow(id, result.Length, result.Truncated, null, null, DeviceError: result.DeviceError);
-                continue;
-            }
-
-            if (extraction is not null)
-            {
-                states[firsts[i].Ordinal] = new ProteinStates(result.Outputs, result.Row, result.Truncated ? maxResidues : result.Length, extraction.ModelLayers);
-            }
-
-            // Embedding and Head copy the sequence's row out of its batch's outputs: read each once.
-            var (embedding, head) = (result.Embedding, result.Head);
-            rows[i] = scorer is null
-                ? new ShardRow(id, result.Length, result.Truncated, embedding, null, Scores: head)
-                : new ShardRow(id, result.Length, result.Truncated, embedding, null, head, scorer.Score(head ?? throw MissingFeature(request)));
         }
 
-        return (rows, states, Math.Max(0, routed.Distinct - windowsOf.Sum(w => w.Windows is { Count: var n } ? n - 1 : 0)));
+        async Task WholeAsync(IReadOnlyList<(int Index, RoutedSequence Result)> computed, CancellationToken token)
+        {
+            await gate.WaitAsync(token);
+            try
+            {
+                foreach (var (index, result) in computed)
+                {
+                    var i = whole[index].First;
+                    var id = firsts[i].Id;
+                    if (result.Invalid is { } invalid)
+                    {
+                        await KeepAsync(i, new ShardRow(id, result.Length, false, null, invalid), null);
+                    }
+                    else if (result.Outputs is null)
+                    {
+                        await KeepAsync(i, new ShardRow(id, result.Length, result.Truncated, null, null, DeviceError: result.DeviceError), null);
+                    }
+                    else
+                    {
+                        var states = extract is null ? null : new ProteinStates(result.Outputs, result.Row, result.Truncated ? maxResidues : result.Length, extract.ModelLayers);
+
+                        // Embedding and Head copy the sequence's row out of its batch's outputs: read each once.
+                        var (embedding, head) = (result.Embedding, result.Head);
+                        var row = scorer is null
+                            ? new ShardRow(id, result.Length, result.Truncated, embedding, null, Scores: head)
+                            : new ShardRow(id, result.Length, result.Truncated, embedding, null, head, scorer.Score(head ?? throw MissingFeature(request)));
+                        await KeepAsync(i, row, states);
+                    }
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        async Task WindowedAsync(IReadOnlyList<(int Index, RoutedSequence Result)> computed, CancellationToken token)
+        {
+            await gate.WaitAsync(token);
+            try
+            {
+                foreach (var (index, result) in computed)
+                {
+                    var (_, i, k) = windows[index];
+                    var planned = windowsOf[i]!;
+                    if (rows.ContainsKey(firsts[i].Ordinal))
+                    {
+                        // An earlier window of the protein failed; its row says so already.
+                        continue;
+                    }
+
+                    if (result.Outputs is null)
+                    {
+                        waiting.Remove(i);
+                        await KeepAsync(i, new ShardRow(firsts[i].Id, planned[^1].End, false, null, result.Invalid, DeviceError: result.DeviceError), null);
+                        continue;
+                    }
+
+                    // The window's row alone is kept, not its batch, until the protein's other windows are done.
+                    var parts = waiting.TryGetValue(i, out var found) ? found : waiting[i] = new (ResidueWindow, BatchOutputs, int)?[planned.Count];
+                    parts[k] = (planned[k], result.Outputs.RowOf(result.Row), 0);
+                    if (parts.Any(p => p is null))
+                    {
+                        continue;
+                    }
+
+                    waiting.Remove(i);
+                    var combined = new ProteinStates([.. parts.Select(p => p!.Value)], extract!.ModelLayers);
+                    await KeepAsync(i, new ShardRow(firsts[i].Id, planned[^1].End, false, combined.Mean(extract.ModelLayers), null, Windows: planned.Count), combined);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        var wholeRun = router.StreamAsync(work, [.. whole.Select(w => w.Sequence)], WholeAsync, cancellationToken);
+        var windowedRun = windows.Count == 0
+            ? Task.FromResult((0, TimeSpan.Zero))
+            : router.StreamAsync(work with { Outputs = extract!.Outputs(windowed: true) }, [.. windows.Select(w => w.Sequence)], WindowedAsync, cancellationToken);
+        await Task.WhenAll(wholeRun, windowedRun);
+        var (wholeDistinct, _) = await wholeRun;
+        var (windowDistinct, _) = await windowedRun;
+
+        // The silo's figures for the job go out now rather than at the next interval, so a finished job's are whole.
+        await flusher.FlushAsync(request.JobId, cancellationToken);
+        var distinct = wholeDistinct + Math.Max(0, windowDistinct - windowsOf.Sum(w => w is { Count: var n } ? n - 1 : 0));
+        return new ComputedRows(rows, vectors, distinct);
     }
 
     // The sequence as the tokenizer reads it, or null when it is not one (the router reports why).
@@ -210,4 +275,7 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
 
     private static InvalidOperationException MissingFeature(PartRequest request) =>
         new($"Zero-shot scoring needs a ProtST zero-shot model, but '{request.ModelDirectory}' produced no protein feature.");
+
+    /// <summary>What a shard computed: a row per record whose sequence it ran (by ordinal), their further embedding columns, and how many distinct sequences the devices ran.</summary>
+    private sealed record ComputedRows(Dictionary<long, ShardRow> Rows, Dictionary<long, IReadOnlyList<float[]>> Vectors, int Distinct);
 }

@@ -85,7 +85,7 @@ public sealed class ProteinStates
     public float[] Bos(int layer)
     {
         var (_, outputs, row) = _parts[0];
-        return Token(outputs, row, layer, 0).ToArray();
+        return outputs.LayerBos is not null ? outputs.LayerBosOf(row, LayerIndex(outputs, layer)).ToArray() : Token(outputs, row, layer, 0).ToArray();
     }
 
     /// <summary>Copies residue <paramref name="residue"/>'s (0-based) state in <paramref name="layer"/> into <paramref name="state"/>.</summary>

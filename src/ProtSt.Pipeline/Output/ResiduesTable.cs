@@ -3,7 +3,8 @@ namespace ProtSt.Pipeline;
 /// <summary>
 /// Owns a screen's <c>residues.parquet</c> (with <c>--include per-residue</c>): one row per residue per requested layer,
 /// <c>id</c>, <c>layer</c> (fair-esm numbering), <c>position</c> (1-based, <c>&lt;cls&gt;</c> and <c>&lt;eos&gt;</c> excluded)
-/// and <c>state</c> (FLOAT[] of the model's width), in the order of the results, each protein's layers in request order.
+/// and <c>state</c> (FLOAT[] of the model's width); each protein's rows together, its layers in request order, the
+/// proteins of a shard in the order their batches finished (a shard writes them as they come, not all at the end).
 /// </summary>
 public static class ResiduesTable
 {

@@ -184,7 +184,16 @@ public static class JobResultsEndpoints
                 // The parts' row groups copied into one file, as assembly would (Parquet's footer needs a seekable
                 // target, so a scratch file that goes when the download ends).
                 var scratch = Path.Combine(Path.GetTempPath(), $"protst-{id}-{Guid.NewGuid():N}.parquet");
-                await ParquetRowGroupCopier.ConcatenateAsync([.. output.Pieces.Select(EmbeddingsTable.PathIn)], scratch, cancellationToken);
+                try
+                {
+                    await ParquetRowGroupCopier.ConcatenateAsync([.. output.Pieces.Select(EmbeddingsTable.PathIn)], scratch, cancellationToken);
+                }
+                catch
+                {
+                    File.Delete(scratch);
+                    throw;
+                }
+
                 var file = new FileStream(scratch, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
                 return TypedResults.File(file, contentType, download);
             }

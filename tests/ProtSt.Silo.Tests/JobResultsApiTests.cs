@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using ProtSt.Model.Tests.Support;
+using ProtSt.Pipeline;
 
 namespace ProtSt.Silo.Tests;
 
@@ -24,6 +25,10 @@ public sealed class JobResultsApiTests(SiloHostFixture fixture) : IDisposable
 
         var rows = (await File.ReadAllLinesAsync(Path.Combine(assembled.Output, "results.tsv")))[1..].Select(l => l.Split('\t')).ToList();
         Assert.Equal(records, rows.Count);
+
+        // Each shard indexed its part and assembly the whole table: the silo pages from the indexes.
+        Assert.NotNull(ResultsIndex.TryOpen(assembled.Output));
+        Assert.All(Directory.GetDirectories(Path.Combine(parts.Output, "parts"), "shard-*"), part => Assert.NotNull(ResultsIndex.TryOpen(part)));
         foreach (var job in new[] { assembled.Id, parts.Id })
         {
             // Labels: one per label in the job's order, counts as in results.tsv.
@@ -74,6 +79,11 @@ public sealed class JobResultsApiTests(SiloHostFixture fixture) : IDisposable
         Assert.Equal(
             await File.ReadAllBytesAsync(Path.Combine(assembled.Output, "embeddings.parquet")),
             await fixture.Http.GetByteArrayAsync($"/api/jobs/{assembled.Id}/files/embeddings.parquet"));
+
+        // In parts, the download is the parts' row groups in one file: what assembly writes.
+        Assert.Equal(
+            await File.ReadAllBytesAsync(Path.Combine(assembled.Output, "embeddings.parquet")),
+            await fixture.Http.GetByteArrayAsync($"/api/jobs/{parts.Id}/files/embeddings.parquet"));
     }
 
     [Fact]

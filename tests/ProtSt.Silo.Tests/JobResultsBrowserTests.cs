@@ -6,7 +6,11 @@ using ProtSt.Model.Tests.Support;
 
 namespace ProtSt.Silo.Tests;
 
-/// <summary>The job page shows what a zero-shot screen found: label counts, the map, search and the results table, and no accuracy for an unlabelled job.</summary>
+/// <summary>
+/// The job page shows what a job found: for a zero-shot screen label counts, the map, search and the results table, and
+/// no accuracy without true labels; with true labels (an eval) the classification panel too; for an embed job the map
+/// and rows only.
+/// </summary>
 [Collection(SharedSiloHost.Name)]
 public sealed partial class JobResultsBrowserTests(SiloHostFixture fixture) : IDisposable
 {
@@ -54,7 +58,66 @@ public sealed partial class JobResultsBrowserTests(SiloHostFixture fixture) : ID
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "job-view-results.png"), FullPage = true });
     }
 
+    [BrowserFact]
+    public async Task A_zero_shot_job_with_true_labels_shows_the_classification_panel_beside_its_labels()
+    {
+        // An eval in the cluster: a tabular input whose label column holds each protein's true class (its label id).
+        var (golden, model, _, labels, _) = PostedJobs.ZeroShotScreen(_scratch);
+        var records = golden.Proteins.Select((sequence, i) => $"golden{i}\t{sequence}\t{i % 10}").ToList();
+        var input = _scratch.Write("eval.tsv", string.Join('\n', ["id\tsequence\tlabel", .. records]) + "\n");
+        var jobId = await PostedJobs.EvalAsync(fixture, _scratch, input, model, labels);
+
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await OpenAsync(browser, jobId);
+        await page.Locator("#accuracy:not([data-value=''])").WaitForAsync(Wait);
+        Assert.Equal($"{records.Count} labelled records", await page.Locator("#labelled").TextContentAsync());
+        Assert.Equal(golden.Prompts[..10], await page.Locator("#confusion thead th").AllTextContentsAsync());
+        await page.Locator($"#labels-total[data-value='{records.Count}']").WaitForAsync(Wait);
+        await page.Locator($"#map-canvas[data-points='{records.Count}']").WaitForAsync(Wait);
+        await page.Locator($"#results-range[data-value='{records.Count}']").WaitForAsync(Wait);
+    }
+
+    [BrowserFact]
+    public async Task An_embed_job_shows_its_map_and_rows_and_no_label_or_search_panels()
+    {
+        const int Records = 6;
+        var input = _scratch.Write("embed.fasta", string.Concat(SyntheticProteome.Records(Records, seed: 5).Select(r => $">{r.Id}\n{r.Sequence}\n")));
+        var (jobId, _) = await PostedJobs.RunAsync(fixture, _scratch, input, fixture.ModelDirectory, null, "assembled");
+
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await OpenAsync(browser, jobId);
+        await page.Locator($"#map-canvas[data-points='{Records}']").WaitForAsync(Wait);
+        await page.Locator($"#results-range[data-value='{Records}']").WaitForAsync(Wait);
+        Assert.Equal(Records, await page.Locator("#results-rows tr").CountAsync());
+        var columns = (await page.Locator("#results-head th").AllTextContentsAsync()).Select(t => t.TrimEnd(' ', '▲', '▼'));
+        Assert.Equal(["#", "id", "length", "truncated"], columns);
+
+        // The map's points carry no label (it draws them in one colour); the page asked the silo for them.
+        var labelled = await page.EvaluateAsync<int>($"async () => (await (await fetch('/api/jobs/{jobId}/map')).json()).filter(p => p.label !== null).length");
+        Assert.Equal(0, labelled);
+        foreach (var panel in new[] { "#labels-panel", "#search-panel", "#classification" })
+        {
+            Assert.True(await page.Locator(panel).IsHiddenAsync(), $"an embed job shows {panel}");
+        }
+
+    }
+
     public void Dispose() => _scratch.Dispose();
+
+    private static LocatorWaitForOptions Wait { get; } = new() { Timeout = 60_000 };
+
+    // The job's page, once the job shows as completed.
+    private async Task<IPage> OpenAsync(IBrowser browser, string jobId)
+    {
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 1000 } });
+        await page.GotoAsync(new Uri(fixture.Address, $"/jobs/{jobId}").ToString());
+        await page.Locator("#state[data-value='completed']").WaitForAsync(Wait);
+        return page;
+    }
 
     [GeneratedRegex(@"started \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC")]
     private static partial Regex UtcTime();

@@ -46,6 +46,23 @@ public static class PostedJobs
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         using var accepted = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var jobId = accepted.RootElement.GetProperty("jobId").GetString()!;
+        await WaitAsync(fixture, jobId);
+        return (jobId, output);
+    }
+
+    /// <summary>Submits an eval of <paramref name="input"/>'s true labels as <c>protst eval</c> does, to the coordinator (the HTTP API takes screens only) and waits until it completed; returns its id.</summary>
+    public static async Task<string> EvalAsync(SiloHostFixture fixture, TempDirectory scratch, string input, string model, string labels)
+    {
+        var spec = new JobSpec("eval", input, scratch.Combine($"eval-{Guid.NewGuid():N}"), model, "zero-shot", labels, false, "{name}", FailOnInvalid: true, ScoreLabels: true,
+            OutputLayout.Assembled, ShardSize: 4, MaxTokensPerBatch: 0, MaxBatchSize: 8, MaxShardsInFlight: 4);
+        var jobId = JobIds.New("eval");
+        await fixture.Grains.GetGrain<IJobCoordinatorGrain>(jobId).SubmitAsync(spec);
+        await WaitAsync(fixture, jobId);
+        return jobId;
+    }
+
+    private static async Task WaitAsync(SiloHostFixture fixture, string jobId)
+    {
         var job = fixture.Grains.GetGrain<IJobCoordinatorGrain>(jobId);
         var deadline = DateTime.UtcNow.AddMinutes(2);
         JobStatus status;
@@ -56,6 +73,5 @@ public static class PostedJobs
         }
 
         Assert.True(status.Phase == JobPhase.Completed, status.Error);
-        return (jobId, output);
     }
 }

@@ -75,6 +75,9 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
             await extraction.DisposeAsync();
         }
 
+        // The silo pages a job's rows from this index without reading the whole table.
+        await ResultsIndex.WriteAsync(temporary, cancellationToken);
+
         var result = new PartResult(
             request.JobId, request.ShardIndex, first, records.Count, checked((int)writer.Rows), checked((int)writer.Failures), computed.Distinct, [.. actual], [.. predicted]);
         return await PartFolder.PublishAsync(temporary, request.PartsDirectory, result, cancellationToken);

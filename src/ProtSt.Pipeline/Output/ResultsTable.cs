@@ -69,29 +69,38 @@ public static class ResultsTable
                 continue;
             }
 
-            var width = scores is null ? windows ? 4 : 3 : 4 + scores.ClassNames.Count;
-            if (fields.Length != width)
-            {
-                throw new InvalidDataException($"{path}: line {line} has {fields.Length} fields where the header has {width}.");
-            }
-
-            yield return new ResultRow(
-                fields[0],
-                int.Parse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture),
-                fields[2] switch
-                {
-                    "true" => true,
-                    "false" => false,
-                    _ => throw new InvalidDataException($"{path}: line {line} has truncated '{fields[2]}', not true or false."),
-                },
-                scores is null ? null : fields[3],
-                scores is null ? null : [.. fields.Skip(4).Select(f => float.Parse(f, NumberStyles.Float, CultureInfo.InvariantCulture))],
-                windows ? int.Parse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture) : 1);
+            yield return ParseRow(path, line, fields, scores, windows);
         }
 
         if (line == 0)
         {
             throw new InvalidDataException($"{path} is empty: a results table has at least its header line.");
         }
+    }
+
+    /// <summary>
+    /// The row that <paramref name="fields"/> (line <paramref name="line"/> of <paramref name="path"/>, split at tabs)
+    /// holds in a table of <paramref name="scores"/>' columns (with a <c>windows</c> column when <paramref name="windows"/>).
+    /// </summary>
+    public static ResultRow ParseRow(string path, int line, string[] fields, ScoreColumns? scores, bool windows)
+    {
+        var width = scores is null ? windows ? 4 : 3 : 4 + scores.ClassNames.Count;
+        if (fields.Length != width)
+        {
+            throw new InvalidDataException($"{path}: line {line} has {fields.Length} fields where the header has {width}.");
+        }
+
+        return new ResultRow(
+            fields[0],
+            int.Parse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture),
+            fields[2] switch
+            {
+                "true" => true,
+                "false" => false,
+                _ => throw new InvalidDataException($"{path}: line {line} has truncated '{fields[2]}', not true or false."),
+            },
+            scores is null ? null : fields[3],
+            scores is null ? null : [.. fields.Skip(4).Select(f => float.Parse(f, NumberStyles.Float, CultureInfo.InvariantCulture))],
+            windows ? int.Parse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture) : 1);
     }
 }

@@ -78,6 +78,12 @@ public static class JobResultsEndpoints
                 return TypedResults.BadRequest($"label '{label}' is not one of job {id}'s labels ({string.Join(", ", rows.ClassNames)}).");
             }
 
+            if (match is { Length: > 0 } || order!.Key == ResultsSort.Id)
+            {
+                // The index holds no ids: an id filter or sort reads the whole table once.
+                await rows.LoadIdsAsync(cancellationToken);
+            }
+
             return TypedResults.Ok(rows.Page(order!, labelIndex, match, from, size));
         });
 
@@ -170,7 +176,26 @@ public static class JobResultsEndpoints
 
             if (name == EmbeddingsTable.FileName)
             {
-                return TypedResults.Conflict($"job {id}'s embeddings are still in {output.Pieces.Count} parts under {Path.Combine(output.Status.Spec.Output, "parts")} (a running job, or --output-layout parts): each part's {EmbeddingsTable.FileName} is whole.");
+                if (output.Pieces.Count == 0)
+                {
+                    return TypedResults.Conflict($"job {id} has no finished part yet: its {EmbeddingsTable.FileName} has no rows to serve.");
+                }
+
+                // The parts' row groups copied into one file, as assembly would (Parquet's footer needs a seekable
+                // target, so a scratch file that goes when the download ends).
+                var scratch = Path.Combine(Path.GetTempPath(), $"protst-{id}-{Guid.NewGuid():N}.parquet");
+                try
+                {
+                    await ParquetRowGroupCopier.ConcatenateAsync([.. output.Pieces.Select(EmbeddingsTable.PathIn)], scratch, cancellationToken);
+                }
+                catch
+                {
+                    File.Delete(scratch);
+                    throw;
+                }
+
+                var file = new FileStream(scratch, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+                return TypedResults.File(file, contentType, download);
             }
 
             return TypedResults.Stream(stream => ConcatenateAsync(output.Pieces, stream, cancellationToken), contentType, download);

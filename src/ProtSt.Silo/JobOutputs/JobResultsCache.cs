@@ -122,7 +122,7 @@ public sealed class JobResultsCache(IOptions<MonitoringOptions> options)
                 var row = 0;
                 await foreach (var embedding in EmbeddingsTable.ReadAsync(EmbeddingsTable.PathIn(piece.Directory), withFeature: false, cancellationToken))
                 {
-                    if (row >= piece.Count || embedding.Id != piece.Ids[row])
+                    if (row >= piece.Count || (piece.HasIds && embedding.Id != piece.Ids[row]))
                     {
                         throw new InvalidDataException($"{EmbeddingsTable.PathIn(piece.Directory)}: row {row + 1} does not pair with {ResultsTable.FileName} beside it.");
                     }
@@ -135,6 +135,11 @@ public sealed class JobResultsCache(IOptions<MonitoringOptions> options)
                     }
 
                     row++;
+                }
+
+                if (row != piece.Count)
+                {
+                    throw new InvalidDataException($"{EmbeddingsTable.PathIn(piece.Directory)} has {row} rows where {ResultsTable.FileName} beside it has {piece.Count}.");
                 }
 
                 entry.Projected[key] = projected;

@@ -23,7 +23,10 @@ public sealed class JobRows
 
         ClassNames = pieces.FirstOrDefault(p => p.Columns is not null)?.Columns!.ClassNames ?? classNames ?? [];
         ScorePrefix = pieces.FirstOrDefault(p => p.Columns is not null)?.Columns!.Prefix;
+        _labels = new Lazy<int[]>(() => View(p => p.Labels));
     }
+
+    private readonly Lazy<int[]> _labels;
 
     public IReadOnlyList<ResultPiece> Pieces { get; }
 
@@ -34,6 +37,18 @@ public sealed class JobRows
     public string? ScorePrefix { get; }
 
     public int Count => _offsets[^1];
+
+    /// <summary>True when every piece holds its ids (needed by id filters and sorts).</summary>
+    public bool HasIds => Pieces.All(p => p.HasIds);
+
+    /// <summary>Reads the ids of the pieces that were read from their index only.</summary>
+    public async Task LoadIdsAsync(CancellationToken cancellationToken)
+    {
+        foreach (var piece in Pieces)
+        {
+            await piece.LoadIdsAsync(cancellationToken);
+        }
+    }
 
     /// <summary>How many rows each class has, in label order.</summary>
     public long[] LabelCounts()
@@ -75,11 +90,14 @@ public sealed class JobRows
     public ResultsPage Page(ResultsSort sort, int label, string? match, int offset, int limit)
     {
         // A label's rows in an order are kept like the order itself: the view asks for each label's best proteins.
-        var order = label < 0 ? Order(sort) : _labelOrders.GetOrAdd((sort, label), key => [.. Order(key.Sort).Where(row =>
+        if (sort.Key == ResultsSort.Record && label < 0 && match is not { Length: > 0 })
         {
-            var (piece, local) = Locate(row);
-            return piece.Labels[local] == key.Label;
-        })]);
+            // File order needs no order array: a cold job's first page reads only its rows.
+            var rows = Enumerable.Range(Math.Min(offset, Count), Math.Clamp(Count - offset, 0, limit)).Select(i => sort.Descending ? Count - 1 - i : i);
+            return new ResultsPage(Count, Count, offset, limit, (sort.Descending ? "-" : string.Empty) + sort.Key, ScorePrefix, ClassNames, [.. rows.Select(Item)]);
+        }
+
+        var order = label < 0 ? Order(sort) : _labelOrders.GetOrAdd((sort, label), key => [.. Order(key.Sort).Where(row => _labels.Value[row] == key.Label)]);
         var filtered = match is { Length: > 0 };
 
         // Without an id filter a page is a slice of the order; with one, one pass counts the matches and keeps the page's.
@@ -101,14 +119,17 @@ public sealed class JobRows
 
             if (items.Count < limit)
             {
-                var (piece, local) = Locate(row);
-                var predicted = piece.Labels[local];
-                items.Add(new ResultItem(row, piece.Ids[local], piece.Lengths[local], piece.Truncated[local],
-                    predicted < 0 ? null : ClassNames[predicted], predicted < 0 ? null : piece.ScoresOf(local).ToArray()));
+                items.Add(Item(row));
             }
         }
 
         return new ResultsPage(Count, total, offset, limit, (sort.Descending ? "-" : string.Empty) + sort.Key, ScorePrefix, ClassNames, items);
+    }
+
+    private ResultItem Item(int row)
+    {
+        var (piece, local) = Locate(row);
+        return piece.Item(row, local, ClassNames);
     }
 
     /// <summary>The job's row numbers in <paramref name="sort"/>'s order, computed once.</summary>
@@ -116,29 +137,44 @@ public sealed class JobRows
 
     private int[] Sort(ResultsSort sort)
     {
-        var order = new int[Count];
-        for (var i = 0; i < order.Length; i++)
+        int[] order;
+        if (sort.Key == ResultsSort.Score && Pieces is [{ ScoreOrder: { } stored }])
         {
-            order[i] = i;
+            // The index holds the one piece's score order, sorted as below when it was written.
+            order = (int[])stored.Clone();
         }
-
-        switch (sort.Key)
+        else
         {
-            case ResultsSort.Record:
-                break;
-            case ResultsSort.Length:
-                Array.Sort(Gather(r => r.Piece.Lengths[r.Row]), order);
-                break;
-            case ResultsSort.Label:
-                Array.Sort(Gather(r => r.Piece.Labels[r.Row]), order);
-                break;
-            case ResultsSort.Score:
-                // Rows without a score (none in a labelled job) sort last either way.
-                Array.Sort(Gather(r => r.Piece.TopScore(r.Row) is var s && float.IsNaN(s) ? float.NegativeInfinity : s), order);
-                break;
-            case ResultsSort.Id:
-                Array.Sort(Gather(r => r.Piece.Ids[r.Row]), order, StringComparer.Ordinal);
-                break;
+            order = new int[Count];
+            for (var i = 0; i < order.Length; i++)
+            {
+                order[i] = i;
+            }
+
+            switch (sort.Key)
+            {
+                case ResultsSort.Record:
+                    break;
+                case ResultsSort.Length:
+                    Array.Sort(Gather(p => p.Lengths), order);
+                    break;
+                case ResultsSort.Label:
+                    Array.Sort(Gather(p => p.Labels), order);
+                    break;
+                case ResultsSort.Score:
+                    // Rows without a score (none in a labelled job) sort last either way.
+                    var scores = Gather(p => p.TopScores);
+                    for (var i = 0; i < scores.Length; i++)
+                    {
+                        scores[i] = float.IsNaN(scores[i]) ? float.NegativeInfinity : scores[i];
+                    }
+
+                    Array.Sort(scores, order);
+                    break;
+                case ResultsSort.Id:
+                    Array.Sort(Gather(p => p.Ids), order, StringComparer.Ordinal);
+                    break;
+            }
         }
 
         if (sort.Descending)
@@ -150,18 +186,19 @@ public sealed class JobRows
         return order;
     }
 
-    private T[] Gather<T>(Func<(ResultPiece Piece, int Row), T> key)
+    // A job of one piece (assembled) reads its column in place; only sorts, which reorder keys, take a copy.
+    private T[] View<T>(Func<ResultPiece, T[]> column) => Pieces is [var only] ? column(only) : Gather(column);
+
+    private T[] Gather<T>(Func<ResultPiece, T[]> column)
     {
-        var keys = new T[Count];
+        var values = new T[Count];
         var i = 0;
         foreach (var piece in Pieces)
         {
-            for (var row = 0; row < piece.Count; row++)
-            {
-                keys[i++] = key((piece, row));
-            }
+            column(piece).CopyTo(values, i);
+            i += piece.Count;
         }
 
-        return keys;
+        return values;
     }
 }

@@ -3,20 +3,31 @@ using ProtSt.Pipeline;
 namespace ProtSt.Silo.JobOutputs;
 
 /// <summary>
-/// The rows of one results.tsv (an assembled output or one part) held column by column, so that pages, filters and
-/// sorts over a million rows answer from memory. A piece never changes once published, so it is read once.
+/// The rows of one results.tsv (an assembled output or one part). With its <see cref="ResultsIndex"/> a piece holds only
+/// the columns pages, label filters and sorts need (length, label, top score) and reads a page's rows from the file;
+/// without one (an older job), or once ids are asked for, it holds every column, read once. A piece never changes once
+/// published.
 /// </summary>
 public sealed class ResultPiece
 {
-    private ResultPiece(string directory, ScoreColumns? columns, string[] ids, int[] lengths, bool[] truncated, int[] labels, float[] scores)
+    private readonly ResultsIndex? _index;
+    private readonly bool _windows;
+    private AllColumns? _all;
+
+    private readonly int[]? _lengths;
+    private readonly int[]? _labels;
+    private readonly float[]? _topScores;
+
+    private ResultPiece(string directory, ScoreColumns? columns, bool windows, ResultsIndex? index, int[]? lengths, int[]? labels, float[]? topScores, AllColumns? all)
     {
         Directory = directory;
         Columns = columns;
-        Ids = ids;
-        Lengths = lengths;
-        Truncated = truncated;
-        Labels = labels;
-        Scores = scores;
+        _windows = windows;
+        _index = index;
+        _lengths = lengths;
+        _labels = labels;
+        _topScores = topScores;
+        _all = all;
     }
 
     public string Directory { get; }
@@ -24,60 +35,111 @@ public sealed class ResultPiece
     /// <summary>The per-class score columns, or null for an embed job.</summary>
     public ScoreColumns? Columns { get; }
 
-    public string[] Ids { get; }
-
-    public int[] Lengths { get; }
-
-    public bool[] Truncated { get; }
+    public int[] Lengths => _index?.Lengths ?? _lengths!;
 
     /// <summary>Each row's predicted class (an index into <see cref="Columns"/>), -1 without predictions.</summary>
-    public int[] Labels { get; }
+    public int[] Labels => _index?.Labels ?? _labels!;
 
-    /// <summary>Row-major [rows, classes].</summary>
-    public float[] Scores { get; }
+    /// <summary>The score of each row's predicted class; NaN without predictions.</summary>
+    public float[] TopScores => _index?.TopScores ?? _topScores!;
 
-    public int Count => Ids.Length;
+    /// <summary>The rows by ascending top score as the index stored them, or null without an index.</summary>
+    public int[]? ScoreOrder => _index?.ScoreOrder;
+
+    /// <summary>True once every column is in memory (ids included).</summary>
+    public bool HasIds => _all is not null;
+
+    /// <summary>The ids; only after <see cref="LoadIdsAsync"/>.</summary>
+    public string[] Ids => (_all ?? throw new InvalidOperationException($"{Directory}: ids are read on demand; call {nameof(LoadIdsAsync)} first.")).Ids;
+
+    public int Count => _index?.Count ?? _labels!.Length;
 
     public int Classes => Columns?.ClassNames.Count ?? 0;
 
-    /// <summary>Row <paramref name="row"/>'s scores, one per class.</summary>
-    public ReadOnlySpan<float> ScoresOf(int row) => Scores.AsSpan(row * Classes, Classes);
-
     /// <summary>The score of row <paramref name="row"/>'s predicted class, or NaN without predictions.</summary>
-    public float TopScore(int row) => Labels[row] < 0 ? float.NaN : Scores[(row * Classes) + Labels[row]];
+    public float TopScore(int row) => TopScores[row];
 
-    public static async Task<ResultPiece> ReadAsync(string directory, CancellationToken cancellationToken)
+    /// <summary>Row <paramref name="row"/> of the piece, <paramref name="record"/> being its number in the job.</summary>
+    public ResultItem Item(int record, int row, IReadOnlyList<string> classNames)
     {
-        var path = ResultsTable.PathIn(directory);
-        using (var reader = new StreamReader(path))
+        if (_all is { } all)
         {
-            // The header alone says whether there are score columns; ReadAsync below checks every row against it.
-            var header = await reader.ReadLineAsync(cancellationToken) ?? throw new InvalidDataException($"{path} is empty: a results table has at least its header line.");
-            var columns = ResultsTable.ParseHeader(path, header);
-            var classIndex = columns?.ClassNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
-            var ids = new List<string>();
-            var lengths = new List<int>();
-            var truncated = new List<bool>();
-            var labels = new List<int>();
-            var scores = new List<float>();
-            await foreach (var row in ResultsTable.ReadAsync(path, cancellationToken))
-            {
-                ids.Add(row.Id);
-                lengths.Add(row.Length);
-                truncated.Add(row.Truncated);
-                if (classIndex is null)
-                {
-                    labels.Add(-1);
-                    continue;
-                }
+            var label = Labels[row];
+            return new ResultItem(record, all.Ids[row], Lengths[row], all.Truncated[row], label < 0 ? null : classNames[label], label < 0 ? null : all.Scores.AsSpan(row * Classes, Classes).ToArray());
+        }
 
-                labels.Add(classIndex.TryGetValue(row.Label!, out var index)
-                    ? index
-                    : throw new InvalidDataException($"{path}: row '{row.Id}' has the label '{row.Label}', which is not one of its score columns."));
-                scores.AddRange(row.Scores!);
-            }
+        var path = ResultsTable.PathIn(Directory);
+        var parsed = ResultsTable.ParseRow(path, row + 2, _index!.ReadFields(path, row), Columns, _windows);
+        return new ResultItem(record, parsed.Id, parsed.Length, parsed.Truncated, parsed.Label, parsed.Scores);
+    }
 
-            return new ResultPiece(directory, columns, [.. ids], [.. lengths], [.. truncated], [.. labels], [.. scores]);
+    /// <summary>Reads every column (ids for id filters and sorts), once.</summary>
+    public async Task LoadIdsAsync(CancellationToken cancellationToken)
+    {
+        if (_all is null)
+        {
+            _all = (await ReadAllAsync(Directory, cancellationToken)).All;
         }
     }
+
+    /// <summary>The piece in <paramref name="directory"/>: from its index when it has one, else every row of its results.tsv.</summary>
+    public static async Task<ResultPiece> ReadAsync(string directory, CancellationToken cancellationToken)
+    {
+        if (ResultsIndex.TryOpen(directory) is { } index)
+        {
+            var header = index.Header.TrimEnd('\n', '\r');
+            var columns = ResultsTable.ParseHeader(ResultsTable.PathIn(directory), header);
+            if ((columns?.ClassNames.Count ?? 0) == index.Classes)
+            {
+                return new ResultPiece(directory, columns, header.EndsWith("\t" + ResultsTable.WindowsColumn, StringComparison.Ordinal), index, null, null, null, null);
+            }
+        }
+
+        var (scores, all, lengths, labels) = await ReadAllAsync(directory, cancellationToken);
+        var classes = scores?.ClassNames.Count ?? 0;
+        var top = new float[labels.Length];
+        for (var row = 0; row < top.Length; row++)
+        {
+            top[row] = labels[row] < 0 ? float.NaN : all.Scores[(row * classes) + labels[row]];
+        }
+
+        return new ResultPiece(directory, scores, false, null, lengths, labels, top, all);
+    }
+
+    private static async Task<(ScoreColumns? Scores, AllColumns All, int[] Lengths, int[] Labels)> ReadAllAsync(string directory, CancellationToken cancellationToken)
+    {
+        var path = ResultsTable.PathIn(directory);
+        using var reader = new StreamReader(path);
+
+        // The header alone says whether there are score columns; ReadAsync below checks every row against it.
+        var header = await reader.ReadLineAsync(cancellationToken) ?? throw new InvalidDataException($"{path} is empty: a results table has at least its header line.");
+        var columns = ResultsTable.ParseHeader(path, header);
+        var classIndex = columns?.ClassNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
+        var ids = new List<string>();
+        var lengths = new List<int>();
+        var truncated = new List<bool>();
+        var labels = new List<int>();
+        var scores = new List<float>();
+        await foreach (var row in ResultsTable.ReadAsync(path, cancellationToken))
+        {
+            ids.Add(row.Id);
+            lengths.Add(row.Length);
+            truncated.Add(row.Truncated);
+            if (classIndex is null)
+            {
+                labels.Add(-1);
+                continue;
+            }
+
+            labels.Add(classIndex.TryGetValue(row.Label!, out var index)
+                ? index
+                : throw new InvalidDataException($"{path}: row '{row.Id}' has the label '{row.Label}', which is not one of its score columns."));
+            scores.AddRange(row.Scores!);
+        }
+
+        return (columns, new AllColumns([.. ids], [.. truncated], [.. scores]), [.. lengths], [.. labels]);
+    }
+
+    /// <summary>The columns only a whole read gives: ids, truncation, and every score (row-major [rows, classes]).</summary>
+    private sealed record AllColumns(string[] Ids, bool[] Truncated, float[] Scores);
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using ProtSt.Grains.Hosting;
-using ProtSt.Model.Demo;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Testing;
 using Xunit.Abstractions;
@@ -20,7 +19,7 @@ public sealed class ClusterErrorTests(ITestOutputHelper output)
     {
         using var scratch = new TempDirectory();
         var port = LoopbackPorts.Free();
-        var (exitCode, _, error) = await Protst.RunAsync("screen", "--cluster", $"127.0.0.1:{port}", "-i", scratch.Write("in.fasta", Fasta), "-m", DemoModel.Ensure(), "-o", scratch.Combine("out"));
+        var (exitCode, _, error) = await Protst.RunAsync("screen", "--cluster", $"127.0.0.1:{port}", "-i", scratch.Write("in.fasta", Fasta), "-m", SharedModels.Demo(), "-o", scratch.Combine("out"));
 
         Assert.Equal(1, exitCode);
         AssertOneErrorLine(error, $"error: the cluster's membership store (Redis at 127.0.0.1:{port}) does not answer");
@@ -37,7 +36,7 @@ public sealed class ClusterErrorTests(ITestOutputHelper output)
             var clock = Stopwatch.StartNew();
             var (exitCode, _, error) = await Protst.RunAsync(
                 new Dictionary<string, string> { ["PROTST_Screen__ConnectTimeout"] = "00:00:03" },
-                "screen", "--cluster", $"127.0.0.1:{port}", "-i", scratch.Write("in.fasta", Fasta), "-m", DemoModel.Ensure(), "-o", scratch.Combine("out"));
+                "screen", "--cluster", $"127.0.0.1:{port}", "-i", scratch.Write("in.fasta", Fasta), "-m", SharedModels.Demo(), "-o", scratch.Combine("out"));
             output.WriteLine($"exit {exitCode} after {clock.Elapsed.TotalSeconds:F1} s");
 
             Assert.Equal(1, exitCode);
@@ -60,12 +59,12 @@ public sealed class ClusterErrorTests(ITestOutputHelper output)
         var fasta = scratch.Write("in.fasta", Fasta);
 
         // The cluster named does not exist: the output is checked first, so that is not what the error says.
-        var (exitCode, _, error) = await Protst.RunAsync("screen", "--cluster", $"127.0.0.1:{LoopbackPorts.Free()}", "-i", fasta, "-m", DemoModel.Ensure(), "-o", file);
+        var (exitCode, _, error) = await Protst.RunAsync("screen", "--cluster", $"127.0.0.1:{LoopbackPorts.Free()}", "-i", fasta, "-m", SharedModels.Demo(), "-o", file);
         Assert.Equal(1, exitCode);
         AssertOneErrorLine(error, $"error: the output '{file}' is a file; give a folder (created if missing).");
         Assert.Equal("not a folder\n", await File.ReadAllTextAsync(file));
 
-        (exitCode, _, error) = await Protst.RunAsync("screen", "-i", fasta, "-m", DemoModel.Ensure(), "-o", Path.Combine(file, "out"));
+        (exitCode, _, error) = await Protst.RunAsync("screen", "-i", fasta, "-m", SharedModels.Demo(), "-o", Path.Combine(file, "out"));
         Assert.Equal(1, exitCode);
         AssertOneErrorLine(error, $"error: the output folder '{Path.Combine(file, "out")}' cannot be created: '{file}' is a file.");
     }
@@ -76,7 +75,7 @@ public sealed class ClusterErrorTests(ITestOutputHelper output)
         using var scratch = new TempDirectory();
         var model = scratch.Combine("model");
         Directory.CreateDirectory(model);
-        foreach (var file in Directory.EnumerateFiles(DemoModel.Ensure()))
+        foreach (var file in Directory.EnumerateFiles(SharedModels.Demo()))
         {
             File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
         }

@@ -19,8 +19,7 @@ public sealed class ClusterProcessTests
         var processes = new List<Process> { redis };
         try
         {
-            var model = scratch.Combine("model");
-            Assert.Equal(0, (await Protst.RunAsync("model", "convert", Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "esm2-tiny"), "-o", model)).ExitCode);
+            var model = SharedModels.Golden("esm2-tiny");
             var cluster = $"127.0.0.1:{redisPort}";
             var silos = Enumerable.Range(0, 2).Select(_ => Processes.StartProtst("silo", "--cluster", cluster, "--devices", "1")).ToList();
             processes.AddRange(silos);

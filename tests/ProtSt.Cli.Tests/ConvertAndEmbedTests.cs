@@ -4,6 +4,7 @@ using System.Text.Json;
 using ProtSt.Model.Checkpoints;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Cli.Tests;
 
@@ -48,9 +49,9 @@ public sealed class ConvertAndEmbedTests
     {
         using var scratch = new TempDirectory();
         var (ids, fasta) = WriteCases(scratch, "esm2-tiny");
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
-        Assert.Equal(0, (await Protst.RunAsync("embed", "-m", scratch.Combine("model"), "--fasta", fasta, "-o", scratch.Combine("e.tsv"))).ExitCode);
-        Assert.Equal(0, (await Protst.RunAsync("embed", "-m", scratch.Combine("model"), "--fasta", fasta, "-o", scratch.Combine("e.parquet"))).ExitCode);
+        var model = SharedModels.Golden("esm2-tiny");
+        Assert.Equal(0, (await Protst.RunAsync("embed", "-m", model, "--fasta", fasta, "-o", scratch.Combine("e.tsv"))).ExitCode);
+        Assert.Equal(0, (await Protst.RunAsync("embed", "-m", model, "--fasta", fasta, "-o", scratch.Combine("e.parquet"))).ExitCode);
 
         var parquet = await EmbeddingParquetReader.ReadAllAsync(scratch.Combine("e.parquet"), CancellationToken.None);
         var tsv = (await File.ReadAllLinesAsync(scratch.Combine("e.tsv"))).Select(l => l.Split('\t')).ToList();
@@ -67,15 +68,15 @@ public sealed class ConvertAndEmbedTests
         using var scratch = new TempDirectory();
         var fasta = scratch.Combine("in.fasta");
         await File.WriteAllTextAsync(fasta, ">good\nMKVLA\n>bad\nMK1V\n>empty\n>good2\nLLA\n");
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+        var model = SharedModels.Golden("esm2-tiny");
 
-        var skip = await Protst.RunAsync("embed", "-m", scratch.Combine("model"), "--fasta", fasta, "-o", scratch.Combine("s.tsv"), "--on-invalid", "skip");
+        var skip = await Protst.RunAsync("embed", "-m", model, "--fasta", fasta, "-o", scratch.Combine("s.tsv"), "--on-invalid", "skip");
         Assert.True(skip.ExitCode == 0, skip.Error);
         Assert.Contains($"{fasta}:3: bad:", skip.Error, StringComparison.Ordinal);
         Assert.Contains($"{fasta}:5: empty: the record has no sequence", skip.Error, StringComparison.Ordinal);
         Assert.Equal(["good", "good2"], (await File.ReadAllLinesAsync(scratch.Combine("s.tsv"))).Select(l => l.Split('\t')[0]));
 
-        var fail = await Protst.RunAsync("embed", "-m", scratch.Combine("model"), "--fasta", fasta, "-o", scratch.Combine("f.tsv"));
+        var fail = await Protst.RunAsync("embed", "-m", model, "--fasta", fasta, "-o", scratch.Combine("f.tsv"));
         Assert.Equal(1, fail.ExitCode);
         Assert.Contains($"error: {fasta}:3: bad: character '1' at residue 3", fail.Error, StringComparison.Ordinal);
     }
@@ -111,10 +112,10 @@ public sealed class ConvertAndEmbedTests
         Assert.Equal(1, evil.ExitCode);
         Assert.Contains("refuses to load global 'posix.system'", evil.Error, StringComparison.Ordinal);
 
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+        var model = SharedModels.Golden("esm2-tiny");
         var cuda = await Protst.RunAsync(
             new Dictionary<string, string> { ["PROTST_Inference__ExecutionProvider"] = "Cuda" },
-            "embed", "-m", scratch.Combine("model"), "--fasta", WriteCases(scratch, "esm2-tiny").Fasta, "-o", scratch.Combine("c.tsv"));
+            "embed", "-m", model, "--fasta", WriteCases(scratch, "esm2-tiny").Fasta, "-o", scratch.Combine("c.tsv"));
         if (!Model.Inference.RuntimeFlavor.HasCuda)
         {
             // The environment variable reaches embed's session: the CPU build says which build CUDA needs.

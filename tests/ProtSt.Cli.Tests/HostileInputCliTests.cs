@@ -1,4 +1,5 @@
 using ProtSt.Model.Tests.Support;
+using ProtSt.Testing;
 
 namespace ProtSt.Cli.Tests;
 
@@ -12,9 +13,9 @@ public sealed class HostileInputCliTests
     {
         using var scratch = new TempDirectory();
         var input = Fixture("input", "16_100001.fasta");
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Fixture("goldens", "esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+        var model = SharedModels.Golden("esm2-tiny");
 
-        var skip = await Protst.RunAsync("screen", "-i", input, "-m", scratch.Combine("model"), "-o", scratch.Combine("skip"), "--on-invalid", "skip");
+        var skip = await Protst.RunAsync("screen", "-i", input, "-m", model, "-o", scratch.Combine("skip"), "--on-invalid", "skip");
         Assert.True(skip.ExitCode == 0, skip.Error);
         Assert.Contains($"skipped: {input}:11: ", skip.Error, StringComparison.Ordinal);
         Assert.Contains("the sequence has 100001 residues; the limit is Security:MaxSequenceResidues = 100000", skip.Error, StringComparison.Ordinal);
@@ -23,12 +24,12 @@ public sealed class HostileInputCliTests
         // The limit is the configured one, shared with the silo: lowered, it refuses the 75-residue record on line 3 too.
         var lowered = await Protst.RunAsync(
             new Dictionary<string, string> { ["PROTST_Security__MaxSequenceResidues"] = "70" },
-            "screen", "-i", input, "-m", scratch.Combine("model"), "-o", scratch.Combine("lowered"), "--on-invalid", "skip");
+            "screen", "-i", input, "-m", model, "-o", scratch.Combine("lowered"), "--on-invalid", "skip");
         Assert.True(lowered.ExitCode == 0, lowered.Error);
         Assert.Contains($"skipped: {input}:3: G2: the sequence has 75 residues; the limit is Security:MaxSequenceResidues = 70", lowered.Error, StringComparison.Ordinal);
         Assert.Contains("screened 4 records", lowered.Output, StringComparison.Ordinal);
 
-        var fail = await Protst.RunAsync("screen", "-i", input, "-m", scratch.Combine("model"), "-o", scratch.Combine("fail"));
+        var fail = await Protst.RunAsync("screen", "-i", input, "-m", model, "-o", scratch.Combine("fail"));
         Assert.Equal(1, fail.ExitCode);
         Assert.Contains($"error: {input}:11: ", fail.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", fail.Error, StringComparison.Ordinal);

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using ProtSt.Model.Tests.Support;
+using ProtSt.Testing;
 
 namespace ProtSt.Cli.Tests;
 
@@ -15,12 +15,7 @@ public sealed class LocalClusterScriptTests
     public async Task Up_two_screens_a_proteome_and_down_stops_every_process_it_started()
     {
         using var scratch = new TempDirectory();
-        var environment = new Dictionary<string, string>
-        {
-            ["PROTST"] = $"dotnet {Path.Combine(AppContext.BaseDirectory, "protst.dll")}",
-            ["PROTST_CLUSTER_DIR"] = scratch.Combine("state"),
-            ["PROTST_CLUSTER_TIMEOUT"] = "150",
-        };
+        var environment = ScriptEnvironment(scratch);
         try
         {
             var up = await RunScriptAsync(environment, TimeSpan.FromMinutes(4), "up", "2");
@@ -38,8 +33,7 @@ public sealed class LocalClusterScriptTests
                 Assert.True((await http.GetAsync(new Uri(view))).IsSuccessStatusCode);
             }
 
-            var model = scratch.Combine("model");
-            Assert.Equal(0, (await Protst.RunAsync("model", "convert", Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "esm2-tiny"), "-o", model)).ExitCode);
+            var model = SharedModels.Golden("esm2-tiny");
             var random = new Random(17);
             var ids = Enumerable.Range(0, 120).Select(i => $"Q{i:D4}").ToList();
 
@@ -76,12 +70,7 @@ public sealed class LocalClusterScriptTests
     public async Task Up_with_tls_serves_the_printed_config_and_refuses_a_client_without_a_certificate_of_its_authority_in_one_line()
     {
         using var scratch = new TempDirectory();
-        var environment = new Dictionary<string, string>
-        {
-            ["PROTST"] = $"dotnet {Path.Combine(AppContext.BaseDirectory, "protst.dll")}",
-            ["PROTST_CLUSTER_DIR"] = scratch.Combine("state"),
-            ["PROTST_CLUSTER_TIMEOUT"] = "150",
-        };
+        var environment = ScriptEnvironment(scratch);
         try
         {
             var up = await RunScriptAsync(environment, TimeSpan.FromMinutes(4), "up", "1", "--tls");
@@ -90,8 +79,7 @@ public sealed class LocalClusterScriptTests
             var config = Regex.Match(up.Output, @"^config: (\S+)$", RegexOptions.Multiline).Groups[1].Value;
             Assert.True(File.Exists(config), up.Output);
 
-            var model = scratch.Combine("model");
-            Assert.Equal(0, (await Protst.RunAsync("model", "convert", Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "esm2-tiny"), "-o", model)).ExitCode);
+            var model = SharedModels.Golden("esm2-tiny");
             var fasta = scratch.Write("in.fasta", ">P1\nMKTAYIAKQRQISFVKSHFSRQ\n>P2\nMLSDEDFKAVFGMTRSAFANLPLWKQQNLKKEKGLF\n");
             var screen = await Protst.RunAsync("screen", "--cluster", cluster, "-i", fasta, "-m", model, "-o", scratch.Combine("out"), "--config", config, "--keep-view", "false");
             Assert.True(screen.ExitCode == 0, screen.Error);
@@ -126,6 +114,14 @@ public sealed class LocalClusterScriptTests
             await RunScriptAsync(environment, TimeSpan.FromMinutes(2), "down");
         }
     }
+
+    // The script runs the program under test and keeps its state in the test's scratch folder.
+    private static Dictionary<string, string> ScriptEnvironment(TempDirectory scratch) => new()
+    {
+        ["PROTST"] = $"dotnet {Path.Combine(AppContext.BaseDirectory, "protst.dll")}",
+        ["PROTST_CLUSTER_DIR"] = scratch.Combine("state"),
+        ["PROTST_CLUSTER_TIMEOUT"] = "150",
+    };
 
     private static string TlsConfig(string certificate, string key, string authority) =>
         System.Text.Json.JsonSerializer.Serialize(new { Tls = new { Certificate = certificate, PrivateKey = key, CertificateAuthority = authority } });
@@ -169,34 +165,6 @@ public sealed class LocalClusterScriptTests
         }
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunScriptAsync(IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] args)
-    {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Script);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"cluster.sh {string.Join(' ', args)} did not finish within {timeout}");
-        }
-
-        return (process.ExitCode, await output, await error);
-    }
+    private static Task<(int ExitCode, string Output, string Error)> RunScriptAsync(IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] args) =>
+        Processes.RunToEndAsync(environment, timeout, "bash", [Script, .. args]);
 }

@@ -24,8 +24,7 @@ public sealed class MembershipStoreLossTests(ITestOutputHelper output)
         var processes = new List<Process> { Processes.StartRedis(port) };
         try
         {
-            var model = scratch.Combine("model");
-            Assert.Equal(0, (await Protst.RunAsync("model", "convert", Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "esm2-tiny"), "-o", model)).ExitCode);
+            var model = SharedModels.Golden("esm2-tiny");
             var cluster = $"127.0.0.1:{port}";
             var environment = new Dictionary<string, string> { ["PROTST_Silo__MembershipCheckInterval"] = "00:00:01" };
             var silos = Enumerable.Range(0, 2).Select(_ => Processes.StartProtst(environment, "silo", "--cluster", cluster, "--devices", "1")).ToList();

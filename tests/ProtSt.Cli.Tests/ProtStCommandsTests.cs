@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using ProtSt.Model.Tests.Support;
+using ProtSt.Testing;
 
 namespace ProtSt.Cli.Tests;
 
@@ -71,9 +72,9 @@ public sealed class ProtStCommandsTests
         var golden = ProtStGolden.Load("protst-cls-tiny");
         var (proteins, expected) = (golden.Proteins, golden.Expected);
         var fasta = scratch.Write("in.fasta", string.Concat(proteins.Select((p, i) => $">p{i}\n{p}\n")));
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("protst-cls-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+        var model = SharedModels.Golden("protst-cls-tiny");
 
-        var screen = await Protst.RunAsync("screen", "-i", fasta, "-m", scratch.Combine("model"), "-o", scratch.Combine("out"), "--task", "classify");
+        var screen = await Protst.RunAsync("screen", "-i", fasta, "-m", model, "-o", scratch.Combine("out"), "--task", "classify");
         Assert.True(screen.ExitCode == 0, screen.Error);
         var results = await File.ReadAllLinesAsync(scratch.Combine("out", "results.tsv"));
         Assert.Equal("id\tlength\ttruncated\tlabel\tprob:LABEL_0\tprob:LABEL_1", results[0]);
@@ -86,16 +87,15 @@ public sealed class ProtStCommandsTests
             Assertions.Close(fields[4..].Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray(), probabilities.AsSpan(i * 2, 2), Tolerance, $"probabilities of protein {i}");
         }
 
-        var zeroShot = await Protst.RunAsync("screen", "-i", fasta, "-m", scratch.Combine("model"), "-o", scratch.Combine("bad"), "--task", "zero-shot");
+        var zeroShot = await Protst.RunAsync("screen", "-i", fasta, "-m", model, "-o", scratch.Combine("bad"), "--task", "zero-shot");
         Assert.Equal(1, zeroShot.ExitCode);
         Assert.Contains("--task zero-shot needs a ProtST zero-shot model", zeroShot.Error, StringComparison.Ordinal);
 
-        var search = await Protst.RunAsync("search", "-q", "membrane", "-e", scratch.Combine("out"), "-m", scratch.Combine("model"));
+        var search = await Protst.RunAsync("search", "-q", "membrane", "-e", scratch.Combine("out"), "-m", model);
         Assert.Equal(1, search.ExitCode);
         Assert.Contains("no text tower", search.Error, StringComparison.Ordinal);
 
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("encoder"))).ExitCode);
-        var eval = await Protst.RunAsync("eval", "-i", fasta, "-m", scratch.Combine("encoder"), "-o", scratch.Combine("eval"));
+        var eval = await Protst.RunAsync("eval", "-i", fasta, "-m", SharedModels.Golden("esm2-tiny"), "-o", scratch.Combine("eval"));
         Assert.Equal(1, eval.ExitCode);
         Assert.Contains("encoder-only model", eval.Error, StringComparison.Ordinal);
     }

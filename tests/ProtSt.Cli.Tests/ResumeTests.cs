@@ -14,8 +14,6 @@ public sealed class ResumeTests
     // 16 shards of 250 records: a kill leaves some parts finished and some not.
     private static readonly Dictionary<string, string> SmallCheckpoints = new() { ["PROTST_Screen__ShardSize"] = "250", ["PROTST_Screen__MaxShardsInFlight"] = "2" };
 
-    private static string Golden(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", name);
-
     [Fact]
     public async Task A_screen_killed_halfway_resumes_without_recomputing_written_rows_and_ends_equal_to_a_clean_run()
     {
@@ -23,8 +21,7 @@ public sealed class ResumeTests
         var random = new Random(11);
         var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, Records).Select(i =>
             $">S{i}\n{new string(Enumerable.Range(0, random.Next(30, 300)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())}\n")));
-        var model = scratch.Combine("model");
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", model)).ExitCode);
+        var model = SharedModels.Golden("esm2-tiny");
         var clean = await Protst.RunAsync(SmallCheckpoints, "screen", "-i", fasta, "-m", model, "-o", scratch.Combine("clean"), "--keep-view", "false");
         Assert.True(clean.ExitCode == 0, clean.Error);
 
@@ -88,8 +85,7 @@ public sealed class ResumeTests
     {
         using var scratch = new TempDirectory();
         var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, 40).Select(i => $">Q{i}\nMKVLAAGICDE{new string('L', i + 5)}\n")));
-        var model = scratch.Combine("model");
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", model)).ExitCode);
+        var model = SharedModels.Golden("esm2-tiny");
         var output = scratch.Combine("out");
         Assert.Equal(0, (await Protst.RunAsync("screen", "-i", fasta, "-m", model, "-o", output, "--keep-view", "false")).ExitCode);
 

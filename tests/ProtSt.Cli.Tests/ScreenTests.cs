@@ -10,8 +10,6 @@ namespace ProtSt.Cli.Tests;
 /// <summary><c>protst screen</c> on the embedded in-process silo.</summary>
 public sealed class ScreenTests
 {
-    private static string Golden(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", name);
-
     [Fact]
     public async Task Screen_writes_one_row_per_record_equal_to_embed()
     {
@@ -20,9 +18,9 @@ public sealed class ScreenTests
         var sequences = Enumerable.Range(0, 60).Select(_ => new string(Enumerable.Range(0, random.Next(20, 400)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())).ToList();
         sequences.Add(sequences[3]);
         var fasta = scratch.Write("in.fasta", string.Concat(sequences.Select((s, i) => $">S{i}\n{s}\n")));
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+        var model = SharedModels.Golden("esm2-tiny");
 
-        var screen = await Protst.RunAsync("screen", "-i", fasta, "-m", scratch.Combine("model"), "-o", scratch.Combine("out"), "--devices", "2");
+        var screen = await Protst.RunAsync("screen", "-i", fasta, "-m", model, "-o", scratch.Combine("out"), "--devices", "2");
         Assert.True(screen.ExitCode == 0, screen.Error);
         Assert.Contains("screened 61 records (60 distinct sequences", screen.Output, StringComparison.Ordinal);
         Assert.Contains("on 2 device(s)", screen.Output, StringComparison.Ordinal);
@@ -32,7 +30,7 @@ public sealed class ScreenTests
         Assert.Equal("id\tlength\ttruncated", results[0]);
         Assert.Equal(sequences.Select((s, i) => $"S{i}\t{s.Length}\tfalse"), results[1..]);
 
-        Assert.Equal(0, (await Protst.RunAsync("embed", "-m", scratch.Combine("model"), "--fasta", fasta, "-o", scratch.Combine("embed.tsv"))).ExitCode);
+        Assert.Equal(0, (await Protst.RunAsync("embed", "-m", model, "--fasta", fasta, "-o", scratch.Combine("embed.tsv"))).ExitCode);
         var expected = (await File.ReadAllLinesAsync(scratch.Combine("embed.tsv"))).Select(l => l.Split('\t')[1..].Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToList();
         var actual = await EmbeddingParquetReader.ReadAllAsync(scratch.Combine("out", "embeddings.parquet"), CancellationToken.None);
         Assert.Equal(sequences.Select((_, i) => $"S{i}"), actual.Select(r => r.Id));
@@ -52,8 +50,8 @@ public sealed class ScreenTests
 
         // Shards of 8: records 20..39 repeat records 0..19 (lower-case, so equal only after normalization), mostly from earlier shards.
         var fasta = scratch.Write("in.fasta", string.Concat(firsts.Select((s, i) => $">F{i}\n{s}\n")) + string.Concat(firsts.Select((s, i) => $">R{i}\n{s.ToLowerInvariant()}\n")));
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
-        var screen = await Protst.RunAsync(new Dictionary<string, string> { ["PROTST_Screen__ShardSize"] = "8" }, "screen", "-i", fasta, "-m", scratch.Combine("model"), "-o", scratch.Combine("out"), "--keep-view", "false");
+        var model = SharedModels.Golden("esm2-tiny");
+        var screen = await Protst.RunAsync(new Dictionary<string, string> { ["PROTST_Screen__ShardSize"] = "8" }, "screen", "-i", fasta, "-m", model, "-o", scratch.Combine("out"), "--keep-view", "false");
         Assert.True(screen.ExitCode == 0, screen.Error);
         Assert.Contains("screened 40 records (20 distinct sequences", screen.Output, StringComparison.Ordinal);
 
@@ -74,9 +72,9 @@ public sealed class ScreenTests
     {
         using var scratch = new TempDirectory();
         var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, 30).Select(i => $">Q{i}\nMKVLAAGICDE{new string('L', i + 5)}\n")));
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+        var model = SharedModels.Golden("esm2-tiny");
 
-        using var screen = Processes.StartProtst("screen", "-i", fasta, "-m", scratch.Combine("model"), "-o", scratch.Combine("out"), "--keep-view");
+        using var screen = Processes.StartProtst("screen", "-i", fasta, "-m", model, "-o", scratch.Combine("out"), "--keep-view");
         try
         {
             var lines = await Processes.WaitForLineAsync(screen, "job view stays open at", TimeSpan.FromMinutes(2));
@@ -103,16 +101,16 @@ public sealed class ScreenTests
     {
         using var scratch = new TempDirectory();
         var fasta = scratch.Write("in.fasta", ">a\nMKVL\n>b\nMK1L\n>c\n>d\nLLAV\n");
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+        var model = SharedModels.Golden("esm2-tiny");
 
-        var skip = await Protst.RunAsync("screen", "-i", fasta, "-m", scratch.Combine("model"), "-o", scratch.Combine("skip"), "--on-invalid", "skip");
+        var skip = await Protst.RunAsync("screen", "-i", fasta, "-m", model, "-o", scratch.Combine("skip"), "--on-invalid", "skip");
         Assert.True(skip.ExitCode == 0, skip.Error);
         Assert.Contains($"{fasta}:5: c: the record has no sequence", skip.Error, StringComparison.Ordinal);
         Assert.Contains($"{fasta}:3: b: character '1' at residue 3", skip.Error, StringComparison.Ordinal);
         Assert.Contains("screened 2 records", skip.Output, StringComparison.Ordinal);
         Assert.Equal(["a", "d"], (await File.ReadAllLinesAsync(scratch.Combine("skip", "results.tsv")))[1..].Select(l => l.Split('\t')[0]));
 
-        var fail = await Protst.RunAsync("screen", "-i", fasta, "-m", scratch.Combine("model"), "-o", scratch.Combine("fail"));
+        var fail = await Protst.RunAsync("screen", "-i", fasta, "-m", model, "-o", scratch.Combine("fail"));
         Assert.Equal(1, fail.ExitCode);
         Assert.Contains($"error: {fasta}:3: b: character '1' at residue 3", fail.Error, StringComparison.Ordinal);
     }
@@ -121,9 +119,9 @@ public sealed class ScreenTests
     public async Task Screens_the_protst_dataset_csv_layout()
     {
         using var scratch = new TempDirectory();
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm1b-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+        var model = SharedModels.Golden("esm1b-tiny");
         var csv = Path.Combine(AppContext.BaseDirectory, "fixtures", "data", "subloc-sample.csv");
-        var screen = await Protst.RunAsync("screen", "-i", csv, "-m", scratch.Combine("model"), "-o", scratch.Combine("out"));
+        var screen = await Protst.RunAsync("screen", "-i", csv, "-m", model, "-o", scratch.Combine("out"));
         Assert.True(screen.ExitCode == 0, screen.Error);
         var rows = (await File.ReadAllLinesAsync(scratch.Combine("out", "results.tsv")))[1..];
         Assert.Equal(Enumerable.Range(0, 20).Select(i => i.ToString(CultureInfo.InvariantCulture)), rows.Select(r => r.Split('\t')[0]));
@@ -144,9 +142,9 @@ public sealed class ScreenTests
         using var scratch = new TempDirectory();
         var input = scratch.Combine(name);
         await File.WriteAllBytesAsync(input, content);
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", scratch.Combine("model"))).ExitCode);
+        var model = SharedModels.Golden("esm2-tiny");
 
-        var fail = await Protst.RunAsync("screen", "-i", input, "-m", scratch.Combine("model"), "-o", scratch.Combine("fail"));
+        var fail = await Protst.RunAsync("screen", "-i", input, "-m", model, "-o", scratch.Combine("fail"));
         Assert.Equal(1, fail.ExitCode);
         Assert.Contains($"error: {input}", fail.Error, StringComparison.Ordinal);
         Assert.Contains(expected, fail.Error, StringComparison.Ordinal);
@@ -154,7 +152,7 @@ public sealed class ScreenTests
 
         if (!name.EndsWith(".gz", StringComparison.Ordinal))
         {
-            var skip = await Protst.RunAsync("screen", "-i", input, "-m", scratch.Combine("model"), "-o", scratch.Combine("skip"), "--on-invalid", "skip");
+            var skip = await Protst.RunAsync("screen", "-i", input, "-m", model, "-o", scratch.Combine("skip"), "--on-invalid", "skip");
             Assert.True(skip.ExitCode == 0, skip.Error);
             Assert.Contains($"skipped: {input}", skip.Error, StringComparison.Ordinal);
             Assert.Equal(3, (await File.ReadAllLinesAsync(scratch.Combine("skip", "results.tsv"))).Length);

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ProtSt.Model.Demo;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Testing;
 
@@ -18,7 +17,7 @@ public sealed class SiloReadinessProcessTests
         using var scratch = new TempDirectory();
         var model = scratch.Combine("model");
         Directory.CreateDirectory(model);
-        foreach (var file in Directory.EnumerateFiles(DemoModel.Ensure(scratch.Combine("cache"))))
+        foreach (var file in Directory.EnumerateFiles(SharedModels.Demo()))
         {
             File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
         }

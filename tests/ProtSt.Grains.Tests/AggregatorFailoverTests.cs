@@ -3,7 +3,6 @@ using Orleans.TestingHost;
 using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Tests.Support;
-using ProtSt.Model.Demo;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
 using ProtSt.Testing;
@@ -22,7 +21,7 @@ public sealed class AggregatorFailoverTests
     public async Task Killing_the_aggregators_silo_mid_job_keeps_its_figures_and_they_match_the_output_files()
     {
         using var scratch = new TempDirectory();
-        var model = DemoModel.Ensure(scratch.Combine("cache"));
+        var model = SharedModels.Demo();
         var records = OwnCluster.Proteome(1600, seed: 5);
         var input = scratch.Write("in.fasta", string.Concat(records.Select(r => $">{r.Id}\n{r.Sequence}\n")));
         var output = scratch.Combine("out");

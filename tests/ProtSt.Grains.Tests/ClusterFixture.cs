@@ -1,23 +1,20 @@
 using Orleans.TestingHost;
 using ProtSt.Grains.Hosting;
-using ProtSt.Model.Demo;
 using ProtSt.Model.Inference;
-using ProtSt.Model.Tests.Support;
+using ProtSt.Testing;
 
 namespace ProtSt.Grains.Tests;
 
 /// <summary>An in-process cluster of 3 silos with 2 CPU devices each, serving the demo model.</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    private readonly TempDirectory _scratch = new();
-
     public TestCluster Cluster { get; private set; } = null!;
 
     public string ModelDirectory { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        ModelDirectory = DemoModel.Ensure(_scratch.Combine("cache"));
+        ModelDirectory = SharedModels.Demo();
         var builder = new TestClusterBuilder(3);
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
@@ -29,7 +26,6 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
-        _scratch.Dispose();
     }
 
     private sealed class ClientConfigurator : IClientBuilderConfigurator

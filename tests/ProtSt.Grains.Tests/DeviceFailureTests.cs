@@ -1,7 +1,5 @@
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Tests.Support;
-using ProtSt.Model.Demo;
-using ProtSt.Model.Tests.Support;
 using ProtSt.Testing;
 
 namespace ProtSt.Grains.Tests;
@@ -11,8 +9,7 @@ public sealed class DeviceFailureTests
     [Fact]
     public async Task Failing_batches_are_split_and_a_sequence_failing_alone_is_reported_with_its_error()
     {
-        using var scratch = new TempDirectory();
-        var model = DemoModel.Ensure(scratch.Combine("cache"));
+        var model = SharedModels.Demo();
         var records = OwnCluster.Proteome(300, seed: 5);
         var poisoned = new[] { 7, 80, 81, 199 };
         foreach (var i in poisoned)

@@ -3,8 +3,6 @@ using Orleans.TestingHost;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Tests.Support;
-using ProtSt.Model.Demo;
-using ProtSt.Model.Tests.Support;
 using ProtSt.Testing;
 
 namespace ProtSt.Grains.Tests;
@@ -15,8 +13,7 @@ public sealed class DeviceListCacheTests
     [Fact]
     public async Task A_joining_silos_devices_reach_the_other_silos_and_shards_within_seconds_and_a_dead_silos_go_at_once()
     {
-        using var scratch = new TempDirectory();
-        var model = DemoModel.Ensure(scratch.Combine("cache"));
+        var model = SharedModels.Demo();
         var cluster = await OwnCluster.StartSimulatedAsync(1, new SimulatedDeviceOptions { MicrosecondsPerPaddedToken = 20, EmbeddingWidth = 8 });
         try
         {

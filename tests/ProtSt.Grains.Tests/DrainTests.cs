@@ -1,6 +1,5 @@
 using ProtSt.Grains.Tests.Support;
-using ProtSt.Model.Demo;
-using ProtSt.Model.Tests.Support;
+using ProtSt.Testing;
 
 namespace ProtSt.Grains.Tests;
 
@@ -12,8 +11,7 @@ public sealed class DrainTests
     [Fact]
     public async Task A_leaving_silo_delivers_its_running_batch_refuses_new_and_queued_ones_and_leaves_the_directory_first()
     {
-        using var scratch = new TempDirectory();
-        var model = DemoModel.Ensure(scratch.Combine("cache"));
+        var model = SharedModels.Demo();
         GatedBackendFactory.Close();
         var cluster = await OwnCluster.StartAsync<GatedBackendFactory>(2);
         try

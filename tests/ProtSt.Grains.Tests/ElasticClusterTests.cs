@@ -1,7 +1,5 @@
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Tests.Support;
-using ProtSt.Model.Demo;
-using ProtSt.Model.Tests.Support;
 using ProtSt.Testing;
 
 namespace ProtSt.Grains.Tests;
@@ -16,8 +14,7 @@ public sealed class ElasticClusterTests
 
     private static async Task SurviveAsync(bool graceful)
     {
-        using var scratch = new TempDirectory();
-        var model = DemoModel.Ensure(scratch.Combine("cache"));
+        var model = SharedModels.Demo();
         var records = OwnCluster.Proteome(1500, seed: 11);
         var cluster = await OwnCluster.StartAsync<SlowBackendFactory>(3);
         try

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using Orleans.TestingHost;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Tests.Support;
-using ProtSt.Model.Demo;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 using Xunit.Abstractions;
 
 namespace ProtSt.Grains.Tests;
@@ -140,7 +140,7 @@ public sealed class FairShareTests : IClassFixture<FairShareTests.Cluster>
 
         public async Task InitializeAsync()
         {
-            _model = DemoModel.Ensure(_scratch.Combine("cache"));
+            _model = SharedModels.Demo();
             // The share is read from the jobs' figures every 20 ms, so the silo reports them that often, not once a second.
             _cluster = await OwnCluster.StartSimulatedAsync(
                 1, new SimulatedDeviceOptions { MicrosecondsPerPaddedToken = 100, EmbeddingWidth = 8 }, new Dictionary<string, string?> { ["Screen:FiguresReportInterval"] = "00:00:00.020" });

@@ -1,7 +1,6 @@
 using Orleans.TestingHost;
 using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Tests.Support;
-using ProtSt.Model.Demo;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
 using ProtSt.Testing;
@@ -17,7 +16,7 @@ public sealed class JobStateStorageTests
     public async Task A_job_and_the_job_index_stored_in_redis_survive_a_restart_of_the_whole_cluster()
     {
         using var scratch = new TempDirectory();
-        var model = DemoModel.Ensure(scratch.Combine("cache"));
+        var model = SharedModels.Demo();
         var input = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, 50).Select(i => $">Q{i}\nMKVLAAGICDE{new string('L', i % 7 + 5)}\n")));
         var spec = new JobSpec("screen", input, scratch.Combine("out"), model, null, null, false, LabelSet.DefaultTemplate, true, false, OutputLayout.Assembled, 16, 4096, 256, 2);
         var port = LoopbackPorts.Free();

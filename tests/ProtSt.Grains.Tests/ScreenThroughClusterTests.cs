@@ -12,10 +12,12 @@ public sealed class ScreenThroughClusterTests(ClusterFixture fixture)
     [Fact]
     public async Task Every_record_gets_exactly_one_row_equal_to_the_bare_session()
     {
+        // 500 records of 30-1,500 residues (some truncated at 1,022) in 11 shards keep all six devices busy; more add only compute.
+        const int Records = 500;
         var random = new Random(2026);
         const string Residues = "ACDEFGHIKLMNPQRSTVWY";
         var records = new List<SequenceRecord>();
-        for (var i = 0; i < 2000; i++)
+        for (var i = 0; i < Records; i++)
         {
             // 10% exact duplicates of an earlier sequence under a new id.
             var sequence = i > 0 && i % 10 == 0
@@ -25,8 +27,8 @@ public sealed class ScreenThroughClusterTests(ClusterFixture fixture)
         }
 
         var rows = new List<ShardRow>();
-        var driver = new JobDriver(fixture.Cluster.Client, new ScreenOptions { ShardSize = 128, MaxShardsInFlight = 6 });
-        var snapshot = await driver.RunAsync("job-2000", fixture.ModelDirectory, records.ToAsyncEnumerable(), row =>
+        var driver = new JobDriver(fixture.Cluster.Client, new ScreenOptions { ShardSize = 48, MaxShardsInFlight = 6 });
+        var snapshot = await driver.RunAsync("job-500", fixture.ModelDirectory, records.ToAsyncEnumerable(), row =>
         {
             rows.Add(row);
             return ValueTask.CompletedTask;
@@ -34,7 +36,7 @@ public sealed class ScreenThroughClusterTests(ClusterFixture fixture)
 
         Assert.Equal(records.Select(r => r.Id), rows.Select(r => r.Id));
         Assert.All(rows, r => Assert.Null(r.Error));
-        Assert.Equal(2000, snapshot.Rows);
+        Assert.Equal(Records, snapshot.Rows);
         Assert.True(snapshot.Completed);
 
         // Each distinct sequence is computed once, and the aggregator counted exactly that work.
@@ -42,7 +44,7 @@ public sealed class ScreenThroughClusterTests(ClusterFixture fixture)
         var tokenizer = session.Folder.CreateTokenizer();
         var encoded = records.Select(r => tokenizer.Encode(r.Sequence)).ToList();
         var firsts = records.Select((r, i) => (r.Sequence, i)).DistinctBy(x => x.Sequence).Select(x => x.i).ToList();
-        Assert.Equal(1800, firsts.Count, tolerance: 10);
+        Assert.Equal(Records * 9 / 10, firsts.Count, tolerance: 10);
         Assert.Equal(firsts.Count, snapshot.SequencesComputed);
         Assert.Equal(firsts.Sum(i => (long)encoded[i].ResidueCount), snapshot.Residues);
         Assert.Equal(6, snapshot.Devices.Count);

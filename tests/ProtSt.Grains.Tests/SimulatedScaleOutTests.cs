@@ -1,7 +1,6 @@
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Tests.Support;
-using ProtSt.Model.Demo;
 using ProtSt.Model.Folders;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
@@ -20,7 +19,7 @@ public sealed class SimulatedScaleOutTests
         using var scratch = new TempDirectory();
 
         // The shards read the tokenizer from a model folder; the simulated devices never open it.
-        var model = DemoModel.Ensure(scratch.Combine("cache"));
+        var model = SharedModels.Demo();
         var tokenizer = ModelFolder.Open(model, verifyHashes: false).CreateTokenizer();
         var records = OwnCluster.Proteome(2400, seed: 21);
 

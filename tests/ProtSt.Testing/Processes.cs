@@ -9,28 +9,31 @@ public static class Processes
 
     public static Process Start(IReadOnlyDictionary<string, string>? environment, string fileName, params string[] args)
     {
-        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var process = Launch(environment, fileName, args);
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        return process;
+    }
 
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
+    /// <summary>Runs a program to its end and returns its exit code and output; past <paramref name="limit"/> it is killed, with its children, and the run fails.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunToEndAsync(
+        IReadOnlyDictionary<string, string>? environment, TimeSpan limit, string fileName, params string[] args)
+    {
+        using var process = Launch(environment, fileName, args);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(limit);
         try
         {
-            var process = Process.Start(start)!;
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginErrorReadLine();
-            return process;
+            await process.WaitForExitAsync(cancel.Token);
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (OperationCanceledException)
         {
-            throw new InvalidOperationException($"{fileName} could not be started; is it installed? (.ci/run installs what the tests need, e.g. apt-get install redis-server)", e);
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{fileName} {string.Join(' ', args)} did not finish within {limit}");
         }
+
+        return (process.ExitCode, await output, await error);
     }
 
     /// <summary>The <c>protst</c> program under test, as a long-running process.</summary>
@@ -108,5 +111,28 @@ public static class Processes
             }
         };
         return () => string.Join('\n', lines);
+    }
+
+    private static Process Launch(IReadOnlyDictionary<string, string>? environment, string fileName, string[] args)
+    {
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        try
+        {
+            return Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"{fileName} could not be started; is it installed? (.ci/run installs what the tests need, e.g. apt-get install redis-server)", e);
+        }
     }
 }

@@ -37,4 +37,11 @@ public sealed record JobClientOptions
     /// itself is kept in the cluster's storage and continues when silos return.
     /// </summary>
     public TimeSpan ClusterLostAfter { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long a short call (attach, jobs, cancel, a submission) keeps asking for a grain whose silo just died before
+    /// one error line: such a call is met by silence until membership declares the silo dead (probes and votes, 20-40 s
+    /// on a loaded host) and the grain wakes on a live silo, so this outlasts that with room to spare.
+    /// </summary>
+    public TimeSpan GrainMoveTimeout { get; init; } = TimeSpan.FromSeconds(90);
 }

@@ -38,5 +38,5 @@ public static class JobSubmitter
     /// Submitting a known id again returns its status, so a call that met a dying silo is tried again (<see cref="ClusterCall"/>).
     /// </summary>
     public static Task<JobStatus> SubmitAsync(IGrainFactory grains, string jobId, JobSpec spec, JobClientOptions options, CancellationToken cancellationToken) =>
-        ClusterCall.RetryAsync(() => grains.GetGrain<IJobCoordinatorGrain>(jobId).SubmitAsync(spec), options, $"submitting job {jobId}", cancellationToken);
+        ClusterCall.RetryAsync(() => grains.GetGrain<IJobCoordinatorGrain>(jobId).SubmitAsync(spec), options.ControlCallTimeout, options.GrainMoveTimeout, $"submitting job {jobId}", cancellationToken);
 }

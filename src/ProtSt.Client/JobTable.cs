@@ -8,13 +8,16 @@ public static class JobTable
 {
     public const string Header = "job\tstate\tshards\trows\trecords\tsubmitted\toutput";
 
-    public static async Task<IReadOnlyList<JobStatus>> ListAsync(IGrainFactory grains, TimeSpan callTimeout, int most, CancellationToken cancellationToken)
+    /// <summary>The newest <paramref name="most"/> jobs; each call is retried while a silo that just died holds its grain.</summary>
+    public static async Task<IReadOnlyList<JobStatus>> ListAsync(IGrainFactory grains, JobClientOptions options, int most, CancellationToken cancellationToken)
     {
-        var ids = await grains.GetGrain<IJobIndexGrain>(0).ListAsync().WaitAsync(callTimeout, cancellationToken);
+        var ids = await ClusterCall.RetryAsync(() => grains.GetGrain<IJobIndexGrain>(0).ListAsync(), options.ControlCallTimeout, options.GrainMoveTimeout, "listing jobs", cancellationToken);
         var jobs = new List<JobStatus>();
         foreach (var id in ids.Take(most))
         {
-            if (await grains.GetGrain<IJobCoordinatorGrain>(id).GetStatusAsync().WaitAsync(callTimeout, cancellationToken) is { } status)
+            var status = await ClusterCall.RetryAsync(
+                () => grains.GetGrain<IJobCoordinatorGrain>(id).GetStatusAsync(), options.ControlCallTimeout, options.GrainMoveTimeout, $"reading job {id}", cancellationToken);
+            if (status is not null)
             {
                 jobs.Add(status);
             }

@@ -30,7 +30,7 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
     public Task A_screen_whose_Redis_host_is_cut_off_for_20_s_mid_job_completes_with_every_id_once() => ScreenAcrossHostsAsync(cutRedis: true);
 
     [NetworkHostsFact]
-    public async Task A_silo_host_cut_off_mid_job_loses_its_shards_writes_nothing_once_released_and_does_not_rejoin()
+    public async Task A_silo_host_cut_off_mid_job_loses_its_shards_writes_nothing_once_released_and_a_new_silo_there_takes_work()
     {
         var started = Stopwatch.StartNew();
         using var scratch = new TempDirectory();
@@ -75,6 +75,17 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
         output.WriteLine($"the cut-off silo exited ({victim.ExitCode}) after the link came back; test {started.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(finished, Snapshot(outFolder));
         await AssertEveryIdOnceAsync(outFolder, count);
+
+        // A new silo on the restored host joins as a new member and takes work: the next job runs on all three devices
+        // (a job's figures count only the devices that ran its batches).
+        var replacement = StartSilo(hosts, 2, cluster);
+        await Processes.WaitForLineAsync(replacement, "silo ready", TimeSpan.FromSeconds(240));
+        var rejoined = Stopwatch.StartNew();
+        var again = await hosts.RunAsync(4, Patient, TimeSpan.FromSeconds(240), "dotnet", Program, "screen", "--cluster", cluster, "-i", fasta, "-m", model, "-o", scratch.Combine("again"), "--config", config, "--keep-view", "false");
+        Assert.True(again.ExitCode == 0, again.Error);
+        Assert.Contains("on 3 device(s)", again.Output, StringComparison.Ordinal);
+        await AssertEveryIdOnceAsync(scratch.Combine("again"), count);
+        output.WriteLine($"a new silo on the restored host joined and the next job ran on it in {rejoined.Elapsed.TotalSeconds:F1} s; test {started.Elapsed.TotalSeconds:F1} s");
     }
 
     private async Task ScreenAcrossHostsAsync(bool cutRedis)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using ProtSt.Client;
 using ProtSt.Grains;
 
 namespace ProtSt.Cli.Commands;
@@ -25,7 +24,7 @@ internal static class AttachCommand
             var redis = parse.GetValue(cluster)
                 ?? throw new ArgumentException("attach needs --cluster <redis> for a job id (a job on the embedded silo lives only as long as its screen; continue one with protst screen --resume <output folder>).");
             await using var connection = await JobConnection.OpenAsync(redis, configuration, devices: null, ct);
-            if (await ClusterCall.RetryAsync(() => connection.Grains.GetGrain<IJobCoordinatorGrain>(target).GetStatusAsync(), configuration.JobClient, $"attaching to job {target}", ct) is null)
+            if (await ClusterCall.RetryAsync(() => connection.Grains.GetGrain<IJobCoordinatorGrain>(target).GetStatusAsync(), configuration.JobClient.ControlCallTimeout, configuration.JobClient.GrainMoveTimeout, $"attaching to job {target}", ct) is null)
             {
                 throw new ArgumentException($"the cluster at {redis} knows no job '{target}' (protst jobs --cluster {redis} lists them).");
             }

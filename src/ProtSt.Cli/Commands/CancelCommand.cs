@@ -1,5 +1,4 @@
 using System.CommandLine;
-using ProtSt.Client;
 using ProtSt.Grains;
 using ProtSt.Grains.Jobs;
 
@@ -19,7 +18,7 @@ internal static class CancelCommand
             var configuration = CliConfiguration.Load(parse);
             await using var connection = await JobConnection.OpenAsync(parse.GetValue(cluster), configuration, devices: null, ct);
             var id = parse.GetValue(job)!;
-            var status = await ClusterCall.RetryAsync(() => connection.Grains.GetGrain<IJobCoordinatorGrain>(id).CancelAsync(), configuration.JobClient, $"cancelling job {id}", ct)
+            var status = await ClusterCall.RetryAsync(() => connection.Grains.GetGrain<IJobCoordinatorGrain>(id).CancelAsync(), configuration.JobClient.ControlCallTimeout, configuration.JobClient.GrainMoveTimeout, $"cancelling job {id}", ct)
                 ?? throw new ArgumentException($"the cluster knows no job '{id}'.");
             Console.WriteLine(status.Phase == JobPhase.Cancelled
                 ? $"job {id} cancelled after {status.ShardsDone} of {status.Shards} shards ({status.Rows} rows in finished parts); {Path.Combine(status.Spec.Output, JobFolderRecord.FileName)} says so."

@@ -17,7 +17,7 @@ internal static class JobsCommand
         {
             var configuration = CliConfiguration.Load(parse);
             await using var connection = await JobConnection.OpenAsync(parse.GetValue(cluster), configuration, devices: null, ct);
-            var jobs = await JobTable.ListAsync(connection.Grains, configuration.JobClient.ControlCallTimeout, Shown, ct);
+            var jobs = await JobTable.ListAsync(connection.Grains, configuration.JobClient, Shown, ct);
             Console.WriteLine(JobTable.Header);
             foreach (var job in jobs)
             {

@@ -149,7 +149,7 @@ internal static class ScreenCommand
 
         await using var connection = await JobConnection.OpenAsync(job.Cluster, configuration, job.Devices, ct);
         var jobId = job.ContinueJobId ?? JobSubmitter.NewId(job.Request.Kind);
-        var known = job.ContinueJobId is null ? null : await ClusterCall.RetryAsync(() => connection.Grains.GetGrain<IJobCoordinatorGrain>(jobId).GetStatusAsync(), client, $"looking up job {jobId}", ct);
+        var known = job.ContinueJobId is null ? null : await ClusterCall.RetryAsync(() => connection.Grains.GetGrain<IJobCoordinatorGrain>(jobId).GetStatusAsync(), client.ControlCallTimeout, client.GrainMoveTimeout, $"looking up job {jobId}", ct);
         _ = known ?? await JobSubmitter.SubmitAsync(connection.Grains, jobId, spec, client, ct);
         if (job.Detach)
         {

@@ -24,6 +24,19 @@ public static class JobApiEndpoints
     public static WebApplication MapJobApi(this WebApplication app)
     {
         var api = app.MapGroup("/api/jobs");
+
+        // A read that outlived its retries (no live silo holds the grain yet) is an outage, not a bug: one line, 503.
+        api.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (ClusterLostException e)
+            {
+                return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+        });
         api.MapGet("/", async (JobReader jobs, CancellationToken cancellationToken) =>
             TypedResults.Ok((await jobs.ListAsync(cancellationToken)).Select(JobSummary.Of).ToList()));
         // Submits a job as protst screen --detach does; behind the API key like every other request of an exposed host.

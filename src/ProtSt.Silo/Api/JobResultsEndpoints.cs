@@ -31,9 +31,9 @@ public static class JobResultsEndpoints
 
     public static RouteGroupBuilder MapJobResults(this RouteGroupBuilder api)
     {
-        api.MapGet("/{id}/labels", async Task<IResult> (string id, IGrainFactory grains, JobResultsCache cache, IOptions<SecurityOptions> security, CancellationToken cancellationToken) =>
+        api.MapGet("/{id}/labels", async Task<IResult> (string id, JobReader jobs, JobResultsCache cache, IOptions<SecurityOptions> security, CancellationToken cancellationToken) =>
         {
-            var (output, refused) = await FindAsync(id, grains, security.Value, cancellationToken);
+            var (output, refused) = await FindAsync(id, jobs, security.Value, cancellationToken);
             if (output is null)
             {
                 return refused!;
@@ -50,7 +50,7 @@ public static class JobResultsEndpoints
 
         api.MapGet("/{id}/results", async Task<IResult> (
             string id, string? offset, string? limit, string? label, string? sort, string? match,
-            IGrainFactory grains, JobResultsCache cache, IOptions<SecurityOptions> security, IOptions<MonitoringOptions> monitoring, CancellationToken cancellationToken) =>
+            JobReader jobs, JobResultsCache cache, IOptions<SecurityOptions> security, IOptions<MonitoringOptions> monitoring, CancellationToken cancellationToken) =>
         {
             var from = Number("offset", offset, 0, 0, int.MaxValue, out var problem);
             var size = Number("limit", limit, DefaultPageSize, 1, monitoring.Value.MaxResultsPage, out var limitProblem);
@@ -60,7 +60,7 @@ public static class JobResultsEndpoints
                 return TypedResults.BadRequest(bad);
             }
 
-            var (output, refused) = await FindAsync(id, grains, security.Value, cancellationToken);
+            var (output, refused) = await FindAsync(id, jobs, security.Value, cancellationToken);
             if (output is null)
             {
                 return refused!;
@@ -88,7 +88,7 @@ public static class JobResultsEndpoints
         });
 
         api.MapGet("/{id}/map", async Task<IResult> (
-            string id, string? max, HttpResponse response, IGrainFactory grains, JobResultsCache cache, IOptions<SecurityOptions> security, IOptions<MonitoringOptions> monitoring, CancellationToken cancellationToken) =>
+            string id, string? max, HttpResponse response, JobReader jobs, JobResultsCache cache, IOptions<SecurityOptions> security, IOptions<MonitoringOptions> monitoring, CancellationToken cancellationToken) =>
         {
             var points = Number("max", max, monitoring.Value.MapPoints, 1, monitoring.Value.MapPoints, out var problem);
             if (problem is not null)
@@ -96,7 +96,7 @@ public static class JobResultsEndpoints
                 return TypedResults.BadRequest(problem);
             }
 
-            var (output, refused) = await FindAsync(id, grains, security.Value, cancellationToken);
+            var (output, refused) = await FindAsync(id, jobs, security.Value, cancellationToken);
             if (output is null)
             {
                 return refused!;
@@ -109,7 +109,7 @@ public static class JobResultsEndpoints
         });
 
         api.MapGet("/{id}/search", async Task<IResult> (
-            string id, string? q, string? k, IGrainFactory grains, JobResultsCache cache, IOptions<SecurityOptions> security, IOptions<ScreenOptions> screen, CancellationToken cancellationToken) =>
+            string id, string? q, string? k, IGrainFactory grains, JobReader jobs, JobResultsCache cache, IOptions<SecurityOptions> security, IOptions<ScreenOptions> screen, CancellationToken cancellationToken) =>
         {
             var top = Number("k", k, DefaultSearchResults, 1, security.Value.MaxSearchResults, out var problem);
             if (problem is not null)
@@ -122,7 +122,7 @@ public static class JobResultsEndpoints
                 return TypedResults.BadRequest(string.Create(CultureInfo.InvariantCulture, $"q is the search text: 1 to {security.Value.MaxPromptLength} characters (Security:MaxPromptLength)."));
             }
 
-            var (output, refused) = await FindAsync(id, grains, security.Value, cancellationToken);
+            var (output, refused) = await FindAsync(id, jobs, security.Value, cancellationToken);
             if (output is null)
             {
                 return refused!;
@@ -154,14 +154,14 @@ public static class JobResultsEndpoints
             }
         });
 
-        api.MapGet("/{id}/files/{name}", async Task<IResult> (string id, string name, IGrainFactory grains, IOptions<SecurityOptions> security, CancellationToken cancellationToken) =>
+        api.MapGet("/{id}/files/{name}", async Task<IResult> (string id, string name, JobReader jobs, IOptions<SecurityOptions> security, CancellationToken cancellationToken) =>
         {
             if (name is not (ResultsTable.FileName or EmbeddingsTable.FileName))
             {
                 return TypedResults.NotFound($"a job's files here are {ResultsTable.FileName} and {EmbeddingsTable.FileName}.");
             }
 
-            var (output, refused) = await FindAsync(id, grains, security.Value, cancellationToken);
+            var (output, refused) = await FindAsync(id, jobs, security.Value, cancellationToken);
             if (output is null)
             {
                 return refused!;
@@ -204,14 +204,14 @@ public static class JobResultsEndpoints
         return api;
     }
 
-    private static async Task<(JobOutput? Output, IResult? Refused)> FindAsync(string id, IGrainFactory grains, SecurityOptions security, CancellationToken cancellationToken)
+    private static async Task<(JobOutput? Output, IResult? Refused)> FindAsync(string id, JobReader jobs, SecurityOptions security, CancellationToken cancellationToken)
     {
         if (JobIdRule.Problem(id, security.MaxIdLength) is { } problem)
         {
             return (null, TypedResults.BadRequest(problem));
         }
 
-        return await JobOutput.FindAsync(grains, id, cancellationToken) is { } output
+        return await JobOutput.FindAsync(jobs, id, cancellationToken) is { } output
             ? (output, null)
             : (null, TypedResults.NotFound($"no job '{id}' was submitted to this cluster."));
     }

@@ -2,6 +2,7 @@ using ProtSt.Grains;
 using ProtSt.Grains.Jobs;
 using ProtSt.Grains.Jobs.Parts;
 using ProtSt.Pipeline;
+using ProtSt.Silo.Api;
 
 namespace ProtSt.Silo.JobOutputs;
 
@@ -19,9 +20,9 @@ public sealed record JobOutput(string JobId, JobStatus Status, IReadOnlyList<str
     public bool Searchable => Status.TaskName == JobTaskResolver.ZeroShot;
 
     /// <summary>The job's output, or null when no coordinator knows <paramref name="jobId"/>.</summary>
-    public static async Task<JobOutput?> FindAsync(IGrainFactory grains, string jobId, CancellationToken cancellationToken)
+    public static async Task<JobOutput?> FindAsync(JobReader jobs, string jobId, CancellationToken cancellationToken)
     {
-        if (await grains.GetGrain<IJobCoordinatorGrain>(jobId).GetStatusAsync().WaitAsync(cancellationToken) is not { } status)
+        if (await jobs.StatusAsync(jobId, cancellationToken) is not { } status)
         {
             return null;
         }

@@ -17,6 +17,13 @@ public sealed record MonitoringOptions
     /// <summary>The window the job view's online panel takes its request rate and latency percentiles over.</summary>
     public TimeSpan OnlineLoadWindow { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a read of the job API, the view or /metrics keeps asking a grain whose silo just died (it answers again once
+    /// membership declares that silo dead, 20-40 s on a loaded host, and the grain is placed on a live one) before
+    /// answering 503 in one line.
+    /// </summary>
+    public TimeSpan ReadRetryFor { get; init; } = TimeSpan.FromSeconds(90);
+
     /// <summary>Points of a job's embedding map when the request names no <c>max</c>; beyond it every k-th protein is drawn.</summary>
     public int MapPoints { get; init; } = 100_000;
 

@@ -1,4 +1,4 @@
-namespace ProtSt.Client;
+namespace ProtSt.Grains;
 
 /// <summary>No silo of the cluster answered a following client for long enough: a lost service, reported in one line.</summary>
 public sealed class ClusterLostException : InvalidOperationException

@@ -241,6 +241,15 @@ internal sealed class JobCoordinatorGrain(
                     $"the output folder '{spec.Output}' holds the unfinished job {record.JobId}; continue it with --resume {spec.Output}, or overwrite it (--overwrite, \"overwrite\": true).");
             }
 
+            // A failed or cancelled job's whole parts are what --resume continues from (a full disk, a cancel): a new
+            // job would delete them without a word.
+            if (record.State is "failed" or "cancelled" && !spec.Overwrite
+                && Directory.Exists(PartFolder.PartsDirectory(spec.Output)) && Directory.EnumerateFileSystemEntries(PartFolder.PartsDirectory(spec.Output)).Any())
+            {
+                throw new InvalidOperationException(
+                    $"the output folder '{spec.Output}' holds the finished parts of the {record.State} job {record.JobId}; continue it with --resume {spec.Output}, or replace them (--overwrite, \"overwrite\": true).");
+            }
+
             if (record.State == "completed" && !spec.Overwrite)
             {
                 throw new InvalidOperationException(

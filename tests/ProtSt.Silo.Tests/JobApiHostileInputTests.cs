@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using ProtSt.Grains.Jobs;
 using ProtSt.Model.Tests.Support;
 
 namespace ProtSt.Silo.Tests;
@@ -169,6 +170,29 @@ public sealed class JobApiHostileInputTests(SiloHostFixture fixture)
 
         using var unknown = await fixture.Http.DeleteAsync(new Uri("/api/jobs/screen-nobody", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_cancelled_jobs_folder_with_parts_is_left_for_resume_unless_overwritten()
+    {
+        using var scratch = new TempDirectory();
+        var input = scratch.Write("in.fasta", Fasta(10, seed: 17));
+        var output = scratch.Combine("out");
+        var part = Path.Combine(output, "parts", "shard-000000");
+        Directory.CreateDirectory(part);
+        await File.WriteAllTextAsync(Path.Combine(part, "rows"), "whole\n");
+        new JobFolderRecord("screen-cancelled-earlier", "cancelled", fixture.ModelDirectory, string.Empty, "embed", input, null, 8, 0, null, null, null, DateTimeOffset.UtcNow).Write(output);
+        var before = await File.ReadAllTextAsync(Path.Combine(output, JobFolderRecord.FileName));
+
+        var (refused, refusedBody) = await PostAsync(new { input, output, model = fixture.ModelDirectory });
+        Assert.Equal(HttpStatusCode.BadRequest, refused);
+        Assert.Contains("holds the finished parts of the cancelled job screen-cancelled-earlier; continue it with --resume", refusedBody, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllTextAsync(Path.Combine(output, JobFolderRecord.FileName)));
+        Assert.Equal("whole\n", await File.ReadAllTextAsync(Path.Combine(part, "rows")));
+
+        var (replaced, replacedBody) = await PostAsync(new { input, output, model = fixture.ModelDirectory, overwrite = true });
+        Assert.Equal(HttpStatusCode.Accepted, replaced);
+        await WaitForStateAsync(JobIdOf(replacedBody), "completed");
     }
 
     [Fact]

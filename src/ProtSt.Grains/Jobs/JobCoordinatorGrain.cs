@@ -241,6 +241,15 @@ internal sealed class JobCoordinatorGrain(
                     $"the output folder '{spec.Output}' holds the unfinished job {record.JobId}; continue it with --resume {spec.Output}, or overwrite it (--overwrite, \"overwrite\": true).");
             }
 
+            // A failed or cancelled job's whole parts are what --resume continues from (a full disk, a cancel): a new
+            // job would delete them without a word.
+            if (record.State is "failed" or "cancelled" && !spec.Overwrite
+                && Directory.Exists(PartFolder.PartsDirectory(spec.Output)) && Directory.EnumerateFileSystemEntries(PartFolder.PartsDirectory(spec.Output)).Any())
+            {
+                throw new InvalidOperationException(
+                    $"the output folder '{spec.Output}' holds the finished parts of the {record.State} job {record.JobId}; continue it with --resume {spec.Output}, or replace them (--overwrite, \"overwrite\": true).");
+            }
+
             if (record.State == "completed" && !spec.Overwrite)
             {
                 throw new InvalidOperationException(
@@ -316,10 +325,12 @@ internal sealed class JobCoordinatorGrain(
         {
             StandAside(e);
         }
-        catch (Exception e) when (JobRefusal.IsDiskFull(e))
+        catch (Exception e) when (JobRefusal.IsOutputUnwritable(e))
         {
-            // The parts already whole stay in parts/, so --resume continues from them once space is freed.
-            var error = $"the output folder '{S.Spec!.Output}' has no space left on its device; free some and continue with --resume {S.Spec!.Output}";
+            // The parts already whole stay in parts/, so --resume continues from them once the device takes writes again.
+            var error = JobRefusal.IsDiskFull(e)
+                ? $"the output folder '{S.Spec!.Output}' has no space left on its device; free some and continue with --resume {S.Spec!.Output}"
+                : $"the output folder '{S.Spec!.Output}' is on a read-only device; make it writable and continue with --resume {S.Spec!.Output}";
             logger.LogWarning("Job {Job} failed: {Error}", JobId, error);
             await FinishAsync(JobPhase.Failed, error);
         }
@@ -505,7 +516,7 @@ internal sealed class JobCoordinatorGrain(
             {
                 return (shard, null, e);
             }
-            catch (Exception e) when (e is not RequestRefusedException && !JobRefusal.IsDiskFull(e) && attempt < options.Value.ShardAttempts)
+            catch (Exception e) when (e is not RequestRefusedException && !JobRefusal.IsOutputUnwritable(e) && attempt < options.Value.ShardAttempts)
             {
                 logger.LogWarning(e, "Shard {Shard} of job {Job} failed (attempt {Attempt}); retrying", shard.Plan.Index, JobId, attempt);
                 try

@@ -11,7 +11,7 @@ public static class JobRefusal
     public static bool IsUsersProblem(Exception e) =>
         e is InvalidInputException or InvalidSequenceException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
             or InvalidDataException or InvalidOperationException or ArgumentException or RequestRefusedException or OutputFolderBusyException
-            or ModelFolderException or PathTooLongException || IsDiskFull(e);
+            or ModelFolderException or PathTooLongException || IsOutputUnwritable(e);
 
     /// <summary>
     /// A write that failed for lack of space (ENOSPC, 28): the user frees space and resumes. Orleans may rebuild an
@@ -19,6 +19,16 @@ public static class JobRefusal
     /// </summary>
     public static bool IsDiskFull(Exception e) =>
         e is IOException io && ((io.HResult & 0xFFFF) == 28 || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// A write refused by a device mounted read-only (EROFS, 30), as the kernel leaves a failing disk: the user makes
+    /// it writable and resumes. Mode bits do not stop root, so this is the read-only case a silo run as root meets.
+    /// </summary>
+    public static bool IsReadOnlyDevice(Exception e) =>
+        e is IOException io && ((io.HResult & 0xFFFF) == 30 || io.Message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The output's device took no more writes (full or read-only): retrying the shard elsewhere cannot help.</summary>
+    public static bool IsOutputUnwritable(Exception e) => IsDiskFull(e) || IsReadOnlyDevice(e);
 
     /// <summary>
     /// <paramref name="e"/> as it can reach a client: Orleans rebuilds System exceptions and its own generated ones, but

@@ -23,6 +23,7 @@ return name switch
     "extraction-memory" => await ExtractionMemoryBenchmark.RunAsync(args[1..]),
     "extraction-write" => await ExtractionWriteBenchmark.RunAsync(args[1..]),
     "results-view" => await ResultsViewBenchmark.RunAsync(args[1..]),
+    "result-figures" => await ResultFiguresBenchmark.RunAsync(args[1..]),
     "online-load" => await OnlineLoadBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
@@ -43,6 +44,7 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- extraction-write [--model-layers 30] [--width 640] [--heads 20] [--sequences 8] [--repeats 2] [--min-length 50] [--mean-extra 60] [--max-length 200] [--max-tokens 4096] [--disk-mib 1024] [--work DIR]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- fair-share [--silos 2] [--devices-per-silo 2] [--small 300] [--large 6000] [--weight 3] [--us-per-token 50] [--width 64]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- results-view [--rows 1000000] [--classes 10] [--width 1280] [--map-rows 20000] [--pages 200]");
+    Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- result-figures [--sequences 96] [--protein-layers 1] [--repeats 3] [--shard-size 32]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- online-load [--clients 1,4,16] [--requests 200] [--seconds 10] [--sequences 64] [--screen-records 6000] [--threads 1] [--demo]");
     return 2;
 }

@@ -1,8 +1,13 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
+using ProtSt.Silo.Api;
+using ProtSt.Silo.JobOutputs;
+using ProtSt.Silo.Monitoring;
 
 namespace ProtSt.Silo.Tests;
 
@@ -72,18 +77,44 @@ public sealed class JobResultsApiTests(SiloHostFixture fixture) : IDisposable
         }
 
         // The same map from both layouts: the parts are the assembled file's rows.
-        Assert.Equal(await Json<List<PointDto>>($"/api/jobs/{assembled.Id}/map"), await Json<List<PointDto>>($"/api/jobs/{parts.Id}/map"));
-        Assert.Equal(
-            await File.ReadAllTextAsync(Path.Combine(assembled.Output, "results.tsv")),
-            await fixture.Http.GetStringAsync($"/api/jobs/{parts.Id}/files/results.tsv"));
-        Assert.Equal(
-            await File.ReadAllBytesAsync(Path.Combine(assembled.Output, "embeddings.parquet")),
-            await fixture.Http.GetByteArrayAsync($"/api/jobs/{assembled.Id}/files/embeddings.parquet"));
+        var assembledMap = await Json<List<PointDto>>($"/api/jobs/{assembled.Id}/map");
+        Assert.Equal(assembledMap, await Json<List<PointDto>>($"/api/jobs/{parts.Id}/map"));
 
-        // In parts, the download is the parts' row groups in one file: what assembly writes.
-        Assert.Equal(
-            await File.ReadAllBytesAsync(Path.Combine(assembled.Output, "embeddings.parquet")),
-            await fixture.Http.GetByteArrayAsync($"/api/jobs/{parts.Id}/files/embeddings.parquet"));
+        // Its axes are those of the sketches the shards wrote as their parts finished (assembly kept their sum).
+        var sketches = new List<MapSketch?>();
+        foreach (var part in Directory.GetDirectories(Path.Combine(parts.Output, "parts"), "shard-*").Order(StringComparer.Ordinal))
+        {
+            sketches.Add(await MapSketch.TryReadAsync(part, CancellationToken.None));
+        }
+
+        Assert.All(sketches, s => Assert.True(s is { Count: > 0 }));
+        Assert.True(File.Exists(MapSketch.PathIn(assembled.Output)));
+        var (mean, first, second) = MapSketch.Combine(sketches)!.Axes();
+        var drawn = 0;
+        await foreach (var row in EmbeddingsTable.ReadAsync(EmbeddingsTable.PathIn(assembled.Output), withFeature: false, CancellationToken.None))
+        {
+            var (x, y) = PcaAccumulator.Project(row.Embedding, mean, first, second);
+            var point = assembledMap[drawn++];
+            Assert.Equal(row.Id, point.Id);
+            Assert.Equal(x, point.X, 1e-9);
+            Assert.Equal(y, point.Y, 1e-9);
+        }
+
+        Assert.Equal(records, drawn);
+
+        // A job whose parts have no sketch (written before them) gets its map from its embeddings, on a silo that has
+        // not read it: the same points, on the axes of an exact PCA, whose plane the sketch's keeps within its stated
+        // tolerance (at least 99% of the variance) on this model's real embeddings.
+        foreach (var part in Directory.GetDirectories(Path.Combine(parts.Output, "parts"), "shard-*"))
+        {
+            File.Delete(MapSketch.PathIn(part));
+        }
+
+        var output = (await JobOutput.FindAsync(fixture.Services.GetRequiredService<JobReader>(), parts.Id, CancellationToken.None))!;
+        var folded = await new JobResultsCache(Options.Create(new MonitoringOptions())).MapAsync(output, 100_000, CancellationToken.None);
+        Assert.Equal(assembledMap.Select(p => (p.Id, p.Label)), folded.Points.Select(p => (p.Id, p.Label)));
+        var kept = assembledMap.Sum(p => (p.X * p.X) + (p.Y * p.Y)) / folded.Points.Sum(p => (p.X * p.X) + (p.Y * p.Y));
+        Assert.InRange(kept, 0.99, 1 + 1e-6);
     }
 
     [Fact]

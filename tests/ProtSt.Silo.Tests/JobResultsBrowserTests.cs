@@ -2,14 +2,16 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using ProtSt.Grains.Jobs;
 using ProtSt.Model.Tests.Support;
+using ProtSt.Testing;
 
 namespace ProtSt.Silo.Tests;
 
 /// <summary>
 /// The job page shows what a job found: for a zero-shot screen label counts, the map, search and the results table, and
-/// no accuracy without true labels; with true labels (an eval) the classification panel too; for an embed job the map
-/// and rows only.
+/// no accuracy without true labels; with true labels (an eval) the classification panel too; for a classify job its
+/// label counts and a labelled map, no accuracy or search; for an embed job the map and rows only.
 /// </summary>
 [Collection(SharedSiloHost.Name)]
 public sealed partial class JobResultsBrowserTests(SiloHostFixture fixture) : IDisposable
@@ -80,6 +82,35 @@ public sealed partial class JobResultsBrowserTests(SiloHostFixture fixture) : ID
     }
 
     [BrowserFact]
+    public async Task A_classify_job_shows_its_label_counts_and_a_labelled_map_and_no_accuracy_or_search()
+    {
+        // A ProtST classifier (the protst-cls-tiny golden) on unlabelled proteins, posted as a user would.
+        var golden = ProtStGolden.Load("protst-cls-tiny");
+        var records = golden.Proteins.Length;
+        var input = _scratch.Write("classify.fasta", string.Concat(golden.Proteins.Select((s, i) => $">cls{i}\n{s}\n")));
+        var (jobId, _) = await PostedJobs.RunAsync(fixture, _scratch, input, SharedModels.Golden("protst-cls-tiny"), null, "parts", JobTaskResolver.Classify);
+        var counts = (await fixture.Http.GetFromJsonAsync<List<LabelCount>>($"/api/jobs/{jobId}/labels", fixture.Json))!;
+        Assert.Equal(records, counts.Sum(c => c.Count));
+
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var page = await OpenAsync(browser, jobId);
+        await page.Locator($"#labels-total[data-value='{records}']").WaitForAsync(Wait);
+        Assert.Equal(counts.Select(c => c.Label), await page.Locator("#label-rows tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.label)"));
+        Assert.Equal(
+            counts.Select(c => c.Count.ToString(CultureInfo.InvariantCulture)),
+            await page.Locator("#label-rows tr td[data-value]").EvaluateAllAsync<string[]>("cells => cells.map(c => c.dataset.value)"));
+        await page.Locator($"#map-canvas[data-points='{records}']").WaitForAsync(Wait);
+        var labelled = await page.EvaluateAsync<int>($"async () => (await (await fetch('/api/jobs/{jobId}/map')).json()).filter(p => p.label !== null).length");
+        Assert.Equal(records, labelled);
+        foreach (var panel in new[] { "#classification", "#search-panel" })
+        {
+            Assert.True(await page.Locator(panel).IsHiddenAsync(), $"a classify job without true labels shows {panel}");
+        }
+    }
+
+    [BrowserFact]
     public async Task An_embed_job_shows_its_map_and_rows_and_no_label_or_search_panels()
     {
         const int Records = 6;
@@ -123,4 +154,6 @@ public sealed partial class JobResultsBrowserTests(SiloHostFixture fixture) : ID
     private static partial Regex UtcTime();
 
     private sealed record Hit(string Id, float Score);
+
+    private sealed record LabelCount(string Label, int Count);
 }

@@ -29,8 +29,8 @@ public static class PostedJobs
         return (golden, model, input, labels, records.Count);
     }
 
-    /// <summary>Posts a screen (zero-shot with <paramref name="labels"/>, else embed) and waits until it completed; returns its id and output folder.</summary>
-    public static async Task<(string Id, string Output)> RunAsync(SiloHostFixture fixture, TempDirectory scratch, string input, string model, string? labels, string layout)
+    /// <summary>Posts a screen (<paramref name="task"/>, else zero-shot with <paramref name="labels"/>, else embed) and waits until it completed; returns its id and output folder.</summary>
+    public static async Task<(string Id, string Output)> RunAsync(SiloHostFixture fixture, TempDirectory scratch, string input, string model, string? labels, string layout, string? task = null)
     {
         var output = scratch.Combine($"out-{Guid.NewGuid():N}");
         using var response = await fixture.Http.PostAsJsonAsync("/api/jobs", new
@@ -38,7 +38,7 @@ public static class PostedJobs
             input,
             output,
             model,
-            task = labels is null ? "embed" : "zero-shot",
+            task = task ?? (labels is null ? "embed" : "zero-shot"),
             labels,
             prompt_template = labels is null ? null : "{name}",
             output_layout = layout,

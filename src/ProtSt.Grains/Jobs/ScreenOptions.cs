@@ -22,6 +22,15 @@ public sealed record ScreenOptions
     /// </summary>
     public double ShardsInFlightPerDevice { get; init; } = 0.5;
 
+    /// <summary>
+    /// Whether a shard writes its part's figures for the job view beside its files: results.idx (paged results) and
+    /// map.sketch (the embedding map's axes). Off only to measure what they cost; the view then reads the files themselves.
+    /// </summary>
+    public bool ResultFigures { get; init; } = true;
+
+    /// <summary>Columns k of the seeded Gaussian test matrix of a part's map.sketch: 4·D·k bytes a part (160 KB at D = 1280, k = 32); docs/monitoring.md states the map's accuracy.</summary>
+    public int MapSketchRank { get; init; } = 32;
+
     public int MaxTokensPerBatch { get; init; } = BatchPlannerOptions.DefaultMaxTokensPerBatch;
 
     public int MaxBatchSize { get; init; } = 256;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs.Figures;
 using ProtSt.Grains.Jobs.Parts;
@@ -15,7 +16,7 @@ namespace ProtSt.Grains.Jobs;
 /// columns and files (<see cref="ShardExtraction"/>); with <see cref="LongProteins.Window"/> a long protein goes to the
 /// router as overlapping windows, combined again here (<see cref="ProteinStates"/>).
 /// </summary>
-internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router, JobFiguresFlusher flusher, ModelCatalog catalog) : Grain, IShardGrain
+internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router, JobFiguresFlusher flusher, ModelCatalog catalog, IOptions<ScreenOptions> screen) : Grain, IShardGrain
 {
     public Task<string> LocateAsync() => Task.FromResult(localSilo.SiloAddress.ToParsableString());
 
@@ -37,6 +38,8 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
         var rowGroup = extraction is null ? Math.Max(1, records.Count) : Math.Clamp(records.Count, 1, 256);
         var writer = new ScreenResultWriter(temporary, columns, request.WithFeature, rowGroup, extraction?.VectorColumns, request.Extract?.Long == LongProteins.Window);
         var first = records.Count > 0 ? records[0].Ordinal : 0;
+        var figures = screen.Value.ResultFigures;
+        MapSketch? sketch = null;
         await using (writer)
         {
             foreach (var record in records)
@@ -54,6 +57,11 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
                 var foreign = record.Sequence is null && record.Original < first;
                 var vectors = extraction is null ? null : foreign ? extraction.Vectors(source.Id) : computed.Vectors[key];
                 await writer.WriteAsync(row.Id, row.Length, row.Truncated, row.Embedding, row.Feature, columns is null ? null : row.Scores, vectors, row.Windows, cancellationToken);
+                if (figures && row.Embedding is { Length: > 0 } embedding)
+                {
+                    (sketch ??= new MapSketch(embedding.Length, screen.Value.MapSketchRank, MapSketch.DefaultSeed)).Add(embedding);
+                }
+
                 if (extraction is not null && foreign)
                 {
                     await extraction.WriteAsync(row.Id, source.Id, cancellationToken);
@@ -75,8 +83,13 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
             await extraction.DisposeAsync();
         }
 
-        // The silo pages a job's rows from this index without reading the whole table.
-        await ResultsIndex.WriteAsync(temporary, cancellationToken);
+        // The silo pages a job's rows from this index without reading the whole table, and fixes the embedding map's
+        // axes from the parts' sketches without reading their embeddings.
+        if (figures)
+        {
+            await ResultsIndex.WriteAsync(temporary, cancellationToken);
+            await (sketch ?? new MapSketch(0, screen.Value.MapSketchRank, MapSketch.DefaultSeed)).WriteAsync(temporary, cancellationToken);
+        }
 
         var result = new PartResult(
             request.JobId, request.ShardIndex, first, records.Count, checked((int)writer.Rows), checked((int)writer.Failures), computed.Distinct, [.. actual], [.. predicted]);

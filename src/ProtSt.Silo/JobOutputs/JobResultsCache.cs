@@ -8,7 +8,7 @@ namespace ProtSt.Silo.JobOutputs;
 
 /// <summary>
 /// This silo's memory of the jobs whose results were asked for: each finished piece read once (rows column by column,
-/// embeddings folded into the job's PCA), the latest map, for the most recently asked jobs only
+/// its map sketch, or for a job written before sketches its embeddings folded into the job's PCA), the latest map, for the most recently asked jobs only
 /// (<see cref="MonitoringOptions.ResultsCachedJobs"/>). Everything here can be rebuilt from the output folder.
 /// </summary>
 public sealed class JobResultsCache(IOptions<MonitoringOptions> options)
@@ -45,31 +45,10 @@ public sealed class JobResultsCache(IOptions<MonitoringOptions> options)
                 return cached.Map;
             }
 
-            // The axes need a sample, not every row: every k-th row of each piece, k from the job's records, so a
-            // job folds at most about MapPcaRows rows however large it is (all of them draw on the map).
-            var sample = (int)Math.Max(1, Math.Ceiling(Math.Max(output.Status.Records, rows.Count) / (double)Math.Max(1, options.Value.MapPcaRows)));
-
-            // Pieces are only ever added, except when a job's parts are assembled into one file: then start over.
-            if (sample != entry.PcaSample || entry.Folded.Any(p => !rows.Pieces.Any(piece => piece.Directory == p)))
-            {
-                (entry.Pca, entry.Folded, entry.PcaSample) = (null, [], sample);
-            }
-
-            foreach (var piece in rows.Pieces.Where(p => !entry.Folded.Contains(p.Directory)))
-            {
-                var row = 0;
-                await foreach (var embedding in EmbeddingsTable.ReadAsync(EmbeddingsTable.PathIn(piece.Directory), withFeature: false, cancellationToken))
-                {
-                    if (row++ % sample == 0)
-                    {
-                        (entry.Pca ??= new PcaAccumulator(embedding.Embedding.Length)).Add(embedding.Embedding);
-                    }
-                }
-
-                entry.Folded.Add(piece.Directory);
-            }
-
-            var map = await ProjectAsync(entry, rows, max, cancellationToken);
+            // The parts' sketches, written as they finished, fix the axes without reading an embedding; a job with
+            // a part that has none (written before sketches were) folds a sample of its embeddings instead.
+            var axes = await SketchAxesAsync(entry, rows, cancellationToken) ?? await FoldedAxesAsync(entry, output, rows, cancellationToken);
+            var map = await ProjectAsync(entry, rows, axes, max, cancellationToken);
             entry.Map = (rows, max, now, map);
             return map;
         }
@@ -91,17 +70,67 @@ public sealed class JobResultsCache(IOptions<MonitoringOptions> options)
         }
     }
 
+    private static async Task<(double[] Mean, double[] First, double[] Second)?> SketchAxesAsync(Entry entry, JobRows rows, CancellationToken cancellationToken)
+    {
+        var sketches = new List<MapSketch?>(rows.Pieces.Count);
+        foreach (var piece in rows.Pieces)
+        {
+            if (!entry.Sketches.TryGetValue(piece.Directory, out var sketch))
+            {
+                // A part is published whole, its sketch in it: one it lacks now it never gets.
+                entry.Sketches[piece.Directory] = sketch = await MapSketch.TryReadAsync(piece.Directory, cancellationToken);
+            }
+
+            sketches.Add(sketch);
+        }
+
+        foreach (var gone in entry.Sketches.Keys.Where(d => !rows.Pieces.Any(p => p.Directory == d)).ToList())
+        {
+            entry.Sketches.Remove(gone);
+        }
+
+        return rows.Count > 0 && MapSketch.Combine(sketches) is { Count: > 0 } combined ? combined.Axes() : null;
+    }
+
+    private async Task<(double[] Mean, double[] First, double[] Second)?> FoldedAxesAsync(Entry entry, JobOutput output, JobRows rows, CancellationToken cancellationToken)
+    {
+        // The axes need a sample, not every row: every k-th row of each piece, k from the job's records, so a
+        // job folds at most about MapPcaRows rows however large it is (all of them draw on the map).
+        var sample = (int)Math.Max(1, Math.Ceiling(Math.Max(output.Status.Records, rows.Count) / (double)Math.Max(1, options.Value.MapPcaRows)));
+
+        // Pieces are only ever added, except when a job's parts are assembled into one file: then start over.
+        if (sample != entry.PcaSample || entry.Folded.Any(p => !rows.Pieces.Any(piece => piece.Directory == p)))
+        {
+            (entry.Pca, entry.Folded, entry.PcaSample) = (null, [], sample);
+        }
+
+        foreach (var piece in rows.Pieces.Where(p => !entry.Folded.Contains(p.Directory)))
+        {
+            var row = 0;
+            await foreach (var embedding in EmbeddingsTable.ReadAsync(EmbeddingsTable.PathIn(piece.Directory), withFeature: false, cancellationToken))
+            {
+                if (row++ % sample == 0)
+                {
+                    (entry.Pca ??= new PcaAccumulator(embedding.Embedding.Length)).Add(embedding.Embedding);
+                }
+            }
+
+            entry.Folded.Add(piece.Directory);
+        }
+
+        return entry.Pca?.Axes();
+    }
+
     // Each piece's points are projected once and kept while the axes hold (they settle after a few thousand rows):
     // a running job's refresh then reads only its new parts. Axes that turned (or a new stride) project all again.
-    private static async Task<JobMap> ProjectAsync(Entry entry, JobRows rows, int max, CancellationToken cancellationToken)
+    private static async Task<JobMap> ProjectAsync(Entry entry, JobRows rows, (double[] Mean, double[] First, double[] Second)? next, int max, CancellationToken cancellationToken)
     {
         var stride = Math.Max(1, (int)Math.Ceiling(rows.Count / (double)max));
-        if (entry.Pca is null || rows.Count == 0)
+        if (next is not { } axes || rows.Count == 0)
         {
             return new JobMap([], rows.Count, stride);
         }
 
-        var axes = entry.Pca.Axes();
         if (entry.Axes is not { } held || stride != entry.ProjectedStride || Turned(held.First, axes.First) || Turned(held.Second, axes.Second))
         {
             entry.Axes = axes;
@@ -208,6 +237,8 @@ public sealed class JobResultsCache(IOptions<MonitoringOptions> options)
         public JobRows? Rows { get; set; }
 
         public PcaAccumulator? Pca { get; set; }
+
+        public Dictionary<string, MapSketch?> Sketches { get; } = new(StringComparer.Ordinal);
 
         public HashSet<string> Folded { get; set; } = new(StringComparer.Ordinal);
 

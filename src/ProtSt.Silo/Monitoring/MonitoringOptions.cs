@@ -27,7 +27,7 @@ public sealed record MonitoringOptions
     /// <summary>Points of a job's embedding map when the request names no <c>max</c>; beyond it every k-th protein is drawn.</summary>
     public int MapPoints { get; init; } = 100_000;
 
-    /// <summary>Rows of a job whose embeddings the map's PCA axes are estimated from, about (every k-th row of each part beyond it); every row is still drawn.</summary>
+    /// <summary>For a job whose parts have no map.sketch (written before them, or with Screen:ResultFigures off): rows whose embeddings the map's PCA axes are estimated from, about (every k-th row of each part beyond it); every row is still drawn.</summary>
     public int MapPcaRows { get; init; } = 20_000;
 
     /// <summary>How often a running job's embedding map is recomputed at most, however often it is asked for (finished parts are folded in then).</summary>

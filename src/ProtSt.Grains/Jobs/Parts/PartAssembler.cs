@@ -5,7 +5,7 @@ namespace ProtSt.Grains.Jobs.Parts;
 /// <summary>
 /// Assembles a finished job's parts, in shard order, into results.tsv, failures.tsv and embeddings.parquet (and
 /// residues.parquet, contacts.parquet when the job asked for them) in the output folder: the TSV files by copying each part's lines after its header, the Parquet file by copying row groups;
-/// results.idx from the parts' indexes.
+/// results.idx from the parts' indexes, map.sketch from their sketches.
 /// Each file is written under a temporary name and renamed, so an assembled file is whole or absent.
 /// </summary>
 public static class PartAssembler
@@ -27,6 +27,7 @@ public static class PartAssembler
         }
 
         await ResultsIndex.ConcatenateAsync(parts, output, cancellationToken);
+        await MapSketch.ConcatenateAsync(parts, output, cancellationToken);
 
         foreach (var name in ScreenResultWriter.ParquetFiles.Concat(ScreenResultWriter.OptionalParquetFiles.Where(n => File.Exists(Path.Combine(parts[0], n)))))
         {

@@ -39,6 +39,7 @@ public sealed class ClusterClient : IClusterConnection
     {
         // Set when this client refuses a gateway's certificate, so a failed connection can say which side refused.
         var rejectedGateway = new StrongBox<string?>();
+        var gatewayWait = new GatewayWait(patience, TimeProvider.System);
         var builder = Host.CreateApplicationBuilder();
         // As the silos log (LoggingBuilderExtensions in ProtSt.Grains): the command's own lines are the user's view,
         // the runtime speaks up only when something is wrong, and everything goes to stderr.
@@ -52,7 +53,7 @@ public sealed class ClusterClient : IClusterConnection
         builder.UseOrleansClient(client => client
             .UseRedisClustering(redis)
             .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, clusterId))
-            .UseConnectionRetryFilter(new GatewayWait(patience, TimeProvider.System))
+            .UseConnectionRetryFilter(gatewayWait)
             .AddProtStClient(apiKey)
             .UseClusterTlsIf(tls, rejectedGateway));
         var host = builder.Build();
@@ -70,7 +71,10 @@ public sealed class ClusterClient : IClusterConnection
         catch (Exception e) when (e is SiloUnavailableException or ConnectionFailedException or OrleansMessageRejectionException)
         {
             host.Dispose();
-            if (ClientTls.HandshakeFailure(e, tls, rejectedGateway.Value) is { } handshake)
+            var handshake = gatewayWait.Failures.Prepend(e)
+                .Select(failure => ClientTls.HandshakeFailure(failure, tls, rejectedGateway.Value))
+                .FirstOrDefault(reason => reason is not null);
+            if (handshake is not null)
             {
                 throw new ClusterUnavailableException($"no gateway of the cluster at {shown} accepted this client within {patience.TotalSeconds:0.#} s: {handshake}", e);
             }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Orleans.Runtime.Messaging;
 
 namespace ProtSt.Client;
@@ -12,9 +13,17 @@ internal sealed class GatewayWait(TimeSpan patience, TimeProvider time) : IClien
     private static readonly TimeSpan Pause = TimeSpan.FromSeconds(1);
 
     private readonly long _started = time.GetTimestamp();
+    private readonly ConcurrentQueue<Exception> _failures = new();
+
+    /// <summary>
+    /// Every failed attempt, oldest first: on a loaded host the last attempt may end in a timeout while an earlier one
+    /// shows why the gateways refused this client (a TLS handshake either side refused).
+    /// </summary>
+    public IReadOnlyCollection<Exception> Failures => _failures;
 
     public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
     {
+        _failures.Enqueue(exception);
         if (cancellationToken.IsCancellationRequested
             || exception is not (SiloUnavailableException or ConnectionFailedException or OrleansMessageRejectionException)
             || time.GetElapsedTime(_started) + Pause > patience)

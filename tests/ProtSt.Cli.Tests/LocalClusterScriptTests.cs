@@ -90,7 +90,7 @@ public sealed class LocalClusterScriptTests
             var (otherCertificate, otherKey, otherAuthority) = OtherAuthority(scratch);
             var strangerCertificate = scratch.Write("stranger.json", TlsConfig(otherCertificate, otherKey, Path.Combine(tls, "ca.pem")));
             var strangerAuthority = scratch.Write("stranger-ca.json", TlsConfig(Path.Combine(tls, "client.pem"), Path.Combine(tls, "client.key"), otherAuthority));
-            var quick = new Dictionary<string, string> { ["PROTST_Screen__ConnectTimeout"] = "00:00:03" };
+            var quick = new Dictionary<string, string> { ["PROTST_Screen__ConnectTimeout"] = "00:00:06" };
             foreach (var (extra, expected) in new (string[] Args, string Message)[]
             {
                 ([], "they closed its connections unanswered, as TLS gateways do with a client without a certificate: give --config with a Tls section"),
@@ -102,7 +102,7 @@ public sealed class LocalClusterScriptTests
                 Assert.Equal(1, refused.ExitCode);
                 var line = Assert.Single(refused.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                     l => !l.StartsWith("warning:", StringComparison.Ordinal));
-                Assert.StartsWith($"error: no gateway of the cluster at {cluster} accepted this client within 3 s: {expected}", line, StringComparison.Ordinal);
+                Assert.StartsWith($"error: no gateway of the cluster at {cluster} accepted this client within 6 s: {expected}", line, StringComparison.Ordinal);
             }
 
             var down = await RunScriptAsync(environment, TimeSpan.FromMinutes(2), "down");

@@ -14,11 +14,12 @@ internal static class JobView
         IReadOnlyList<string> views;
         try
         {
-            views = await grains.GetGrain<IJobRegistryGrain>(0).GetViewsAsync().WaitAsync(timeout, cancellationToken);
+            // The registry's silo may have just died: asked again until its grain is back, for one call's time.
+            views = await ClusterCall.RetryAsync(() => grains.GetGrain<IJobRegistryGrain>(0).GetViewsAsync(), timeout, timeout, "finding the job view", cancellationToken);
         }
-        catch (TimeoutException)
+        catch (ClusterLostException)
         {
-            // The registry's silo may have just died; the view is a convenience, the job does not need it.
+            // The view is a convenience; the job does not need it, and following it retries on its own.
             return null;
         }
 

@@ -1,5 +1,6 @@
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Cli.Tests;
 
@@ -7,8 +8,6 @@ namespace ProtSt.Cli.Tests;
 public sealed class DiskFullTests
 {
     private static readonly Dictionary<string, string> SmallShards = new() { ["PROTST_Screen__ShardSize"] = "8", ["PROTST_Screen__MaxShardsInFlight"] = "1" };
-
-    private static string Golden(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", name);
 
     [TmpfsFact]
     public async Task A_full_disk_fails_the_job_with_one_line_keeps_whole_parts_and_resume_completes_it()
@@ -18,8 +17,7 @@ public sealed class DiskFullTests
         const int Records = 160;
         var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, Records).Select(i =>
             $">S{i}\n{new string(Enumerable.Range(0, random.Next(100, 200)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())}\n")));
-        var model = scratch.Combine("model");
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", model)).ExitCode);
+        var model = SharedModels.Golden("esm2-tiny");
 
         // A 1 MiB device: per-residue states of 160 records do not fit, a few parts do.
         var device = scratch.Combine("device");
@@ -59,8 +57,7 @@ public sealed class DiskFullTests
         const int Records = 160;
         var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, Records).Select(i =>
             $">R{i}\n{new string(Enumerable.Range(0, random.Next(100, 200)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())}\n")));
-        var model = scratch.Combine("model");
-        Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", model)).ExitCode);
+        var model = SharedModels.Golden("esm2-tiny");
 
         // Root writes through a folder's mode bits, so the device itself turns read-only (EROFS), as a failing disk
         // remounted read-only by the kernel would.

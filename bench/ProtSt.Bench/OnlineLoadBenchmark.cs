@@ -42,8 +42,12 @@ internal static class OnlineLoadBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"model: {benchModel.Description}; {sequences.Count} sequences of 100-300 residues; {threads} intra-op thread(s); {Environment.ProcessorCount} cores; load average (1 min) {ProcStat.LoadAverage():F2}"));
 
-        var (bareLatency, bareThroughput) = MeasureBare(model, sequences, inference);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bare session: single-sequence p50 {bareLatency * 1000:F2} ms; token-budget batches {bareThroughput:F1} sequences/s"));
+        var (bareLatency, capped, greedy) = MeasureBare(model, sequences, inference);
+
+        // The device's own batch throughput is the better of the two plans: the reference is never flattered by padding.
+        var bareThroughput = Math.Max(capped, greedy);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"bare session: single-sequence p50 {bareLatency * 1000:F2} ms; token-budget batches {capped:F1} sequences/s (padding cap {new ScreenOptions().MaxPaddingFraction:F2}), {greedy:F1} sequences/s (no cap)"));
 
         var app = SiloHost.Build(new SiloHostOptions
         {
@@ -145,8 +149,9 @@ internal static class OnlineLoadBenchmark
     }
 
     // The same sequences on a bare session: each alone (median latency over two passes after a warm-up), then planned
-    // into token-budget batches as a screen's would be (sequences per second of computing).
-    private static (double Latency, double Throughput) MeasureBare(string model, List<string> sequences, InferenceOptions inference)
+    // into token-budget batches as a screen's would be, with the padding cap and without it, interleaved pass by pass
+    // (sequences per second of computing).
+    private static (double Latency, double Capped, double Greedy) MeasureBare(string model, List<string> sequences, InferenceOptions inference)
     {
         using var session = EncoderSession.Open(model, inference);
         var tokenizer = session.Folder.CreateTokenizer();
@@ -165,17 +170,27 @@ internal static class OnlineLoadBenchmark
             }
         }
 
-        var plan = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = new ScreenOptions().MaxTokensPerBatch }).Plan(encoded.Select(e => e.Length).ToList());
-        var batches = Stopwatch.StartNew();
+        var lengths = encoded.Select(e => e.Length).ToList();
+        var screen = new ScreenOptions();
+        var plans = new[] { screen.MaxPaddingFraction, 1.0 }
+            .Select(cap => new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = screen.MaxTokensPerBatch, MaxPaddingFraction = cap }).Plan(lengths))
+            .ToList();
+        var seconds = new double[plans.Count];
         for (var pass = 0; pass < 2; pass++)
         {
-            foreach (var batch in plan)
+            for (var p = 0; p < plans.Count; p++)
             {
-                session.Run(EncodedBatch.Create([.. batch.Indices.Select(i => encoded[i])], tokenizer.PadId));
+                var watch = Stopwatch.StartNew();
+                foreach (var batch in plans[p])
+                {
+                    session.Run(EncodedBatch.Create([.. batch.Indices.Select(i => encoded[i])], tokenizer.PadId));
+                }
+
+                seconds[p] += watch.Elapsed.TotalSeconds;
             }
         }
 
-        return (Percentile(single, 0.5), 2 * sequences.Count / batches.Elapsed.TotalSeconds);
+        return (Percentile(single, 0.5), 2 * sequences.Count / seconds[0], 2 * sequences.Count / seconds[1]);
     }
 
     // Where an idle request's time goes: the same sequence, in turn, on a bare session, on the device grain (its queue,

@@ -27,7 +27,7 @@ public sealed class TokenBudgetBatchPlannerTests
     {
         var random = new Random(5);
         var lengths = Enumerable.Range(0, 300).Select(_ => random.Next(1, 60)).ToList();
-        var batches = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = 500, MaxBatchSize = 16 }).Plan(lengths);
+        var batches = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = 500, MaxBatchSize = 16, MaxPaddingFraction = 1 }).Plan(lengths);
 
         // Concatenated, the batches are the indices sorted by length descending, ties by index.
         var expected = Enumerable.Range(0, lengths.Count).OrderByDescending(i => lengths[i]).ThenBy(i => i);
@@ -39,6 +39,31 @@ public sealed class TokenBudgetBatchPlannerTests
         {
             Assert.True(batch.Indices.Count == 16 || (batch.Indices.Count + 1) * batch.PaddedLength > 500, $"batch of {batch.Indices.Count} x {batch.PaddedLength} closed early");
         }
+    }
+
+    [Fact]
+    public void Spread_out_lengths_close_a_batch_before_it_is_mostly_padding()
+    {
+        // What online requests gather: a handful of lengths at random, which one budget-filled batch pads to the longest.
+        var random = new Random(7);
+        var lengths = Enumerable.Range(0, 16).Select(_ => random.Next(100, 301)).ToList();
+        var capped = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = 4096, MaxPaddingFraction = 0.2 }).Plan(lengths);
+        var greedy = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = 4096, MaxPaddingFraction = 1 }).Plan(lengths);
+
+        Assert.Equal(Enumerable.Range(0, 16), capped.SelectMany(b => b.Indices).Order());
+        Assert.All(capped, b => Assert.True(b.PaddedTokens - b.RealTokens <= 0.2 * b.PaddedTokens, $"batch of {b.Indices.Count} x {b.PaddedLength} holds {b.RealTokens} real tokens"));
+        Assert.True(greedy.Sum(b => b.PaddedTokens) - greedy.Sum(b => b.RealTokens) > 0.2 * greedy.Sum(b => b.PaddedTokens), "the greedy plan pads over 20%: the case the cap is for");
+
+        // Closed early only for the cap: the next sequence would have broken it.
+        foreach (var (batch, next) in capped.Zip(capped.Skip(1)))
+        {
+            var count = batch.Indices.Count + 1;
+            var real = batch.RealTokens + lengths[next.Indices[0]];
+            Assert.True((long)count * batch.PaddedLength > 4096 || (long)count * batch.PaddedLength - real > 0.2 * count * batch.PaddedLength);
+        }
+
+        // Equal lengths never pad, so the cap cannot split them, even at 0.
+        Assert.Single(new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = 4096, MaxPaddingFraction = 0 }).Plan(Enumerable.Repeat(100, 16).ToList()));
     }
 
     [Fact]
@@ -62,6 +87,8 @@ public sealed class TokenBudgetBatchPlannerTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxBatchSize = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxPaddingFraction = -0.1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxPaddingFraction = double.NaN }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new TokenBudgetBatchPlanner(new BatchPlannerOptions()).Plan([5, 0]));
         Assert.Empty(new TokenBudgetBatchPlanner(new BatchPlannerOptions()).Plan([]));
     }

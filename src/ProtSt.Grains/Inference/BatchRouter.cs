@@ -142,7 +142,7 @@ public sealed class BatchRouter(
         }
 
         var routing = new Routing(work, tokenizer, distinct, completed, new ConcurrentDictionary<string, int>(devices.Select(d => KeyValuePair.Create(d, 0))), new BusyTime());
-        var planner = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = TokensPerBatch(work, devices), MaxBatchSize = work.MaxBatchSize });
+        var planner = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = TokensPerBatch(work, devices), MaxBatchSize = work.MaxBatchSize, MaxPaddingFraction = options.Value.MaxPaddingFraction });
 
         // Two batches in flight per device keep each device fed while the previous result travels back.
         using var slots = new SemaphoreSlim(devices.Count * 2);

@@ -35,6 +35,9 @@ public sealed record ScreenOptions
 
     public int MaxBatchSize { get; init; } = 256;
 
+    /// <summary>The share of a device batch that may be padding (<see cref="BatchPlannerOptions.MaxPaddingFraction"/>): online requests gather random lengths.</summary>
+    public double MaxPaddingFraction { get; init; } = BatchPlannerOptions.DefaultMaxPaddingFraction;
+
     /// <summary>Attempts at a whole shard when its grain's silo fails (backoff 0.5 s, 1 s, 2 s, ... up to 10 s).</summary>
     public int ShardAttempts { get; init; } = 6;
 

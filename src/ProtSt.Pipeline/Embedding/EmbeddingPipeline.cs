@@ -13,6 +13,7 @@ public sealed class EmbeddingPipeline(EncoderSession session, EsmTokenizer token
     {
         MaxTokensPerBatch = options.MaxTokensPerBatch,
         MaxBatchSize = options.MaxBatchSize,
+        MaxPaddingFraction = options.MaxPaddingFraction,
     });
 
     public async Task<EmbeddingSummary> RunAsync(

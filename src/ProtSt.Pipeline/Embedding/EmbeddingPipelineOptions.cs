@@ -10,6 +10,9 @@ public sealed record EmbeddingPipelineOptions
 
     public int MaxBatchSize { get; init; } = 256;
 
+    /// <summary>The share of a batch that may be padding (<see cref="BatchPlannerOptions.MaxPaddingFraction"/>).</summary>
+    public double MaxPaddingFraction { get; init; } = BatchPlannerOptions.DefaultMaxPaddingFraction;
+
     /// <summary>Records read ahead and planned together: larger chunks pad less, smaller ones hold less memory.</summary>
     public int ChunkSize { get; init; } = 4096;
 

@@ -13,4 +13,17 @@ public sealed record BatchPlannerOptions
     public int MaxTokensPerBatch { get; init; } = DefaultMaxTokensPerBatch;
 
     public int MaxBatchSize { get; init; } = 256;
+
+    /// <summary>
+    /// The default padding cap, chosen for CPUs, where a padded token costs what a real one does and a batch buys
+    /// nothing over smaller ones (docs/benchmarks.md, "Online embeddings"); GPUs, which gain from bigger batches, may
+    /// set it higher, and 1 turns it off.
+    /// </summary>
+    public const double DefaultMaxPaddingFraction = 0.2;
+
+    /// <summary>
+    /// The share of a batch's padded tokens that may be padding: a batch closes before a sequence that would push it
+    /// over. Sorted shards rarely reach it; requests gathered online, with lengths at random, do.
+    /// </summary>
+    public double MaxPaddingFraction { get; init; } = DefaultMaxPaddingFraction;
 }

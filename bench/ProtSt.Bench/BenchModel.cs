@@ -39,5 +39,17 @@ internal sealed class BenchModel : IDisposable
         return directory;
     }
 
+    /// <summary>
+    /// An untrained ProtST at ESM-1b's width with <paramref name="proteinLayers"/> protein layers and one text layer,
+    /// written and converted under <paramref name="scratch"/>; returns the model folder and its manifest.
+    /// </summary>
+    public static (string Directory, ModelManifest Manifest) ConvertProtSt(string scratch, int proteinLayers)
+    {
+        var checkpoint = Path.Combine(scratch, "checkpoint");
+        ProtStDemoCheckpoint.Write(checkpoint, ProtStDemoSpec.Esm1bWidth(proteinLayers, textLayers: 1));
+        var directory = Path.Combine(scratch, "model");
+        return (directory, ModelConverter.Convert(checkpoint, directory));
+    }
+
     public void Dispose() => Directory.Delete(_scratch, recursive: true);
 }

@@ -3,8 +3,6 @@ using System.Globalization;
 using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
-using ProtSt.Model.Demo;
-using ProtSt.Model.Folders;
 using ProtSt.Pipeline;
 using ProtSt.Testing;
 
@@ -28,10 +26,7 @@ internal static class ResultFiguresBenchmark
         var scratch = Path.Combine(Path.GetTempPath(), "protst-bench-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var spec = ProtStDemoSpec.Esm1bWidth(layers, textLayers: 1);
-            ProtStDemoCheckpoint.Write(Path.Combine(scratch, "checkpoint"), spec);
-            var model = Path.Combine(scratch, "model");
-            ModelConverter.Convert(Path.Combine(scratch, "checkpoint"), model);
+            var (model, _) = BenchModel.ConvertProtSt(scratch, layers);
             var labels = LabelSet.Read(Path.Combine(AppContext.BaseDirectory, "configs", "labels", "subcellular-localization.tsv"));
             var devices = new DeviceOptions { Count = 1, Inference = arguments.Inference() };
 

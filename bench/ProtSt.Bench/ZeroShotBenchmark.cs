@@ -2,8 +2,6 @@ using System.Globalization;
 using ProtSt.Grains.Hosting;
 using ProtSt.Grains.Inference;
 using ProtSt.Grains.Jobs;
-using ProtSt.Model.Demo;
-using ProtSt.Model.Folders;
 using ProtSt.Model.Inference;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
@@ -30,10 +28,7 @@ internal static class ZeroShotBenchmark
         var scratch = Path.Combine(Path.GetTempPath(), "protst-bench-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var spec = ProtStDemoSpec.Esm1bWidth(layers, textLayers: 1);
-            ProtStDemoCheckpoint.Write(Path.Combine(scratch, "checkpoint"), spec);
-            var model = Path.Combine(scratch, "model");
-            var manifest = ModelConverter.Convert(Path.Combine(scratch, "checkpoint"), model);
+            var (model, manifest) = BenchModel.ConvertProtSt(scratch, layers);
             var labels = LabelSet.Read(Path.Combine(AppContext.BaseDirectory, "configs", "labels", "subcellular-localization.tsv"));
             var prompts = labels.Prompts(LabelField.Name);
 

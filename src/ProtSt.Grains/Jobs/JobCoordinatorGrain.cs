@@ -455,6 +455,7 @@ internal sealed class JobCoordinatorGrain(
 
         if (spec.Layout == OutputLayout.Parts)
         {
+            await IndexPartsAsync(spec, cancellationToken);
             await FeedAggregatorAsync(cancellationToken);
             await FinishAsync(JobPhase.Completed, null);
             RemoveWorkFiles(spec, keepParts: true);
@@ -463,6 +464,22 @@ internal sealed class JobCoordinatorGrain(
         {
             S.Phase = JobPhase.Assembling;
             await SaveAsync();
+        }
+    }
+
+    // The job-wide index only spares readers opening every part's own: the parts are the job's output, so a job whose
+    // index cannot be written (its folder just filled up, say) completes all the same, read part by part.
+    private async Task IndexPartsAsync(JobSpec spec, CancellationToken cancellationToken)
+    {
+        var parts = PartFolder.PartsDirectory(spec.Output);
+        var shards = S.Shards.Count;
+        try
+        {
+            await Task.Run(() => PartAssembler.IndexPartsAsync(parts, shards, cancellationToken), cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException && !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Job {Job}: the index of its parts could not be written ({Error}); pages read each part's own", JobId, e.Message);
         }
     }
 

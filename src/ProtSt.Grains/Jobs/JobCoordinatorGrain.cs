@@ -314,7 +314,7 @@ internal sealed class JobCoordinatorGrain(
                 await Task.Run(() => PartAssembler.AssembleAsync(spec.Output, PartFolder.PartsDirectory(spec.Output), shards, columns, task.WithFeature, cancellationToken), cancellationToken);
                 await FeedAggregatorAsync(cancellationToken);
                 await FinishAsync(JobPhase.Completed, null);
-                RemoveWorkFiles(spec, keepParts: false);
+                RemoveWorkFilesOfEndedJob(spec, keepParts: false);
             }
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
@@ -458,7 +458,7 @@ internal sealed class JobCoordinatorGrain(
             await IndexPartsAsync(spec, cancellationToken);
             await FeedAggregatorAsync(cancellationToken);
             await FinishAsync(JobPhase.Completed, null);
-            RemoveWorkFiles(spec, keepParts: true);
+            RemoveWorkFilesOfEndedJob(spec, keepParts: true);
         }
         else
         {
@@ -670,6 +670,21 @@ internal sealed class JobCoordinatorGrain(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             logger.LogWarning(e, "Could not write the job record of {Job} in {Folder}", JobId, spec.Output);
+        }
+    }
+
+    // Tidying after the job's end is recorded: the outcome stands whatever happens here, so a failure is logged, never
+    // thrown into RunAsync's handlers, which would log "Job failed" for a completed job (its output folder removed by
+    // its owner as soon as they saw it complete, while this removal was walking it).
+    private void RemoveWorkFilesOfEndedJob(JobSpec spec, bool keepParts)
+    {
+        try
+        {
+            RemoveWorkFiles(spec, keepParts);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Job {Job} ended {Phase}; its work folders in {Folder} could not be removed: {Error}", JobId, S.Phase, spec.Output, e.Message);
         }
     }
 

@@ -161,9 +161,8 @@ public sealed class JobResultsApiTests(SiloHostFixture fixture) : IDisposable
         using var response = await fixture.Http.GetAsync($"/api/jobs/{id}/map");
         var points = (await response.Content.ReadFromJsonAsync<List<PointDto>>(fixture.Json))!;
         var rows = int.Parse(response.Headers.GetValues(JobResultsEndpoints.TotalHeader).Single(), CultureInfo.InvariantCulture);
-        Assert.False((await fixture.Grains.GetGrain<IJobCoordinatorGrain>(id).GetStatusAsync())!.Final, $"job {id} ended before its map was asked for");
 
-        // Points of the finished parts' proteins only, each once, drawn before the job ended.
+        // Points of the finished parts' proteins only, each once: fewer rows than the job's, so drawn before it ended.
         Assert.InRange(rows, 8, records.Count - 8);
         Assert.Equal(rows, points.Count);
         Assert.Subset(records.Select(r => r.Id).ToHashSet(), points.Select(p => p.Id).ToHashSet());

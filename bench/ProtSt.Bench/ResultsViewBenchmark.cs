@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using ProtSt.Grains.Jobs.Parts;
 using ProtSt.Pipeline;
 using ProtSt.Silo.JobOutputs;
 
@@ -36,6 +37,9 @@ internal static class ResultsViewBenchmark
                 var part = Path.Combine(work.FullName, "parts", $"shard-{partDirectories.Count:D6}");
                 Directory.CreateDirectory(part);
                 await WriteResultsAsync(part, start, Math.Min(partRows, rows - start), names, random);
+
+                // Published, as far as the silo's listing of parts looks (a part.json beside its files).
+                await File.WriteAllTextAsync(Path.Combine(part, PartFolder.ResultFile), "{}");
                 var indexClock = Stopwatch.StartNew();
                 await ResultsIndex.WriteAsync(part, CancellationToken.None);
                 indexing += indexClock.Elapsed;
@@ -47,13 +51,24 @@ internal static class ResultsViewBenchmark
             await ResultsIndex.ConcatenateAsync(partDirectories, work.FullName, CancellationToken.None);
             Console.WriteLine($"index: written by the shards {indexing.TotalMicroseconds / rows:F2} us/row ({partDirectories.Count} parts), assembled in {clock.Elapsed.TotalMilliseconds:F0} ms, {new FileInfo(ResultsIndex.PathIn(work.FullName)).Length / 1e6:F1} MB");
 
+            // What a parts-layout job's coordinator writes as it completes: one index of all the parts.
+            var partsDirectory = Path.Combine(work.FullName, "parts");
+            clock.Restart();
+            await ResultsIndex.WritePartsAsync(partDirectories, partsDirectory, CancellationToken.None);
+            Console.WriteLine($"job-wide index of the parts: written in {clock.Elapsed.TotalMilliseconds:F0} ms, {new FileInfo(ResultsIndex.PathIn(partsDirectory)).Length / 1e6:F1} MB");
+
+            // Each layout as a silo that has not read the job finds it (JobOutput.PiecesOf): the parts listed (a running
+            // job's, or without a job-wide index) or, with one, named and checked against it.
+            IReadOnlyList<ResultPiece> Assembled() => [ResultPiece.ReadAsync(work.FullName, CancellationToken.None).GetAwaiter().GetResult()];
+            IReadOnlyList<ResultPiece> EachPart() => [.. JobOutput.PartsIn(partsDirectory).Select(p => ResultPiece.ReadAsync(p, CancellationToken.None).GetAwaiter().GetResult())];
+            IReadOnlyList<ResultPiece> JobWide() => ResultPiece.Of(ResultsIndex.TryOpenParts(partsDirectory, JobOutput.IndexedParts(partsDirectory, partDirectories.Count))!)!;
             var sortByScore = new ResultsSort(ResultsSort.Score, true);
-            Console.WriteLine("| cold page (25 rows): a silo that has not read the job | assembled wall ms | assembled CPU ms | parts wall ms | parts CPU ms |");
-            Console.WriteLine("|---|---|---|---|---|");
-            Cold("record order, random offset", work.FullName, partDirectories, names, t => t.Page(ResultsSort.Default, -1, null, random.Next(rows), 25));
-            Cold("by score descending, random offset", work.FullName, partDirectories, names, t => t.Page(sortByScore, -1, null, random.Next(rows), 25));
-            Cold("one label by score, first page", work.FullName, partDirectories, names, t => t.Page(sortByScore, random.Next(classes), null, 0, 25));
-            Cold("label counts", work.FullName, partDirectories, names, t => t.LabelCounts());
+            Console.WriteLine($"| cold page (25 rows): a silo that has not read the job | assembled wall ms | assembled CPU ms | parts ({partDirectories.Count}), each part's index, wall ms | CPU ms | parts, job-wide index, wall ms | CPU ms |");
+            Console.WriteLine("|---|---|---|---|---|---|---|");
+            Cold("record order, random offset", names, t => t.Page(ResultsSort.Default, -1, null, random.Next(rows), 25), Assembled, EachPart, JobWide);
+            Cold("by score descending, random offset", names, t => t.Page(sortByScore, -1, null, random.Next(rows), 25), Assembled, EachPart, JobWide);
+            Cold("one label by score, first page", names, t => t.Page(sortByScore, random.Next(classes), null, 0, 25), Assembled, EachPart, JobWide);
+            Cold("label counts", names, t => t.LabelCounts(), Assembled, EachPart, JobWide);
 
             clock.Restart();
             File.Move(ResultsIndex.PathIn(work.FullName), ResultsIndex.PathIn(work.FullName) + ".aside");
@@ -135,10 +150,10 @@ internal static class ResultsViewBenchmark
     }
 
     // A silo that has not read the job: the index (or parts) read, the order built, one page sliced; median of 5.
-    private static void Cold(string what, string assembled, List<string> parts, List<string> names, Func<JobRows, object> page)
+    private static void Cold(string what, List<string> names, Func<JobRows, object> page, params Func<IReadOnlyList<ResultPiece>>[] layouts)
     {
         // Wall time, and this process's CPU time: the cores are shared, so the wall clock also counts others' work.
-        (double Wall, double Cpu) Median(IReadOnlyList<string> pieces)
+        (double Wall, double Cpu) Median(Func<IReadOnlyList<ResultPiece>> read)
         {
             var times = new List<(double Wall, double Cpu)>();
             using var process = Process.GetCurrentProcess();
@@ -147,8 +162,7 @@ internal static class ResultsViewBenchmark
                 process.Refresh();
                 var cpu = process.TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
-                var read = pieces.Select(p => ResultPiece.ReadAsync(p, CancellationToken.None).GetAwaiter().GetResult()).ToList();
-                page(new JobRows(read, names));
+                page(new JobRows(read(), names));
                 var wall = clock.Elapsed.TotalMilliseconds;
                 process.Refresh();
                 times.Add((wall, (process.TotalProcessorTime - cpu).TotalMilliseconds));
@@ -157,8 +171,8 @@ internal static class ResultsViewBenchmark
             return (times.Select(t => t.Wall).Order().ElementAt(2), times.Select(t => t.Cpu).Order().ElementAt(2));
         }
 
-        var (one, many) = (Median([assembled]), Median(parts));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {what} | {one.Wall:F1} | {one.Cpu:F1} | {many.Wall:F1} | {many.Cpu:F1} |"));
+        var medians = layouts.Select(Median).ToList();
+        Console.WriteLine($"| {what} | " + string.Join(" | ", medians.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Wall:F1} | {m.Cpu:F1}"))) + " |");
     }
 
     // What PartAssembler does to results.tsv: the first part whole, the others after their header line.

@@ -30,10 +30,13 @@ public static class SiloHost
     /// <summary>
     /// Builds the host. One listening beyond loopback refuses to build without <c>Security:ApiKey</c> (a strong one:
     /// <see cref="ApiKeyRule"/>) and <c>Security:ModelRoots</c>, and then asks every HTTP request but the health probes for the key. A
-    /// silo whose devices' accelerator cannot be used here (no CUDA build, driver, library or GPU) refuses to build, naming it.
+    /// silo whose devices' accelerator cannot be used here (no CUDA build, driver, library or GPU) refuses to build, naming it,
+    /// as does one with a results option that makes no sense (<see cref="Grains.Jobs.ScreenOptions.Validate"/>, <see cref="MonitoringOptions.Validate"/>).
     /// </summary>
     public static WebApplication Build(SiloHostOptions options, string[]? args = null)
     {
+        options.Screen.Validate();
+        options.Monitoring.Validate();
         options.Devices.EnsureAvailable();
         var exposed = ListenScope.BeyondLoopback(options.Node.Urls);
         if (exposed)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using ProtSt.Grains;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Pipeline;
 using ProtSt.Silo.Api;
@@ -25,8 +26,9 @@ public sealed class JobResultsApiTests(SiloHostFixture fixture) : IDisposable
     public async Task Labels_results_map_and_search_of_a_zero_shot_job_agree_with_its_files_in_both_layouts()
     {
         var (golden, model, input, labels, records) = PostedJobs.ZeroShotScreen(_scratch);
-        var assembled = await RunAsync(input, model, labels, "assembled");
-        var parts = await RunAsync(input, model, labels, "parts");
+        // Parts of 16 rows (three a job), so a page, a sort and the map span parts.
+        var assembled = await PostedJobs.ZeroShotAsync(fixture, _scratch, input, model, labels, OutputLayout.Assembled, shardSize: 16);
+        var parts = await PostedJobs.ZeroShotAsync(fixture, _scratch, input, model, labels, OutputLayout.Parts, shardSize: 16);
 
         var rows = (await File.ReadAllLinesAsync(Path.Combine(assembled.Output, "results.tsv")))[1..].Select(l => l.Split('\t')).ToList();
         Assert.Equal(records, rows.Count);
@@ -115,6 +117,58 @@ public sealed class JobResultsApiTests(SiloHostFixture fixture) : IDisposable
         Assert.Equal(assembledMap.Select(p => (p.Id, p.Label)), folded.Points.Select(p => (p.Id, p.Label)));
         var kept = assembledMap.Sum(p => (p.X * p.X) + (p.Y * p.Y)) / folded.Points.Sum(p => (p.X * p.X) + (p.Y * p.Y));
         Assert.InRange(kept, 0.99, 1 + 1e-6);
+
+        // The coordinator of the finished parts job wrote one index of all its parts: a silo that has not read the job
+        // opens that file, not each part's index; once a part changes under it, the parts' own indexes answer.
+        var partsDirectory = Path.Combine(parts.Output, "parts");
+        var cold = await new JobResultsCache(Options.Create(new MonitoringOptions())).RowsAsync(output, CancellationToken.None);
+        Assert.Equal(3, output.Pieces.Count);
+        Assert.All(cold.Pieces, p => Assert.Equal(output.Pieces, p.Index!.Directories));
+        var firstPart = ResultsTable.PathIn(output.Pieces[0]);
+        var lines = await File.ReadAllLinesAsync(firstPart);
+        lines[1] = lines[1].Replace(rows[0][0] + "\t", rows[0][0] + "-edited\t", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(firstPart, lines);
+        await ResultsIndex.WriteAsync(output.Pieces[0], CancellationToken.None);
+        var stale = await new JobResultsCache(Options.Create(new MonitoringOptions())).RowsAsync(output, CancellationToken.None);
+        Assert.All(stale.Pieces, p => Assert.Equal([p.Directory], p.Index!.Directories));
+        Assert.Equal(rows[0][0] + "-edited", stale.Page(ResultsSort.Default, -1, null, 0, 1).Items.Single().Id);
+        Assert.Equal(rows[1][0], stale.Page(ResultsSort.Default, -1, null, 1, 1).Items.Single().Id);
+        Assert.True(File.Exists(ResultsIndex.PathIn(partsDirectory)));
+    }
+
+    [Fact]
+    public async Task The_map_of_a_running_job_shows_the_points_of_the_parts_it_has_finished()
+    {
+        // 16 parts of 8 proteins, one shard at a time: the job publishes its parts one after another.
+        var records = SyntheticProteome.Records(128, seed: 31);
+        var input = _scratch.Write("live.fasta", string.Concat(records.Select(r => $">{r.Id}\n{r.Sequence}\n")));
+        var (id, _) = await PostedJobs.StartAsync(fixture, _scratch, input, fixture.ModelDirectory, null, OutputLayout.Assembled, shardSize: 8, maxShardsInFlight: 1);
+
+        // Asked at once (most likely before any part: no points), then as soon as the first parts are there: a running
+        // job's map is held for MapRefreshInterval (10 s), but not an empty one.
+        using (var early = await fixture.Http.GetAsync($"/api/jobs/{id}/map"))
+        {
+            Assert.Equal(HttpStatusCode.OK, early.StatusCode);
+        }
+
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while ((await Json<PageDto>($"/api/jobs/{id}/results?limit=1")).Rows == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"job {id} published no part within a minute");
+            await Task.Delay(20);
+        }
+
+        using var response = await fixture.Http.GetAsync($"/api/jobs/{id}/map");
+        var points = (await response.Content.ReadFromJsonAsync<List<PointDto>>(fixture.Json))!;
+        var rows = int.Parse(response.Headers.GetValues(JobResultsEndpoints.TotalHeader).Single(), CultureInfo.InvariantCulture);
+
+        // Points of the finished parts' proteins only, each once: fewer rows than the job's, so drawn before it ended.
+        Assert.InRange(rows, 8, records.Count - 8);
+        Assert.Equal(rows, points.Count);
+        Assert.Subset(records.Select(r => r.Id).ToHashSet(), points.Select(p => p.Id).ToHashSet());
+        Assert.Equal(rows, points.Select(p => p.Id).Distinct().Count());
+        Assert.Contains(points, p => p.X != 0 || p.Y != 0);
+        await PostedJobs.WaitAsync(fixture, id);
     }
 
     [Fact]

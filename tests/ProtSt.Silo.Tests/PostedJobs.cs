@@ -50,6 +50,31 @@ public static class PostedJobs
         return (jobId, output);
     }
 
+    /// <summary>
+    /// Submits a zero-shot screen with <paramref name="labels"/> to the coordinator in shards of <paramref name="shardSize"/>
+    /// (the HTTP API takes the cluster's shard size) and waits until it completed; returns its id and output folder.
+    /// </summary>
+    public static async Task<(string Id, string Output)> ZeroShotAsync(SiloHostFixture fixture, TempDirectory scratch, string input, string model, string labels, OutputLayout layout, int shardSize)
+    {
+        var job = await StartAsync(fixture, scratch, input, model, labels, layout, shardSize, maxShardsInFlight: 4);
+        await WaitAsync(fixture, job.Id);
+        return job;
+    }
+
+    /// <summary>
+    /// Submits a screen (zero-shot with <paramref name="labels"/>, else embed) to the coordinator in shards of
+    /// <paramref name="shardSize"/>, at most <paramref name="maxShardsInFlight"/> at once, and returns at once with its id and output folder.
+    /// </summary>
+    public static async Task<(string Id, string Output)> StartAsync(SiloHostFixture fixture, TempDirectory scratch, string input, string model, string? labels, OutputLayout layout, int shardSize, int maxShardsInFlight)
+    {
+        var output = scratch.Combine($"out-{Guid.NewGuid():N}");
+        var spec = new JobSpec("screen", input, output, model, labels is null ? "embed" : "zero-shot", labels, false, "{name}", FailOnInvalid: true, ScoreLabels: false,
+            layout, ShardSize: shardSize, MaxTokensPerBatch: 0, MaxBatchSize: 8, MaxShardsInFlight: maxShardsInFlight);
+        var jobId = JobIds.New("screen");
+        await fixture.Grains.GetGrain<IJobCoordinatorGrain>(jobId).SubmitAsync(spec);
+        return (jobId, output);
+    }
+
     /// <summary>Submits an eval of <paramref name="input"/>'s true labels as <c>protst eval</c> does, to the coordinator (the HTTP API takes screens only) and waits until it completed; returns its id.</summary>
     public static async Task<string> EvalAsync(SiloHostFixture fixture, TempDirectory scratch, string input, string model, string labels)
     {
@@ -61,7 +86,8 @@ public static class PostedJobs
         return jobId;
     }
 
-    private static async Task WaitAsync(SiloHostFixture fixture, string jobId)
+    /// <summary>Waits until job <paramref name="jobId"/> ended, two minutes at most, and checks that it completed.</summary>
+    public static async Task WaitAsync(SiloHostFixture fixture, string jobId)
     {
         var job = fixture.Grains.GetGrain<IJobCoordinatorGrain>(jobId);
         var deadline = DateTime.UtcNow.AddMinutes(2);

@@ -49,12 +49,18 @@ public sealed class ResultsIndexTests : IDisposable
         await ResultsIndex.WriteAsync(direct, CancellationToken.None);
         Assert.Equal(await File.ReadAllBytesAsync(ResultsIndex.PathIn(direct)), await File.ReadAllBytesAsync(ResultsIndex.PathIn(assembled)));
 
+        // What a job kept in parts gets as it completes: one index of all its parts.
+        var partsDirectory = _scratch.Combine("parts");
+        await ResultsIndex.WritePartsAsync(parts, partsDirectory, CancellationToken.None);
+        var jobWide = ResultsIndex.TryOpenParts(partsDirectory, parts)!;
+        Assert.Equal(parts, jobWide.Directories);
+
         var whole = _scratch.Combine("whole");
         Directory.CreateDirectory(whole);
         File.Copy(ResultsTable.PathIn(assembled), ResultsTable.PathIn(whole));
         var reference = await RowsAsync([whole]);
         Assert.False((await RowsAsync([assembled])).Pieces[0].HasIds);
-        foreach (var indexed in new[] { await RowsAsync([assembled]), await RowsAsync(parts) })
+        foreach (var indexed in new[] { await RowsAsync([assembled]), await RowsAsync(parts), new JobRows(ResultPiece.Of(jobWide)!, Classes) })
         {
             Assert.Equal(reference.LabelCounts(), indexed.LabelCounts());
             foreach (var sort in new[] { "record", "-record", "score", "-score", "length", "-label" })
@@ -87,6 +93,35 @@ public sealed class ResultsIndexTests : IDisposable
         Assert.Null(ResultsIndex.TryOpen(directory));
         var piece = await ResultPiece.ReadAsync(directory, CancellationToken.None);
         Assert.Equal(["a", "b", "c"], piece.Ids);
+    }
+
+    [Fact]
+    public async Task A_job_wide_index_that_no_longer_matches_its_parts_is_ignored()
+    {
+        var parts = new List<string>();
+        foreach (var lines in new[] { new[] { "a\t3\tfalse", "b\t4\tfalse" }, ["c\t5\ttrue"] })
+        {
+            var part = _scratch.Combine("parts", $"shard-{parts.Count:D6}");
+            Directory.CreateDirectory(part);
+            await File.WriteAllLinesAsync(ResultsTable.PathIn(part), [ResultsTable.Header(null), .. lines]);
+            await ResultsIndex.WriteAsync(part, CancellationToken.None);
+            parts.Add(part);
+        }
+
+        var partsDirectory = _scratch.Combine("parts");
+        await ResultsIndex.WritePartsAsync(parts, partsDirectory, CancellationToken.None);
+        Assert.Equal(3, ResultsIndex.TryOpenParts(partsDirectory, parts)!.Count);
+        Assert.Null(ResultsIndex.TryOpen(partsDirectory));
+
+        // Other parts than it indexed (one more, one fewer), or a part rewritten since: the parts' own indexes answer.
+        Assert.Null(ResultsIndex.TryOpenParts(partsDirectory, [.. parts, parts[0]]));
+        Assert.Null(ResultsIndex.TryOpenParts(partsDirectory, parts[..1]));
+        await File.AppendAllLinesAsync(ResultsTable.PathIn(parts[1]), ["d\t6\tfalse"]);
+        Assert.Null(ResultsIndex.TryOpenParts(partsDirectory, parts));
+
+        // Written again once a part has no index of its own: none, not the stale one.
+        await ResultsIndex.WritePartsAsync(parts, partsDirectory, CancellationToken.None);
+        Assert.False(File.Exists(ResultsIndex.PathIn(partsDirectory)));
     }
 
     public void Dispose() => _scratch.Dispose();

@@ -314,7 +314,7 @@ internal sealed class JobCoordinatorGrain(
                 await Task.Run(() => PartAssembler.AssembleAsync(spec.Output, PartFolder.PartsDirectory(spec.Output), shards, columns, task.WithFeature, cancellationToken), cancellationToken);
                 await FeedAggregatorAsync(cancellationToken);
                 await FinishAsync(JobPhase.Completed, null);
-                RemoveWorkFiles(spec, keepParts: false);
+                RemoveWorkFilesOfEndedJob(spec, keepParts: false);
             }
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
@@ -455,14 +455,31 @@ internal sealed class JobCoordinatorGrain(
 
         if (spec.Layout == OutputLayout.Parts)
         {
+            await IndexPartsAsync(spec, cancellationToken);
             await FeedAggregatorAsync(cancellationToken);
             await FinishAsync(JobPhase.Completed, null);
-            RemoveWorkFiles(spec, keepParts: true);
+            RemoveWorkFilesOfEndedJob(spec, keepParts: true);
         }
         else
         {
             S.Phase = JobPhase.Assembling;
             await SaveAsync();
+        }
+    }
+
+    // The job-wide index only spares readers opening every part's own: the parts are the job's output, so a job whose
+    // index cannot be written (its folder just filled up, say) completes all the same, read part by part.
+    private async Task IndexPartsAsync(JobSpec spec, CancellationToken cancellationToken)
+    {
+        var parts = PartFolder.PartsDirectory(spec.Output);
+        var shards = S.Shards.Count;
+        try
+        {
+            await Task.Run(() => PartAssembler.IndexPartsAsync(parts, shards, cancellationToken), cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException && !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Job {Job}: the index of its parts could not be written ({Error}); pages read each part's own", JobId, e.Message);
         }
     }
 
@@ -653,6 +670,21 @@ internal sealed class JobCoordinatorGrain(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             logger.LogWarning(e, "Could not write the job record of {Job} in {Folder}", JobId, spec.Output);
+        }
+    }
+
+    // Tidying after the job's end is recorded: the outcome stands whatever happens here, so a failure is logged, never
+    // thrown into RunAsync's handlers, which would log "Job failed" for a completed job (its output folder removed by
+    // its owner as soon as they saw it complete, while this removal was walking it).
+    private void RemoveWorkFilesOfEndedJob(JobSpec spec, bool keepParts)
+    {
+        try
+        {
+            RemoveWorkFiles(spec, keepParts);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Job {Job} ended {Phase}; its work folders in {Folder} could not be removed: {Error}", JobId, S.Phase, spec.Output, e.Message);
         }
     }
 

@@ -84,4 +84,13 @@ public sealed record ScreenOptions
     /// only when it did): a safety net under the refresh on membership changes, and how soon a draining silo's devices go.
     /// </summary>
     public TimeSpan DeviceListRefreshInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Throws, in one line naming the option, when a setting of the job view's figures makes no sense.</summary>
+    public void Validate()
+    {
+        if (MapSketchRank < 1)
+        {
+            throw new InvalidOperationException($"{SectionName}:{nameof(MapSketchRank)} must be at least 1 (got {MapSketchRank}): it is the number of columns of each part's map sketch.");
+        }
+    }
 }

@@ -19,7 +19,9 @@ public sealed class ResultsIndex
 
     private const int Magic = 0x58525350; // "PSRX"
     private const int Version = 1;
+    private const int PartsVersion = 2;
     private const int HeaderBytes = 4 + 4 + 8 + 8 + 4 + 4;
+    private const int PartEntryBytes = 8 + 4;
 
     private readonly string _path;
     private readonly long _columns;
@@ -28,7 +30,12 @@ public sealed class ResultsIndex
     private readonly Lazy<int[]> _lengths;
     private readonly Lazy<int[]> _scoreOrder;
 
-    private ResultsIndex(string path, long tableLength, string header, int rows, int classes)
+    // Per table (the one, or each part): the index's first row in it (then the row count), and what to subtract from
+    // an offset in the concatenation to get one in that table.
+    private readonly int[] _rowStarts;
+    private readonly long[] _shifts;
+
+    private ResultsIndex(string path, long tableLength, string header, int rows, int classes, long columns, IReadOnlyList<string> directories, int[] rowStarts, long[] shifts)
     {
         _path = path;
         TableLength = tableLength;
@@ -36,9 +43,12 @@ public sealed class ResultsIndex
         DataStart = Encoding.UTF8.GetByteCount(header);
         Count = rows;
         Classes = classes;
+        Directories = directories;
+        _rowStarts = rowStarts;
+        _shifts = shifts;
 
         // Each column is read when first asked for, straight into its array: a page in record order needs none.
-        _columns = HeaderBytes + DataStart;
+        _columns = columns;
         var offsetsBytes = (rows + 1L) * sizeof(long);
         _labels = new(() => Column<int>(_columns + offsetsBytes));
         _topScores = new(() => Column<float>(_columns + offsetsBytes + (rows * 4L)));
@@ -46,7 +56,7 @@ public sealed class ResultsIndex
         _scoreOrder = new(() => Column<int>(_columns + offsetsBytes + (rows * 12L)));
     }
 
-    /// <summary>The byte length of the results.tsv indexed.</summary>
+    /// <summary>The byte length of the results.tsv indexed (of a parts index: of the parts' concatenation, as assembled).</summary>
     public long TableLength { get; }
 
     /// <summary>The table's header line, its line end included.</summary>
@@ -58,6 +68,9 @@ public sealed class ResultsIndex
     public int Classes { get; }
 
     public int Count { get; }
+
+    /// <summary>The folders whose results.tsv the index covers, in row order: one, or each part of a parts index.</summary>
+    public IReadOnlyList<string> Directories { get; }
 
     /// <summary>Each row's predicted class (its index among the score columns), -1 without predictions.</summary>
     public int[] Labels => _labels.Value;
@@ -72,23 +85,35 @@ public sealed class ResultsIndex
 
     public static string PathIn(string directory) => Path.Combine(directory, FileName);
 
+    /// <summary>The first row of <see cref="Directories"/>[<paramref name="table"/>] in the index; of the table after the last, <see cref="Count"/>.</summary>
+    public int RowStart(int table) => _rowStarts[table];
+
     /// <summary>The index of the table in <paramref name="directory"/>, or null when it has none or one that is not of this table.</summary>
     public static ResultsIndex? TryOpen(string directory)
     {
-        var path = PathIn(directory);
         var table = new FileInfo(ResultsTable.PathIn(directory));
-        if (!table.Exists)
-        {
-            return null;
-        }
+        return table.Exists ? TryOpen(PathIn(directory), Version, [directory], parts => parts.Count == 1 && parts[0].TableLength == table.Length) : null;
+    }
 
+    /// <summary>
+    /// The index that <see cref="WritePartsAsync"/> wrote in <paramref name="partsDirectory"/>, or null when there is none
+    /// or it is not of exactly <paramref name="parts"/> (their number, or any part's results.tsv length, differs).
+    /// </summary>
+    public static ResultsIndex? TryOpenParts(string partsDirectory, IReadOnlyList<string> parts) => TryOpen(
+        PathIn(partsDirectory),
+        PartsVersion,
+        parts,
+        written => written.Count == parts.Count && parts.Select((p, i) => new FileInfo(ResultsTable.PathIn(p)) is { Exists: true } f && f.Length == written[i].TableLength).All(same => same));
+
+    private static ResultsIndex? TryOpen(string path, int version, IReadOnlyList<string> directories, Func<IReadOnlyList<(long TableLength, int Rows)>, bool> ofTheseTables)
+    {
         try
         {
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.RandomAccess);
             var length = RandomAccess.GetLength(handle);
             var fixedPart = new byte[HeaderBytes];
             if (length < HeaderBytes || RandomAccess.Read(handle, fixedPart, 0) != HeaderBytes
-                || BinaryPrimitives.ReadInt32LittleEndian(fixedPart) != Magic || BinaryPrimitives.ReadInt32LittleEndian(fixedPart.AsSpan(4)) != Version)
+                || BinaryPrimitives.ReadInt32LittleEndian(fixedPart) != Magic || BinaryPrimitives.ReadInt32LittleEndian(fixedPart.AsSpan(4)) != version)
             {
                 return null;
             }
@@ -97,17 +122,57 @@ public sealed class ResultsIndex
             var dataStart = BinaryPrimitives.ReadInt64LittleEndian(fixedPart.AsSpan(16));
             var rows = BinaryPrimitives.ReadInt32LittleEndian(fixedPart.AsSpan(24));
             var classes = BinaryPrimitives.ReadInt32LittleEndian(fixedPart.AsSpan(28));
-            if (tableLength != table.Length || rows < 0 || dataStart is <= 0 or > 1 << 20 || length != HeaderBytes + dataStart + ((long)rows * 24) + 8)
+            if (rows < 0 || dataStart is <= 0 or > 1 << 20 || length < HeaderBytes + dataStart + 4)
             {
                 return null;
             }
 
             var header = new byte[dataStart];
-            return RandomAccess.Read(handle, header, HeaderBytes) == header.Length
-                ? new ResultsIndex(path, tableLength, Encoding.UTF8.GetString(header), rows, classes)
+            if (RandomAccess.Read(handle, header, HeaderBytes) != header.Length)
+            {
+                return null;
+            }
+
+            // A single table's index has no table of parts: it is its one table.
+            var tables = new List<(long TableLength, int Rows)> { (tableLength, rows) };
+            var columns = HeaderBytes + dataStart;
+            if (version == PartsVersion)
+            {
+                var count = new byte[4];
+                RandomAccess.Read(handle, count, columns);
+                var parts = BinaryPrimitives.ReadInt32LittleEndian(count);
+                if (parts <= 0 || length < columns + 4 + ((long)parts * PartEntryBytes))
+                {
+                    return null;
+                }
+
+                var entries = new byte[parts * PartEntryBytes];
+                RandomAccess.Read(handle, entries, columns + 4);
+                tables = [.. Enumerable.Range(0, parts).Select(p => (BinaryPrimitives.ReadInt64LittleEndian(entries.AsSpan(p * PartEntryBytes)), BinaryPrimitives.ReadInt32LittleEndian(entries.AsSpan((p * PartEntryBytes) + 8))))];
+                columns += 4 + entries.Length;
+            }
+
+            if (length != columns + ((long)rows * 24) + 8 || tables.Sum(t => (long)t.Rows) != rows || !ofTheseTables(tables))
+            {
+                return null;
+            }
+
+            var rowStarts = new int[tables.Count + 1];
+            var shifts = new long[tables.Count];
+            long position = 0;
+            for (var t = 0; t < tables.Count; t++)
+            {
+                // As assembly concatenates: table t's bytes after its header land where the tables before it end.
+                shifts[t] = t == 0 ? 0 : position - dataStart;
+                position = tables[t].TableLength + shifts[t];
+                rowStarts[t + 1] = rowStarts[t] + tables[t].Rows;
+            }
+
+            return position == tableLength
+                ? new ResultsIndex(path, tableLength, Encoding.UTF8.GetString(header), rows, classes, columns, directories, rowStarts, shifts)
                 : null;
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
@@ -176,7 +241,7 @@ public sealed class ResultsIndex
         }
 
         offsets.Add(bytes.Length);
-        await SaveAsync(directory, bytes.Length, bytes.AsMemory(0, headerEnd + 1), columns?.ClassNames.Count ?? 0, [.. offsets], [.. labels], [.. scores], [.. lengths], cancellationToken);
+        await SaveAsync(directory, bytes.Length, bytes.AsMemory(0, headerEnd + 1), columns?.ClassNames.Count ?? 0, [.. offsets], [.. labels], [.. scores], [.. lengths], null, cancellationToken);
     }
 
     /// <summary>
@@ -186,12 +251,41 @@ public sealed class ResultsIndex
     public static async Task ConcatenateAsync(IReadOnlyList<string> parts, string output, CancellationToken cancellationToken)
     {
         File.Delete(PathIn(output));
+        if (Concatenate(parts) is not { } all)
+        {
+            return;
+        }
+
+        if (new FileInfo(ResultsTable.PathIn(output)).Length != all.TableLength)
+        {
+            throw new InvalidDataException($"{ResultsTable.PathIn(output)} is {new FileInfo(ResultsTable.PathIn(output)).Length} bytes where its parts' indexes add up to {all.TableLength}.");
+        }
+
+        await SaveAsync(output, all, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes one index of all <paramref name="parts"/> (a finished job kept in parts) into <paramref name="partsDirectory"/>,
+    /// from the parts' indexes, so a reader opens one file instead of one a part; removes any stale one when a part has none.
+    /// </summary>
+    public static async Task WritePartsAsync(IReadOnlyList<string> parts, string partsDirectory, CancellationToken cancellationToken)
+    {
+        File.Delete(PathIn(partsDirectory));
+        if (parts.Count > 0 && Concatenate(parts) is { } all)
+        {
+            await SaveAsync(partsDirectory, all, [.. all.Indexes.Select(i => (i.TableLength, i.Count))], cancellationToken);
+        }
+    }
+
+    // The columns of the parts' concatenation, from their indexes; null when a part has none.
+    private static Concatenation? Concatenate(IReadOnlyList<string> parts)
+    {
         var indexes = new List<ResultsIndex>(parts.Count);
         foreach (var part in parts)
         {
             if (TryOpen(part) is not { } index)
             {
-                return;
+                return null;
             }
 
             indexes.Add(index);
@@ -224,16 +318,11 @@ public sealed class ResultsIndex
         }
 
         offsets[^1] = position;
-        if (new FileInfo(ResultsTable.PathIn(output)).Length != position)
-        {
-            throw new InvalidDataException($"{ResultsTable.PathIn(output)} is {new FileInfo(ResultsTable.PathIn(output)).Length} bytes where its parts' indexes add up to {position}.");
-        }
-
-        await SaveAsync(output, position, Encoding.UTF8.GetBytes(indexes[0].Header), indexes[0].Classes, offsets, labels, scores, lengths, cancellationToken);
+        return new Concatenation(indexes, position, Encoding.UTF8.GetBytes(indexes[0].Header), indexes[0].Classes, offsets, labels, scores, lengths);
     }
 
-    /// <summary>The fields of row <paramref name="row"/>, read from the table at <paramref name="path"/> alone.</summary>
-    public string[] ReadFields(string path, int row)
+    /// <summary>The fields of row <paramref name="row"/>, read from its table alone.</summary>
+    public string[] ReadFields(int row)
     {
         var bounds = new long[2];
         using (var index = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.RandomAccess))
@@ -241,13 +330,22 @@ public sealed class ResultsIndex
             RandomAccess.Read(index, MemoryMarshal.AsBytes(bounds.AsSpan()), _columns + (row * 8L));
         }
 
+        // The table whose rows include this one (empty parts share their start with the next part).
+        var table = Array.BinarySearch(_rowStarts, row);
+        table = table >= 0 ? table : ~table - 1;
+        while (_rowStarts[table + 1] <= row)
+        {
+            table++;
+        }
+
+        var path = ResultsTable.PathIn(Directories[table]);
         var length = checked((int)(bounds[1] - bounds[0]));
         var buffer = new byte[length];
         using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess))
         {
-            if (RandomAccess.Read(handle, buffer, bounds[0]) != length)
+            if (RandomAccess.Read(handle, buffer, bounds[0] - _shifts[table]) != length)
             {
-                throw new InvalidDataException($"{path} ends before row {row + 1} that its {FileName} names.");
+                throw new InvalidDataException($"{path} ends before row {row - _rowStarts[table] + 1} that {_path} names.");
             }
         }
 
@@ -257,7 +355,11 @@ public sealed class ResultsIndex
     /// <summary>Each row's byte offset in results.tsv, then the table's length: row r is bytes [offsets[r], offsets[r + 1]).</summary>
     public long[] Offsets() => Column<long>(_columns, Count + 1);
 
-    private static async Task SaveAsync(string directory, long tableLength, ReadOnlyMemory<byte> header, int classes, long[] offsets, int[] labels, float[] scores, int[] lengths, CancellationToken cancellationToken)
+    private static Task SaveAsync(string directory, Concatenation all, (long TableLength, int Rows)[]? parts, CancellationToken cancellationToken) =>
+        SaveAsync(directory, all.TableLength, all.Header, all.Classes, all.Offsets, all.Labels, all.Scores, all.Lengths, parts, cancellationToken);
+
+    // parts: the table of parts of a parts index, null for a single table's.
+    private static async Task SaveAsync(string directory, long tableLength, ReadOnlyMemory<byte> header, int classes, long[] offsets, int[] labels, float[] scores, int[] lengths, (long TableLength, int Rows)[]? parts, CancellationToken cancellationToken)
     {
         var order = new int[labels.Length];
         for (var i = 0; i < order.Length; i++)
@@ -268,7 +370,7 @@ public sealed class ResultsIndex
         Array.Sort(scores.Select(s => float.IsNaN(s) ? float.NegativeInfinity : s).ToArray(), order);
         var fixedPart = new byte[HeaderBytes];
         BinaryPrimitives.WriteInt32LittleEndian(fixedPart, Magic);
-        BinaryPrimitives.WriteInt32LittleEndian(fixedPart.AsSpan(4), Version);
+        BinaryPrimitives.WriteInt32LittleEndian(fixedPart.AsSpan(4), parts is null ? Version : PartsVersion);
         BinaryPrimitives.WriteInt64LittleEndian(fixedPart.AsSpan(8), tableLength);
         BinaryPrimitives.WriteInt64LittleEndian(fixedPart.AsSpan(16), header.Length);
         BinaryPrimitives.WriteInt32LittleEndian(fixedPart.AsSpan(24), labels.Length);
@@ -279,6 +381,19 @@ public sealed class ResultsIndex
         {
             await stream.WriteAsync(fixedPart, cancellationToken);
             await stream.WriteAsync(header, cancellationToken);
+            if (parts is not null)
+            {
+                var table = new byte[4 + (parts.Length * PartEntryBytes)];
+                BinaryPrimitives.WriteInt32LittleEndian(table, parts.Length);
+                for (var p = 0; p < parts.Length; p++)
+                {
+                    BinaryPrimitives.WriteInt64LittleEndian(table.AsSpan(4 + (p * PartEntryBytes)), parts[p].TableLength);
+                    BinaryPrimitives.WriteInt32LittleEndian(table.AsSpan(4 + (p * PartEntryBytes) + 8), parts[p].Rows);
+                }
+
+                await stream.WriteAsync(table, cancellationToken);
+            }
+
             await stream.WriteAsync(MemoryMarshal.AsBytes(offsets.AsSpan()).ToArray(), cancellationToken);
             await stream.WriteAsync(MemoryMarshal.AsBytes(labels.AsSpan()).ToArray(), cancellationToken);
             await stream.WriteAsync(MemoryMarshal.AsBytes(scores.AsSpan()).ToArray(), cancellationToken);
@@ -304,4 +419,6 @@ public sealed class ResultsIndex
 
         return values;
     }
+
+    private sealed record Concatenation(List<ResultsIndex> Indexes, long TableLength, byte[] Header, int Classes, long[] Offsets, int[] Labels, float[] Scores, int[] Lengths);
 }

@@ -41,13 +41,29 @@ public sealed record JobOutput(string JobId, JobStatus Status, IReadOnlyList<str
             return [output];
         }
 
-        if (!Directory.Exists(parts))
+        // A finished job kept in parts: the parts its coordinator indexed as it completed, named, not listed (a silo asks
+        // for them on every request, and listing stats two files a part); the index is checked against them when read.
+        if (status.Phase == JobPhase.Completed && status.Spec.Layout == OutputLayout.Parts && File.Exists(ResultsIndex.PathIn(parts)))
+        {
+            return IndexedParts(parts, status.Shards);
+        }
+
+        return PartsIn(parts);
+    }
+
+    /// <summary>The parts of a finished job of <paramref name="shards"/> shards kept in parts, by name.</summary>
+    public static IReadOnlyList<string> IndexedParts(string partsDirectory, int shards) => [.. Enumerable.Range(0, shards).Select(i => PartFolder.PathOf(partsDirectory, i))];
+
+    /// <summary>The published parts in <paramref name="partsDirectory"/> (none when it does not exist), in shard order.</summary>
+    public static IReadOnlyList<string> PartsIn(string partsDirectory)
+    {
+        if (!Directory.Exists(partsDirectory))
         {
             return [];
         }
 
         // A part is published by renaming a whole folder, its part.json written last: a folder without one is not a part.
-        return [.. Directory.EnumerateDirectories(parts, "shard-*")
+        return [.. Directory.EnumerateDirectories(partsDirectory, "shard-*")
             .Where(p => File.Exists(Path.Combine(p, PartFolder.ResultFile)) && File.Exists(ResultsTable.PathIn(p)))
             .Order(StringComparer.Ordinal)];
     }

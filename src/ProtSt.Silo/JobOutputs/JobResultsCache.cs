@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
+using ProtSt.Grains;
+using ProtSt.Grains.Jobs.Parts;
 using ProtSt.Pipeline;
 using ProtSt.Silo.Monitoring;
 
@@ -39,8 +41,11 @@ public sealed class JobResultsCache(IOptions<MonitoringOptions> options)
         {
             var rows = await RowsLockedAsync(entry, output, cancellationToken);
             var now = DateTimeOffset.UtcNow;
+
+            // A running job's map is held for the interval, which bounds what projecting new parts costs; an empty one
+            // costs nothing to redo and would hide the job's first parts for that long.
             if (entry.Map is { } cached && cached.Max == max
-                && (ReferenceEquals(cached.Rows, rows) || (!output.Status.Final && now - cached.At < options.Value.MapRefreshInterval)))
+                && (ReferenceEquals(cached.Rows, rows) || (!output.Status.Final && cached.Map.Points.Count > 0 && now - cached.At < options.Value.MapRefreshInterval)))
             {
                 return cached.Map;
             }
@@ -206,8 +211,22 @@ public sealed class JobResultsCache(IOptions<MonitoringOptions> options)
             return known;
         }
 
-        var pieces = new List<ResultPiece>(output.Pieces.Count);
-        foreach (var directory in output.Pieces)
+        // A finished job kept in parts has one index of them all, written as it completed: one file opened, not one a
+        // part. A running job, or one whose parts that index no longer matches, reads each part's own, as listed.
+        var directories = output.Pieces;
+        if (output.Status.Phase == JobPhase.Completed && output.Status.Spec.Layout == OutputLayout.Parts && directories.Count > 0)
+        {
+            var partsDirectory = PartFolder.PartsDirectory(output.Status.Spec.Output);
+            if (ResultsIndex.TryOpenParts(partsDirectory, directories) is { } jobIndex && ResultPiece.Of(jobIndex) is { } parts)
+            {
+                return entry.Rows = new JobRows(parts, output.Status.ClassNames);
+            }
+
+            directories = JobOutput.PartsIn(partsDirectory);
+        }
+
+        var pieces = new List<ResultPiece>(directories.Count);
+        foreach (var directory in directories)
         {
             pieces.Add(entry.Rows?.Pieces.FirstOrDefault(p => p.Directory == directory) ?? await ResultPiece.ReadAsync(directory, cancellationToken));
         }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ProtSt.Pipeline;
 
 namespace ProtSt.Silo.JobOutputs;
 
@@ -23,9 +24,13 @@ public sealed class JobRows
 
         ClassNames = pieces.FirstOrDefault(p => p.Columns is not null)?.Columns!.ClassNames ?? classNames ?? [];
         ScorePrefix = pieces.FirstOrDefault(p => p.Columns is not null)?.Columns!.Prefix;
-        _labels = new Lazy<int[]>(() => View(p => p.Labels));
+
+        // An assembled job's one piece, or every part of a finished job kept in parts, read from one index of all the rows.
+        _index = pieces is [{ Index: { } first }, ..] && first.Count == Count && pieces.All(p => ReferenceEquals(p.Index, first)) ? first : null;
+        _labels = new Lazy<int[]>(() => _index?.Labels ?? Gather(p => p.Labels));
     }
 
+    private readonly ResultsIndex? _index;
     private readonly Lazy<int[]> _labels;
 
     public IReadOnlyList<ResultPiece> Pieces { get; }
@@ -54,14 +59,11 @@ public sealed class JobRows
     public long[] LabelCounts()
     {
         var counts = new long[ClassNames.Count];
-        foreach (var piece in Pieces)
+        foreach (var label in _labels.Value)
         {
-            foreach (var label in piece.Labels)
+            if (label >= 0)
             {
-                if (label >= 0)
-                {
-                    counts[label]++;
-                }
+                counts[label]++;
             }
         }
 
@@ -138,10 +140,10 @@ public sealed class JobRows
     private int[] Sort(ResultsSort sort)
     {
         int[] order;
-        if (sort.Key == ResultsSort.Score && Pieces is [{ ScoreOrder: { } stored }])
+        if (sort.Key == ResultsSort.Score && _index is { } index)
         {
-            // The index holds the one piece's score order, sorted as below when it was written.
-            order = (int[])stored.Clone();
+            // The index holds the job's score order, sorted as below when it was written.
+            order = (int[])index.ScoreOrder.Clone();
         }
         else
         {
@@ -185,9 +187,6 @@ public sealed class JobRows
 
         return order;
     }
-
-    // A job of one piece (assembled) reads its column in place; only sorts, which reorder keys, take a copy.
-    private T[] View<T>(Func<ResultPiece, T[]> column) => Pieces is [var only] ? column(only) : Gather(column);
 
     private T[] Gather<T>(Func<ResultPiece, T[]> column)
     {

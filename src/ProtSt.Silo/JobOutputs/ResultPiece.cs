@@ -3,31 +3,40 @@ using ProtSt.Pipeline;
 namespace ProtSt.Silo.JobOutputs;
 
 /// <summary>
-/// The rows of one results.tsv (an assembled output or one part). With its <see cref="ResultsIndex"/> a piece holds only
-/// the columns pages, label filters and sorts need (length, label, top score) and reads a page's rows from the file;
-/// without one (an older job), or once ids are asked for, it holds every column, read once. A piece never changes once
-/// published.
+/// The rows of one results.tsv (an assembled output or one part). With its <see cref="ResultsIndex"/> (its own, or for a
+/// finished job kept in parts the job's one index of them all) a piece holds only the columns pages, label filters and
+/// sorts need (length, label, top score) and reads a page's rows from the file; without one (an older job), or once ids
+/// are asked for, it holds every column, read once. A piece never changes once published.
 /// </summary>
 public sealed class ResultPiece
 {
     private readonly ResultsIndex? _index;
+    private readonly int _first;
     private readonly bool _windows;
     private AllColumns? _all;
 
-    private readonly int[]? _lengths;
-    private readonly int[]? _labels;
-    private readonly float[]? _topScores;
+    private readonly Lazy<int[]>? _lengths;
+    private readonly Lazy<int[]>? _labels;
+    private readonly Lazy<float[]>? _topScores;
 
-    private ResultPiece(string directory, ScoreColumns? columns, bool windows, ResultsIndex? index, int[]? lengths, int[]? labels, float[]? topScores, AllColumns? all)
+    private ResultPiece(string directory, ScoreColumns? columns, bool windows, ResultsIndex? index, int first, int count, int[]? lengths, int[]? labels, float[]? topScores, AllColumns? all)
     {
         Directory = directory;
         Columns = columns;
         _windows = windows;
         _index = index;
-        _lengths = lengths;
-        _labels = labels;
-        _topScores = topScores;
+        _first = first;
+        Count = count;
         _all = all;
+        if (index is null)
+        {
+            (_lengths, _labels, _topScores) = (new(() => lengths!), new(() => labels!), new(() => topScores!));
+        }
+        else if (first != 0 || count != index.Count)
+        {
+            // One part of a job-wide index: its rows of each column, taken when first asked for.
+            (_lengths, _labels, _topScores) = (new(() => index.Lengths[first..(first + count)]), new(() => index.Labels[first..(first + count)]), new(() => index.TopScores[first..(first + count)]));
+        }
     }
 
     public string Directory { get; }
@@ -35,16 +44,16 @@ public sealed class ResultPiece
     /// <summary>The per-class score columns, or null for an embed job.</summary>
     public ScoreColumns? Columns { get; }
 
-    public int[] Lengths => _index?.Lengths ?? _lengths!;
+    /// <summary>The index the piece is read from: its own, or the one of all the job's parts that it is a part of; null without one.</summary>
+    public ResultsIndex? Index => _index;
+
+    public int[] Lengths => _lengths?.Value ?? _index!.Lengths;
 
     /// <summary>Each row's predicted class (an index into <see cref="Columns"/>), -1 without predictions.</summary>
-    public int[] Labels => _index?.Labels ?? _labels!;
+    public int[] Labels => _labels?.Value ?? _index!.Labels;
 
     /// <summary>The score of each row's predicted class; NaN without predictions.</summary>
-    public float[] TopScores => _index?.TopScores ?? _topScores!;
-
-    /// <summary>The rows by ascending top score as the index stored them, or null without an index.</summary>
-    public int[]? ScoreOrder => _index?.ScoreOrder;
+    public float[] TopScores => _topScores?.Value ?? _index!.TopScores;
 
     /// <summary>True once every column is in memory (ids included).</summary>
     public bool HasIds => _all is not null;
@@ -52,7 +61,7 @@ public sealed class ResultPiece
     /// <summary>The ids; only after <see cref="LoadIdsAsync"/>.</summary>
     public string[] Ids => (_all ?? throw new InvalidOperationException($"{Directory}: ids are read on demand; call {nameof(LoadIdsAsync)} first.")).Ids;
 
-    public int Count => _index?.Count ?? _labels!.Length;
+    public int Count { get; }
 
     public int Classes => Columns?.ClassNames.Count ?? 0;
 
@@ -68,8 +77,7 @@ public sealed class ResultPiece
             return new ResultItem(record, all.Ids[row], Lengths[row], all.Truncated[row], label < 0 ? null : classNames[label], label < 0 ? null : all.Scores.AsSpan(row * Classes, Classes).ToArray());
         }
 
-        var path = ResultsTable.PathIn(Directory);
-        var parsed = ResultsTable.ParseRow(path, row + 2, _index!.ReadFields(path, row), Columns, _windows);
+        var parsed = ResultsTable.ParseRow(ResultsTable.PathIn(Directory), row + 2, _index!.ReadFields(_first + row), Columns, _windows);
         return new ResultItem(record, parsed.Id, parsed.Length, parsed.Truncated, parsed.Label, parsed.Scores);
     }
 
@@ -85,14 +93,9 @@ public sealed class ResultPiece
     /// <summary>The piece in <paramref name="directory"/>: from its index when it has one, else every row of its results.tsv.</summary>
     public static async Task<ResultPiece> ReadAsync(string directory, CancellationToken cancellationToken)
     {
-        if (ResultsIndex.TryOpen(directory) is { } index)
+        if (ResultsIndex.TryOpen(directory) is { } index && Of(index) is [var indexed])
         {
-            var header = index.Header.TrimEnd('\n', '\r');
-            var columns = ResultsTable.ParseHeader(ResultsTable.PathIn(directory), header);
-            if ((columns?.ClassNames.Count ?? 0) == index.Classes)
-            {
-                return new ResultPiece(directory, columns, header.EndsWith("\t" + ResultsTable.WindowsColumn, StringComparison.Ordinal), index, null, null, null, null);
-            }
+            return indexed;
         }
 
         var (scores, all, lengths, labels) = await ReadAllAsync(directory, cancellationToken);
@@ -103,7 +106,25 @@ public sealed class ResultPiece
             top[row] = labels[row] < 0 ? float.NaN : all.Scores[(row * classes) + labels[row]];
         }
 
-        return new ResultPiece(directory, scores, false, null, lengths, labels, top, all);
+        return new ResultPiece(directory, scores, false, null, 0, labels.Length, lengths, labels, top, all);
+    }
+
+    /// <summary>
+    /// The pieces of <paramref name="index"/>'s tables (one, or each part of a job-wide index), or null when its header
+    /// does not name as many classes as it indexed.
+    /// </summary>
+    public static IReadOnlyList<ResultPiece>? Of(ResultsIndex index)
+    {
+        var header = index.Header.TrimEnd('\n', '\r');
+        var columns = ResultsTable.ParseHeader(ResultsTable.PathIn(index.Directories[0]), header);
+        if ((columns?.ClassNames.Count ?? 0) != index.Classes)
+        {
+            return null;
+        }
+
+        var windows = header.EndsWith("\t" + ResultsTable.WindowsColumn, StringComparison.Ordinal);
+        return [.. index.Directories.Select((directory, table) => new ResultPiece(
+            directory, columns, windows, index, index.RowStart(table), index.RowStart(table + 1) - index.RowStart(table), null, null, null, null))];
     }
 
     private static async Task<(ScoreColumns? Scores, AllColumns All, int[] Lengths, int[] Labels)> ReadAllAsync(string directory, CancellationToken cancellationToken)

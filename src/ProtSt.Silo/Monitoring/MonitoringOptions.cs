@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ProtSt.Silo.Monitoring;
 
 /// <summary>How the job view and /metrics refresh; bound from the <c>Monitoring</c> configuration section.</summary>
@@ -38,4 +40,21 @@ public sealed record MonitoringOptions
 
     /// <summary>Jobs whose results (rows, embedding map) a silo keeps in memory; the least recently asked for is dropped first.</summary>
     public int ResultsCachedJobs { get; init; } = 8;
+
+    /// <summary>Throws, in one line naming the option, when a setting of the job's results (pages, map) makes no sense.</summary>
+    public void Validate()
+    {
+        foreach (var (name, value) in new[] { (nameof(MapPoints), MapPoints), (nameof(MapPcaRows), MapPcaRows), (nameof(MaxResultsPage), MaxResultsPage), (nameof(ResultsCachedJobs), ResultsCachedJobs) })
+        {
+            if (value < 1)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{SectionName}:{name} must be at least 1 (got {value})."));
+            }
+        }
+
+        if (MapRefreshInterval < TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{SectionName}:{nameof(MapRefreshInterval)} must not be negative (got {MapRefreshInterval}).");
+        }
+    }
 }

@@ -264,7 +264,8 @@ const results = (() => {
     try {
       await refreshTable();
       await refreshLabels();
-      if (s.completed || now - lastMap >= mapEvery) {
+      // An empty map is asked again at the next refresh, so the first parts' points appear without waiting for mapEvery.
+      if (s.completed || now - lastMap >= mapEvery || map.points.length === 0) {
         lastMap = now;
         await refreshMap();
       }

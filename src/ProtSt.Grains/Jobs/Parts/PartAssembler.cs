@@ -38,6 +38,13 @@ public static class PartAssembler
         }
     }
 
+    /// <summary>
+    /// Writes <c>parts/results.idx</c>, one index of all the parts of a finished job kept in parts (<c>--output-layout
+    /// parts</c>), so a silo answers its pages from one file instead of one a part; none when a part has no index.
+    /// </summary>
+    public static Task IndexPartsAsync(string partsDirectory, int shards, CancellationToken cancellationToken) =>
+        ResultsIndex.WritePartsAsync([.. Enumerable.Range(0, shards).Select(i => PartFolder.PathOf(partsDirectory, i))], partsDirectory, cancellationToken);
+
     private static async Task ConcatenateTextAsync(List<string> parts, string name, string output, CancellationToken cancellationToken)
     {
         var target = Path.Combine(output, name);

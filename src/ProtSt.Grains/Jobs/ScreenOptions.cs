@@ -1,3 +1,4 @@
+using System.Globalization;
 using ProtSt.Pipeline;
 
 namespace ProtSt.Grains.Jobs;
@@ -91,6 +92,11 @@ public sealed record ScreenOptions
         if (MapSketchRank < 1)
         {
             throw new InvalidOperationException($"{SectionName}:{nameof(MapSketchRank)} must be at least 1 (got {MapSketchRank}): it is the number of columns of each part's map sketch.");
+        }
+
+        if (!(MaxPaddingFraction is >= 0 and <= 1))
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{SectionName}:{nameof(MaxPaddingFraction)} must be between 0 and 1 (got {MaxPaddingFraction}): it is the share of a batch that may be padding (1: no cap)."));
         }
     }
 }

@@ -56,5 +56,10 @@ public sealed record MonitoringOptions
         {
             throw new InvalidOperationException($"{SectionName}:{nameof(MapRefreshInterval)} must not be negative (got {MapRefreshInterval}).");
         }
+
+        if (OnlineLoadWindow <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{SectionName}:{nameof(OnlineLoadWindow)} must be positive (got {OnlineLoadWindow}): the online panel's rate and percentiles are taken over it.");
+        }
     }
 }

@@ -3,8 +3,8 @@ using ProtSt.Silo.Monitoring;
 
 namespace ProtSt.Silo.Tests;
 
-/// <summary>A silo whose results options make no sense is refused at start, in one line naming the option.</summary>
-public sealed class ResultsOptionsTests
+/// <summary>A silo whose results, online-panel or batching options make no sense is refused at start, in one line naming the option.</summary>
+public sealed class HostOptionsTests
 {
     public static TheoryData<string, SiloHostOptions> Refused => new()
     {
@@ -15,6 +15,8 @@ public sealed class ResultsOptionsTests
         { "Monitoring:MaxResultsPage must be at least 1 (got 0)", new SiloHostOptions { Monitoring = new MonitoringOptions { MaxResultsPage = 0 } } },
         { "Monitoring:ResultsCachedJobs must be at least 1 (got 0)", new SiloHostOptions { Monitoring = new MonitoringOptions { ResultsCachedJobs = 0 } } },
         { "Monitoring:MapRefreshInterval must not be negative", new SiloHostOptions { Monitoring = new MonitoringOptions { MapRefreshInterval = TimeSpan.FromSeconds(-1) } } },
+        { "Monitoring:OnlineLoadWindow must be positive", new SiloHostOptions { Monitoring = new MonitoringOptions { OnlineLoadWindow = TimeSpan.Zero } } },
+        { "Screen:MaxPaddingFraction must be between 0 and 1 (got 1.5)", new SiloHostOptions { Screen = new ScreenOptions { MaxPaddingFraction = 1.5 } } },
     };
 
     [Theory]

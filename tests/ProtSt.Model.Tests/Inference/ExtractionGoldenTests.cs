@@ -7,7 +7,10 @@ namespace ProtSt.Model.Tests.Inference;
 
 /// <summary>
 /// Every layer, <c>&lt;cls&gt;</c>, means and contacts against fair-esm's extract.py outputs (the extract goldens: each
-/// sequence run alone), run alone and batched together.
+/// sequence run alone), run alone and batched together. The goldens keep each contact map as its upper triangle
+/// (fair-esm's maps are symmetric: its head symmetrizes the attention maps before the regression; the full maps the
+/// generator wrote differed from their transposes by at most 1.2e-7), so the lower triangle is checked against the
+/// mirrored values.
 /// </summary>
 public sealed class ExtractionGoldenTests
 {
@@ -48,7 +51,7 @@ public sealed class ExtractionGoldenTests
             {
                 var what = $"{golden.Cases[i].Id}, {graph}";
                 var n = encoded[i].ResidueCount;
-                Assert.Equal(golden.Shape($"contacts.{i}"), [n, n]);
+                Assert.Equal(golden.Shape($"contacts_triu.{i}"), [n * (n + 1) / 2]);
                 Matches(golden, i, alone[i], 0, n, Tolerance, what + " alone");
                 Matches(golden, i, batched, i, n, Tolerance, what + " batched");
                 SameRow(alone[i], batched, i, n, what);
@@ -87,7 +90,7 @@ public sealed class ExtractionGoldenTests
         var output = model.Session.Run(batch, Everything);
         var n = golden.Cases[0].Sequence.Length;
         Assertions.Close(output.LayerPooled, golden.Tensor("mean.0"), tolerance, $"{precision} layer means, contacts graph");
-        Assertions.Close(output.ContactsOf(0, n), golden.Tensor("contacts.0"), tolerance, $"{precision} contacts");
+        Assertions.Close(output.ContactsOf(0, n), golden.SymmetricMatrix("contacts_triu.0", n), tolerance, $"{precision} contacts");
         Assertions.Close(model.Session.Run(batch, Layers).LayerPooled, golden.Tensor("mean.0"), tolerance, $"{precision} layer means, fused layers graph");
     }
 
@@ -106,7 +109,7 @@ public sealed class ExtractionGoldenTests
         Assertions.Close(output.LayerBos.AsSpan(row * layers * width, layers * width), golden.Tensor($"bos.{index}"), tolerance, $"{what} bos");
         if (output.Contacts is not null)
         {
-            Assertions.Close(output.ContactsOf(row, n), golden.Tensor($"contacts.{index}"), tolerance, $"{what} contacts");
+            Assertions.Close(output.ContactsOf(row, n), golden.SymmetricMatrix($"contacts_triu.{index}", n), tolerance, $"{what} contacts");
         }
 
         Assertions.Close(output.PooledOf(row), golden.Tensor($"mean.{index}").AsSpan((layers - 1) * width, width), tolerance, $"{what} pooled");

@@ -10,9 +10,10 @@ using ProtSt.Pipeline;
 namespace ProtSt.Bench;
 
 /// <summary>
-/// What the extraction graph costs and what it leaves alone: the mean-only path through the session before this work
-/// (the bare encoder run) and after (the request-aware run), every layer's means, per-residue states, and contacts,
-/// split into the plain attention path, the extraction outputs and the contact head. Same batches, interleaved passes.
+/// What the extraction graphs cost and what they leave alone: the mean-only path through the session before this work
+/// (the bare encoder run) and after (the request-aware run), every layer's means through the layers graph (fused and
+/// plain, with and without a contact head in the checkpoint), and contacts through the contacts graph, alone and with
+/// every layer. Same batches, interleaved passes.
 /// </summary>
 internal static class ExtractionBenchmark
 {
@@ -36,6 +37,9 @@ internal static class ExtractionBenchmark
         using var session = EncoderSession.Open(fused, inference);
         using var plainSession = EncoderSession.Open(plain, inference);
         using var noHeadSession = EncoderSession.Open(noHead, inference);
+
+        // Fresh sessions for the head folder's layer row, so it shows which graph a layer request opens there.
+        using var layersSession = EncoderSession.Open(fused, inference);
         var tokenizer = session.Folder.CreateTokenizer();
         var encoded = sequences.Select(tokenizer.Encode).ToList();
         var plan = new TokenBudgetBatchPlanner(new BatchPlannerOptions { MaxTokensPerBatch = budget }).Plan(encoded.Select(e => e.Length).ToList());
@@ -50,9 +54,11 @@ internal static class ExtractionBenchmark
             ("mean only, after (request-aware run)", b => session.Run(b, OutputRequest.Default)),
             ("per-residue, last layer (encoder graph)", b => session.Run(b, OutputRequest.Default.And(OutputKind.Residues))),
             ("mean only, plain encoder graph", b => plainSession.Run(b, OutputRequest.Default)),
-            ("every layer's mean + <cls>, no contact head", b => noHeadSession.Run(b, allLayers.And(OutputKind.Bos))),
-            ("every layer's mean + <cls>, with contact head", b => session.Run(b, allLayers.And(OutputKind.Bos))),
-            ("contacts", b => session.Run(b, OutputRequest.Default.And(OutputKind.Contacts))),
+            ("every layer's mean + <cls>, no contact head (fused layers graph)", b => noHeadSession.Run(b, allLayers.And(OutputKind.Bos))),
+            ("every layer's mean + <cls>, with contact head (fused layers graph)", b => layersSession.Run(b, allLayers.And(OutputKind.Bos))),
+            ("every layer's mean + <cls>, plain folder (plain layers graph)", b => plainSession.Run(b, allLayers.And(OutputKind.Bos))),
+            ("contacts (contacts graph)", b => session.Run(b, OutputRequest.Default.And(OutputKind.Contacts))),
+            ("contacts + every layer's mean + <cls> (contacts graph, one pass)", b => session.Run(b, allLayers.And(OutputKind.Bos | OutputKind.Contacts))),
         ];
 
         // --mean-only: just the before/after pair, so more passes fit when only the ratio is wanted.
@@ -60,7 +66,12 @@ internal static class ExtractionBenchmark
 
         Console.WriteLine($"model: {withHead.Description}, fp32, {(inference.ExecutionProvider == ExecutionProvider.Cuda ? "CUDA" : "CPU")}, {Environment.ProcessorCount} cores; contact head {layers} x {withHead.Spec.Heads} weights");
         Console.WriteLine($"input: {sequences.Count} sequences from {source}; {batches.Count} batches under {budget} tokens, {realTokens} real tokens");
-        Console.WriteLine($"encoder graph (model.onnx) byte-identical with and without a contact head and extraction graph: {unchanged}");
+        Console.WriteLine($"encoder graph (model.onnx) byte-identical with and without a contact head and extraction graphs: {unchanged}");
+        foreach (var (name, folder) in new[] { ("fused, contact head", fused), ("plain, contact head", plain), ("fused, no contact head", noHead) })
+        {
+            var files = Directory.GetFiles(folder, "*.onnx*").Order().Select(f => string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(f)} {new FileInfo(f).Length / 1048576.0:F1}"));
+            Console.WriteLine($"folder ({name}), MiB: {string.Join(", ", files)}");
+        }
 
         // Warm-up: first runs allocate arenas, pick kernels and open the extraction sessions.
         foreach (var (_, run) in methods)
@@ -90,6 +101,11 @@ internal static class ExtractionBenchmark
         }
 
         Console.WriteLine();
+        if (!arguments.Has("--mean-only"))
+        {
+            Console.WriteLine($"graphs the head folder's layer request opened: {string.Join(", ", layersSession.OpenedExtractionGraphs.Select(Path.GetFileName))}");
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mean only after / before (throughput): {seconds[0] / seconds[1]:F3} over {repeats} interleaved passes"));
         return 0;
     }

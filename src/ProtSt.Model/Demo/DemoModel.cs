@@ -65,9 +65,10 @@ public static class DemoModel
         return target;
     }
 
-    // "-x": folders cached before the extraction graph existed lack extract.onnx; a new name converts them again.
+    // "-x2": folders cached before the extraction graph existed lack extract.onnx, and those cached before the contacts
+    // graph split from it have a plain one; a new name converts them again.
     private static string Target(string? cacheRoot, DemoModelSpec spec) =>
         Path.Combine(
             cacheRoot ?? DefaultCacheRoot,
-            string.Create(CultureInfo.InvariantCulture, $"demo-{(spec.EsmC ? "esmc" : "esm2")}-{spec.Layers}x{spec.HiddenSize}h{spec.Heads}-s{spec.Seed}-v{ModelConverter.Version}-x"));
+            string.Create(CultureInfo.InvariantCulture, $"demo-{(spec.EsmC ? "esmc" : "esm2")}-{spec.Layers}x{spec.HiddenSize}h{spec.Heads}-s{spec.Seed}-v{ModelConverter.Version}-x2"));
 }

@@ -19,6 +19,7 @@ public static class ModelConverter
     public const string TextFileName = "text.onnx";
     public const string TextVocabularyFileName = "text-vocab.txt";
     public const string ExtractFileName = "extract.onnx";
+    public const string ContactsFileName = "contacts.onnx";
 
     /// <summary>ProtST's pooling adds this to the token count (its published code), where fair-esm divides by the exact count.</summary>
     public const float ProtStPoolingEpsilon = 1e-6f;
@@ -62,13 +63,15 @@ public static class ModelConverter
 
         // The manifest goes last and the old one first: a folder with a manifest is always a complete model.
         File.Delete(manifestPath);
-        foreach (var stale in new[] { HeadFileName, TextFileName, TextVocabularyFileName, ExtractFileName, ExtractFileName + ".data" })
+        foreach (var stale in new[] { HeadFileName, TextFileName, TextVocabularyFileName, ExtractFileName, ExtractFileName + ".data", ContactsFileName, ContactsFileName + ".data" })
         {
             File.Delete(Path.Combine(outputDirectory, stale));
         }
 
         var onnxPath = Path.Combine(outputDirectory, OnnxFileName);
-        var dataName = OnnxModelWriter.Write(graph, onnxPath, options.ExternalDataThreshold);
+        // Graphs written after the encoder's point at its external weights where theirs are the same tensors.
+        var shared = new SharedWeights();
+        var dataName = OnnxModelWriter.Write(graph, onnxPath, options.ExternalDataThreshold, shared);
         var staleData = onnxPath + ".data";
         if (dataName is null && File.Exists(staleData))
         {
@@ -76,7 +79,7 @@ public static class ModelConverter
         }
 
         graph = null;
-        var extract = options.Extract ? WriteExtract(checkpoint, config, graphOptions, options.ExternalDataThreshold, outputDirectory) : null;
+        var extract = options.Extract ? WriteExtract(checkpoint, config, graphOptions, options.ExternalDataThreshold, shared, outputDirectory) : null;
 
         var manifest = new ModelManifest
         {
@@ -222,16 +225,32 @@ public static class ModelConverter
         return (family, config, protst);
     }
 
-    /// <summary>The extraction graph, built after the encoder's is written so the two never sit in memory together.</summary>
-    private static ManifestExtract WriteExtract(Checkpoint checkpoint, EsmConfig config, EsmGraphOptions graphOptions, long externalDataThreshold, string outputDirectory)
+    /// <summary>
+    /// The extraction graphs, built one at a time after the encoder's is written so no two sit in memory together: the
+    /// layers graph on the encoder's variant, and the contacts graph (plain attention, contact head) when the checkpoint
+    /// has a contact head. Layer requests run the first and never pay for the head; contacts requests run the second.
+    /// </summary>
+    private static ManifestExtract WriteExtract(
+        Checkpoint checkpoint, EsmConfig config, EsmGraphOptions graphOptions, long externalDataThreshold, SharedWeights shared, string outputDirectory)
     {
-        var graph = EsmGraphBuilder.Build(checkpoint, config, graphOptions with { Extract = true });
-        var path = Path.Combine(outputDirectory, ExtractFileName);
-        var dataName = OnnxModelWriter.Write(graph, path, externalDataThreshold);
-        return new ManifestExtract(
-            FileHash.Describe(path),
-            dataName is null ? null : FileHash.Describe(Path.Combine(outputDirectory, dataName)),
-            graph.Graph.Output.Any(o => o.Name == GraphContract.Contacts));
+        var (onnx, data) = WriteGraph(EsmGraphBuilder.Build(checkpoint, config, graphOptions with { Extract = true }), ExtractFileName, externalDataThreshold, shared, outputDirectory);
+        var hasHead = graphOptions.Family != EncoderFamily.EsmC && EsmGraphBuilder.HasContactHead(checkpoint, config, graphOptions.TensorPrefix);
+        if (!hasHead)
+        {
+            return new ManifestExtract(onnx, data, Contacts: false);
+        }
+
+        var (contacts, contactsData) = WriteGraph(
+            EsmGraphBuilder.Build(checkpoint, config, graphOptions with { Extract = true, Contacts = true }), ContactsFileName, externalDataThreshold, shared, outputDirectory);
+        return new ManifestExtract(onnx, data, Contacts: true, contacts, contactsData);
+    }
+
+    private static (ManifestFile Onnx, ManifestFile? ExternalData) WriteGraph(
+        global::Onnx.ModelProto graph, string fileName, long externalDataThreshold, SharedWeights shared, string outputDirectory)
+    {
+        var path = Path.Combine(outputDirectory, fileName);
+        var dataName = OnnxModelWriter.Write(graph, path, externalDataThreshold, shared);
+        return (FileHash.Describe(path), dataName is null ? null : FileHash.Describe(Path.Combine(outputDirectory, dataName)));
     }
 
     private static ManifestHead WriteHead(Checkpoint checkpoint, string prefix, int inputWidth, bool softmax, WeightPrecision precision, string outputDirectory)

@@ -26,8 +26,16 @@ public sealed class ModelFolder
 
     public string OnnxPath => Path.Combine(EncoderDirectory, Manifest.Onnx.Name);
 
-    /// <summary>The extraction graph (every layer, <c>&lt;cls&gt;</c>, contacts), where the encoder lives, when it was converted with one.</summary>
+    /// <summary>The layers graph (every layer's states, means, <c>&lt;cls&gt;</c>), where the encoder lives, when it was converted with one.</summary>
     public string? ExtractPath => Manifest.Extract is { } extract ? Path.Combine(EncoderDirectory, extract.Onnx.Name) : null;
+
+    /// <summary>
+    /// The graph that gives contacts (and every layer's outputs in the same pass), when the checkpoint had a contact
+    /// head: the contacts graph, or in folders converted before it existed the layers graph, which then carried the head.
+    /// </summary>
+    public string? ContactsPath => Manifest.Extract is { Contacts: true } extract
+        ? Path.Combine(EncoderDirectory, (extract.ContactsOnnx ?? extract.Onnx).Name)
+        : null;
 
     /// <summary>The graph applied to the mean residue embedding, when the folder has one.</summary>
     public string? HeadPath => Manifest.Head is { } head ? Path.Combine(Directory, head.Onnx.Name) : null;
@@ -64,7 +72,7 @@ public sealed class ModelFolder
         if (baseModel is null)
         {
             CheckFile(full, manifest.Onnx, verifyHashes);
-            foreach (var file in new[] { manifest.OnnxExternalData, manifest.Extract?.Onnx, manifest.Extract?.ExternalData })
+            foreach (var file in new[] { manifest.OnnxExternalData, manifest.Extract?.Onnx, manifest.Extract?.ExternalData, manifest.Extract?.ContactsOnnx, manifest.Extract?.ContactsExternalData })
             {
                 if (file is not null)
                 {
@@ -194,6 +202,11 @@ public sealed class ModelFolder
         if (manifest.PadTokenId < 0 || manifest.PadTokenId >= manifest.Vocabulary.Count || manifest.Vocabulary[manifest.PadTokenId] != "<pad>")
         {
             problems.Add($"pad_token_id {manifest.PadTokenId} is not the vocabulary's <pad>");
+        }
+
+        if (manifest.Extract is { Contacts: false, ContactsOnnx: not null })
+        {
+            problems.Add("extract names a contacts graph but says the checkpoint had no contact head");
         }
 
         switch (manifest.Kind)

@@ -21,6 +21,7 @@ public sealed class EncoderSession : IDisposable
     private readonly InferenceSession _session;
     private readonly StagedBinding? _staged;
     private readonly Lazy<ExtractionSession> _extraction;
+    private readonly Lazy<ExtractionSession> _contacts;
 
     private EncoderSession(ModelFolder folder, InferenceSession session, InferenceOptions options, StagedBinding? staged)
     {
@@ -29,8 +30,13 @@ public sealed class EncoderSession : IDisposable
         Options = options;
         _staged = staged;
 
-        // Opened on the first request that needs it: a mean-only screen never loads the second copy of the weights.
+        // Each opened on the first request that needs it: a mean-only screen never loads another copy of the weights,
+        // and a layer request never loads the contacts graph. A folder converted before the contacts graph existed
+        // gives contacts from its layers graph, which then serves both.
         _extraction = new Lazy<ExtractionSession>(() => ExtractionSession.Open(folder, options), LazyThreadSafetyMode.ExecutionAndPublication);
+        _contacts = folder.ContactsPath is { } contacts && contacts == folder.ExtractPath
+            ? _extraction
+            : new Lazy<ExtractionSession>(() => ExtractionSession.Open(folder, options, contacts: true), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public ModelFolder Folder { get; }
@@ -40,6 +46,10 @@ public sealed class EncoderSession : IDisposable
     public InferenceOptions Options { get; }
 
     public int HiddenSize => Manifest.HiddenSize;
+
+    /// <summary>The extraction graphs this session has opened so far (what requests beyond the last layer have run).</summary>
+    public IReadOnlyList<string> OpenedExtractionGraphs =>
+        [.. new[] { _extraction, _contacts }.Distinct().Where(l => l.IsValueCreated).Select(l => l.Value.GraphPath)];
 
     public static EncoderSession Open(string modelDirectory, InferenceOptions? options = null)
     {
@@ -73,7 +83,8 @@ public sealed class EncoderSession : IDisposable
     /// <summary>
     /// Runs one batch into fresh arrays, producing what <paramref name="request"/> asks for (default: the pooled
     /// embedding only; the head is <see cref="ModelSessions"/>' part). The encoder graph serves the last layer; other
-    /// layers, <c>&lt;cls&gt;</c> states and contacts come from the folder's extraction graph instead (one pass, not two).
+    /// layers and <c>&lt;cls&gt;</c> states come from the folder's layers graph, and any request with contacts from its
+    /// contacts graph, layers included (one pass of one graph, never two).
     /// </summary>
     public BatchOutputs Run(EncodedBatch batch, OutputRequest? request = null)
     {
@@ -81,7 +92,7 @@ public sealed class EncoderSession : IDisposable
         if (ModelFolder.NeedsExtraction(request, Manifest.NumLayers))
         {
             Folder.CheckOutputs(request);
-            return _extraction.Value.Run(batch, request);
+            return (request.Wants(OutputKind.Contacts) ? _contacts : _extraction).Value.Run(batch, request);
         }
 
         var layers = request.Wants(OutputKind.Layers);
@@ -131,9 +142,9 @@ public sealed class EncoderSession : IDisposable
 
     public void Dispose()
     {
-        if (_extraction.IsValueCreated)
+        foreach (var opened in new[] { _extraction, _contacts }.Distinct().Where(l => l.IsValueCreated))
         {
-            _extraction.Value.Dispose();
+            opened.Value.Dispose();
         }
 
         _staged?.Dispose();

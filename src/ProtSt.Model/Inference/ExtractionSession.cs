@@ -7,8 +7,8 @@ using ProtSt.Model.Tokenization;
 namespace ProtSt.Model.Inference;
 
 /// <summary>
-/// The ONNX Runtime session of a folder's extraction graph (every layer's states, their means and <c>&lt;cls&gt;</c>
-/// states, contacts). Only the outputs a request names are bound, so only those leave the device; means and
+/// The ONNX Runtime session of one of a folder's extraction graphs: the layers graph (every layer's states, their means
+/// and <c>&lt;cls&gt;</c> states) or the contacts graph (the same, and contacts). Only the outputs a request names are bound, so only those leave the device; means and
 /// <c>&lt;cls&gt;</c> states are reduced inside the graph, so asking for them moves [B, L+1, D] instead of every layer's
 /// [B, T, D]. May be called from several threads at once.
 /// </summary>
@@ -20,8 +20,9 @@ public sealed class ExtractionSession : IDisposable
     private readonly int _layerCount;
     private readonly int _width;
 
-    private ExtractionSession(InferenceSession session, int layerCount, int width, bool hasContacts)
+    private ExtractionSession(string path, InferenceSession session, int layerCount, int width, bool hasContacts)
     {
+        GraphPath = path;
         _session = session;
         _layerCount = layerCount;
         _width = width;
@@ -31,11 +32,17 @@ public sealed class ExtractionSession : IDisposable
     /// <summary>True when the graph computes contacts (the checkpoint had a contact head).</summary>
     public bool HasContacts { get; }
 
-    /// <summary>Opens the folder's extraction graph; fails with one line when the folder was converted without one.</summary>
-    public static ExtractionSession Open(ModelFolder folder, InferenceOptions options)
+    /// <summary>The graph file this session runs.</summary>
+    public string GraphPath { get; }
+
+    /// <summary>
+    /// Opens the folder's contacts graph when <paramref name="contacts"/> is set, its layers graph otherwise; fails with
+    /// one line when the folder was converted without it (<see cref="ModelFolder.CheckOutputs"/>).
+    /// </summary>
+    public static ExtractionSession Open(ModelFolder folder, InferenceOptions options, bool contacts = false)
     {
-        var path = folder.ExtractPath ?? throw new UnsupportedOutputException(
-            $"'{folder.Directory}' has no extraction graph ({ModelConverter.ExtractFileName}), so it gives only the last layer's states; convert the model again with this version to get other layers, <cls> and contacts.");
+        folder.CheckOutputs(new OutputRequest { Kinds = contacts ? OutputKind.Contacts : OutputKind.Bos });
+        var path = (contacts ? folder.ContactsPath : folder.ExtractPath)!;
         var session = SessionOptionsFactory.Load(path, options);
         var hasContacts = session.OutputMetadata.ContainsKey(GraphContract.Contacts);
         var layerCount = folder.Manifest.NumLayers;
@@ -48,7 +55,13 @@ public sealed class ExtractionSession : IDisposable
             }
         }
 
-        return new ExtractionSession(session, layerCount, folder.Manifest.HiddenSize, hasContacts);
+        if (contacts && !hasContacts)
+        {
+            session.Dispose();
+            throw new ModelFolderException($"{path} has no output '{GraphContract.Contacts}', but the manifest says it gives contacts; convert the model again.");
+        }
+
+        return new ExtractionSession(path, session, layerCount, folder.Manifest.HiddenSize, hasContacts);
     }
 
     /// <summary>Runs one batch, producing what <paramref name="request"/> asks for (see <see cref="OutputKind"/>).</summary>

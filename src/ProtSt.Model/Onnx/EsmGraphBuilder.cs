@@ -26,12 +26,13 @@ public static class EsmGraphBuilder
     {
         var weights = Locate(checkpoint, config, options);
         weights.RequireHalfRange = options.Precision == WeightPrecision.Fp16;
-        var g = new OnnxGraphBuilder(options.Extract ? "esm_extract" : "esm_encoder", options.Precision, options.Int8Scheme);
+        var contacts = options.Extract && options.Contacts;
+        var g = new OnnxGraphBuilder(contacts ? "esm_contacts" : options.Extract ? "esm_extract" : "esm_encoder", options.Precision, options.Int8Scheme);
         var graph = new EsmGraph(g, weights, checkpoint, config, options);
         graph.Emit();
-        var what = options.Extract ? $"ESM extraction (every layer{(graph.HasContacts ? ", contacts" : string.Empty)})" : "ESM encoder";
+        var what = contacts ? "ESM contacts (every layer, contacts)" : options.Extract ? "ESM extraction (every layer)" : "ESM encoder";
         var kind = options.Family == EncoderFamily.EsmC ? "ESM C" : config.PositionEmbedding.ToString();
-        var variant = options.Extract ? GraphVariant.Plain : options.Variant;
+        var variant = contacts ? GraphVariant.Plain : options.Variant;
         return g.Build(options.ProducerVersion, $"{what} ({kind}, {config.NumLayers}x{config.HiddenSize}, {variant}, {options.Precision})");
     }
 
@@ -94,8 +95,6 @@ public static class EsmGraphBuilder
         private string _residueMask = string.Empty;
         private string _residueCount = string.Empty;
 
-        public bool HasContacts { get; private set; }
-
         public void Emit()
         {
             var ids = g.Input(GraphContract.InputIds, DataType.Int64, "batch", "sequence");
@@ -143,18 +142,19 @@ public static class EsmGraphBuilder
         }
 
         /// <summary>
-        /// Every layer's states, their means and <c>&lt;cls&gt;</c> states, and contacts: fair-esm's layer 0 is the
-        /// embedding output, layer k block k's output, layer L the last block's after the final norm.
+        /// Every layer's states, their means and <c>&lt;cls&gt;</c> states, and (with <see cref="EsmGraphOptions.Contacts"/>)
+        /// contacts: fair-esm's layer 0 is the embedding output, layer k block k's output, layer L the last block's after
+        /// the final norm.
         /// </summary>
         private void EmitExtraction(string x, string ids, string mask, int rotaryRows)
         {
             var count = config.NumLayers;
             var layers = new string[count + 1];
             layers[0] = x;
-            var contacts = ContactHeadGraph.Locate(g, checkpoint, w.Prefix, count, config.NumHeads, _residueMask)
-                ?? ContactHeadGraph.Locate(g, checkpoint, FairEsmContactPrefix(w.Prefix), count, config.NumHeads, _residueMask);
+            var contacts = options.Contacts ? LocateContactHead(count) : null;
             var taps = new LayerTaps((k, state) => layers[k] = state, contacts is null ? null : contacts.Add);
-            layers[count] = new TransformerLayers(g, w).Emit(x, ids, mask, _maskFloat, GraphVariant.Plain, rotaryRows, taps);
+            var variant = contacts is null ? options.Variant : GraphVariant.Plain;
+            layers[count] = new TransformerLayers(g, w).Emit(x, ids, mask, _maskFloat, variant, rotaryRows, taps);
 
             var means = new string[count + 1];
             var bos = new string[count + 1];
@@ -172,10 +172,14 @@ public static class EsmGraphBuilder
             g.Output(g.Node("Concat", bos, null, Attributes.Int("axis", 1)), GraphContract.LayerBos, DataType.Float, "batch", count + 1, _d);
             if (contacts is not null)
             {
-                HasContacts = true;
                 g.Output(contacts.Finish(), GraphContract.Contacts, DataType.Float, "batch", "sequence", "sequence");
             }
         }
+
+        private ContactHeadGraph LocateContactHead(int count) =>
+            ContactHeadGraph.Locate(g, checkpoint, w.Prefix, count, config.NumHeads, _residueMask)
+            ?? ContactHeadGraph.Locate(g, checkpoint, FairEsmContactPrefix(w.Prefix), count, config.NumHeads, _residueMask)
+            ?? throw new CheckpointFormatException($"The checkpoint has no contact head ({ContactHeadGraph.Weight}) under '{w.Prefix}'; a contacts graph needs one.");
 
         private string Embeddings(string ids)
         {

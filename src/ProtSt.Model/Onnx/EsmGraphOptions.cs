@@ -24,11 +24,17 @@ public sealed record EsmGraphOptions
     public float PoolingEpsilon { get; init; }
 
     /// <summary>
-    /// Build the extraction graph instead of the encoder graph: every layer's states, means and <c>&lt;cls&gt;</c> state,
-    /// and contacts when the checkpoint has a contact head; always the plain attention path (<see cref="Variant"/> is
-    /// ignored), since contacts read the attention probabilities.
+    /// Build an extraction graph instead of the encoder graph: every layer's states, means and <c>&lt;cls&gt;</c> state,
+    /// on <see cref="Variant"/>'s attention path (see <see cref="Contacts"/>).
     /// </summary>
     public bool Extract { get; init; }
+
+    /// <summary>
+    /// With <see cref="Extract"/>, also compute contacts from the checkpoint's contact head (the build fails without
+    /// one); always the plain attention path (<see cref="Variant"/> is ignored), since contacts read the attention
+    /// probabilities that the fused operator keeps to itself.
+    /// </summary>
+    public bool Contacts { get; init; }
 
     public string ProducerVersion { get; init; } = "0";
 

@@ -16,15 +16,28 @@ public static class OnnxModelWriter
     // ONNX Runtime memory-maps external data; page-aligned offsets let it map tensors in place.
     private const long Alignment = 4096;
 
-    /// <returns>The external data file's name, or null when every weight stayed inside model.onnx.</returns>
-    public static string? Write(ModelProto model, string onnxPath, long externalDataThreshold = DefaultExternalDataThreshold)
+    /// <param name="model">The graph; its external tensors are rewritten to point at the data file(s).</param>
+    /// <param name="onnxPath">Where the graph goes; its external data goes beside it, <c>&lt;name&gt;.data</c>.</param>
+    /// <param name="externalDataThreshold">Weight bytes above which tensors go to external data.</param>
+    /// <param name="shared">
+    /// Weights earlier graphs of the same folder wrote to external data: a tensor with the same name and bytes points
+    /// there instead of being written again, and this graph's own external tensors are added for the next one. The
+    /// graph's own data file then holds only what is new (and is not written when nothing is).
+    /// </param>
+    /// <returns>The graph's own external data file's name, or null when it wrote none.</returns>
+    public static string? Write(ModelProto model, string onnxPath, long externalDataThreshold = DefaultExternalDataThreshold, SharedWeights? shared = null)
     {
         var totalBytes = model.Graph.Initializer.Sum(t => (long)t.RawData.Length);
         string? dataName = null;
         if (totalBytes > externalDataThreshold)
         {
             dataName = Path.GetFileName(onnxPath) + ".data";
-            WriteExternal(model, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(onnxPath))!, dataName), dataName);
+            var dataPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(onnxPath))!, dataName);
+            if (!WriteExternal(model, dataPath, dataName, shared))
+            {
+                File.Delete(dataPath);
+                dataName = null;
+            }
         }
 
         using var stream = File.Create(onnxPath);
@@ -32,8 +45,10 @@ public static class OnnxModelWriter
         return dataName;
     }
 
-    private static void WriteExternal(ModelProto model, string dataPath, string dataName)
+    /// <returns>True when anything was written to <paramref name="dataPath"/>.</returns>
+    private static bool WriteExternal(ModelProto model, string dataPath, string dataName, SharedWeights? shared)
     {
+        var written = false;
         using var data = File.Create(dataPath);
         foreach (var tensor in model.Graph.Initializer)
         {
@@ -42,15 +57,25 @@ public static class OnnxModelWriter
                 continue;
             }
 
-            var padding = (Alignment - (data.Position % Alignment)) % Alignment;
-            data.Write(new byte[padding]);
-            var offset = data.Position;
-            tensor.RawData.WriteTo(data);
-            tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = dataName });
+            var key = string.Empty;
+            var (location, offset) = shared?.Find(tensor.RawData, out key) is { } existing ? (existing.Location, existing.Offset) : (dataName, -1L);
+            if (offset < 0)
+            {
+                var padding = (Alignment - (data.Position % Alignment)) % Alignment;
+                data.Write(new byte[padding]);
+                offset = data.Position;
+                tensor.RawData.WriteTo(data);
+                shared?.Add(key, new SharedWeights.Entry(location, offset));
+                written = true;
+            }
+
+            tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
             tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(CultureInfo.InvariantCulture) });
             tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = tensor.RawData.Length.ToString(CultureInfo.InvariantCulture) });
             tensor.DataLocation = TensorProto.Types.DataLocation.External;
             tensor.RawData = ByteString.Empty;
         }
+
+        return written;
     }
 }

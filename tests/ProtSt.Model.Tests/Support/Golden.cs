@@ -40,4 +40,25 @@ public sealed class Golden
     }
 
     public IReadOnlyList<long> Shape(string name) => Expected.Get(name).Shape;
+
+    /// <summary>
+    /// The n x n symmetric matrix stored as its upper triangle (row-major, diagonal included) under
+    /// <paramref name="name"/>, as the extract goldens keep fair-esm's contact maps: half the bytes, the same values.
+    /// </summary>
+    public float[] SymmetricMatrix(string name, int n)
+    {
+        var upper = Tensor(name);
+        Assert.True(upper.Length == n * (n + 1) / 2, $"{Name}/{name} holds {upper.Length} values, not the upper triangle of {n} x {n}");
+        var full = new float[n * n];
+        var k = 0;
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = i; j < n; j++)
+            {
+                full[(i * n) + j] = full[(j * n) + i] = upper[k++];
+            }
+        }
+
+        return full;
+    }
 }

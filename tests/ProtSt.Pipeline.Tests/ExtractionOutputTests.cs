@@ -196,8 +196,8 @@ public sealed class ExtractionOutputTests
     [Fact]
     public async Task Writers_open_at_once_keep_each_row_of_any_length_whole_across_row_groups()
     {
-        // Shards in flight each hold a writer whose buffer comes from a shared pool: rows of 1 to 40 values, some longer
-        // than a row group's bound, written to two files in turn, must read back as written.
+        // Shards in flight each hold a writer: rows of 1 to 40 values, some longer than a row group's bound, written to
+        // two files in turn, must read back as written, each row's list whole.
         using var scratch = new TempDirectory();
         var random = new Random(22);
         var expected = new[] { new List<(string Id, int Position, float[] State)>(), [] };

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Parquet;
 using Parquet.Schema;
 
@@ -7,9 +6,7 @@ namespace ProtSt.Pipeline;
 /// <summary>
 /// Concatenates Parquet files of one schema into one file, a row group of the source becoming a row group of the
 /// target: columns are moved whole (values with their repetition levels), never row by row. Parquet.Net 6.1 has no
-/// raw column-chunk copy, so each column's pages are decoded and encoded once. A column's values and levels go through
-/// arrays rented from the shared pool: a job's assembly copies one row group per shard, each of megabytes at a real
-/// model's width, and arrays allocated anew for each were a third of what the copy allocates (docs/benchmarks.md, issue 22).
+/// raw column-chunk copy, so each column's pages are decoded and encoded once.
 /// </summary>
 public static class ParquetRowGroupCopier
 {
@@ -84,19 +81,10 @@ public static class ParquetRowGroupCopier
         }
 
         var count = checked((int)group.GetMetadata(field)!.MetaData!.NumValues);
-        var floats = ArrayPool<float>.Shared.Rent(count);
-        var definitions = ArrayPool<int>.Shared.Rent(count);
-        var repetitions = ArrayPool<int>.Shared.Rent(count);
-        try
-        {
-            await group.ReadRawAsync<float>(field, floats.AsMemory(0, count), definitions.AsMemory(0, count), repetitions.AsMemory(0, count), cancellationToken);
-            await output.WriteAsync<float>(target, floats.AsMemory(0, count), field.MaxRepetitionLevel > 0 ? repetitions.AsMemory(0, count) : null, null, cancellationToken);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(floats);
-            ArrayPool<int>.Shared.Return(definitions);
-            ArrayPool<int>.Shared.Return(repetitions);
-        }
+        var floats = new float[count];
+        var definitions = new int[count];
+        var repetitions = new int[count];
+        await group.ReadRawAsync<float>(field, floats, definitions, repetitions, cancellationToken);
+        await output.WriteAsync<float>(target, floats, field.MaxRepetitionLevel > 0 ? repetitions : null, null, cancellationToken);
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Parquet;
 using Parquet.Schema;
 
@@ -8,10 +7,6 @@ namespace ProtSt.Pipeline;
 /// Streams rows of an <c>id</c> string, a few int32 columns and one list-of-float column to Parquet (the layout of
 /// <see cref="ResiduesTable"/> and <see cref="ContactsTable"/>): a row group is written as soon as the buffered floats
 /// reach a bound, so memory stays flat however many rows a file gets, and every file is read by DuckDB and pyarrow as it is.
-/// The buffered floats live in an array rented from the shared pool and given back when the writer is disposed: a job
-/// opens one writer per shard, and arrays allocated anew for each (grown by doubling, with a parallel array of levels)
-/// came to 34 MiB of large-object garbage per 4.9 MiB part (docs/benchmarks.md, issue 22). Repetition levels are made
-/// only while a row group is written.
 /// </summary>
 public sealed class StateParquetWriter : IAsyncDisposable
 {
@@ -26,8 +21,8 @@ public sealed class StateParquetWriter : IAsyncDisposable
     private readonly ParquetSchema _schema;
     private readonly List<string> _ids = [];
     private readonly List<int>[] _ints;
-    private readonly List<int> _lengths = [];
     private float[] _values = [];
+    private int[] _repetitions = [];
     private int _count;
     private ParquetWriter? _writer;
 
@@ -70,14 +65,16 @@ public sealed class StateParquetWriter : IAsyncDisposable
 
         if (_count + values.Length > _values.Length)
         {
-            var grown = ArrayPool<float>.Shared.Rent(Math.Max(_count + values.Length, Math.Max(1024, _values.Length * 2)));
-            _values.AsSpan(0, _count).CopyTo(grown);
-            ReturnValues();
-            _values = grown;
+            var capacity = Math.Max(_count + values.Length, Math.Max(1024, _values.Length * 2));
+            Array.Resize(ref _values, capacity);
+            Array.Resize(ref _repetitions, capacity);
         }
 
         values.Span.CopyTo(_values.AsSpan(_count));
-        _lengths.Add(values.Length);
+
+        // Repetition level 0 starts a row's list, 1 continues it.
+        _repetitions[_count] = 0;
+        _repetitions.AsSpan(_count + 1, values.Length - 1).Fill(1);
         _count += values.Length;
         Rows++;
         if (_count >= _valuesPerRowGroup)
@@ -103,7 +100,6 @@ public sealed class StateParquetWriter : IAsyncDisposable
         }
         finally
         {
-            ReturnValues();
             await _stream.DisposeAsync();
         }
     }
@@ -125,37 +121,10 @@ public sealed class StateParquetWriter : IAsyncDisposable
                 _ints[i].Clear();
             }
 
-            // Repetition level 0 starts a row's list, 1 continues it.
-            var repetitions = ArrayPool<int>.Shared.Rent(_count);
-            try
-            {
-                var start = 0;
-                foreach (var length in _lengths)
-                {
-                    repetitions[start] = 0;
-                    repetitions.AsSpan(start + 1, length - 1).Fill(1);
-                    start += length;
-                }
-
-                await group.WriteAsync<float>(_listField, _values.AsMemory(0, _count), repetitions.AsMemory(0, _count), null, cancellationToken);
-            }
-            finally
-            {
-                ArrayPool<int>.Shared.Return(repetitions);
-            }
+            await group.WriteAsync<float>(_listField, _values.AsMemory(0, _count), _repetitions.AsMemory(0, _count), null, cancellationToken);
         }
 
         _ids.Clear();
-        _lengths.Clear();
         _count = 0;
-    }
-
-    private void ReturnValues()
-    {
-        if (_values.Length > 0)
-        {
-            ArrayPool<float>.Shared.Return(_values);
-            _values = [];
-        }
     }
 }

@@ -21,6 +21,7 @@ return name switch
     "fair-share" => await FairShareBenchmark.RunAsync(args[1..]),
     "extraction" => await ExtractionBenchmark.RunAsync(args[1..]),
     "extraction-memory" => await ExtractionMemoryBenchmark.RunAsync(args[1..]),
+    "parquet-allocations" => await ParquetAllocationBenchmark.RunAsync(args[1..]),
     "extraction-write" => await ExtractionWriteBenchmark.RunAsync(args[1..]),
     "results-view" => await ResultsViewBenchmark.RunAsync(args[1..]),
     "result-figures" => await ResultFiguresBenchmark.RunAsync(args[1..]),
@@ -41,6 +42,7 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- cpu-devices [--sequences N] [--devices N] [--repeats N] [--fasta PATH]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- extraction [--sequences N] [--repeats N] [--mean-only] [--max-tokens N] [--fasta PATH] [--accelerator cpu|cuda]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- extraction-memory [--counts 1000,20000] [--shard-sizes 256] [--include per-residue] [--min-length 30] [--mean-extra 60] [--max-length 200] [--protst \"dotnet DIR/protst.dll\"] [--work DIR]");
+    Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- parquet-allocations [--proteins 256] [--residues 39] [--width 128] [--parts 10]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- extraction-write [--model-layers 30] [--width 640] [--heads 20] [--sequences 8] [--repeats 2] [--min-length 50] [--mean-extra 60] [--max-length 200] [--max-tokens 4096] [--disk-mib 1024] [--work DIR]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- fair-share [--silos 2] [--devices-per-silo 2] [--small 300] [--large 6000] [--weight 3] [--us-per-token 50] [--width 64]");
     Console.Error.WriteLine("       dotnet run --project bench/ProtSt.Bench -c Release -- results-view [--rows 1000000] [--classes 10] [--width 1280] [--map-rows 20000] [--pages 200]");

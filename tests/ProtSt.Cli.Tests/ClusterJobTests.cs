@@ -285,7 +285,7 @@ public sealed class ClusterJobTests(ITestOutputHelper output)
             var model = SharedModels.Golden("esm2-tiny");
             var random = new Random(23);
             var fasta = Scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, Count).Select(i =>
-                $">P{i}\n{new string(Enumerable.Range(0, random.Next(60, 300)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())}\n")));
+                $">P{i}\n{RandomProteins.Sequence(random, 60, 300)}\n")));
             return (model, fasta, Scratch.Write("shards.json", Config));
         }
 

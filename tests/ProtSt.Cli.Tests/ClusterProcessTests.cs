@@ -28,7 +28,7 @@ public sealed class ClusterProcessTests
 
             var random = new Random(9);
             var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, 300).Select(i =>
-                $">P{i}\n{new string(Enumerable.Range(0, random.Next(30, 300)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())}\n")));
+                $">P{i}\n{RandomProteins.Sequence(random, 30, 300)}\n")));
             var screen = await Protst.RunAsync("screen", "--cluster", cluster, "-i", fasta, "-m", model, "-o", scratch.Combine("out"));
             Assert.True(screen.ExitCode == 0, screen.Error);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ProtSt.Model.Tests.Support;
+using ProtSt.Testing;
 
 namespace ProtSt.Cli.Tests;
 
@@ -15,7 +16,7 @@ public sealed class ConsoleQuietTests
     {
         var random = new Random(26);
         return string.Concat(Enumerable.Range(0, count).Select(i =>
-            string.Create(CultureInfo.InvariantCulture, $">P{i}\n{new string([.. Enumerable.Range(0, random.Next(40, 300)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)])])}\n")));
+            string.Create(CultureInfo.InvariantCulture, $">P{i}\n{RandomProteins.Sequence(random, 40, 300)}\n")));
     }
 
     // A run that went wrong may name the silo's log file in one line; one that went right names nothing.

@@ -16,7 +16,7 @@ public sealed class DiskFullTests
         var random = new Random(26);
         const int Records = 160;
         var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, Records).Select(i =>
-            $">S{i}\n{new string(Enumerable.Range(0, random.Next(100, 200)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())}\n")));
+            $">S{i}\n{RandomProteins.Sequence(random, 100, 200)}\n")));
         var model = SharedModels.Golden("esm2-tiny");
 
         // A 1 MiB device: per-residue states of 160 records do not fit, a few parts do.
@@ -56,7 +56,7 @@ public sealed class DiskFullTests
         var random = new Random(30);
         const int Records = 160;
         var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, Records).Select(i =>
-            $">R{i}\n{new string(Enumerable.Range(0, random.Next(100, 200)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())}\n")));
+            $">R{i}\n{RandomProteins.Sequence(random, 100, 200)}\n")));
         var model = SharedModels.Golden("esm2-tiny");
 
         // Root writes through a folder's mode bits, so the device itself turns read-only (EROFS), as a failing disk

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ProtSt.Model.Tests.Support;
+using ProtSt.Testing;
 
 namespace ProtSt.Cli.Tests;
 
@@ -26,7 +27,7 @@ public sealed class EsmCCliTests
 
         // 1,500 residues is past ESM-2's 1,022 but inside ESM C's context; 2,100 is kept to its first 2,046.
         var random = new Random(27);
-        string Protein(int length) => new(Enumerable.Range(0, length).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray());
+        string Protein(int length) => RandomProteins.Sequence(random, length);
         var fasta = scratch.Write("in.fasta", $">short\n{Protein(40)}\n>long\n{Protein(1500)}\n>longer\n{Protein(2100)}\n");
         var screen = await Protst.RunAsync("screen", "-i", fasta, "-m", scratch.Combine("model"), "-o", scratch.Combine("out"));
         Assert.True(screen.ExitCode == 0, screen.Error);

@@ -6,6 +6,7 @@ using ProtSt.Model.Outputs;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Model.Tokenization;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 using Xunit.Abstractions;
 
 namespace ProtSt.Cli.Tests;
@@ -20,7 +21,7 @@ public sealed class ExtractionTests(ITestOutputHelper output)
     {
         using var scratch = new TempDirectory();
         var random = new Random(22);
-        var sequences = Enumerable.Range(0, 20).Select(_ => new string(Enumerable.Range(0, random.Next(5, 160)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())).ToList();
+        var sequences = Enumerable.Range(0, 20).Select(_ => RandomProteins.Sequence(random, 5, 160)).ToList();
 
         // Record 20 repeats record 2 from an earlier shard, record 21 repeats record 20 within its shard.
         sequences.Add(sequences[2]);
@@ -138,7 +139,7 @@ public sealed class ExtractionTests(ITestOutputHelper output)
     {
         using var scratch = new TempDirectory();
         var random = new Random(9);
-        var sequences = new[] { 40, 64, 65, 150, 300 }.Select(n => new string(Enumerable.Range(0, n).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())).ToList();
+        var sequences = new[] { 40, 64, 65, 150, 300 }.Select(n => RandomProteins.Sequence(random, n)).ToList();
         var fasta = scratch.Write("in.fasta", string.Concat(sequences.Select((s, i) => $">W{i}\n{s}\n")));
         var model = scratch.Combine("model");
         Assert.Equal(0, (await Protst.RunAsync("model", "convert", Golden("esm2-tiny"), "-o", model)).ExitCode);

@@ -42,7 +42,7 @@ public sealed class LocalClusterScriptTests
             foreach (var i in Enumerable.Range(0, ids.Count))
             {
                 sequences.Add(i % 5 == 4 ? sequences[i - 3]
-                    : new string(Enumerable.Range(0, random.Next(20, 200)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray()));
+                    : RandomProteins.Sequence(random, 20, 200));
             }
 
             var fasta = scratch.Write("in.fasta", string.Concat(ids.Select((id, i) => $">{id}\n{sequences[i]}\n")));

@@ -141,7 +141,7 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
         Assert.Equal(0, (await Protst.RunAsync("model", "convert", Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "esm2-tiny"), "-o", model)).ExitCode);
         var random = new Random(29);
         var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, count).Select(i =>
-            $">P{i}\n{new string(Enumerable.Range(0, random.Next(30, 500)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())}\n")));
+            $">P{i}\n{RandomProteins.Sequence(random, 30, 500)}\n")));
         return (fasta, model, scratch.Write("small-shards.json", Config));
     }
 

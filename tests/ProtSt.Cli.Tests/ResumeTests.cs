@@ -20,7 +20,7 @@ public sealed class ResumeTests
         using var scratch = new TempDirectory();
         var random = new Random(11);
         var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, Records).Select(i =>
-            $">S{i}\n{new string(Enumerable.Range(0, random.Next(30, 300)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())}\n")));
+            $">S{i}\n{RandomProteins.Sequence(random, 30, 300)}\n")));
         var model = SharedModels.Golden("esm2-tiny");
         var clean = await Protst.RunAsync(SmallCheckpoints, "screen", "-i", fasta, "-m", model, "-o", scratch.Combine("clean"), "--keep-view", "false");
         Assert.True(clean.ExitCode == 0, clean.Error);

@@ -15,7 +15,7 @@ public sealed class ScreenTests
     {
         using var scratch = new TempDirectory();
         var random = new Random(5);
-        var sequences = Enumerable.Range(0, 60).Select(_ => new string(Enumerable.Range(0, random.Next(20, 400)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())).ToList();
+        var sequences = Enumerable.Range(0, 60).Select(_ => RandomProteins.Sequence(random, 20, 400)).ToList();
         sequences.Add(sequences[3]);
         var fasta = scratch.Write("in.fasta", string.Concat(sequences.Select((s, i) => $">S{i}\n{s}\n")));
         var model = SharedModels.Golden("esm2-tiny");
@@ -46,7 +46,7 @@ public sealed class ScreenTests
     {
         using var scratch = new TempDirectory();
         var random = new Random(8);
-        var firsts = Enumerable.Range(0, 20).Select(_ => new string(Enumerable.Range(0, random.Next(20, 200)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())).ToList();
+        var firsts = Enumerable.Range(0, 20).Select(_ => RandomProteins.Sequence(random, 20, 200)).ToList();
 
         // Shards of 8: records 20..39 repeat records 0..19 (lower-case, so equal only after normalization), mostly from earlier shards.
         var fasta = scratch.Write("in.fasta", string.Concat(firsts.Select((s, i) => $">F{i}\n{s}\n")) + string.Concat(firsts.Select((s, i) => $">R{i}\n{s.ToLowerInvariant()}\n")));

@@ -45,7 +45,7 @@ public sealed class SiloKillTests(ITestOutputHelper output)
             var random = new Random(17);
             var config = scratch.Write("small-shards.json", Config);
             var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, Count).Select(i =>
-                $">P{i}\n{new string(Enumerable.Range(0, random.Next(30, 600)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray())}\n")));
+                $">P{i}\n{RandomProteins.Sequence(random, 30, 600)}\n")));
 
             // The clean run, on an embedded silo while the cluster starts: nothing lost.
             var clean = await Protst.RunAsync("screen", "-i", fasta, "-m", model, "-o", scratch.Combine("clean"), "--config", config);

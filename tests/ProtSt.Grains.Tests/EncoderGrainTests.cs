@@ -1,5 +1,6 @@
 using ProtSt.Grains.Tests.Support;
 using ProtSt.Pipeline;
+using ProtSt.Testing;
 
 namespace ProtSt.Grains.Tests;
 
@@ -12,7 +13,7 @@ public sealed class EncoderGrainTests(ClusterFixture fixture)
     {
         var random = new Random(31);
         var sequences = Enumerable.Range(0, 9)
-            .Select(_ => new string(Enumerable.Range(0, random.Next(20, 400)).Select(_ => "ACDEFGHIKLMNPQRSTVWY"[random.Next(20)]).ToArray()))
+            .Select(_ => RandomProteins.Sequence(random, 20, 400))
             .ToList();
         sequences.Add(sequences[3]);
         sequences.Insert(5, "MKT*AYIAK");

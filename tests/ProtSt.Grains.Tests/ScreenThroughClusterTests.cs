@@ -15,14 +15,13 @@ public sealed class ScreenThroughClusterTests(ClusterFixture fixture)
         // 500 records of 30-1,500 residues (some truncated at 1,022) in 11 shards keep all six devices busy; more add only compute.
         const int Records = 500;
         var random = new Random(2026);
-        const string Residues = "ACDEFGHIKLMNPQRSTVWY";
         var records = new List<SequenceRecord>();
         for (var i = 0; i < Records; i++)
         {
             // 10% exact duplicates of an earlier sequence under a new id.
             var sequence = i > 0 && i % 10 == 0
                 ? records[random.Next(i)].Sequence
-                : new string(Enumerable.Range(0, random.Next(30, 1501)).Select(_ => Residues[random.Next(20)]).ToArray());
+                : RandomProteins.Sequence(random, 30, 1501);
             records.Add(new SequenceRecord($"P{i:D5}", sequence, "synthetic", i + 1));
         }
 

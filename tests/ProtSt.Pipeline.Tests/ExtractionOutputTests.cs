@@ -192,4 +192,41 @@ public sealed class ExtractionOutputTests
         Assert.Equal(expected.Select(e => (e.Id, e.Layer, e.Position)), actual.Select(a => (a.Item1, a.Item2, a.Item3)));
         Assert.Equal(expected.SelectMany(e => e.State), actual.SelectMany(a => a.Item4));
     }
+
+    [Fact]
+    public async Task Writers_open_at_once_keep_each_row_of_any_length_whole_across_row_groups()
+    {
+        // Shards in flight each hold a writer: rows of 1 to 40 values, some longer than a row group's bound, written to
+        // two files in turn, must read back as written, each row's list whole.
+        using var scratch = new TempDirectory();
+        var random = new Random(22);
+        var expected = new[] { new List<(string Id, int Position, float[] State)>(), [] };
+        Directory.CreateDirectory(scratch.Combine("a"));
+        Directory.CreateDirectory(scratch.Combine("b"));
+        StateParquetWriter[] writers = [ResiduesTable.Create(scratch.Combine("a"), valuesPerRowGroup: 32), ResiduesTable.Create(scratch.Combine("b"), valuesPerRowGroup: 32)];
+        for (var i = 0; i < 60; i++)
+        {
+            var file = i % 2;
+            var state = Enumerable.Range(0, random.Next(1, 41)).Select(_ => (float)random.NextDouble()).ToArray();
+            expected[file].Add(($"P{i}", i + 1, state));
+            await writers[file].WriteAsync($"P{i}", [6, i + 1], state, CancellationToken.None);
+        }
+
+        foreach (var writer in writers)
+        {
+            await writer.DisposeAsync();
+        }
+
+        foreach (var (name, file) in new[] { ("a", 0), ("b", 1) })
+        {
+            var actual = new List<(string Id, int Position, float[] State)>();
+            await foreach (var (id, ints, values) in StateParquetReader.ReadAsync(ResiduesTable.PathIn(scratch.Combine(name)), [ResiduesTable.LayerColumn, ResiduesTable.PositionColumn], ResiduesTable.StateColumn, null, CancellationToken.None))
+            {
+                actual.Add((id, ints[1], values));
+            }
+
+            Assert.Equal(expected[file].Select(e => (e.Id, e.Position)), actual.Select(a => (a.Id, a.Position)));
+            Assert.All(expected[file].Zip(actual), pair => Assert.Equal(pair.First.State, pair.Second.State));
+        }
+    }
 }

@@ -49,13 +49,12 @@ public static class OwnCluster
     /// <summary>Random protein sequences of <paramref name="count"/> records, none of the poison length.</summary>
     public static List<Pipeline.SequenceRecord> Proteome(int count, int seed, int maxLength = 300)
     {
-        const string Residues = "ACDEFGHIKLMNPQRSTVWY";
         var random = new Random(seed);
         return Enumerable.Range(0, count).Select(i =>
         {
             var length = random.Next(30, maxLength);
             length = length == FaultyBackendFactory.PoisonResidues ? length + 1 : length;
-            return new Pipeline.SequenceRecord($"P{i:D5}", new string(Enumerable.Range(0, length).Select(_ => Residues[random.Next(20)]).ToArray()), "synthetic", i + 1);
+            return new Pipeline.SequenceRecord($"P{i:D5}", RandomProteins.Sequence(random, length), "synthetic", i + 1);
         }).ToList();
     }
 

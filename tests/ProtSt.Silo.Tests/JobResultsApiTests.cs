@@ -104,15 +104,29 @@ public sealed class JobResultsApiTests(SiloHostFixture fixture) : IDisposable
 
         Assert.Equal(records, drawn);
 
-        // A job whose parts have no sketch (written before them) gets its map from its embeddings, on a silo that has
-        // not read it: the same points, on the axes of an exact PCA, whose plane the sketch's keeps within its stated
-        // tolerance (at least 99% of the variance) on this model's real embeddings.
-        foreach (var part in Directory.GetDirectories(Path.Combine(parts.Output, "parts"), "shard-*"))
+        // The finished parts job's coordinator also wrote the parts' sketches' sum beside its index of the parts: a silo
+        // that has not read the job takes the axes from that one file, even with every part's own sketch gone.
+        var partsDirectory = Path.Combine(parts.Output, "parts");
+        Assert.Equal(records, (await MapSketch.TryReadAsync(partsDirectory, CancellationToken.None))!.Count);
+        foreach (var part in Directory.GetDirectories(partsDirectory, "shard-*"))
         {
             File.Delete(MapSketch.PathIn(part));
         }
 
         var output = (await JobOutput.FindAsync(fixture.Services.GetRequiredService<JobReader>(), parts.Id, CancellationToken.None))!;
+        var fromWhole = await new JobResultsCache(Options.Create(new MonitoringOptions())).MapAsync(output, 100_000, CancellationToken.None);
+        Assert.Equal(assembledMap.Count, fromWhole.Points.Count);
+        foreach (var (expected, point) in assembledMap.Zip(fromWhole.Points))
+        {
+            Assert.Equal(expected.Id, point.Id);
+            Assert.Equal(expected.X, point.X, 1e-9);
+            Assert.Equal(expected.Y, point.Y, 1e-9);
+        }
+
+        // A job whose parts have no sketch (written before them) gets its map from its embeddings, on a silo that has
+        // not read it: the same points, on the axes of an exact PCA, whose plane the sketch's keeps within its stated
+        // tolerance (at least 99% of the variance) on this model's real embeddings.
+        File.Delete(MapSketch.PathIn(partsDirectory));
         var folded = await new JobResultsCache(Options.Create(new MonitoringOptions())).MapAsync(output, 100_000, CancellationToken.None);
         Assert.Equal(assembledMap.Select(p => (p.Id, p.Label)), folded.Points.Select(p => (p.Id, p.Label)));
         var kept = assembledMap.Sum(p => (p.X * p.X) + (p.Y * p.Y)) / folded.Points.Sum(p => (p.X * p.X) + (p.Y * p.Y));
@@ -120,7 +134,6 @@ public sealed class JobResultsApiTests(SiloHostFixture fixture) : IDisposable
 
         // The coordinator of the finished parts job wrote one index of all its parts: a silo that has not read the job
         // opens that file, not each part's index; once a part changes under it, the parts' own indexes answer.
-        var partsDirectory = Path.Combine(parts.Output, "parts");
         var cold = await new JobResultsCache(Options.Create(new MonitoringOptions())).RowsAsync(output, CancellationToken.None);
         Assert.Equal(3, output.Pieces.Count);
         Assert.All(cold.Pieces, p => Assert.Equal(output.Pieces, p.Index!.Directories));

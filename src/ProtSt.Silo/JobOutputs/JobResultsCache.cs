@@ -77,6 +77,22 @@ public sealed class JobResultsCache(IOptions<MonitoringOptions> options)
 
     private static async Task<(double[] Mean, double[] First, double[] Second)?> SketchAxesAsync(Entry entry, JobRows rows, CancellationToken cancellationToken)
     {
+        // Pieces read from the job-wide index of a finished parts job (its parts checked against it) take the sketch
+        // written beside that index, one file instead of one a part; one of another row count is another job's.
+        if (rows.Pieces is [{ Index: { } index }, _, ..] && rows.Pieces.All(p => p.Index == index))
+        {
+            var parts = Path.GetDirectoryName(rows.Pieces[0].Directory)!;
+            if (!entry.Sketches.TryGetValue(parts, out var whole))
+            {
+                entry.Sketches[parts] = whole = await MapSketch.TryReadAsync(parts, cancellationToken);
+            }
+
+            if (whole is { Count: > 0 } && whole.Count == rows.Count)
+            {
+                return whole.Axes();
+            }
+        }
+
         var sketches = new List<MapSketch?>(rows.Pieces.Count);
         foreach (var piece in rows.Pieces)
         {
@@ -89,7 +105,7 @@ public sealed class JobResultsCache(IOptions<MonitoringOptions> options)
             sketches.Add(sketch);
         }
 
-        foreach (var gone in entry.Sketches.Keys.Where(d => !rows.Pieces.Any(p => p.Directory == d)).ToList())
+        foreach (var gone in entry.Sketches.Keys.Where(d => !rows.Pieces.Any(p => p.Directory == d || Path.GetDirectoryName(p.Directory) == d)).ToList())
         {
             entry.Sketches.Remove(gone);
         }

@@ -40,10 +40,15 @@ public static class PartAssembler
 
     /// <summary>
     /// Writes <c>parts/results.idx</c>, one index of all the parts of a finished job kept in parts (<c>--output-layout
-    /// parts</c>), so a silo answers its pages from one file instead of one a part; none when a part has no index.
+    /// parts</c>), and <c>parts/map.sketch</c>, their sketches' sum, so a silo answers its pages and its map's axes from
+    /// one file each instead of one a part; neither when a part has none.
     /// </summary>
-    public static Task IndexPartsAsync(string partsDirectory, int shards, CancellationToken cancellationToken) =>
-        ResultsIndex.WritePartsAsync([.. Enumerable.Range(0, shards).Select(i => PartFolder.PathOf(partsDirectory, i))], partsDirectory, cancellationToken);
+    public static async Task IndexPartsAsync(string partsDirectory, int shards, CancellationToken cancellationToken)
+    {
+        List<string> parts = [.. Enumerable.Range(0, shards).Select(i => PartFolder.PathOf(partsDirectory, i))];
+        await ResultsIndex.WritePartsAsync(parts, partsDirectory, cancellationToken);
+        await MapSketch.ConcatenateAsync(parts, partsDirectory, cancellationToken);
+    }
 
     private static async Task ConcatenateTextAsync(List<string> parts, string name, string output, CancellationToken cancellationToken)
     {

@@ -175,9 +175,11 @@ public sealed class HubClientTests
     public async Task A_stalled_transfer_and_a_slow_answer_time_out_and_are_retried()
     {
         // The hub's first answer comes after the 2 s request timeout, so the listing succeeds only by being retried; the
-        // storage host goes silent for 1 s mid-file, past the 0.3 s stall limit. (The stand-in serves one request at a
-        // time, so a retry may also wait out the silence: only the first retry's reason is fixed.)
-        using var hub = new FakeHub { StallStorageAfter = 30_000, Silence = TimeSpan.FromSeconds(1), DelayNextHubAnswer = TimeSpan.FromSeconds(3) };
+        // storage host goes silent for 3 s mid-file, far past the 0.3 s stall limit, so the stall timer fires first even
+        // when a loaded test run delays it (with 1 s of silence, a CI run once saw the stand-in's abort first). (The
+        // stand-in serves one request at a time, so a retry may also wait out the silence: only the first retry's reason
+        // is fixed.)
+        using var hub = new FakeHub { StallStorageAfter = 30_000, Silence = TimeSpan.FromSeconds(3), DelayNextHubAnswer = TimeSpan.FromSeconds(3) };
         var files = GoldenFiles("esm2-tiny");
         hub.AddRepository("o/m", files);
         using var scratch = new TempDirectory();

@@ -227,6 +227,13 @@ public sealed class ExtractionOutputTests
 
             Assert.Equal(expected[file].Select(e => (e.Id, e.Position)), actual.Select(a => (a.Id, a.Position)));
             Assert.All(expected[file].Zip(actual), pair => Assert.Equal(pair.First.State, pair.Second.State));
+
+            // A row group stays within the bound (what a shard holds), unless one row alone is longer than it.
+            await using var reader = await Parquet.ParquetReader.CreateAsync(ResiduesTable.PathIn(scratch.Combine(name)));
+            var state = reader.Schema.DataFields.Single(f => f.Name == ResiduesTable.StateColumn);
+            var groups = Enumerable.Range(0, reader.RowGroupCount).Select(g => reader.OpenRowGroupReader(g)).ToList();
+            Assert.All(groups, group => Assert.True(group.GetMetadata(state)!.MetaData!.NumValues <= 32 || group.RowCount == 1, $"{group.RowCount} rows, {group.GetMetadata(state)!.MetaData!.NumValues} values"));
+            Assert.Equal(expected[file].Count, groups.Sum(g => g.RowCount));
         }
     }
 }

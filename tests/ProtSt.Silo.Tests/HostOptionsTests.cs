@@ -17,6 +17,7 @@ public sealed class HostOptionsTests
         { "Monitoring:MapRefreshInterval must not be negative", new SiloHostOptions { Monitoring = new MonitoringOptions { MapRefreshInterval = TimeSpan.FromSeconds(-1) } } },
         { "Monitoring:OnlineLoadWindow must be positive", new SiloHostOptions { Monitoring = new MonitoringOptions { OnlineLoadWindow = TimeSpan.Zero } } },
         { "Screen:MaxPaddingFraction must be between 0 and 1 (got 1.5)", new SiloHostOptions { Screen = new ScreenOptions { MaxPaddingFraction = 1.5 } } },
+        { "Screen:StateRowGroupValues must be at least 1 (got 0)", new SiloHostOptions { Screen = new ScreenOptions { StateRowGroupValues = 0 } } },
     };
 
     [Theory]

@@ -39,6 +39,12 @@ public sealed record ScreenOptions
     /// <summary>The share of a device batch that may be padding (<see cref="BatchPlannerOptions.MaxPaddingFraction"/>): online requests gather random lengths.</summary>
     public double MaxPaddingFraction { get; init; } = BatchPlannerOptions.DefaultMaxPaddingFraction;
 
+    /// <summary>
+    /// Floats a shard buffers per row group of its part's residues.parquet and contacts.parquet (<see cref="StateParquetWriter"/>):
+    /// with a shard's writers and the shards in flight, what per-residue extraction holds besides the batches.
+    /// </summary>
+    public int StateRowGroupValues { get; init; } = StateParquetWriter.DefaultValuesPerRowGroup;
+
     /// <summary>Attempts at a whole shard when its grain's silo fails (backoff 0.5 s, 1 s, 2 s, ... up to 10 s).</summary>
     public int ShardAttempts { get; init; } = 6;
 
@@ -92,6 +98,11 @@ public sealed record ScreenOptions
         if (MapSketchRank < 1)
         {
             throw new InvalidOperationException($"{SectionName}:{nameof(MapSketchRank)} must be at least 1 (got {MapSketchRank}): it is the number of columns of each part's map sketch.");
+        }
+
+        if (StateRowGroupValues < 1)
+        {
+            throw new InvalidOperationException($"{SectionName}:{nameof(StateRowGroupValues)} must be at least 1 (got {StateRowGroupValues}): it is the number of floats in a row group of residues.parquet and contacts.parquet.");
         }
 
         if (!(MaxPaddingFraction is >= 0 and <= 1))

@@ -16,12 +16,12 @@ internal sealed class ShardExtraction : IAsyncDisposable
     private float[] _state = [];
     private bool _disposed;
 
-    public ShardExtraction(Extraction extraction, string partDirectory)
+    public ShardExtraction(Extraction extraction, string partDirectory, int valuesPerRowGroup = StateParquetWriter.DefaultValuesPerRowGroup)
     {
         _extraction = extraction;
         VectorColumns = ColumnsOf(extraction);
-        _residues = extraction.WantsResidues() ? ResiduesTable.Create(partDirectory) : null;
-        _contacts = extraction.WantsContacts() ? ContactsTable.Create(partDirectory) : null;
+        _residues = extraction.WantsResidues() ? ResiduesTable.Create(partDirectory, valuesPerRowGroup) : null;
+        _contacts = extraction.WantsContacts() ? ContactsTable.Create(partDirectory, valuesPerRowGroup) : null;
     }
 
     /// <summary>The further columns of embeddings.parquet: <c>mean_&lt;k&gt;</c> for each layer with mean, then <c>bos_&lt;k&gt;</c> with bos.</summary>

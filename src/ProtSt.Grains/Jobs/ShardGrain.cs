@@ -24,7 +24,7 @@ internal sealed class ShardGrain(ILocalSiloDetails localSilo, BatchRouter router
     {
         var (_, records) = ShardRecordsFile.Read(request.RecordsFile);
         var temporary = PartFolder.CreateTemporary(request.PartsDirectory, request.ShardIndex);
-        var extraction = request.Extract is { } extract ? new ShardExtraction(extract, temporary) : null;
+        var extraction = request.Extract is { } extract ? new ShardExtraction(extract, temporary, screen.Value.StateRowGroupValues) : null;
         await using var extracted = extraction;
 
         // Residue states and contact maps go into the part's files as each batch is done; only the rows stay.

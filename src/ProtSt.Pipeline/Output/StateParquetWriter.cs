@@ -7,11 +7,18 @@ namespace ProtSt.Pipeline;
 /// Streams rows of an <c>id</c> string, a few int32 columns and one list-of-float column to Parquet (the layout of
 /// <see cref="ResiduesTable"/> and <see cref="ContactsTable"/>): a row group is written as soon as the buffered floats
 /// reach a bound, so memory stays flat however many rows a file gets, and every file is read by DuckDB and pyarrow as it is.
+/// The buffers are taken once at the bound's size: a shard's part grew them by doubling before, a dozen large-object
+/// allocations per part, and a job holds one writer per shard in flight.
 /// </summary>
 public sealed class StateParquetWriter : IAsyncDisposable
 {
-    /// <summary>Floats per row group by default: 4 Mi values, 16 MiB, a few thousand residue states of a 1,280-wide model.</summary>
-    public const int DefaultValuesPerRowGroup = 4 << 20;
+    /// <summary>
+    /// Floats per row group by default: 256 Ki values, 1 MiB (204 residue states of a 1,280-wide model, 2,048 of a
+    /// 128-wide one). A shard holds this much twice over (values and repetition levels) for each table it writes, and a
+    /// job eight shards at once; with 4 Mi values a 256-protein part was one row group, buffered whole, and a job's peak
+    /// memory rose with the number of shards in flight (bench extraction-memory, docs/benchmarks.md).
+    /// </summary>
+    public const int DefaultValuesPerRowGroup = 256 << 10;
 
     private readonly Stream _stream;
     private readonly int _valuesPerRowGroup;
@@ -21,8 +28,8 @@ public sealed class StateParquetWriter : IAsyncDisposable
     private readonly ParquetSchema _schema;
     private readonly List<string> _ids = [];
     private readonly List<int>[] _ints;
-    private float[] _values = [];
-    private int[] _repetitions = [];
+    private float[] _values;
+    private int[] _repetitions;
     private int _count;
     private ParquetWriter? _writer;
 
@@ -35,7 +42,9 @@ public sealed class StateParquetWriter : IAsyncDisposable
         _listField = new DataField(listColumn, typeof(float), isNullable: false, isArray: true);
         _schema = new ParquetSchema([_idField, .. _intFields, _listField]);
         _ints = [.. _intFields.Select(_ => new List<int>())];
-        _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 20);
+        _values = new float[valuesPerRowGroup];
+        _repetitions = new int[valuesPerRowGroup];
+        _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
     }
 
     /// <summary>Rows written so far.</summary>
@@ -57,17 +66,23 @@ public sealed class StateParquetWriter : IAsyncDisposable
             throw new ArgumentException("A row's list must have at least one value.", nameof(values));
         }
 
+        if (_count > 0 && _count + values.Length > _valuesPerRowGroup)
+        {
+            // The row would not fit beside those buffered: they go out as a row group of their own first.
+            await FlushAsync(cancellationToken);
+        }
+
+        if (values.Length > _values.Length)
+        {
+            // One row larger than the bound (a long protein's contact map) is a row group alone.
+            _values = new float[values.Length];
+            _repetitions = new int[values.Length];
+        }
+
         _ids.Add(id);
         for (var i = 0; i < ints.Count; i++)
         {
             _ints[i].Add(ints[i]);
-        }
-
-        if (_count + values.Length > _values.Length)
-        {
-            var capacity = Math.Max(_count + values.Length, Math.Max(1024, _values.Length * 2));
-            Array.Resize(ref _values, capacity);
-            Array.Resize(ref _repetitions, capacity);
         }
 
         values.Span.CopyTo(_values.AsSpan(_count));

@@ -22,6 +22,13 @@ public sealed record InferenceOptions
     /// <summary>The token budget of this accelerator; <c>Screen:MaxTokensPerBatch</c> or <c>Embedding:MaxTokensPerBatch</c>, when set, override it.</summary>
     public int TokensPerBatch => ExecutionProvider == ExecutionProvider.Cuda ? CudaTokensPerBatch : CpuTokensPerBatch;
 
+    /// <summary>
+    /// ONNX Runtime's memory patterns: a planned block of activations for each batch shape, kept for every shape seen.
+    /// Off by default: batches come in many shapes, and with it on a screen's peak memory was 1.3x higher and rose
+    /// with the shapes a long job meets, for no measured speed (bench extraction-memory, docs/benchmarks.md).
+    /// </summary>
+    public bool MemoryPattern { get; init; }
+
     /// <summary>Check the model files' SHA-256 against the manifest when the session opens.</summary>
     public bool VerifyModelHash { get; init; } = true;
 }

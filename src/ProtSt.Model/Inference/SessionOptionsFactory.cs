@@ -28,6 +28,7 @@ internal static class SessionOptionsFactory
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             IntraOpNumThreads = options.IntraOpThreads,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            EnableMemoryPattern = options.MemoryPattern,
         };
 
         if (options.ExecutionProvider == ExecutionProvider.Cuda)

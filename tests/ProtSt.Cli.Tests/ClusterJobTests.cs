@@ -284,8 +284,7 @@ public sealed class ClusterJobTests(ITestOutputHelper output)
         {
             var model = SharedModels.Golden("esm2-tiny");
             var random = new Random(23);
-            var fasta = Scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, Count).Select(i =>
-                $">P{i}\n{RandomProteins.Sequence(random, 60, 300)}\n")));
+            var fasta = Scratch.Write("in.fasta", RandomProteins.Fasta(random, Count, 60, 300));
             return (model, fasta, Scratch.Write("shards.json", Config));
         }
 

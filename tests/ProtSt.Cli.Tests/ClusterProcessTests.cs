@@ -27,8 +27,7 @@ public sealed class ClusterProcessTests
             var views = ready.Select(lines => Regex.Match(lines[^1], @"job view (\S+)/,").Groups[1].Value).ToList();
 
             var random = new Random(9);
-            var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, 300).Select(i =>
-                $">P{i}\n{RandomProteins.Sequence(random, 30, 300)}\n")));
+            var fasta = scratch.Write("in.fasta", RandomProteins.Fasta(random, 300, 30, 300));
             var screen = await Protst.RunAsync("screen", "--cluster", cluster, "-i", fasta, "-m", model, "-o", scratch.Combine("out"));
             Assert.True(screen.ExitCode == 0, screen.Error);
 

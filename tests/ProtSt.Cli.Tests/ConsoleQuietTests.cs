@@ -1,4 +1,3 @@
-using System.Globalization;
 using ProtSt.Model.Tests.Support;
 using ProtSt.Testing;
 
@@ -15,8 +14,7 @@ public sealed class ConsoleQuietTests
     private static string Fasta(int count)
     {
         var random = new Random(26);
-        return string.Concat(Enumerable.Range(0, count).Select(i =>
-            string.Create(CultureInfo.InvariantCulture, $">P{i}\n{RandomProteins.Sequence(random, 40, 300)}\n")));
+        return RandomProteins.Fasta(random, count, 40, 300);
     }
 
     // A run that went wrong may name the silo's log file in one line; one that went right names nothing.

@@ -140,8 +140,7 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
         var model = scratch.Combine("model");
         Assert.Equal(0, (await Protst.RunAsync("model", "convert", Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "esm2-tiny"), "-o", model)).ExitCode);
         var random = new Random(29);
-        var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, count).Select(i =>
-            $">P{i}\n{RandomProteins.Sequence(random, 30, 500)}\n")));
+        var fasta = scratch.Write("in.fasta", RandomProteins.Fasta(random, count, 30, 500));
         return (fasta, model, scratch.Write("small-shards.json", Config));
     }
 

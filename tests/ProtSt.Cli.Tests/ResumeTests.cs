@@ -19,8 +19,7 @@ public sealed class ResumeTests
     {
         using var scratch = new TempDirectory();
         var random = new Random(11);
-        var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, Records).Select(i =>
-            $">S{i}\n{RandomProteins.Sequence(random, 30, 300)}\n")));
+        var fasta = scratch.Write("in.fasta", RandomProteins.Fasta(random, Records, 30, 300, "S"));
         var model = SharedModels.Golden("esm2-tiny");
         var clean = await Protst.RunAsync(SmallCheckpoints, "screen", "-i", fasta, "-m", model, "-o", scratch.Combine("clean"), "--keep-view", "false");
         Assert.True(clean.ExitCode == 0, clean.Error);

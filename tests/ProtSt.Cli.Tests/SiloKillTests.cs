@@ -44,8 +44,7 @@ public sealed class SiloKillTests(ITestOutputHelper output)
             Assert.Equal(0, (await Protst.RunAsync("model", "convert", Path.Combine(AppContext.BaseDirectory, "fixtures", "goldens", "esm2-tiny"), "-o", model)).ExitCode);
             var random = new Random(17);
             var config = scratch.Write("small-shards.json", Config);
-            var fasta = scratch.Write("in.fasta", string.Concat(Enumerable.Range(0, Count).Select(i =>
-                $">P{i}\n{RandomProteins.Sequence(random, 30, 600)}\n")));
+            var fasta = scratch.Write("in.fasta", RandomProteins.Fasta(random, Count, 30, 600));
 
             // The clean run, on an embedded silo while the cluster starts: nothing lost.
             var clean = await Protst.RunAsync("screen", "-i", fasta, "-m", model, "-o", scratch.Combine("clean"), "--config", config);

@@ -19,4 +19,13 @@ public sealed class RandomProteinsTests
                 RandomProteins.Sequence(shared, 7));
         }
     }
+
+    [Fact]
+    public void A_fasta_holds_the_records_the_tests_wrote_themselves()
+    {
+        var (shared, inline) = (new Random(26), new Random(26));
+        var expected = string.Concat(Enumerable.Range(0, 12).Select(i => $">S{i}\n{RandomProteins.Sequence(inline, 100, 200)}\n"));
+        Assert.Equal(expected, RandomProteins.Fasta(shared, 12, 100, 200, "S"));
+        Assert.StartsWith(">P0\n", RandomProteins.Fasta(new Random(1), 1, 5, 6), StringComparison.Ordinal);
+    }
 }

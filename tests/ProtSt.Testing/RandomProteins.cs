@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace ProtSt.Testing;
 
 /// <summary>
@@ -22,4 +25,19 @@ public static class RandomProteins
 
     /// <summary>A sequence whose length is drawn first, from <paramref name="minLength"/> up to but not including <paramref name="maxLength"/>.</summary>
     public static string Sequence(Random random, int minLength, int maxLength) => Sequence(random, random.Next(minLength, maxLength));
+
+    /// <summary>
+    /// A FASTA text of <paramref name="count"/> records named <paramref name="idPrefix"/>0, <paramref name="idPrefix"/>1, ...,
+    /// each a <see cref="Sequence(Random, int, int)"/> drawn in record order.
+    /// </summary>
+    public static string Fasta(Random random, int count, int minLength, int maxLength, string idPrefix = "P")
+    {
+        var fasta = new StringBuilder();
+        for (var i = 0; i < count; i++)
+        {
+            fasta.Append(CultureInfo.InvariantCulture, $">{idPrefix}{i}\n{Sequence(random, minLength, maxLength)}\n");
+        }
+
+        return fasta.ToString();
+    }
 }

@@ -90,6 +90,7 @@ internal sealed class CliConfiguration
         get
         {
             var embedding = Bind<EmbeddingPipelineOptions>(EmbeddingPipelineOptions.SectionName);
+            embedding.Validate();
             return IsSet(EmbeddingPipelineOptions.SectionName, nameof(EmbeddingPipelineOptions.MaxTokensPerBatch))
                 ? embedding
                 : embedding with { MaxTokensPerBatch = Inference.TokensPerBatch };

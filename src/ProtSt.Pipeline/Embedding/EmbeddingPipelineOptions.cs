@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ProtSt.Pipeline;
 
 /// <summary>How <see cref="EmbeddingPipeline"/> batches and handles bad records; bound from the <c>Embedding</c> configuration section.</summary>
@@ -17,4 +19,13 @@ public sealed record EmbeddingPipelineOptions
     public int ChunkSize { get; init; } = 4096;
 
     public InvalidRecordPolicy OnInvalid { get; init; } = InvalidRecordPolicy.Fail;
+
+    /// <summary>Throws, in one line naming the option, when a setting makes no sense (before any record is read).</summary>
+    public void Validate()
+    {
+        if (!(MaxPaddingFraction is >= 0 and <= 1))
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{SectionName}:{nameof(MaxPaddingFraction)} must be between 0 and 1 (got {MaxPaddingFraction}): it is the share of a batch that may be padding (1: no cap)."));
+        }
+    }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ProtSt.Pipeline;
 
 namespace ProtSt.Grains.Jobs;
@@ -92,7 +91,7 @@ public sealed record ScreenOptions
     /// </summary>
     public TimeSpan DeviceListRefreshInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Throws, in one line naming the option, when a setting of the job view's figures makes no sense.</summary>
+    /// <summary>Throws, in one line naming the option, when a setting makes no sense (checked when a silo host starts).</summary>
     public void Validate()
     {
         if (MapSketchRank < 1)
@@ -105,9 +104,6 @@ public sealed record ScreenOptions
             throw new InvalidOperationException($"{SectionName}:{nameof(StateRowGroupValues)} must be at least 1 (got {StateRowGroupValues}): it is the number of floats in a row group of residues.parquet and contacts.parquet.");
         }
 
-        if (!(MaxPaddingFraction is >= 0 and <= 1))
-        {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{SectionName}:{nameof(MaxPaddingFraction)} must be between 0 and 1 (got {MaxPaddingFraction}): it is the share of a batch that may be padding (1: no cap)."));
-        }
+        BatchPlannerOptions.ValidateMaxPaddingFraction(MaxPaddingFraction, $"{SectionName}:{nameof(MaxPaddingFraction)}");
     }
 }

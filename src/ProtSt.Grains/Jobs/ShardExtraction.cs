@@ -16,7 +16,7 @@ internal sealed class ShardExtraction : IAsyncDisposable
     private float[] _state = [];
     private bool _disposed;
 
-    public ShardExtraction(Extraction extraction, string partDirectory, int valuesPerRowGroup = StateParquetWriter.DefaultValuesPerRowGroup)
+    public ShardExtraction(Extraction extraction, string partDirectory, int valuesPerRowGroup)
     {
         _extraction = extraction;
         VectorColumns = ColumnsOf(extraction);

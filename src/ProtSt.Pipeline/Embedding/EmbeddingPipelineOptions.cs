@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ProtSt.Pipeline;
 
 /// <summary>How <see cref="EmbeddingPipeline"/> batches and handles bad records; bound from the <c>Embedding</c> configuration section.</summary>
@@ -21,11 +19,5 @@ public sealed record EmbeddingPipelineOptions
     public InvalidRecordPolicy OnInvalid { get; init; } = InvalidRecordPolicy.Fail;
 
     /// <summary>Throws, in one line naming the option, when a setting makes no sense (before any record is read).</summary>
-    public void Validate()
-    {
-        if (!(MaxPaddingFraction is >= 0 and <= 1))
-        {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{SectionName}:{nameof(MaxPaddingFraction)} must be between 0 and 1 (got {MaxPaddingFraction}): it is the share of a batch that may be padding (1: no cap)."));
-        }
-    }
+    public void Validate() => BatchPlannerOptions.ValidateMaxPaddingFraction(MaxPaddingFraction, $"{SectionName}:{nameof(MaxPaddingFraction)}");
 }

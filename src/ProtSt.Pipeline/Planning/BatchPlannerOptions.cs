@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ProtSt.Pipeline;
 
 /// <summary>Limits for <see cref="TokenBudgetBatchPlanner"/>.</summary>
@@ -26,4 +28,16 @@ public sealed record BatchPlannerOptions
     /// over. Sorted shards rarely reach it; requests gathered online, with lengths at random, do.
     /// </summary>
     public double MaxPaddingFraction { get; init; } = DefaultMaxPaddingFraction;
+
+    /// <summary>
+    /// Throws, in one line naming the configuration key <paramref name="key"/> (e.g. <c>Screen:MaxPaddingFraction</c>),
+    /// when <paramref name="value"/> is not a padding cap: every section that sets one checks it here.
+    /// </summary>
+    public static void ValidateMaxPaddingFraction(double value, string key)
+    {
+        if (!(value is >= 0 and <= 1))
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{key} must be between 0 and 1 (got {value}): it is the share of a batch that may be padding (1: no cap)."));
+        }
+    }
 }
